@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using System.Text;
+
+namespace WasmGraph.Abstractions.Ir;
+
+/// <summary>
+/// An immutable dataflow graph with static types. Every value (graph input, constant or node output) has an entry in
+/// <see cref="Types"/>. Nodes are kept in topological order. Passes return new graphs with <c>with</c> expressions or
+/// a <see cref="GraphBuilder"/>; unchanged parts are shared.
+/// </summary>
+public sealed record Graph
+{
+    public required string Name { get; init; }
+    public required ImmutableArray<string> Inputs { get; init; }
+    public required ImmutableArray<string> Outputs { get; init; }
+    public required ImmutableArray<Node> Nodes { get; init; }
+    public required ImmutableDictionary<string, TensorType> Types { get; init; }
+    public required ImmutableDictionary<string, TensorData> Constants { get; init; }
+
+    /// <summary>Free-form model metadata: producer, opset, source file, preprocessing hints.</summary>
+    public ImmutableDictionary<string, string> Metadata { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    public TensorType TypeOf(string value)
+        => Types.TryGetValue(value, out var t) ? t : throw new KeyNotFoundException($"value '{value}' has no type in graph '{Name}'");
+
+    public bool IsConstant(string value) => Constants.ContainsKey(value);
+
+    public TensorData? ConstantOrNull(string? value) => value is not null && Constants.TryGetValue(value, out var c) ? c : null;
+
+    /// <summary>Maps each value name to the nodes that read it.</summary>
+    public ImmutableDictionary<string, ImmutableArray<Node>> Consumers()
+    {
+        var map = new Dictionary<string, ImmutableArray<Node>.Builder>();
+        foreach (var node in Nodes)
+        {
+            foreach (var input in node.Inputs.Where(i => i.Length > 0).Distinct())
+            {
+                if (!map.TryGetValue(input, out var list))
+                {
+                    map[input] = list = ImmutableArray.CreateBuilder<Node>();
+                }
+                list.Add(node);
+            }
+        }
+        return map.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutable());
+    }
+
+    /// <summary>Maps each node output to the node that produces it.</summary>
+    public ImmutableDictionary<string, Node> Producers()
+        => Nodes.SelectMany(n => n.Outputs.Select(o => (o, n))).ToImmutableDictionary(p => p.o, p => p.n);
+
+    /// <summary>Total bytes of constant data (weights).</summary>
+    public long ConstantBytes => Constants.Values.Sum(c => c.Type.ByteSize);
+
+    /// <summary>A readable text form, for --dump-ir and test failure messages.</summary>
+    public string Print()
+    {
+        var sb = new StringBuilder();
+        sb.Append("graph ").Append(Name).Append('(')
+          .Append(string.Join(", ", Inputs.Select(i => $"{i}: {TypeOf(i)}"))).AppendLine(") {");
+        foreach (var (name, data) in Constants.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sb.Append("  const ").Append(name).Append(": ").Append(data.Type).AppendLine();
+        }
+        foreach (var node in Nodes)
+        {
+            sb.Append("  ").Append(string.Join(", ", node.Outputs.Select(o => $"{o}: {TypeOf(o)}")))
+              .Append(" = ").Append(node.Op).Append('(').Append(string.Join(", ", node.Inputs)).Append(')');
+            if (node.Attributes.Count > 0)
+            {
+                sb.Append(" {").Append(node.Attributes).Append('}');
+            }
+            sb.Append("  # ").AppendLine(node.Name);
+        }
+        sb.Append("  return ").AppendLine(string.Join(", ", Outputs)).AppendLine("}");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,16 @@
+namespace WasmGraph.Abstractions.Ops;
+
+/// <summary>
+/// The standard op set. Each op family lives in its own file under <c>Ops/Definitions</c> and contributes a list of
+/// <see cref="OpDefinition"/>s; the canonical attributes of each op are documented in <c>docs/ir.md</c>.
+/// </summary>
+public static partial class StandardOps
+{
+    public static IEnumerable<OpDefinition> All()
+        => Elementwise()
+            .Concat(Convolution())
+            .Concat(Pooling())
+            .Concat(Normalization())
+            .Concat(LinearAlgebra())
+            .Concat(DataMovement());
+}

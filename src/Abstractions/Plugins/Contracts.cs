@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using WasmGraph.Abstractions.Ir;
+
+namespace WasmGraph.Abstractions.Plugins;
+
+/// <summary>Version of these contracts. The host refuses plugins built against another major version.</summary>
+public static class AbstractionsVersion
+{
+    public const int Major = 1;
+}
+
+/// <summary>Every pluggable component has a config name (kebab-case) and a one-line description.</summary>
+public interface IComponent
+{
+    string Name { get; }
+    string Description { get; }
+}
+
+/// <summary>Entry point of a plugin assembly: it registers its components into the host's container.</summary>
+public interface IPluginFactory
+{
+    void Configure(IServiceCollection services, IConfiguration configuration);
+}
+
+public sealed record FrontendOptions
+{
+    /// <summary>Shown in error messages (usually the file path).</summary>
+    public string SourceName { get; init; } = "<model>";
+
+    /// <summary>Pins input shapes, for models with dynamic dimensions (<c>--input-shape name=1,3,224,224</c>).</summary>
+    public ImmutableDictionary<string, ImmutableArray<long>> InputShapes { get; init; } = ImmutableDictionary<string, ImmutableArray<long>>.Empty;
+}
+
+/// <summary>Reads a model file into the IR. The graph it returns must verify and have fully static types.</summary>
+public interface IFrontend : IComponent
+{
+    bool CanLoad(string path);
+
+    Graph Load(Stream stream, FrontendOptions options);
+}
+
+/// <summary>What a pass sees besides the graph: its options, the op registry, cancellation.</summary>
+public sealed class PassContext
+{
+    public PassContext(Ops.OpRegistry registry, IConfiguration? options = null, CancellationToken cancellation = default)
+    {
+        Registry = registry;
+        Options = options ?? new ConfigurationBuilder().Build();
+        Cancellation = cancellation;
+    }
+
+    public Ops.OpRegistry Registry { get; }
+
+    /// <summary>This pass's own options section (<c>Pipeline:PassOptions:&lt;name&gt;</c>).</summary>
+    public IConfiguration Options { get; }
+
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>Counters a pass may bump ("folded 22 BatchNormalization"); shown by --verbose.</summary>
+    public Dictionary<string, long> Statistics { get; } = new();
+}
+
+/// <summary>A graph-to-graph transformation. Passes never mutate their input.</summary>
+public interface IPass : IComponent
+{
+    /// <summary>Passes that must run earlier in the pipeline.</summary>
+    IReadOnlyList<string> Requires => Array.Empty<string>();
+
+    Graph Run(Graph graph, PassContext context);
+}
+
+public sealed record BackendOptions
+{
+    public int OptLevel { get; init; } = 3;
+    public string Features { get; init; } = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
+
+    /// <summary>Use plain mul+add instead of relaxed fused multiply-add, for bit-reproducible results across hosts.</summary>
+    public bool Deterministic { get; init; }
+
+    /// <summary>Reports coarse progress (a step name and a fraction 0..1).</summary>
+    public IProgress<(string Step, double Fraction)>? Progress { get; init; }
+
+    public CancellationToken Cancellation { get; init; }
+}
+
+/// <summary>A compiled, self-contained module plus the metadata it embeds.</summary>
+public sealed record Artifact(byte[] Bytes, ModelMetadata Metadata, string Format)
+{
+    public ImmutableDictionary<string, double> TimingsMs { get; init; } = ImmutableDictionary<string, double>.Empty;
+}
+
+/// <summary>Lowers the IR to an executable artefact.</summary>
+public interface IBackend : IComponent
+{
+    /// <summary>The IR ops this backend lowers.</summary>
+    IReadOnlySet<string> SupportedOps { get; }
+
+    /// <summary>Whether this node, with its attributes and types, can be lowered; <paramref name="reason"/> says why not.</summary>
+    bool IsOpSupported(Node node, Graph graph, out string? reason);
+
+    Artifact Compile(Graph graph, BackendOptions options);
+}
+
+public sealed record RuntimeOptions
+{
+    /// <summary>Directory for compiled-module caches; null disables caching.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Wall-clock limit for one run; null means none.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Upper bound on linear memory, in bytes; null means the module's own declaration.</summary>
+    public long? MaxMemoryBytes { get; init; }
+}
+
+/// <summary>Loads artefacts and runs them.</summary>
+public interface IRuntime : IComponent
+{
+    IModelSession Load(byte[] module, RuntimeOptions options);
+}
+
+/// <summary>One loaded model instance. Not thread-safe: use one session per thread.</summary>
+public interface IModelSession : IDisposable
+{
+    ModelMetadata Metadata { get; }
+
+    /// <summary>Runs the model. Inputs are matched by name and must have exactly the declared types.</summary>
+    IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs);
+}

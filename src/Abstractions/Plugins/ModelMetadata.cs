@@ -1,0 +1,72 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WasmGraph.Abstractions.Ir;
+
+namespace WasmGraph.Abstractions.Plugins;
+
+/// <summary>One model input or output as the module ABI describes it.</summary>
+public sealed record TensorInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("dtype")] string DType,
+    [property: JsonPropertyName("shape")] ImmutableArray<long> Shape,
+    [property: JsonPropertyName("bytes")] long ByteSize)
+{
+    public static TensorInfo From(string name, TensorType type) => new(name, type.ElementType.Name(), type.Shape.Dims, type.ByteSize);
+
+    public TensorType ToTensorType()
+        => DataTypes.TryParse(DType, out var dt)
+            ? new TensorType(dt, new Shape(Shape))
+            : throw new WasmGraphException($"tensor '{Name}' has unknown dtype '{DType}'");
+}
+
+/// <summary>
+/// The JSON carried in the module's <c>wasmgraph.meta</c> custom section (see docs/abi.md). Hosts read it to learn
+/// input and output names, types and shapes without any other file.
+/// </summary>
+public sealed record ModelMetadata
+{
+    public const string SectionName = "wasmgraph.meta";
+    public const int AbiVersion = 1;
+
+    [JsonPropertyName("abi_version")] public int Abi { get; init; } = AbiVersion;
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    [JsonPropertyName("producer")] public string Producer { get; init; } = "";
+    [JsonPropertyName("opset")] public long Opset { get; init; }
+    [JsonPropertyName("inputs")] public ImmutableArray<TensorInfo> Inputs { get; init; } = ImmutableArray<TensorInfo>.Empty;
+    [JsonPropertyName("outputs")] public ImmutableArray<TensorInfo> Outputs { get; init; } = ImmutableArray<TensorInfo>.Empty;
+    [JsonPropertyName("arena_bytes")] public long ArenaBytes { get; init; }
+    [JsonPropertyName("weight_bytes")] public long WeightBytes { get; init; }
+
+    /// <summary>Optional preprocessing hints: layout, mean, std, scale, channel_order, labels.</summary>
+    [JsonPropertyName("hints")] public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ModelMetadata FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ModelMetadata>(json, Json) ?? throw new WasmGraphException("model metadata is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new WasmGraphException($"model metadata is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Builds the metadata for a graph: its inputs, outputs and the metadata keys the frontend recorded.</summary>
+    public static ModelMetadata For(Graph graph) => new()
+    {
+        Name = graph.Name,
+        Producer = graph.Metadata.GetValueOrDefault("producer", ""),
+        Opset = long.TryParse(graph.Metadata.GetValueOrDefault("opset", "0"), out var opset) ? opset : 0,
+        Inputs = graph.Inputs.Select(i => TensorInfo.From(i, graph.TypeOf(i))).ToImmutableArray(),
+        Outputs = graph.Outputs.Select(o => TensorInfo.From(o, graph.TypeOf(o))).ToImmutableArray(),
+        WeightBytes = graph.ConstantBytes,
+        Hints = graph.Metadata.Where(kv => kv.Key.StartsWith("hint.", StringComparison.Ordinal))
+                              .ToImmutableDictionary(kv => kv.Key["hint.".Length..], kv => kv.Value),
+    };
+}
