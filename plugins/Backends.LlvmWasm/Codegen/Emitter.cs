@@ -1,0 +1,230 @@
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Codegen;
+
+/// <summary>
+/// Structured IR construction on top of the builder: counted loops with constant bounds, loop-carried values,
+/// conditionals, typed loads and stores, and the float maths wasm lacks (exp). Kernel generators only talk to this.
+/// All index arithmetic is i32, because wasm32 addresses are 32-bit.
+/// </summary>
+internal sealed class Emitter
+{
+    public Emitter(LlvmContext context, LlvmModule module, LlvmBuilder builder)
+    {
+        Ctx = context;
+        Module = module;
+        B = builder;
+    }
+
+    public LlvmContext Ctx { get; }
+    public LlvmModule Module { get; }
+    public LlvmBuilder B { get; }
+
+    /// <summary>The function being emitted into; set by <see cref="BeginFunction"/>.</summary>
+    public LValue Function { get; private set; }
+
+    /// <summary>Flags for float arithmetic in reductions: reassociation lets LLVM vectorise sums; NaNs still propagate.</summary>
+    public FastMath ReductionMath { get; } = FastMath.Reassoc | FastMath.Contract | FastMath.NoSignedZeros;
+
+    public void BeginFunction(LValue function)
+    {
+        Function = function;
+        B.PositionAtEnd(B.AppendBlock(function, "entry"));
+    }
+
+    // ---- constants and integer arithmetic -------------------------------------------------------------------
+    public LValue I(long value) => Ctx.I32Const(value);
+
+    public LValue F(double value) => Ctx.F32Const(value);
+
+    public LValue Add(LValue a, LValue b) => B.Binary(BinaryOp.Add, a, b);
+
+    public LValue Add(LValue a, long b) => b == 0 ? a : Add(a, I(b));
+
+    public LValue Mul(LValue a, long b) => b == 1 ? a : B.Binary(BinaryOp.Mul, a, I(b));
+
+    public LValue Mul(LValue a, LValue b) => B.Binary(BinaryOp.Mul, a, b);
+
+    public LValue Sub(LValue a, LValue b) => B.Binary(BinaryOp.Sub, a, b);
+
+    /// <summary>a * scale + offset, skipping trivial parts.</summary>
+    public LValue Affine(LValue a, long scale, long offset) => Add(Mul(a, scale), offset);
+
+    // ---- float arithmetic -----------------------------------------------------------------------------------
+    public LValue FAdd(LValue a, LValue b, FastMath flags = FastMath.None) => B.Binary(BinaryOp.FAdd, a, b, flags);
+
+    public LValue FSub(LValue a, LValue b) => B.Binary(BinaryOp.FSub, a, b);
+
+    public LValue FMul(LValue a, LValue b, FastMath flags = FastMath.None) => B.Binary(BinaryOp.FMul, a, b, flags);
+
+    public LValue FDiv(LValue a, LValue b) => B.Binary(BinaryOp.FDiv, a, b);
+
+    /// <summary>max(a, b) that returns NaN when a is NaN (ONNX/ORT semantics for Relu, MaxPool, Clip).</summary>
+    public LValue FMaxKeepNaN(LValue a, LValue b) => B.Select(B.FCmp(RealPredicate.Ult, a, b), b, a);
+
+    /// <summary>min(a, b) that returns NaN when a is NaN.</summary>
+    public LValue FMinKeepNaN(LValue a, LValue b) => B.Select(B.FCmp(RealPredicate.Ugt, a, b), b, a);
+
+    public LValue CallIntrinsic(string name, LType overload, params LValue[] args)
+    {
+        var (fn, type) = Module.Intrinsic(name, overload);
+        return B.Call(type, fn, args);
+    }
+
+    public LValue Floor(LValue x) => CallIntrinsic("llvm.floor", x.Type, x);
+
+    public LValue Sqrt(LValue x) => CallIntrinsic("llvm.sqrt", x.Type, x);
+
+    /// <summary>
+    /// expf for f32 scalars (wasm has no exp instruction and the module may import nothing): Cephes-style range
+    /// reduction x = n·ln2 + r, a degree-6 polynomial for e^r, and 2^n built from the exponent bits. Relative error
+    /// is about 2 ulp; inputs above ln(FLT_MAX) give +inf, NaN stays NaN.
+    /// </summary>
+    public LValue Exp(LValue x)
+    {
+        var clamped = B.Select(B.FCmp(RealPredicate.Olt, x, F(-87.3)), F(-87.3), x);
+        clamped = B.Select(B.FCmp(RealPredicate.Ogt, clamped, F(88.72)), F(88.72), clamped);
+        var fx = Floor(FAdd(FMul(clamped, F(1.44269504088896341)), F(0.5)));
+        var r = FSub(FSub(clamped, FMul(fx, F(0.693359375))), FMul(fx, F(-2.12194440e-4)));
+        var p = F(1.9875691500E-4);
+        foreach (var c in new[] { 1.3981999507E-3, 8.3334519073E-3, 4.1665795894E-2, 1.6666665459E-1, 5.0000001201E-1 })
+        {
+            p = FAdd(FMul(p, r), F(c));
+        }
+        var y = FAdd(FAdd(FMul(p, FMul(r, r)), r), F(1.0));
+        // 2^(n-1) from the exponent bits, then ×2: keeps n = 128 representable.
+        var n = B.Cast(CastOp.FPToSI, fx, Ctx.I32);
+        var bits = B.Binary(BinaryOp.Shl, Add(n, 126), I(23));
+        var pow2 = B.Cast(CastOp.BitCast, bits, Ctx.F32);
+        var result = FMul(FMul(y, pow2), F(2.0));
+        return B.Select(B.FCmp(RealPredicate.Ogt, x, F(88.7228391)), F(double.PositiveInfinity), result);
+    }
+
+    public LValue Sigmoid(LValue x) => FDiv(F(1.0), FAdd(F(1.0), Exp(B.FNeg(x))));
+
+    // ---- memory ---------------------------------------------------------------------------------------------
+    public LValue ElementPtr(LValue basePtr, LValue index, LType element) => B.Gep(element, basePtr, index);
+
+    public LValue LoadF32(LValue basePtr, LValue index) => B.Load(Ctx.F32, B.Gep(Ctx.F32, basePtr, index), 4);
+
+    public void StoreF32(LValue value, LValue basePtr, LValue index) => B.Store(value, B.Gep(Ctx.F32, basePtr, index), 4);
+
+    public LValue Load(LType type, int size, LValue basePtr, LValue index) => B.Load(type, B.Gep(type, basePtr, index), size);
+
+    public void Store(LType type, int size, LValue value, LValue basePtr, LValue index) => B.Store(value, B.Gep(type, basePtr, index), size);
+
+    public void CopyBytes(LValue dst, LValue dstByteOffset, LValue src, LValue srcByteOffset, long bytes)
+    {
+        if (bytes > 0)
+        {
+            B.MemCpy(B.Gep(Ctx.I8, dst, dstByteOffset), B.Gep(Ctx.I8, src, srcByteOffset), I(bytes), 1);
+        }
+    }
+
+    public void ZeroBytes(LValue dst, long bytes)
+    {
+        if (bytes > 0)
+        {
+            B.MemSet(dst, Ctx.Int(Ctx.I8, 0), I(bytes), 4);
+        }
+    }
+
+    // ---- control flow ---------------------------------------------------------------------------------------
+    /// <summary>for (i = start; i &lt; end; i += step) body(i), with constant bounds. Emits nothing for an empty range.</summary>
+    public void For(long start, long end, long step, Action<LValue> body)
+    {
+        if (end <= start)
+        {
+            return;
+        }
+        if (end - start <= step)
+        {
+            body(I(start));
+            return;
+        }
+        var pre = B.CurrentBlock;
+        var loop = B.AppendBlock(Function, "loop");
+        var exit = B.AppendBlock(Function, "exit");
+        B.Br(loop);
+        B.PositionAtEnd(loop);
+        var i = B.Phi(Ctx.I32);
+        B.AddIncoming(i, I(start), pre);
+        body(i);
+        var next = B.Binary(BinaryOp.Add, i, I(step));
+        B.AddIncoming(i, next, B.CurrentBlock);
+        B.CondBr(B.ICmp(IntPredicate.Slt, next, I(end)), loop, exit);
+        B.PositionAtEnd(exit);
+    }
+
+    public void For(long end, Action<LValue> body) => For(0, end, 1, body);
+
+    /// <summary>A counted loop carrying one value: returns the value after the last iteration.</summary>
+    public LValue Fold(long start, long end, long step, LValue initial, Func<LValue, LValue, LValue> body)
+    {
+        if (end <= start)
+        {
+            return initial;
+        }
+        var pre = B.CurrentBlock;
+        var loop = B.AppendBlock(Function, "fold");
+        var exit = B.AppendBlock(Function, "fold.exit");
+        B.Br(loop);
+        B.PositionAtEnd(loop);
+        var i = B.Phi(Ctx.I32);
+        var acc = B.Phi(initial.Type);
+        B.AddIncoming(i, I(start), pre);
+        B.AddIncoming(acc, initial, pre);
+        var updated = body(i, acc);
+        var next = B.Binary(BinaryOp.Add, i, I(step));
+        var latch = B.CurrentBlock;
+        B.AddIncoming(i, next, latch);
+        B.AddIncoming(acc, updated, latch);
+        B.CondBr(B.ICmp(IntPredicate.Slt, next, I(end)), loop, exit);
+        B.PositionAtEnd(exit);
+        return updated;
+    }
+
+    /// <summary>if (condition) then(); — no else branch.</summary>
+    public void If(LValue condition, Action then)
+    {
+        var thenBlock = B.AppendBlock(Function, "then");
+        var join = B.AppendBlock(Function, "endif");
+        B.CondBr(condition, thenBlock, join);
+        B.PositionAtEnd(thenBlock);
+        then();
+        B.Br(join);
+        B.PositionAtEnd(join);
+    }
+
+    /// <summary>0 ≤ value &lt; limit, as one unsigned compare.</summary>
+    public LValue InRange(LValue value, long limit) => B.ICmp(IntPredicate.Ult, value, I(limit));
+
+    /// <summary>
+    /// Loops over every index of a row-major <paramref name="dims"/> nest and hands the body the linear index of the
+    /// output plus, for each stride vector, the matching linear offset (broadcast inputs use stride 0).
+    /// </summary>
+    public void ForEachIndex(IReadOnlyList<long> dims, IReadOnlyList<long[]> strides, Action<LValue, LValue[]> body)
+    {
+        var outStrides = new long[dims.Count];
+        long s = 1;
+        for (int d = dims.Count - 1; d >= 0; d--)
+        {
+            outStrides[d] = s;
+            s *= dims[d];
+        }
+        void Level(int d, LValue linear, LValue[] offsets)
+        {
+            if (d == dims.Count)
+            {
+                body(linear, offsets);
+                return;
+            }
+            For(dims[d], i =>
+            {
+                var next = offsets.Select((o, k) => strides[k][d] == 0 ? o : Add(o, Mul(i, strides[k][d]))).ToArray();
+                Level(d + 1, Add(linear, Mul(i, outStrides[d])), next);
+            });
+        }
+        Level(0, I(0), strides.Select(_ => I(0)).ToArray());
+    }
+}

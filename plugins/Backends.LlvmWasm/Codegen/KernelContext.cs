@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Codegen;
+
+/// <summary>
+/// What a kernel generator gets for one node: the emitter positioned inside the node's own function, pointers to each
+/// input and output (function parameters marked noalias), its scratch buffer, the static types, and access to
+/// constant inputs so that generators can specialise on weights (BatchNorm scale/shift, packed layouts).
+/// </summary>
+internal sealed class KernelContext
+{
+    private readonly Func<ReadOnlyMemory<byte>, LValue> _addConstant;
+
+    public KernelContext(Emitter emitter, Node node, Graph graph, IReadOnlyList<LValue?> inputs, IReadOnlyList<LValue> outputs,
+                         LValue? scratch, bool deterministic, Func<ReadOnlyMemory<byte>, LValue> addConstant)
+    {
+        E = emitter;
+        Node = node;
+        Graph = graph;
+        Inputs = inputs;
+        Outputs = outputs;
+        Scratch = scratch;
+        Deterministic = deterministic;
+        _addConstant = addConstant;
+    }
+
+    public Emitter E { get; }
+    public Node Node { get; }
+    public Graph Graph { get; }
+    public IReadOnlyList<LValue?> Inputs { get; }
+    public IReadOnlyList<LValue> Outputs { get; }
+    public LValue? Scratch { get; }
+
+    /// <summary>Plain mul+add instead of relaxed fused multiply-add.</summary>
+    public bool Deterministic { get; }
+
+    public Attributes Attributes => Node.Attributes;
+
+    public LValue Input(int index) => Inputs[index] ?? throw new InvalidOperationException($"{Node.Describe()} has no input {index}");
+
+    public LValue Output(int index) => Outputs[index];
+
+    public TensorType InputType(int index) => Graph.TypeOf(Node.Inputs[index]);
+
+    public TensorType OutputType(int index) => Graph.TypeOf(Node.Outputs[index]);
+
+    public bool HasInput(int index) => Node.InputOrNull(index) is not null;
+
+    public TensorData? ConstantInput(int index) => Graph.ConstantOrNull(Node.InputOrNull(index));
+
+    /// <summary>Embeds a compile-time float table in the module (a data segment) and returns a pointer to it.</summary>
+    public LValue EmbedFloats(float[] values) => _addConstant(MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
+    public ModelException Unsupported(string detail) => new($"cannot lower: {detail}", node: Node.Name, op: Node.Op);
+}
+
+/// <summary>One op family's code generator. Implementations are stateless and named after what they generate.</summary>
+internal interface IKernelGenerator
+{
+    IReadOnlyList<string> Ops { get; }
+
+    /// <summary>Null when the node can be lowered, else the reason it cannot.</summary>
+    string? CheckSupported(Node node, Graph graph);
+
+    /// <summary>Bytes of private scratch memory the kernel needs (padded copies, packed panels).</summary>
+    long ScratchBytes(Node node, Graph graph) => 0;
+
+    void Emit(KernelContext k);
+}

@@ -1,0 +1,137 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Codegen;
+
+/// <summary>
+/// Turns a scheduled graph into one LLVM module: an arena global sized by the memory plan, one constant global per
+/// weight tensor (becoming data segments), one internal function per node (its kernel, with noalias pointer
+/// parameters), <c>wg_run</c> calling them in order, and the ABI's address and version exports.
+/// </summary>
+internal sealed class ModuleGenerator
+{
+    private readonly Graph _graph;
+    private readonly IReadOnlyDictionary<string, IKernelGenerator> _kernels;
+    private readonly bool _deterministic;
+    private readonly Emitter _e;
+    private readonly Dictionary<string, LValue> _pointers = new(StringComparer.Ordinal);
+    private int _constantCount;
+
+    public ModuleGenerator(Emitter emitter, Graph graph, IReadOnlyDictionary<string, IKernelGenerator> kernels, bool deterministic)
+    {
+        _e = emitter;
+        _graph = graph;
+        _kernels = kernels;
+        _deterministic = deterministic;
+    }
+
+    public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version"];
+
+    public MemoryPlan Generate(Action<int>? onNode = null)
+    {
+        var ctx = _e.Ctx;
+        var plan = MemoryPlan.Create(_graph, i => Kernel(_graph.Nodes[i]).ScratchBytes(_graph.Nodes[i], _graph));
+        var arena = _e.Module.AddGlobal("wg_arena", ctx.Array(ctx.I8, plan.ArenaBytes), ctx.Null(ctx.Array(ctx.I8, plan.ArenaBytes)),
+                                        isConstant: false, Linkage.Internal, MemoryPlan.Alignment);
+        foreach (var (name, offset) in plan.Offsets)
+        {
+            _pointers[name] = ctx.ConstByteOffset(arena, offset);
+        }
+        var usedConstants = _graph.Nodes.SelectMany(n => n.Inputs).Concat(_graph.Outputs)
+                                  .Where(_graph.IsConstant).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal);
+        foreach (var name in usedConstants)
+        {
+            _pointers[name] = AddConstant(_graph.Constants[name].Bytes.ToArray());
+        }
+
+        var kernelFunctions = new List<(LValue Function, LType Type, LValue[] Args)>();
+        for (int i = 0; i < _graph.Nodes.Length; i++)
+        {
+            kernelFunctions.Add(EmitNode(i, plan, arena));
+            onNode?.Invoke(i);
+        }
+
+        var runType = ctx.Function(ctx.I32);
+        var run = _e.Module.AddFunction("wg_run", runType, Linkage.External);
+        _e.BeginFunction(run);
+        foreach (var (function, type, args) in kernelFunctions)
+        {
+            _e.B.Call(type, function, args);
+        }
+        // A graph output that no node produces (an input or a constant passed straight through) needs no copy:
+        // wg_output_ptr simply points at the input buffer or the constant's data segment.
+        _e.B.Ret(_e.I(0));
+
+        EmitAddressTable("wg_input_ptr", _graph.Inputs.Select(i => _pointers[i]).ToList());
+        EmitAddressTable("wg_output_ptr", _graph.Outputs.Select(o => _pointers[o]).ToList());
+        var version = _e.Module.AddFunction("wg_abi_version", runType, Linkage.External);
+        _e.BeginFunction(version);
+        _e.B.Ret(_e.I(Abstractions.Plugins.ModelMetadata.AbiVersion));
+        return plan;
+    }
+
+    private IKernelGenerator Kernel(Node node) => _kernels[node.Op];
+
+    private LValue AddConstant(byte[] bytes)
+    {
+        var ctx = _e.Ctx;
+        var init = ctx.Bytes(bytes);
+        return _e.Module.AddGlobal($"wg_const_{_constantCount++}", ctx.Array(ctx.I8, bytes.Length), init, isConstant: true, Linkage.Internal, 16);
+    }
+
+    private (LValue, LType, LValue[]) EmitNode(int index, MemoryPlan plan, LValue arena)
+    {
+        var ctx = _e.Ctx;
+        var node = _graph.Nodes[index];
+        var inputs = node.Inputs.Where(i => i.Length > 0).ToList();
+        bool hasScratch = plan.ScratchOffsets.ContainsKey(index);
+        int parameterCount = inputs.Count + node.Outputs.Length + (hasScratch ? 1 : 0);
+        var type = ctx.Function(ctx.Void, Enumerable.Repeat(ctx.Ptr, parameterCount).ToArray());
+        var function = _e.Module.AddFunction($"k{index}_{Sanitize(node.Op)}", type, Linkage.Internal);
+        for (uint p = 1; p <= parameterCount; p++)
+        {
+            _e.Module.AddAttribute(function, p, "noalias");
+            _e.Module.AddAttribute(function, p, "nocapture");
+        }
+        _e.BeginFunction(function);
+        uint next = 0;
+        var inputParams = node.Inputs.Select(i => i.Length > 0 ? (LValue?)Param(function, next++) : null).ToList();
+        var outputParams = node.Outputs.Select(_ => Param(function, next++)).ToList();
+        LValue? scratch = hasScratch ? Param(function, next++) : null;
+
+        var context = new KernelContext(_e, node, _graph, inputParams, outputParams, scratch, _deterministic,
+                                        bytes => AddConstant(bytes.ToArray()));
+        Kernel(node).Emit(context);
+        _e.B.RetVoid();
+
+        var args = inputs.Select(i => _pointers[i])
+                         .Concat(node.Outputs.Select(o => _pointers[o]))
+                         .Concat(hasScratch ? [ctx.ConstByteOffset(arena, plan.ScratchOffsets[index])] : [])
+                         .ToArray();
+        return (function, type, args);
+    }
+
+    private static LValue Param(LValue function, uint index) => new(Interop.LlvmNative.LLVMGetParam(function.Handle, index));
+
+    /// <summary>(i32 index) -> i32 address, or -1 when out of range.</summary>
+    private void EmitAddressTable(string name, IReadOnlyList<LValue> pointers)
+    {
+        var ctx = _e.Ctx;
+        var tableType = ctx.Array(ctx.Ptr, pointers.Count);
+        var table = _e.Module.AddGlobal(name + "_table", tableType, ctx.ConstArray(ctx.Ptr, pointers), isConstant: true, Linkage.Internal, 4);
+        var function = _e.Module.AddFunction(name, ctx.Function(ctx.I32, ctx.I32), Linkage.External);
+        _e.BeginFunction(function);
+        var index = Param(function, 0);
+        var inRange = _e.B.ICmp(IntPredicate.Ult, index, _e.I(pointers.Count));
+        var found = _e.B.AppendBlock(function, "found");
+        var missing = _e.B.AppendBlock(function, "missing");
+        _e.B.CondBr(inRange, found, missing);
+        _e.B.PositionAtEnd(found);
+        var pointer = _e.B.Load(ctx.Ptr, _e.B.Gep(ctx.Ptr, table, index), 4);
+        _e.B.Ret(_e.B.Cast(CastOp.PtrToInt, pointer, ctx.I32));
+        _e.B.PositionAtEnd(missing);
+        _e.B.Ret(_e.I(-1));
+    }
+
+    private static string Sanitize(string op) => new(op.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+}

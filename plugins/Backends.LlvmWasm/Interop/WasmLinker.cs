@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace WasmGraph.Backends.LlvmWasm.Interop;
+
+/// <summary>Runs wasm-ld (lld has no C API) to turn one object file into a self-contained module.</summary>
+internal static class WasmLinker
+{
+    private static readonly string[] Candidates = ["wasm-ld-19", "/usr/lib/llvm-19/bin/wasm-ld", "/usr/bin/wasm-ld-19"];
+
+    public static string FindLinker()
+    {
+        var env = Environment.GetEnvironmentVariable("WASMGRAPH_WASM_LD");
+        if (!string.IsNullOrEmpty(env))
+        {
+            return env;
+        }
+        foreach (var candidate in Candidates)
+        {
+            if (Path.IsPathRooted(candidate) ? File.Exists(candidate) : OnPath(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new InvalidOperationException("wasm-ld-19 was not found. Install it with: apt-get install -y lld-19");
+    }
+
+    private static bool OnPath(string name)
+        => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, name)));
+
+    /// <summary>Links <paramref name="objectBytes"/> exporting <paramref name="exports"/>; returns the module bytes.</summary>
+    public static byte[] Link(byte[] objectBytes, IEnumerable<string> exports, int stackBytes, CancellationToken cancellation)
+    {
+        var dir = Directory.CreateTempSubdirectory("wasmgraph-link-");
+        try
+        {
+            var obj = Path.Combine(dir.FullName, "model.o");
+            var wasm = Path.Combine(dir.FullName, "model.wasm");
+            File.WriteAllBytes(obj, objectBytes);
+            var psi = new ProcessStartInfo(FindLinker())
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[] { obj, "-o", wasm, "--no-entry", "--gc-sections", "-O2", "--strip-debug", "-z", $"stack-size={stackBytes}" })
+            {
+                psi.ArgumentList.Add(arg);
+            }
+            foreach (var export in exports)
+            {
+                psi.ArgumentList.Add($"--export={export}");
+            }
+            using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start wasm-ld");
+            using var registration = cancellation.Register(() => { try { process.Kill(); } catch (InvalidOperationException) { } });
+            var stderr = process.StandardError.ReadToEndAsync(cancellation);
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellation);
+            process.WaitForExit();
+            cancellation.ThrowIfCancellationRequested();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"wasm-ld failed (exit {process.ExitCode}): {stderr.Result}{stdout.Result}");
+            }
+            return File.ReadAllBytes(wasm);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

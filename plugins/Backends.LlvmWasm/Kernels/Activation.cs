@@ -1,0 +1,40 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Kernels;
+
+/// <summary>
+/// The activation a fusion pass attached to a producer (<c>wg.activation</c>), applied as the producer stores its
+/// result, so that each output element is written once.
+/// </summary>
+internal static class Activation
+{
+    public const string Attribute = "wg.activation";
+    public static readonly string[] Supported = ["Relu", "Sigmoid", "Clip"];
+
+    public static string? Check(Node node)
+    {
+        var name = node.Attributes.GetString(Attribute, "");
+        return name.Length == 0 || Supported.Contains(name) ? null : $"fused activation '{name}' is not supported";
+    }
+
+    public static LValue Apply(Emitter e, Attributes attributes, LValue value)
+    {
+        switch (attributes.GetString(Attribute, ""))
+        {
+            case "":
+                return value;
+            case "Relu":
+                return e.FMaxKeepNaN(value, e.F(0));
+            case "Sigmoid":
+                return e.Sigmoid(value);
+            case "Clip":
+                var min = attributes.GetFloat("wg.clip_min", float.NegativeInfinity);
+                var max = attributes.GetFloat("wg.clip_max", float.PositiveInfinity);
+                return e.FMinKeepNaN(e.FMaxKeepNaN(value, e.F(min)), e.F(max));
+            default:
+                throw new InvalidOperationException($"unknown fused activation '{attributes.GetString(Attribute, "")}'");
+        }
+    }
+}

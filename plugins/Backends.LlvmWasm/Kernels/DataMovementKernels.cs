@@ -1,0 +1,134 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Kernels;
+
+/// <summary>Reshape: the bytes do not change, so it is one bulk copy (memory.copy).</summary>
+internal sealed class ReshapeKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Reshape"];
+
+    public string? CheckSupported(Node node, Graph graph) => null;
+
+    public void Emit(KernelContext k) => k.E.CopyBytes(k.Output(0), k.E.I(0), k.Input(0), k.E.I(0), k.OutputType(0).ByteSize);
+}
+
+/// <summary>Transpose: a loop nest over the output reading the input through permuted strides.</summary>
+internal sealed class TransposeKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Transpose"];
+
+    public string? CheckSupported(Node node, Graph graph) => null;
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var input = k.InputType(0);
+        var perm = k.Attributes.GetInts("perm");
+        var inStrides = input.Shape.Strides();
+        var permuted = perm.Select(p => inStrides[p]).ToArray();
+        var (dims, strides) = BinaryKernel.Coalesce(k.OutputType(0).Shape.Dims.ToArray(), [permuted]);
+        var (type, size) = ElementStorage.Of(e, input.ElementType);
+        e.ForEachIndex(dims, strides, (linear, offsets) =>
+            e.Store(type, size, e.Load(type, size, k.Input(0), offsets[0]), k.Output(0), linear));
+    }
+}
+
+/// <summary>Concat: for each index before the axis, each input contributes one contiguous block.</summary>
+internal sealed class ConcatKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Concat"];
+
+    public string? CheckSupported(Node node, Graph graph) => null;
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var output = k.OutputType(0);
+        int axis = (int)k.Attributes.GetInt("axis");
+        long outer = output.Shape.Dims.Take(axis).Aggregate(1L, (x, y) => x * y);
+        long outRow = output.ByteSize / Math.Max(outer, 1);
+        e.For(outer, o =>
+        {
+            long offset = 0;
+            for (int i = 0; i < k.Node.Inputs.Length; i++)
+            {
+                long block = k.InputType(i).ByteSize / Math.Max(outer, 1);
+                e.CopyBytes(k.Output(0), e.Affine(o, outRow, offset), k.Input(i), e.Mul(o, block), block);
+                offset += block;
+            }
+        });
+    }
+}
+
+/// <summary>Split: the inverse of Concat, one contiguous block per output per outer index.</summary>
+internal sealed class SplitKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Split"];
+
+    public string? CheckSupported(Node node, Graph graph) => null;
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var input = k.InputType(0);
+        int axis = (int)k.Attributes.GetInt("axis");
+        long outer = input.Shape.Dims.Take(axis).Aggregate(1L, (x, y) => x * y);
+        long inRow = input.ByteSize / Math.Max(outer, 1);
+        e.For(outer, o =>
+        {
+            long offset = 0;
+            for (int i = 0; i < k.Node.Outputs.Length; i++)
+            {
+                long block = k.OutputType(i).ByteSize / Math.Max(outer, 1);
+                e.CopyBytes(k.Output(i), e.Mul(o, block), k.Input(0), e.Affine(o, inRow, offset), block);
+                offset += block;
+            }
+        });
+    }
+}
+
+/// <summary>How an element type is loaded and stored by data-movement kernels: as an integer of the same width.</summary>
+internal static class ElementStorage
+{
+    public static (LType Type, int Size) Of(Emitter e, DataType type) => type.SizeOf() switch
+    {
+        1 => (e.Ctx.I8, 1),
+        4 => (e.Ctx.I32, 4),
+        _ => (e.Ctx.I64, 8),
+    };
+}
+
+/// <summary>Softmax along one axis: max, sum of exp(x - max), then scale; numerically safe for large logits.</summary>
+internal sealed class SoftmaxKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Softmax"];
+
+    public string? CheckSupported(Node node, Graph graph)
+        => graph.TypeOf(node.Inputs[0]).ElementType == DataType.Float32 ? null : "only float32 Softmax is lowered";
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var shape = k.InputType(0).Shape;
+        int axis = (int)k.Attributes.GetInt("axis");
+        long length = shape.Rank == 0 ? 1 : shape[axis];
+        long inner = shape.Dims.Skip(axis + 1).Aggregate(1L, (x, y) => x * y);
+        long outer = shape.ElementCount / Math.Max(length * inner, 1);
+        e.For(outer, o => e.For(inner, i =>
+        {
+            var start = e.Add(e.Mul(o, length * inner), i);
+            LValue At(LValue j) => e.Add(start, e.Mul(j, inner));
+            var max = e.Fold(0, length, 1, e.F(float.NegativeInfinity), (j, acc) => e.FMaxKeepNaN(e.LoadF32(k.Input(0), At(j)), acc));
+            var sum = e.Fold(0, length, 1, e.F(0), (j, acc) =>
+            {
+                var ex = e.Exp(e.FSub(e.LoadF32(k.Input(0), At(j)), max));
+                e.StoreF32(ex, k.Output(0), At(j));
+                return e.FAdd(acc, ex, e.ReductionMath);
+            });
+            var reciprocal = e.FDiv(e.F(1), sum);
+            e.For(length, j => e.StoreF32(e.FMul(e.LoadF32(k.Output(0), At(j)), reciprocal), k.Output(0), At(j)));
+        }));
+    }
+}

@@ -1,0 +1,141 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Kernels;
+
+/// <summary>
+/// The shared matrix-product loop: Y[m, :] = init(m) + Σ_k a(m, k) · B[k, :], in i-k-j order so the innermost loop
+/// streams a row of B into a row of Y and vectorises. Operand access is described by strides, which covers
+/// transposed and broadcast operands without copies.
+/// </summary>
+internal static class MatrixProduct
+{
+    public static void Emit(Emitter e, long m, long n, long kDim,
+                            LValue a, LValue aBase, long aRowStride, long aColStride,
+                            LValue b, LValue bBase, long bRowStride, long bColStride,
+                            LValue y, LValue yBase, float alpha,
+                            Func<LValue, LValue, LValue>? initial, Func<LValue, LValue>? epilogue)
+    {
+        e.For(m, i =>
+        {
+            var yRow = e.Add(yBase, e.Mul(i, n));
+            e.For(n, j => e.StoreF32(initial?.Invoke(i, j) ?? e.F(0), y, e.Add(yRow, j)));
+            var aRow = e.Add(aBase, e.Mul(i, aRowStride));
+            e.For(kDim, kk =>
+            {
+                var av = e.LoadF32(a, e.Add(aRow, e.Mul(kk, aColStride)));
+                if (alpha != 1f)
+                {
+                    av = e.FMul(av, e.F(alpha));
+                }
+                var bRow = e.Add(bBase, e.Mul(kk, bRowStride));
+                e.For(n, j =>
+                {
+                    var o = e.Add(yRow, j);
+                    var prod = e.FMul(av, e.LoadF32(b, e.Add(bRow, e.Mul(j, bColStride))));
+                    e.StoreF32(e.FAdd(e.LoadF32(y, o), prod, e.ReductionMath), y, o);
+                });
+            });
+            if (epilogue is not null)
+            {
+                e.For(n, j =>
+                {
+                    var o = e.Add(yRow, j);
+                    e.StoreF32(epilogue(e.LoadF32(y, o)), y, o);
+                });
+            }
+        });
+    }
+}
+
+/// <summary>Gemm: alpha·op(A)·op(B) + beta·C. A constant transposed B is re-laid out at compile time.</summary>
+internal sealed class GemmKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Gemm"];
+
+    public string? CheckSupported(Node node, Graph graph)
+        => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 Gemm is lowered" : Activation.Check(node);
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var a = k.InputType(0).Shape;
+        var b = k.InputType(1).Shape;
+        var y = k.OutputType(0).Shape;
+        bool ta = k.Attributes.GetInt("transA", 0) != 0;
+        bool tb = k.Attributes.GetInt("transB", 0) != 0;
+        float alpha = k.Attributes.GetFloat("alpha", 1f);
+        float beta = k.Attributes.GetFloat("beta", 1f);
+        long m = y[0], n = y[1], kDim = ta ? a[0] : a[1];
+
+        var bPtr = k.Input(1);
+        long bRowStride = tb ? 1 : n, bColStride = tb ? kDim : 1;
+        if (tb && k.ConstantInput(1) is { } constantB)
+        {
+            bPtr = k.EmbedFloats(Transpose(constantB.ToFloatArray(), b[0], b[1]));
+            (bRowStride, bColStride) = (n, 1);
+        }
+
+        Func<LValue, LValue, LValue>? initial = null;
+        if (k.HasInput(2) && beta != 0f)
+        {
+            var cShape = k.InputType(2).Shape;
+            var cStrides = BinaryKernel.BroadcastStrides(cShape, y);
+            var cPtr = k.Input(2);
+            initial = (i, j) =>
+            {
+                var v = e.LoadF32(cPtr, e.Add(e.Mul(i, cStrides[0]), e.Mul(j, cStrides[1])));
+                return beta == 1f ? v : e.FMul(v, e.F(beta));
+            };
+        }
+        Func<LValue, LValue>? epilogue = k.Attributes.Has(Activation.Attribute) ? v => Activation.Apply(e, k.Attributes, v) : null;
+        MatrixProduct.Emit(e, m, n, kDim,
+            k.Input(0), e.I(0), ta ? 1 : kDim, ta ? m : 1,
+            bPtr, e.I(0), bRowStride, bColStride,
+            k.Output(0), e.I(0), alpha, initial, epilogue);
+    }
+
+    private static float[] Transpose(float[] values, long rows, long cols)
+    {
+        var result = new float[values.Length];
+        for (long r = 0; r < rows; r++)
+        {
+            for (long c = 0; c < cols; c++)
+            {
+                result[c * rows + r] = values[r * cols + c];
+            }
+        }
+        return result;
+    }
+}
+
+/// <summary>MatMul with NumPy semantics: 1-D promotion and broadcasting over batch dimensions.</summary>
+internal sealed class MatMulKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["MatMul"];
+
+    public string? CheckSupported(Node node, Graph graph)
+        => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 MatMul is lowered" : Activation.Check(node);
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var a = k.InputType(0).Shape;
+        var b = k.InputType(1).Shape;
+        var a2 = a.Rank == 1 ? new Shape(1, a[0]) : a;
+        var b2 = b.Rank == 1 ? new Shape(b[0], 1) : b;
+        long m = a2[a2.Rank - 2], kDim = a2[a2.Rank - 1], n = b2[b2.Rank - 1];
+        var batchA = new Shape(a2.Dims.RemoveRange(a2.Rank - 2, 2));
+        var batchB = new Shape(b2.Dims.RemoveRange(b2.Rank - 2, 2));
+        var batch = Abstractions.Ops.ShapeMath.Broadcast(batchA, batchB)!;
+        var strideA = BinaryKernel.BroadcastStrides(batchA, batch).Select(s => s * m * kDim).ToArray();
+        var strideB = BinaryKernel.BroadcastStrides(batchB, batch).Select(s => s * kDim * n).ToArray();
+        Func<LValue, LValue>? epilogue = k.Attributes.Has(Activation.Attribute) ? v => Activation.Apply(e, k.Attributes, v) : null;
+        e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
+            MatrixProduct.Emit(e, m, n, kDim,
+                k.Input(0), offsets[0], kDim, 1,
+                k.Input(1), offsets[1], n, 1,
+                k.Output(0), e.Mul(batchIndex, m * n), 1f, null, epilogue));
+    }
+}

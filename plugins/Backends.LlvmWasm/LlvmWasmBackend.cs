@@ -1,0 +1,106 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+using WasmGraph.Backends.LlvmWasm.Kernels;
+
+namespace WasmGraph.Backends.LlvmWasm;
+
+/// <summary>
+/// Lowers the IR through LLVM to one self-contained wasm32 module (see docs/abi.md): kernels specialised to static
+/// shapes, weights in data segments, no imports, metadata in a custom section.
+/// </summary>
+public sealed class LlvmWasmBackend : IBackend
+{
+    private static readonly IKernelGenerator[] Generators =
+    [
+        new BinaryKernel(), new UnaryKernel(), new BatchNormKernel(), new ConvKernel(), new WindowPoolKernel(),
+        new GlobalAveragePoolKernel(), new GemmKernel(), new MatMulKernel(), new ReshapeKernel(), new TransposeKernel(),
+        new ConcatKernel(), new SplitKernel(), new SoftmaxKernel(),
+    ];
+
+    private static readonly FrozenDictionary<string, IKernelGenerator> ByOp =
+        Generators.SelectMany(g => g.Ops.Select(op => (op, g))).ToFrozenDictionary(p => p.op, p => p.g, StringComparer.Ordinal);
+
+    public string Name => "llvm-wasm";
+
+    public string Description => "LLVM 19 → wasm32 (SIMD128) → wasm-ld: one self-contained module";
+
+    public IReadOnlySet<string> SupportedOps { get; } = ByOp.Keys.ToFrozenSet(StringComparer.Ordinal);
+
+    public bool IsOpSupported(Node node, Graph graph, out string? reason)
+    {
+        if (!ByOp.TryGetValue(node.Op, out var generator))
+        {
+            reason = "no kernel generator for this op";
+            return false;
+        }
+        var unknown = node.Attributes.All.Select(a => a.Key)
+                          .FirstOrDefault(a => a.StartsWith("wg.", StringComparison.Ordinal) && a is not (Activation.Attribute or "wg.clip_min" or "wg.clip_max"));
+        reason = unknown is not null ? $"unknown backend attribute '{unknown}'" : generator.CheckSupported(node, graph);
+        return reason is null;
+    }
+
+    public Artifact Compile(Graph graph, BackendOptions options)
+    {
+        foreach (var node in graph.Nodes)
+        {
+            if (!IsOpSupported(node, graph, out var reason))
+            {
+                var opset = int.TryParse(graph.Metadata.GetValueOrDefault("opset", "0"), out var o) ? o : 0;
+                throw new UnsupportedOpException(node.Op, opset, node.Name, graph.Metadata.GetValueOrDefault("source"), reason);
+            }
+        }
+        var timings = ImmutableDictionary.CreateBuilder<string, double>();
+        var clock = Stopwatch.StartNew();
+        void Lap(string step, double fraction)
+        {
+            timings[step] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            options.Cancellation.ThrowIfCancellationRequested();
+            options.Progress?.Report((step, fraction));
+        }
+
+        byte[] objectFile;
+        MemoryPlan plan;
+        using (var context = new LlvmContext())
+        using (var module = new LlvmModule(context, graph.Name))
+        using (var builder = new LlvmBuilder(context))
+        using (var machine = new WasmTargetMachine(options.Features, options.OptLevel))
+        {
+            machine.Configure(module);
+            var emitter = new Emitter(context, module, builder);
+            plan = new ModuleGenerator(emitter, graph, ByOp, options.Deterministic)
+                .Generate(i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
+            if (module.Verify() is { } problem)
+            {
+                throw new InvalidOperationException($"generated LLVM IR is invalid: {problem}");
+            }
+            Lap("codegen", 0.3);
+            machine.Optimize(module);
+            Lap("llvm-opt", 0.7);
+            objectFile = machine.EmitObject(module);
+            Lap("llvm-emit", 0.85);
+        }
+        var linked = WasmLinker.Link(objectFile, ModuleGenerator.Exports, stackBytes: 64 * 1024, options.Cancellation);
+        Lap("wasm-ld", 0.95);
+        var metadata = ModelMetadata.For(graph) with { ArenaBytes = plan.ArenaBytes };
+        var bytes = WasmCustomSection.Append(linked, ModelMetadata.SectionName, Encoding.UTF8.GetBytes(metadata.ToJson()));
+        Lap("metadata", 1.0);
+        return new Artifact(bytes, metadata, "wasm") { TimingsMs = timings.ToImmutable() };
+    }
+}
+
+/// <summary>Registers the backend with the host.</summary>
+public sealed class LlvmWasmBackendPlugin : IPluginFactory
+{
+    public void Configure(IServiceCollection services, IConfiguration configuration)
+        => services.AddSingleton<IBackend, LlvmWasmBackend>();
+}
