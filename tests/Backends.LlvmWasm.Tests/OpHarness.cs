@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Frontends.Onnx;
+using WasmGraph.Runtimes.Wasmtime;
+using WasmGraph.TestSupport;
+
+namespace WasmGraph.Backends.LlvmWasm.Tests;
+
+/// <summary>
+/// Compiles a tiny ONNX model through the real pipeline (ONNX frontend → LLVM backend → wasm-ld → Wasmtime) and
+/// compares every output with ONNX Runtime on the same inputs.
+/// </summary>
+internal static class OpHarness
+{
+    private static readonly WasmtimeRuntime Runtime = new();
+
+    /// <summary>Default tolerance: max |wasm − ort| ≤ 1e-4 × max |ort| (float32 reassociation in reductions).</summary>
+    public const double DefaultTolerance = 1e-4;
+
+    public static IReadOnlyDictionary<string, TensorData> Run(byte[] onnx, IReadOnlyDictionary<string, TensorData> inputs,
+                                                              Func<Graph, Graph>? passes = null, BackendOptions? options = null)
+    {
+        var graph = new OnnxFrontend().Load(new MemoryStream(onnx), new FrontendOptions { SourceName = "test.onnx" });
+        graph = passes?.Invoke(graph) ?? graph;
+        var artifact = new LlvmWasmBackend().Compile(graph, options ?? new BackendOptions());
+        using var session = Runtime.Load(artifact.Bytes, new RuntimeOptions());
+        return session.Run(inputs);
+    }
+
+    public static void AssertMatchesOnnxRuntime(OnnxModelBuilder model, IReadOnlyDictionary<string, TensorData> inputs,
+                                                double tolerance = DefaultTolerance, Func<Graph, Graph>? passes = null)
+    {
+        var bytes = model.ToBytes();
+        var expected = OnnxRuntimeOracle.Run(bytes, inputs);
+        var actual = Run(bytes, inputs, passes);
+        foreach (var (name, reference) in expected)
+        {
+            Assert.True(actual.ContainsKey(name), $"output '{name}' is missing");
+            if (reference.Type.ElementType == DataType.Float32)
+            {
+                TensorAssert.Close(reference, actual[name], tolerance, $"output '{name}'");
+            }
+            else
+            {
+                TensorAssert.Exact(reference, actual[name], $"output '{name}'");
+            }
+        }
+    }
+
+    public static ImmutableDictionary<string, TensorData> Inputs(params (string Name, TensorData Data)[] inputs)
+        => inputs.ToImmutableDictionary(i => i.Name, i => i.Data);
+}
