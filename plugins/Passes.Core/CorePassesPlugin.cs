@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using WasmGraph.Abstractions.Plugins;
+
+namespace WasmGraph.Passes.Core;
+
+/// <summary>Registers the core graph passes.</summary>
+public sealed class CorePassesPlugin : IPluginFactory
+{
+    public void Configure(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IPass, FoldBatchNormPass>();
+        services.AddSingleton<IPass, FuseActivationPass>();
+        services.AddSingleton<IPass, EliminateDeadCodePass>();
+    }
+}
