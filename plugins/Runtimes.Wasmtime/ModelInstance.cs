@@ -1,0 +1,159 @@
+using Wasmtime;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Plugins;
+
+namespace WasmGraph.Runtimes.Wasmtime;
+
+/// <summary>
+/// One instantiation of a model module: its store, memory, <c>wg_run</c>, and the input and output addresses, which
+/// the ABI fixes for the instance's lifetime and so are asked for once and checked against the memory size here.
+/// Every call into wasm goes through <see cref="Invoke"/>, which applies the time limit and turns traps into
+/// <see cref="WasmGraphException"/>s. After a trap the instance is <see cref="Faulted"/>: wasm globals such as the
+/// stack pointer are not unwound, so the session replaces it rather than run it again.
+/// </summary>
+internal sealed class ModelInstance : IDisposable
+{
+    private readonly Store _store;
+    private readonly Memory _memory;
+    private readonly Func<int> _run;
+    private readonly RuntimeOptions _options;
+    private readonly ulong? _deadlineTicks;
+
+    private ModelInstance(Store store, Instance instance, RuntimeOptions options)
+    {
+        _store = store;
+        _options = options;
+        _deadlineTicks = options.Timeout is TimeSpan timeout ? EpochTicker.TicksFor(timeout) : null;
+        // The ABI validation before instantiation guarantees these exist with these types; null means a shared memory.
+        _memory = instance.GetMemory(AbiExports.Memory)
+            ?? throw new WasmGraphException("the module's memory cannot be accessed by this host (shared memories are not supported)");
+        _run = instance.GetFunction<int>(AbiExports.Run)!;
+    }
+
+    public long[] InputAddresses { get; private set; } = [];
+
+    public long[] OutputAddresses { get; private set; } = [];
+
+    /// <summary>A call trapped or timed out; the instance's internal state is no longer trustworthy.</summary>
+    public bool Faulted { get; private set; }
+
+    /// <summary>Instantiates <paramref name="module"/> with no imports, checks its ABI version and resolves all tensor addresses.</summary>
+    public static ModelInstance Create(Engine engine, Module module, ModelMetadata metadata, RuntimeOptions options)
+    {
+        var store = new Store(engine);
+        try
+        {
+            if (options.MaxMemoryBytes is long max)
+            {
+                store.SetLimits(memorySize: max);
+            }
+            if (options.Timeout is TimeSpan timeout)
+            {
+                // Data-segment initialisation runs no wasm code, but a start function would.
+                store.SetEpochDeadline(EpochTicker.TicksFor(timeout));
+            }
+            Instance instance;
+            try
+            {
+                instance = new Instance(store, module);
+            }
+            catch (WasmtimeException e)
+            {
+                throw new WasmGraphException($"could not instantiate the module: {WasmtimeErrors.Summarize(e)}", e);
+            }
+            var result = new ModelInstance(store, instance, options);
+            result.CheckAbiVersion(instance.GetFunction<int>(AbiExports.AbiVersion)!);
+            result.InputAddresses = result.ResolveAddresses("input", metadata.Inputs, instance.GetFunction<int, int>(AbiExports.InputPtr)!);
+            result.OutputAddresses = result.ResolveAddresses("output", metadata.Outputs, instance.GetFunction<int, int>(AbiExports.OutputPtr)!);
+            return result;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Calls <c>wg_run</c>; a non-zero status is the model reporting an error.</summary>
+    public void Run()
+    {
+        int status = Invoke(_run, "run");
+        if (status != 0)
+        {
+            throw new WasmGraphException($"run failed: {AbiExports.Run} returned {status}");
+        }
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> into linear memory at <paramref name="address"/> (checked at creation).</summary>
+    public void Write(long address, ReadOnlySpan<byte> bytes) => bytes.CopyTo(_memory.GetSpan(address, bytes.Length));
+
+    /// <summary>Copies <paramref name="destination"/>.Length bytes out of linear memory at <paramref name="address"/>.</summary>
+    public void Read(long address, Span<byte> destination) => _memory.GetSpan(address, destination.Length).CopyTo(destination);
+
+    public void Dispose() => _store.Dispose();
+
+    private void CheckAbiVersion(Func<int> abiVersion)
+    {
+        int version = Invoke(abiVersion, AbiExports.AbiVersion);
+        if (version != ModelMetadata.AbiVersion)
+        {
+            throw new WasmGraphException(
+                $"module reports ABI version {version} ({AbiExports.AbiVersion}); this runtime supports version {ModelMetadata.AbiVersion}");
+        }
+    }
+
+    private long[] ResolveAddresses(string kind, IReadOnlyList<TensorInfo> tensors, Func<int, int> pointerOf)
+    {
+        var addresses = new long[tensors.Count];
+        long memoryBytes = _memory.GetLength();
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var tensor = tensors[i];
+            int index = i;
+            int pointer = Invoke(() => pointerOf(index), $"wg_{kind}_ptr({i})");
+            if (pointer == -1)
+            {
+                throw new WasmGraphException($"module has no address for {kind} {i} '{tensor.Name}' (wg_{kind}_ptr({i}) returned -1)");
+            }
+            long address = (uint)pointer;
+            if (tensor.ByteSize > int.MaxValue)
+            {
+                throw new WasmGraphException($"{kind} '{tensor.Name}' has {tensor.ByteSize} bytes; tensors over 2 GiB are not supported");
+            }
+            if (address + tensor.ByteSize > memoryBytes)
+            {
+                throw new WasmGraphException(
+                    $"{kind} '{tensor.Name}' ({tensor.ByteSize} bytes at address {address}) lies outside the module's memory of {memoryBytes} bytes");
+            }
+            addresses[i] = address;
+        }
+        return addresses;
+    }
+
+    private int Invoke(Func<int> call, string what)
+    {
+        if (_deadlineTicks is ulong ticks)
+        {
+            _store.SetEpochDeadline(ticks);
+        }
+        try
+        {
+            return call();
+        }
+        catch (TrapException e) when (e.Type == TrapCode.Interrupt)
+        {
+            Faulted = true;
+            throw new WasmGraphException($"{what} exceeded the time limit of {TimeLimit.Format(_options.Timeout!.Value)}", e);
+        }
+        catch (WasmtimeException e)
+        {
+            Faulted = true;
+            throw new WasmGraphException($"{what} failed: {WasmtimeErrors.Summarize(e)}{MemoryNote()}", e);
+        }
+    }
+
+    /// <summary>With a memory limit set, a trap is often a failed <c>memory.grow</c>; say how close to the limit we were.</summary>
+    private string MemoryNote() => _options.MaxMemoryBytes is long max
+        ? $" (linear memory: {_memory.GetLength()} bytes in use, limit {max} bytes)"
+        : "";
+}

@@ -1,0 +1,58 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Wasmtime;
+
+namespace WasmGraph.Runtimes.Wasmtime;
+
+/// <summary>
+/// The engines of one runtime instance, created on first use. There are two because epoch interruption is an
+/// engine-wide compile setting: it inserts a check on every loop back-edge, and code compiled with it cannot run in an
+/// engine without it (nor the reverse). Runs without a timeout therefore use an engine that never pays for the checks;
+/// runs with one share a second engine and its ticker thread. All sessions of a runtime share these engines, which
+/// also share Wasmtime's compiled-code and signature registries.
+/// </summary>
+internal sealed class WasmtimeEngines : IDisposable
+{
+    private readonly Lazy<Engine> _plain = new(() => Create(interruptible: false));
+    private readonly Lazy<(Engine Engine, EpochTicker Ticker)> _interruptible = new(() =>
+    {
+        var engine = Create(interruptible: true);
+        return (engine, new EpochTicker(engine));
+    });
+
+    /// <summary>The engine for sessions with (<paramref name="interruptible"/>) or without a time limit.</summary>
+    public Engine Get(bool interruptible) => interruptible ? _interruptible.Value.Engine : _plain.Value;
+
+    /// <summary>
+    /// Identifies everything that makes serialized code from <see cref="Get"/> loadable: the Wasmtime build, our
+    /// engine settings and the machine. It is part of the compiled-module cache key; Wasmtime also checks on load.
+    /// </summary>
+    public static string Tag(bool interruptible)
+    {
+        var assembly = typeof(Engine).Assembly;
+        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString() ?? "unknown";
+        return $"wasmtime-dotnet {version}; opt=speed; epoch={interruptible}; {RuntimeInformation.ProcessArchitecture}; cache-format=1";
+    }
+
+    public void Dispose()
+    {
+        if (_interruptible.IsValueCreated)
+        {
+            _interruptible.Value.Ticker.Dispose();
+            _interruptible.Value.Engine.Dispose();
+        }
+        if (_plain.IsValueCreated)
+        {
+            _plain.Value.Dispose();
+        }
+    }
+
+    private static Engine Create(bool interruptible)
+    {
+        using var config = new Config()
+            .WithOptimizationLevel(OptimizationLevel.Speed)
+            .WithEpochInterruption(interruptible);
+        return new Engine(config);
+    }
+}

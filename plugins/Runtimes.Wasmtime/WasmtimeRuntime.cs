@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Plugins;
+
+namespace WasmGraph.Runtimes.Wasmtime;
+
+/// <summary>
+/// Runs WasmGraph modules (docs/abi.md) in Wasmtime. Loading checks everything it can before compiling, cheapest
+/// first: the binary's structure, that it imports nothing, its metadata; then, after compiling (or a cache hit), the
+/// ABI exports and their types; then, in a live instance, the ABI version and that every tensor lies inside memory.
+/// Each failure is a <see cref="WasmGraphException"/> that says what is wrong with the module.
+/// <para>
+/// Thread-safe: sessions may be loaded from several threads. Dispose the runtime after its sessions; disposing stops
+/// the epoch ticker that enforces time limits.
+/// </para>
+/// </summary>
+public sealed class WasmtimeRuntime : IRuntime, IDisposable
+{
+    private readonly WasmtimeEngines _engines = new();
+
+    public string Name => "wasmtime";
+
+    public string Description => "Runs compiled models in Wasmtime (Cranelift), with an on-disk compiled-module cache";
+
+    IModelSession IRuntime.Load(byte[] module, RuntimeOptions options) => Load(module, options);
+
+    /// <summary>Loads <paramref name="module"/>, returning the concrete session so callers can read its <see cref="LoadReport"/>.</summary>
+    public WasmtimeSession Load(byte[] module, RuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(options);
+        CheckOptions(options);
+
+        var info = WasmBinaryReader.Read(module);
+        if (info.ImportCount > 0)
+        {
+            throw new WasmGraphException(
+                $"module imports {info.ImportCount} item{(info.ImportCount == 1 ? "" : "s")}; WasmGraph modules must be self-contained");
+        }
+        var metadata = MetadataSection.Read(info);
+
+        bool interruptible = options.Timeout is not null;
+        var engine = _engines.Get(interruptible);
+        string name = string.IsNullOrEmpty(metadata.Name) ? "model" : metadata.Name;
+        var (compiled, report) = ModuleCompiler.Compile(engine, WasmtimeEngines.Tag(interruptible), module, name, options.CacheDirectory);
+        try
+        {
+            AbiExports.Validate(compiled);
+            AbiExports.CheckMemoryLimit(compiled, options.MaxMemoryBytes);
+            var clock = Stopwatch.StartNew();
+            var instance = ModelInstance.Create(engine, compiled, metadata, options);
+            return new WasmtimeSession(engine, compiled, metadata, options, instance, report with { InstantiateMs = clock.Elapsed.TotalMilliseconds });
+        }
+        catch
+        {
+            compiled.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _engines.Dispose();
+
+    private static void CheckOptions(RuntimeOptions options)
+    {
+        if (options.Timeout is TimeSpan timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new WasmGraphException($"the time limit must be positive, got {timeout}");
+        }
+        if (options.MaxMemoryBytes is long max && max <= 0)
+        {
+            throw new WasmGraphException($"the memory limit must be positive, got {max} bytes");
+        }
+    }
+}

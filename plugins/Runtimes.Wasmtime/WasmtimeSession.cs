@@ -1,0 +1,84 @@
+using Wasmtime;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+
+namespace WasmGraph.Runtimes.Wasmtime;
+
+/// <summary>
+/// A loaded model. Inputs are copied straight into linear memory at their fixed addresses, <c>wg_run</c> is called, and
+/// the outputs are copied out: no serialisation on the data path. If a run traps or times out, the next run gets a
+/// fresh instance of the same compiled module (instantiation is cheap next to compilation), so one bad input does not
+/// poison the session. Not thread-safe, like every <see cref="IModelSession"/>: use one session per thread.
+/// </summary>
+public sealed class WasmtimeSession : IModelSession
+{
+    private readonly Engine _engine;
+    private readonly Module _module;
+    private readonly RuntimeOptions _options;
+    private readonly TensorType[] _inputTypes;
+    private readonly TensorType[] _outputTypes;
+    private ModelInstance? _instance;
+    private bool _disposed;
+
+    internal WasmtimeSession(Engine engine, Module module, ModelMetadata metadata, RuntimeOptions options, ModelInstance instance, LoadReport report)
+    {
+        _engine = engine;
+        _module = module;
+        _options = options;
+        _instance = instance;
+        Metadata = metadata;
+        LoadReport = report;
+        _inputTypes = MetadataSection.TypesOf(metadata.Inputs);
+        _outputTypes = MetadataSection.TypesOf(metadata.Outputs);
+    }
+
+    public ModelMetadata Metadata { get; }
+
+    /// <summary>Cache outcome and timings of the load that created this session.</summary>
+    public LoadReport LoadReport { get; }
+
+    public IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        InputCheck.Check(Metadata, _inputTypes, inputs);
+
+        var instance = _instance ??= ModelInstance.Create(_engine, _module, Metadata, _options);
+        try
+        {
+            for (int i = 0; i < _inputTypes.Length; i++)
+            {
+                instance.Write(instance.InputAddresses[i], inputs[Metadata.Inputs[i].Name].Bytes);
+            }
+            instance.Run();
+        }
+        finally
+        {
+            if (instance.Faulted)
+            {
+                instance.Dispose();
+                _instance = null;
+            }
+        }
+
+        var outputs = new Dictionary<string, TensorData>(_outputTypes.Length, StringComparer.Ordinal);
+        for (int i = 0; i < _outputTypes.Length; i++)
+        {
+            var bytes = new byte[_outputTypes[i].ByteSize];
+            instance.Read(instance.OutputAddresses[i], bytes);
+            outputs[Metadata.Outputs[i].Name] = new TensorData(_outputTypes[i], bytes);
+        }
+        return outputs;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _instance?.Dispose();
+        _instance = null;
+        _module.Dispose();
+    }
+}
