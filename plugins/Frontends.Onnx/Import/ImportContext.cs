@@ -1,0 +1,156 @@
+using System.Collections.Immutable;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
+using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
+
+namespace WasmGraph.Frontends.Onnx.Import;
+
+/// <summary>
+/// What an op importer works with: the graph being built, the mapping from ONNX value names to IR values (which
+/// differ only where an Identity or Dropout was removed), and helpers that emit canonical IR nodes with their types
+/// inferred at once, so every later importer sees static shapes.
+/// </summary>
+internal sealed class ImportContext
+{
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _used;
+
+    public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues)
+    {
+        Builder = builder;
+        File = file;
+        Opset = opset;
+        _used = usedValues;
+    }
+
+    public GraphBuilder Builder { get; }
+    public string File { get; }
+
+    /// <summary>The default-domain opset the model imports.</summary>
+    public int Opset { get; }
+
+    /// <summary>Whether any node or graph output reads this ONNX value (used to refuse training-only outputs).</summary>
+    public bool IsUsed(string onnxName) => onnxName.Length > 0 && _used.Contains(onnxName);
+
+    /// <summary>The IR value an ONNX name stands for after alias removal.</summary>
+    public string Resolve(string onnxName) => _aliases.TryGetValue(onnxName, out var target) ? target : onnxName;
+
+    public bool IsDefined(string irName) => Builder.Types.ContainsKey(irName);
+
+    /// <summary>The IR value for input <paramref name="index"/>, checked to be defined already.</summary>
+    public string Input(OnnxNode node, int index)
+    {
+        if (!node.HasInput(index))
+        {
+            throw Error(node, $"input {index} is required");
+        }
+        var name = Resolve(node.Inputs[index]);
+        if (!IsDefined(name))
+        {
+            throw Error(node, $"reads '{node.Inputs[index]}', which is not defined before this node");
+        }
+        return name;
+    }
+
+    public TensorType InputType(OnnxNode node, int index) => Builder.Types[Input(node, index)];
+
+    public Shape InputShape(OnnxNode node, int index) => InputType(node, index).Shape;
+
+    /// <summary>A constant input (initializer or Constant output), or null if the input is absent.</summary>
+    public TensorData? OptionalConstant(OnnxNode node, int index, string role)
+    {
+        if (!node.HasInput(index))
+        {
+            return null;
+        }
+        var name = Input(node, index);
+        return Builder.Constants.TryGetValue(name, out var data)
+            ? data
+            : throw Error(node, $"input '{role}' ('{node.Inputs[index]}') must be a constant (an initializer or a Constant node)");
+    }
+
+    public TensorData Constant(OnnxNode node, int index, string role)
+        => OptionalConstant(node, index, role) ?? throw Error(node, $"input '{role}' is required");
+
+    /// <summary>Makes <paramref name="onnxName"/> stand for an existing IR value (Identity, inference-mode Dropout).</summary>
+    public void Alias(OnnxNode node, string onnxName, string irValue)
+    {
+        CheckUnused(node, onnxName);
+        _aliases[onnxName] = irValue;
+    }
+
+    public void AddConstant(OnnxNode node, string onnxName, TensorData data)
+    {
+        CheckUnused(node, onnxName);
+        Builder.AddConstant(onnxName, data);
+    }
+
+    /// <summary>A fresh IR value name for an intermediate result of a multi-node import.</summary>
+    public string Temp(OnnxNode node, string hint) => Builder.FreshName($"{node.Name}/{hint}");
+
+    /// <summary>
+    /// Adds one canonical IR node, infers its output types with the op registry and records them.
+    /// <paramref name="part"/> distinguishes the extra IR nodes of a one-to-many import in the node name.
+    /// </summary>
+    public ImmutableArray<TensorType> Emit(OnnxNode node, string op, IEnumerable<string> inputs, IEnumerable<string> outputs, IrAttributes attributes, string? part = null)
+    {
+        var outs = outputs.ToImmutableArray();
+        foreach (var output in outs)
+        {
+            CheckUnused(node, output);
+        }
+        var irNode = new Node(part is null ? node.Name : $"{node.Name}/{part}", op, inputs.ToImmutableArray(), outs, attributes);
+        // Inference errors name the node and op; the importer adds the file.
+        var types = OpRegistry.Default.Infer(irNode, v => Builder.Types.GetValueOrDefault(v), v => Builder.Constants.GetValueOrDefault(v));
+        for (int i = 0; i < outs.Length; i++)
+        {
+            Builder.SetType(outs[i], types[i]);
+        }
+        Builder.Nodes.Add(irNode);
+        return types;
+    }
+
+    /// <summary>Emits a node with the same ONNX inputs and first output, for ops whose canonical form is the ONNX form.</summary>
+    public void EmitDirect(OnnxNode node, string op, IrAttributes attributes, int inputCount)
+    {
+        var inputs = Enumerable.Range(0, inputCount).Where(node.HasInput).Select(i => Input(node, i)).ToList();
+        if (node.HasInput(inputCount))
+        {
+            throw Error(node, $"has more than {inputCount} inputs");
+        }
+        Emit(node, op, inputs, [FirstOutput(node)], attributes);
+    }
+
+    public string FirstOutput(OnnxNode node)
+        => node.HasOutput(0) ? node.Outputs[0] : throw Error(node, "has no output");
+
+    /// <summary>Refuses a node whose optional extra outputs (training statistics, indices, masks) something reads.</summary>
+    public void RefuseUsedOutputs(OnnxNode node, int firstExtra, string what)
+    {
+        for (int i = firstExtra; i < node.Outputs.Count; i++)
+        {
+            if (IsUsed(node.Outputs[i]))
+            {
+                throw Unsupported(node, $"output {i} ('{node.Outputs[i]}', {what}) is used; only the inference-mode output is supported");
+            }
+        }
+    }
+
+    public ModelException Error(OnnxNode node, string message) => new(message, file: File, node: node.Name, op: node.OpType);
+
+    public UnsupportedOpException Unsupported(OnnxNode node, string? detail = null)
+        => new(node.OpType, Opset, node.Name, File, detail);
+
+    private void CheckUnused(OnnxNode node, string name)
+    {
+        if (name.Length == 0)
+        {
+            throw Error(node, "has an output with an empty name");
+        }
+        if (IsDefined(name) || _aliases.ContainsKey(name))
+        {
+            throw Error(node, $"defines '{name}', which is already defined (ONNX values are assigned once)");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Frontends.Onnx.Proto;
+
+namespace WasmGraph.Frontends.Onnx.Import;
+
+/// <summary>
+/// Turns a parsed <see cref="ModelProto"/> into a verified IR graph: metadata, initializers as constants, inputs
+/// with static types, then each node through <see cref="OpImportTable"/>, then the outputs. Nodes are imported in
+/// file order, which ONNX requires to be topological.
+/// </summary>
+internal sealed class OnnxImporter
+{
+    private static readonly string[] DefaultDomains = ["", "ai.onnx"];
+
+    private readonly ModelProto _model;
+    private readonly GraphProto _graph;
+    private readonly FrontendOptions _options;
+    private readonly string _file;
+
+    public OnnxImporter(ModelProto model, FrontendOptions options)
+    {
+        _model = model;
+        _graph = model.Graph;
+        _options = options;
+        _file = options.SourceName;
+    }
+
+    public Graph Import()
+    {
+        int opset = DefaultOpset();
+        var builder = new GraphBuilder(string.IsNullOrEmpty(_graph.Name) ? Path.GetFileNameWithoutExtension(_file) : _graph.Name);
+        RecordMetadata(builder, opset);
+        AddInitializers(builder);
+        AddInputs(builder);
+        var context = new ImportContext(builder, _file, opset, UsedValues());
+        for (int i = 0; i < _graph.Node.Count; i++)
+        {
+            ImportNode(new OnnxNode(_graph.Node[i], i), _graph.Node[i].Domain, context);
+        }
+        OutputBinder.Bind(context, _graph.Output.Select(o => o.Name));
+        RemoveUnreadConstants(builder);
+        var graph = builder.Build();
+        GraphVerifier.Verify(graph, OpRegistry.Default, "onnx import");
+        return graph;
+    }
+
+    private int DefaultOpset()
+    {
+        var versions = _model.OpsetImport.Where(o => DefaultDomains.Contains(o.Domain)).Select(o => o.Version).ToList();
+        if (versions.Count == 0)
+        {
+            throw new ModelException("the model imports no opset of the default ONNX domain", file: _file);
+        }
+        long opset = versions.Max();
+        if (opset < 1 || opset > int.MaxValue)
+        {
+            throw new ModelException($"the model imports opset {opset}, which is not a valid opset version", file: _file);
+        }
+        return (int)opset;
+    }
+
+    private void RecordMetadata(GraphBuilder builder, int opset)
+    {
+        builder.Metadata["producer"] = $"{_model.ProducerName} {_model.ProducerVersion}".Trim();
+        builder.Metadata["opset"] = opset.ToString();
+        builder.Metadata["source"] = _file;
+        var doc = string.IsNullOrEmpty(_model.DocString) ? _graph.DocString : _model.DocString;
+        if (!string.IsNullOrEmpty(doc))
+        {
+            builder.Metadata["doc"] = doc;
+        }
+    }
+
+    private void AddInitializers(GraphBuilder builder)
+    {
+        if (_graph.SparseInitializer.Count > 0)
+        {
+            throw new ModelException("sparse initializers are not supported", file: _file);
+        }
+        foreach (var tensor in _graph.Initializer)
+        {
+            if (string.IsNullOrEmpty(tensor.Name))
+            {
+                throw new ModelException("an initializer has no name", file: _file);
+            }
+            if (builder.Constants.ContainsKey(tensor.Name))
+            {
+                throw new ModelException($"initializer '{tensor.Name}' is defined twice", file: _file);
+            }
+            builder.AddConstant(tensor.Name, TensorReader.Read(tensor, $"initializer '{tensor.Name}'", _file));
+        }
+    }
+
+    /// <summary>Graph inputs that are also initializers (IR version &lt; 4 lists weights as inputs) are constants.</summary>
+    private void AddInputs(GraphBuilder builder)
+    {
+        var inputs = _graph.Input.Where(i => !builder.Constants.ContainsKey(i.Name)).ToList();
+        var resolver = new InputTypeResolver(_options.InputShapes, _file);
+        resolver.CheckPinsExist(inputs.Select(i => i.Name).ToList());
+        foreach (var input in inputs)
+        {
+            if (string.IsNullOrEmpty(input.Name) || builder.Types.ContainsKey(input.Name))
+            {
+                throw new ModelException($"graph input '{input.Name}' is unnamed or declared twice", file: _file);
+            }
+            builder.AddInput(input.Name, resolver.Resolve(input));
+        }
+    }
+
+    private HashSet<string> UsedValues()
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        used.UnionWith(_graph.Node.SelectMany(n => n.Input).Where(i => i.Length > 0));
+        used.UnionWith(_graph.Output.Select(o => o.Name));
+        return used;
+    }
+
+    private void ImportNode(OnnxNode node, string domain, ImportContext context)
+    {
+        if (!DefaultDomains.Contains(domain))
+        {
+            int domainOpset = (int)Math.Clamp(_model.OpsetImport.Where(o => o.Domain == domain).Select(o => o.Version).DefaultIfEmpty(0).Max(), 0, int.MaxValue);
+            throw new UnsupportedOpException($"{domain}.{node.OpType}", domainOpset, node.Name, _file);
+        }
+        if (!OpImportTable.Importers.TryGetValue(node.OpType, out var importer))
+        {
+            throw new UnsupportedOpException(node.OpType, context.Opset, node.Name, _file);
+        }
+        try
+        {
+            importer(node, context.Opset, context);
+        }
+        catch (ModelException e) when (e.File is null)
+        {
+            // Errors from type inference and attribute parsing name the node but not the file.
+            throw new ModelException(e.Message, file: _file, inner: e);
+        }
+        catch (Exception e) when (e is not ModelException and not OutOfMemoryException)
+        {
+            throw new ModelException($"cannot import this node ({e.Message})", file: _file, node: node.Name, op: node.OpType, inner: e);
+        }
+    }
+
+    /// <summary>
+    /// Drops constants nothing reads: shape, axes and bound tensors that were turned into attributes, and unused
+    /// initializers. They would otherwise be carried into the module as weights.
+    /// </summary>
+    private static void RemoveUnreadConstants(GraphBuilder builder)
+    {
+        var read = new HashSet<string>(builder.Nodes.SelectMany(n => n.Inputs), StringComparer.Ordinal);
+        read.UnionWith(builder.Outputs);
+        foreach (var name in builder.Constants.Keys.Where(c => !read.Contains(c)).ToList())
+        {
+            builder.RemoveConstant(name);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
+
+namespace WasmGraph.Frontends.Onnx.Import.Ops;
+
+/// <summary>Activations, binary arithmetic and inference-mode BatchNormalization.</summary>
+internal static class ElementwiseImporters
+{
+    public static void Relu(OnnxNode node, int opset, ImportContext context)
+        => context.EmitDirect(node, "Relu", IrAttributes.Empty, inputCount: 1);
+
+    public static void Sigmoid(OnnxNode node, int opset, ImportContext context)
+        => context.EmitDirect(node, "Sigmoid", IrAttributes.Empty, inputCount: 1);
+
+    /// <summary>
+    /// Binary ops with NumPy broadcasting. Before opset 7, broadcasting had to be asked for (<c>broadcast=1</c>) and
+    /// aligned B with A at <c>axis</c> instead of at the end; trailing size-1 axes on B turn that into NumPy
+    /// broadcasting.
+    /// </summary>
+    public static OpImporter Binary(string op) => (node, opset, context) =>
+    {
+        string a = context.Input(node, 0);
+        string b = context.Input(node, 1);
+        if (opset < 7 && node.Attributes.Int("broadcast", 0) != 0)
+        {
+            b = AlignLegacyBroadcast(node, context, context.InputShape(node, 0).Rank, b);
+        }
+        context.Emit(node, op, [a, b], [context.FirstOutput(node)], IrAttributes.Empty);
+    };
+
+    private static string AlignLegacyBroadcast(OnnxNode node, ImportContext context, int rankA, string b)
+    {
+        var shapeB = context.Builder.Types[b].Shape;
+        if (!node.Attributes.Has("axis"))
+        {
+            return b;
+        }
+        long axis = node.Attributes.Int("axis");
+        axis = axis < 0 ? axis + rankA : axis;
+        long trailing = rankA - axis - shapeB.Rank;
+        if (axis < 0 || trailing < 0)
+        {
+            throw context.Error(node, $"broadcast axis {node.Attributes.Int("axis")} does not fit B of shape {shapeB} into rank {rankA}");
+        }
+        if (trailing == 0)
+        {
+            return b;
+        }
+        string aligned = context.Temp(node, "aligned_b");
+        var dims = shapeB.Dims.Concat(Enumerable.Repeat(1L, (int)trailing));
+        context.Emit(node, "Reshape", [b], [aligned], IrAttributes.Empty.With("shape", dims), part: "align");
+        return aligned;
+    }
+
+    /// <summary>
+    /// Clip bounds are attributes before opset 11 and optional inputs from 11 on; both become the canonical
+    /// <c>min</c>/<c>max</c> attributes, with an absent bound meaning ±infinity.
+    /// </summary>
+    public static void Clip(OnnxNode node, int opset, ImportContext context)
+    {
+        float min, max;
+        if (opset < 11)
+        {
+            min = node.Attributes.Float("min", float.NegativeInfinity);
+            max = node.Attributes.Float("max", float.PositiveInfinity);
+        }
+        else
+        {
+            min = Scalar(node, context, 1, "min") ?? float.NegativeInfinity;
+            max = Scalar(node, context, 2, "max") ?? float.PositiveInfinity;
+        }
+        var attributes = IrAttributes.Empty.With("min", min).With("max", max);
+        context.Emit(node, "Clip", [context.Input(node, 0)], [context.FirstOutput(node)], attributes);
+    }
+
+    /// <summary>
+    /// Inference-mode batch normalisation. Opset &lt; 9 may say <c>spatial=0</c> (per-activation parameters); the
+    /// training outputs (running statistics, saved mean/variance) must be unused.
+    /// </summary>
+    public static void BatchNormalization(OnnxNode node, int opset, ImportContext context)
+    {
+        if (node.Attributes.Int("training_mode", 0) != 0)
+        {
+            throw context.Unsupported(node, "training_mode=1");
+        }
+        context.RefuseUsedOutputs(node, 1, "training statistics");
+        long spatial = opset < 9 ? node.Attributes.Int("spatial", 1) : 1;
+        var attributes = IrAttributes.Empty
+            .With("epsilon", node.Attributes.Float("epsilon", 1e-5f))
+            .With("spatial", spatial);
+        var inputs = Enumerable.Range(0, 5).Select(i => context.Input(node, i));
+        context.Emit(node, "BatchNormalization", inputs, [context.FirstOutput(node)], attributes);
+    }
+
+    private static float? Scalar(OnnxNode node, ImportContext context, int index, string role)
+    {
+        var data = context.OptionalConstant(node, index, role);
+        if (data is null)
+        {
+            return null;
+        }
+        if (data.Type.ElementCount != 1)
+        {
+            throw context.Error(node, $"'{role}' must be a scalar, got {data.Type}");
+        }
+        return data.ToFloatArray()[0];
+    }
+}

@@ -1,0 +1,76 @@
+using WasmGraph.Abstractions.Ir;
+using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
+
+namespace WasmGraph.Frontends.Onnx.Import.Ops;
+
+/// <summary>Conv and the pooling ops: everything that slides a window over the spatial dimensions.</summary>
+internal static class WindowImporters
+{
+    public static void Conv(OnnxNode node, int opset, ImportContext context)
+    {
+        var x = context.InputShape(node, 0);
+        var w = context.InputShape(node, 1);
+        if (x.Rank < 3 || w.Rank != x.Rank)
+        {
+            throw context.Error(node, $"needs an input of rank ≥ 3 and a weight of the same rank, got {x} and {w}");
+        }
+        var kernel = node.Attributes.Ints("kernel_shape") ?? w.Dims.Skip(2).ToArray();
+        var window = WindowAttributes.Resolve(node, context, kernel, Spatial(x));
+        var attributes = IrAttributes.Empty
+            .With("kernel_shape", window.Kernel)
+            .With("strides", window.Strides)
+            .With("dilations", window.Dilations)
+            .With("pads", window.Pads)
+            .With("group", node.Attributes.Int("group", 1));
+        context.EmitDirect(node, "Conv", attributes, inputCount: 3);
+    }
+
+    public static void MaxPool(OnnxNode node, int opset, ImportContext context)
+    {
+        context.RefuseUsedOutputs(node, 1, "argmax indices");
+        if (node.Attributes.Int("storage_order", 0) != 0 && node.HasOutput(1))
+        {
+            throw context.Unsupported(node, "storage_order=1");
+        }
+        var window = PoolWindow(node, context);
+        var attributes = IrAttributes.Empty
+            .With("kernel_shape", window.Kernel)
+            .With("strides", window.Strides)
+            .With("dilations", window.Dilations)
+            .With("pads", window.Pads)
+            .With("ceil_mode", node.Attributes.Int("ceil_mode", 0));
+        context.EmitDirect(node, "MaxPool", attributes, inputCount: 1);
+    }
+
+    public static void AveragePool(OnnxNode node, int opset, ImportContext context)
+    {
+        var window = PoolWindow(node, context);
+        if (window.Dilations.Any(d => d != 1))
+        {
+            throw context.Unsupported(node, "dilations other than 1");
+        }
+        var attributes = IrAttributes.Empty
+            .With("kernel_shape", window.Kernel)
+            .With("strides", window.Strides)
+            .With("pads", window.Pads)
+            .With("ceil_mode", node.Attributes.Int("ceil_mode", 0))
+            .With("count_include_pad", node.Attributes.Int("count_include_pad", 0));
+        context.EmitDirect(node, "AveragePool", attributes, inputCount: 1);
+    }
+
+    public static void GlobalAveragePool(OnnxNode node, int opset, ImportContext context)
+        => context.EmitDirect(node, "GlobalAveragePool", IrAttributes.Empty, inputCount: 1);
+
+    private static WindowAttributes PoolWindow(OnnxNode node, ImportContext context)
+    {
+        var x = context.InputShape(node, 0);
+        if (x.Rank < 3)
+        {
+            throw context.Error(node, $"needs an input of rank ≥ 3 (N, C, spatial…), got {x}");
+        }
+        var kernel = node.Attributes.Ints("kernel_shape") ?? throw context.Error(node, "required attribute 'kernel_shape' is missing");
+        return WindowAttributes.Resolve(node, context, kernel, Spatial(x));
+    }
+
+    private static long[] Spatial(Shape shape) => shape.Dims.Skip(2).ToArray();
+}

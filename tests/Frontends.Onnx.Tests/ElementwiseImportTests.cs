@@ -1,0 +1,158 @@
+namespace WasmGraph.Frontends.Onnx.Tests;
+
+public class ElementwiseImportTests
+{
+    [Fact]
+    public void ItTakesClipBoundsFromAttributesBeforeOpset11()
+    {
+        var model = new OnnxModelBuilder().Opset(6)
+            .Input("x", DataType.Float32, 2, 3)
+            .Node("Clip", ["x"], ["y"], OnnxAttr.Float("min", 0f), OnnxAttr.Float("max", 6f))
+            .Output("y", DataType.Float32);
+
+        var clip = Import.Load(model).Single("Clip");
+
+        Assert.Equal(0f, clip.Attributes.GetFloat("min", float.NaN));
+        Assert.Equal(6f, clip.Attributes.GetFloat("max", float.NaN));
+    }
+
+    [Fact]
+    public void ItTakesClipBoundsFromConstantInputsFromOpset11()
+    {
+        var model = new OnnxModelBuilder().Opset(11)
+            .Input("x", DataType.Float32, 2, 3)
+            .Initializer("lo", TensorData.FromFloats(Shape.Scalar, [-1f]))
+            .Initializer("hi", TensorData.FromFloats(Shape.Scalar, [1f]))
+            .Node("Clip", ["x", "lo", "hi"], ["y"])
+            .Output("y", DataType.Float32);
+
+        var graph = Import.Load(model);
+        var clip = graph.Single("Clip");
+
+        Assert.Equal<string>(["x"], clip.Inputs);
+        Assert.Equal(-1f, clip.Attributes.GetFloat("min", float.NaN));
+        Assert.Equal(1f, clip.Attributes.GetFloat("max", float.NaN));
+        Assert.Empty(graph.Constants);
+    }
+
+    [Fact]
+    public void ItMakesAbsentClipBoundsInfinite()
+    {
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("x", DataType.Float32, 4)
+            .Initializer("hi", TensorData.FromFloats(Shape.Scalar, [6f]))
+            .Node("Clip", ["x", "", "hi"], ["y"])
+            .Output("y", DataType.Float32);
+
+        var clip = Import.Load(model).Single("Clip");
+
+        Assert.Equal(float.NegativeInfinity, clip.Attributes.GetFloat("min", float.NaN));
+        Assert.Equal(6f, clip.Attributes.GetFloat("max", float.NaN));
+    }
+
+    [Fact]
+    public void ItImportsBinaryOpsWithBroadcasting()
+    {
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("a", DataType.Float32, 2, 3, 4)
+            .Input("b", DataType.Float32, 3, 1)
+            .Node("Add", ["a", "b"], ["s"])
+            .Node("Sub", ["s", "b"], ["d"])
+            .Node("Mul", ["d", "a"], ["m"])
+            .Node("Div", ["m", "b"], ["y"])
+            .Output("y", DataType.Float32);
+
+        var graph = Import.Load(model);
+
+        Assert.Equal(["Add", "Sub", "Mul", "Div"], graph.Ops());
+        Assert.Equal([2, 3, 4], graph.Dims("y"));
+    }
+
+    [Fact]
+    public void ItAlignsTheLegacyBroadcastAxisWithTrailingOnes()
+    {
+        var model = new OnnxModelBuilder().Opset(6)
+            .Input("a", DataType.Float32, 2, 3, 4, 5)
+            .Input("b", DataType.Float32, 3)
+            .Node("Mul", ["a", "b"], ["y"], OnnxAttr.Int("broadcast", 1), OnnxAttr.Int("axis", 1))
+            .Output("y", DataType.Float32);
+
+        var graph = Import.Load(model);
+
+        Assert.Equal(["Reshape", "Mul"], graph.Ops());
+        Assert.Equal([3, 1, 1], graph.Single("Reshape").Ints("shape"));
+        Assert.Equal([2, 3, 4, 5], graph.Dims("y"));
+    }
+
+    [Fact]
+    public void ItTreatsLegacySuffixBroadcastAsNumPyBroadcast()
+    {
+        var model = new OnnxModelBuilder().Opset(6)
+            .Input("a", DataType.Float32, 2, 3)
+            .Input("b", DataType.Float32, 3)
+            .Node("Add", ["a", "b"], ["y"], OnnxAttr.Int("broadcast", 1))
+            .Output("y", DataType.Float32);
+
+        Assert.Equal(["Add"], Import.Load(model).Ops());
+    }
+
+    private static OnnxModelBuilder BatchNormModel(long opset, string[] outputs, params AttributeProto[] attributes)
+    {
+        var model = new OnnxModelBuilder().Opset(opset).Input("x", DataType.Float32, 1, 4, 3, 3);
+        foreach (var name in new[] { "scale", "bias", "mean", "var" })
+        {
+            model.Initializer(name, TestTensors.Random([4], seed: name.Length));
+        }
+        return model.Node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], outputs, attributes);
+    }
+
+    [Fact]
+    public void ItImportsOpset8BatchNormalizationWithSpatial()
+    {
+        var model = BatchNormModel(8, ["y"], OnnxAttr.Float("epsilon", 1e-3f), OnnxAttr.Int("spatial", 1))
+            .Output("y", DataType.Float32);
+
+        var bn = Import.Load(model).Single("BatchNormalization");
+
+        Assert.Equal(1e-3f, bn.Attributes.GetFloat("epsilon", 0f));
+        Assert.Equal(1, bn.Attributes.GetInt("spatial"));
+        Assert.Equal(5, bn.Inputs.Length);
+    }
+
+    [Fact]
+    public void ItFillsBatchNormalizationDefaults()
+    {
+        var model = BatchNormModel(15, ["y"]).Output("y", DataType.Float32);
+
+        var bn = Import.Load(model).Single("BatchNormalization");
+
+        Assert.Equal(1e-5f, bn.Attributes.GetFloat("epsilon", 0f));
+        Assert.Equal(1, bn.Attributes.GetInt("spatial"));
+    }
+
+    [Fact]
+    public void ItAcceptsUnusedTrainingOutputs()
+    {
+        var model = BatchNormModel(9, ["y", "running_mean", "running_var"]).Output("y", DataType.Float32);
+
+        Assert.Equal<string>(["y"], Import.Load(model).Single("BatchNormalization").Outputs);
+    }
+
+    [Fact]
+    public void ItRefusesUsedTrainingOutputs()
+    {
+        var model = BatchNormModel(9, ["y", "running_mean"])
+            .Output("y", DataType.Float32)
+            .Output("running_mean", DataType.Float32);
+
+        Assert.Throws<UnsupportedOpException>(() => Import.Load(model));
+    }
+
+    [Fact]
+    public void ItRefusesTrainingMode()
+    {
+        var model = BatchNormModel(15, ["y"], OnnxAttr.Int("training_mode", 1)).Output("y", DataType.Float32);
+
+        Assert.Throws<UnsupportedOpException>(() => Import.Load(model));
+    }
+}
