@@ -184,6 +184,66 @@ internal sealed class Emitter
         return updated;
     }
 
+    /// <summary>A counted loop carrying several values (register-blocked accumulators).</summary>
+    public LValue[] FoldMany(long start, long end, long step, LValue[] initial, Func<LValue, LValue[], LValue[]> body)
+    {
+        if (end <= start)
+        {
+            return initial;
+        }
+        var pre = B.CurrentBlock;
+        var loop = B.AppendBlock(Function, "foldn");
+        var exit = B.AppendBlock(Function, "foldn.exit");
+        B.Br(loop);
+        B.PositionAtEnd(loop);
+        var i = B.Phi(Ctx.I32);
+        B.AddIncoming(i, I(start), pre);
+        var carried = initial.Select(v => B.Phi(v.Type)).ToArray();
+        for (int k = 0; k < carried.Length; k++)
+        {
+            B.AddIncoming(carried[k], initial[k], pre);
+        }
+        var updated = body(i, carried);
+        var next = B.Binary(BinaryOp.Add, i, I(step));
+        var latch = B.CurrentBlock;
+        B.AddIncoming(i, next, latch);
+        for (int k = 0; k < carried.Length; k++)
+        {
+            B.AddIncoming(carried[k], updated[k], latch);
+        }
+        B.CondBr(B.ICmp(IntPredicate.Slt, next, I(end)), loop, exit);
+        B.PositionAtEnd(exit);
+        return updated;
+    }
+
+    // ---- SIMD128 ------------------------------------------------------------------------------------------------
+    public LValue LoadF32x4(LValue basePtr, LValue index) => B.Load(Ctx.F32x4, B.Gep(Ctx.F32, basePtr, index), 4);
+
+    public void StoreF32x4(LValue value, LValue basePtr, LValue index) => B.Store(value, B.Gep(Ctx.F32, basePtr, index), 4);
+
+    public LValue ZeroF32x4() => Ctx.Null(Ctx.F32x4);
+
+    /// <summary>Broadcasts a scalar to all four lanes (LLVM selects v128.load32_splat when it comes from memory).</summary>
+    public LValue SplatF32x4(LValue scalar)
+    {
+        var one = B.InsertElement(Ctx.Poison(Ctx.F32x4), scalar, I(0));
+        return B.Shuffle(one, Ctx.Poison(Ctx.F32x4), Ctx.Null(Ctx.I32x4));
+    }
+
+    /// <summary>
+    /// a·b + c on four lanes. Uses relaxed_madd (fused where the host has FMA) unless <paramref name="deterministic"/>
+    /// asks for separately rounded mul and add, which give the same bits on every host.
+    /// </summary>
+    public LValue MulAddF32x4(LValue a, LValue b, LValue c, bool deterministic)
+    {
+        if (deterministic)
+        {
+            return FAdd(FMul(a, b), c);
+        }
+        var (fn, type) = Module.Intrinsic("llvm.wasm.relaxed.madd", Ctx.F32x4);
+        return B.Call(type, fn, a, b, c);
+    }
+
     /// <summary>if (condition) then(); — no else branch.</summary>
     public void If(LValue condition, Action then)
     {

@@ -5,10 +5,17 @@ using WasmGraph.Backends.LlvmWasm.Interop;
 namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
-/// 1-D and 2-D convolution with groups, strides, dilations, asymmetric pads and bias, plus a fused activation.
-/// The input is first copied into a zero-bordered scratch image when there is padding, so the hot loops need no
-/// bounds checks. Each output plane is then accumulated in place: for every (input channel, kernel tap) the weight
-/// is a scalar and the innermost loop runs along the output row, which LLVM vectorises for stride 1.
+/// 1-D and 2-D convolution (groups, strides, dilations, asymmetric pads, bias, fused activation) as a
+/// register-blocked SIMD128 micro-kernel, with no im2col copy.
+///
+/// 1. The input is copied once into a zero-bordered scratch image, split into stride×stride phases, so that for a
+///    fixed kernel tap the pixels of consecutive output columns are consecutive floats.
+/// 2. Outputs are computed over a "virtual" row width equal to the phase width (columns past the real width are
+///    computed and discarded), which makes a tile of consecutive virtual pixels a plain vector load at a constant
+///    offset from the tile start, for every tap, across row ends.
+/// 3. A tile of MR output channels × NR virtual pixels is accumulated in MR·NR/4 vector registers over all input
+///    channels of the group, with the kernel taps unrolled and weights packed at compile time as [block][c][tap][MR].
+/// 4. An epilogue adds the bias, applies the fused activation and writes the real columns to the output.
 /// </summary>
 internal sealed class ConvKernel : IKernelGenerator
 {
@@ -17,11 +24,37 @@ internal sealed class ConvKernel : IKernelGenerator
     private sealed record Geometry(long N, long C, long H, long W, long M, long OH, long OW, long KH, long KW,
                                    long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
     {
-        public long PH => H + PadTop + PadBottom;
-        public long PW => W + PadLeft + PadRight;
-        public bool Padded => PadTop + PadLeft + PadBottom + PadRight > 0;
         public long ChannelsPerGroup => C / Group;
         public long OutputsPerGroup => M / Group;
+        public long PhaseHeight => (H + PadTop + PadBottom + SH - 1) / SH;
+        public long PhaseWidth => (W + PadLeft + PadRight + SW - 1) / SW;
+        public long PhasePlane => PhaseHeight * PhaseWidth;
+        public long ChannelStride => SH * SW * PhasePlane;
+        public long Taps => KH * KW;
+
+        /// <summary>Output channels per register tile: 4, or fewer when a group has fewer (depthwise: 1).</summary>
+        public long MR => Math.Min(4, OutputsPerGroup);
+
+        /// <summary>Vectors of 4 pixels per tile: more when the tile has fewer channels, to keep enough accumulators.</summary>
+        public long Vectors => MR >= 4 ? 2 : MR >= 2 ? 3 : 4;
+        public long NR => Vectors * 4;
+        public long Blocks => (OutputsPerGroup + MR - 1) / MR;
+        public long VirtualPixels => OH * PhaseWidth;
+        public long Tiles => (VirtualPixels + NR - 1) / NR;
+        public long PaddedPixels => Tiles * NR;
+
+        /// <summary>Float offset of tap (kh, kw) from a virtual pixel's position in its channel.</summary>
+        public long TapOffset(long kh, long kw)
+        {
+            long rh = kh * DH, rw = kw * DW;
+            long phase = rh % SH * SW + rw % SW;
+            return phase * PhasePlane + rh / SH * PhaseWidth + rw / SW;
+        }
+
+        /// <summary>Room past the last channel for the discarded columns of the last tile to read.</summary>
+        public long Slack => TapOffset(KH - 1, KW - 1) + NR + PhaseWidth;
+        public long InputScratchFloats => C * ChannelStride + Slack;
+        public long OutputScratchFloats => Group * Blocks * MR * PaddedPixels;
     }
 
     public string? CheckSupported(Node node, Graph graph)
@@ -35,14 +68,20 @@ internal sealed class ConvKernel : IKernelGenerator
         {
             return $"only 1-D and 2-D convolution is lowered (input {x.Shape})";
         }
+        if (!graph.IsConstant(node.Inputs[1]))
+        {
+            return "weights must be constant (they are packed at compile time)";
+        }
         return Activation.Check(node);
     }
 
     public long ScratchBytes(Node node, Graph graph)
     {
         var g = Describe(node, graph);
-        return g.Padded ? g.C * g.PH * g.PW * 4 : 0;
+        return (AlignedFloats(g.InputScratchFloats) + g.OutputScratchFloats) * 4;
     }
+
+    private static long AlignedFloats(long floats) => (floats + 15) / 16 * 16;
 
     private static Geometry Describe(Node node, Graph graph)
     {
@@ -63,80 +102,145 @@ internal sealed class ConvKernel : IKernelGenerator
                             dilations[0], dilations[1], pads[0], pads[1], pads[2], pads[3], a.GetInt("group"));
     }
 
+    /// <summary>Weights re-laid out as [group][block][c][tap][MR], zero-filled past the group's last channel.</summary>
+    private static float[] PackWeights(Geometry g, float[] w)
+    {
+        long k = g.ChannelsPerGroup * g.Taps;
+        var packed = new float[g.Group * g.Blocks * k * g.MR];
+        for (long grp = 0; grp < g.Group; grp++)
+        {
+            for (long m = 0; m < g.OutputsPerGroup; m++)
+            {
+                long block = m / g.MR, lane = m % g.MR;
+                long source = (grp * g.OutputsPerGroup + m) * k;
+                long target = (grp * g.Blocks + block) * k * g.MR + lane;
+                for (long i = 0; i < k; i++)
+                {
+                    packed[target + i * g.MR] = w[source + i];
+                }
+            }
+        }
+        return packed;
+    }
+
     public void Emit(KernelContext k)
     {
         var e = k.E;
         var g = Describe(k.Node, k.Graph);
-        var weights = k.Input(1);
-        LValue? bias = k.HasInput(2) ? k.Input(2) : null;
-        long inPlane = g.H * g.W;
-        long padPlane = g.PH * g.PW;
-        long outPlane = g.OH * g.OW;
-        long weightPerOutput = g.ChannelsPerGroup * g.KH * g.KW;
+        var weights = k.EmbedFloats(PackWeights(g, k.ConstantInput(1)!.ToFloatArray()));
+        var scratchIn = k.Scratch!.Value;
+        var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));
 
-        if (g.Padded)
-        {
-            e.ZeroBytes(k.Scratch!.Value, g.C * padPlane * 4);
-        }
-
+        e.ZeroBytes(scratchIn, g.InputScratchFloats * 4); // borders and slack stay zero for every image
         e.For(g.N, n =>
         {
-            var image = k.Input(0);
-            var imageBase = e.Mul(n, g.C * inPlane);
-            if (g.Padded)
+            SplitIntoPhases(k, g, n, scratchIn);
+            e.For(g.Group, grp => e.For(g.Blocks, block =>
             {
-                // Copy each input row into the interior of the zero-bordered scratch image.
-                e.For(g.C, c => e.For(g.H, h =>
-                {
-                    var src = e.Mul(e.Add(e.Add(imageBase, e.Mul(c, inPlane)), e.Mul(h, g.W)), 4);
-                    var dst = e.Mul(e.Add(e.Mul(c, padPlane), e.Add(e.Mul(h, g.PW), g.PadTop * g.PW + g.PadLeft)), 4);
-                    e.CopyBytes(k.Scratch!.Value, dst, image, src, g.W * 4);
-                }));
-                image = k.Scratch!.Value;
-                imageBase = e.I(0);
+                var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
+                var inputBase = e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride);
+                var outBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels);
+                e.For(g.Tiles, tile => MicroKernel(k, g, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)));
+            }));
+            Epilogue(k, g, n, scratchOut);
+        });
+    }
+
+    /// <summary>Copies image n into the zero-bordered, phase-split scratch layout [c][phase][row][col].</summary>
+    private static void SplitIntoPhases(KernelContext k, Geometry g, LValue n, LValue scratch)
+    {
+        var e = k.E;
+        var imageBase = e.Mul(n, g.C * g.H * g.W);
+        e.For(g.C, c => e.For(g.H, h =>
+        {
+            long ph0 = g.PadTop; // padded row = h + PadTop
+            var paddedRow = e.Add(h, ph0);
+            var rowPhase = e.B.Binary(BinaryOp.SRem, paddedRow, e.I(g.SH));
+            var phaseRow = e.B.Binary(BinaryOp.SDiv, paddedRow, e.I(g.SH));
+            var source = e.Add(imageBase, e.Add(e.Mul(c, g.H * g.W), e.Mul(h, g.W)));
+            var rowBase = e.Add(e.Mul(c, g.ChannelStride), e.Add(e.Mul(rowPhase, g.SW * g.PhasePlane), e.Mul(phaseRow, g.PhaseWidth)));
+            if (g.SW == 1)
+            {
+                e.CopyBytes(scratch, e.Mul(e.Add(rowBase, g.PadLeft), 4), k.Input(0), e.Mul(source, 4), g.W * 4);
+                return;
             }
-            var source = image;
-            var sourceBase = imageBase;
-
-            e.For(g.M, m =>
+            e.For(g.W, w =>
             {
-                var outBase = e.Add(e.Mul(n, g.M * outPlane), e.Mul(m, outPlane));
-                var initial = bias is { } b ? e.LoadF32(b, m) : e.F(0);
-                e.For(outPlane, i => e.StoreF32(initial, k.Output(0), e.Add(outBase, i)));
+                long shift = g.PadLeft;
+                var paddedCol = e.Add(w, shift);
+                var colPhase = e.B.Binary(BinaryOp.SRem, paddedCol, e.I(g.SW));
+                var phaseCol = e.B.Binary(BinaryOp.SDiv, paddedCol, e.I(g.SW));
+                var target = e.Add(rowBase, e.Add(e.Mul(colPhase, g.PhasePlane), phaseCol));
+                e.StoreF32(e.LoadF32(k.Input(0), e.Add(source, w)), scratch, target);
+            });
+        }));
+    }
 
-                // Input channels of m's group.
-                var groupIndex = e.B.Binary(BinaryOp.SDiv, m, e.I(g.OutputsPerGroup));
-                var firstChannel = e.Mul(groupIndex, g.ChannelsPerGroup);
-                e.For(g.ChannelsPerGroup, ci =>
+    /// <summary>One MR × NR tile: accumulate over the group's channels and all taps, then store to the output scratch.</summary>
+    private static void MicroKernel(KernelContext k, Geometry g, LValue weights, LValue scratchIn, LValue scratchOut,
+                                    LValue weightBase, LValue inputBase, LValue outBase, LValue pixel)
+    {
+        var e = k.E;
+        int mr = (int)g.MR, vectors = (int)g.Vectors;
+        var zero = Enumerable.Repeat(e.ZeroF32x4(), mr * vectors).ToArray();
+        var tileInput = e.Add(inputBase, pixel);
+        var sums = e.FoldMany(0, g.ChannelsPerGroup, 1, zero, (c, acc) =>
+        {
+            var channelInput = e.Add(tileInput, e.Mul(c, g.ChannelStride));
+            var channelWeights = e.Add(weightBase, e.Mul(c, g.Taps * g.MR));
+            var next = acc.ToArray();
+            for (long kh = 0; kh < g.KH; kh++)
+            {
+                for (long kw = 0; kw < g.KW; kw++)
                 {
-                    var channelBase = e.Add(sourceBase, e.Mul(e.Add(firstChannel, ci), padPlane));
-                    var weightBase = e.Add(e.Mul(m, weightPerOutput), e.Mul(ci, g.KH * g.KW));
-                    e.For(g.KH, kh => e.For(g.KW, kw =>
+                    long tap = kh * g.KW + kw;
+                    var at = e.Add(channelInput, g.TapOffset(kh, kw));
+                    var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, e.Add(at, v * 4))).ToArray();
+                    for (int r = 0; r < mr; r++)
                     {
-                        var w = e.LoadF32(weights, e.Add(weightBase, e.Add(e.Mul(kh, g.KW), kw)));
-                        var tapBase = e.Add(channelBase, e.Add(e.Mul(kh, g.DH * g.PW), e.Mul(kw, g.DW)));
-                        e.For(g.OH, oh =>
+                        var w = e.SplatF32x4(e.LoadF32(weights, e.Add(channelWeights, tap * g.MR + r)));
+                        for (int v = 0; v < vectors; v++)
                         {
-                            var rowIn = e.Add(tapBase, e.Mul(oh, g.SH * g.PW));
-                            var rowOut = e.Add(outBase, e.Mul(oh, g.OW));
-                            e.For(g.OW, ow =>
-                            {
-                                var xv = e.LoadF32(source, e.Add(rowIn, e.Mul(ow, g.SW)));
-                                var o = e.Add(rowOut, ow);
-                                e.StoreF32(e.FAdd(e.LoadF32(k.Output(0), o), e.FMul(w, xv), e.ReductionMath), k.Output(0), o);
-                            });
-                        });
-                    }));
-                });
-
-                if (k.Attributes.Has(Activation.Attribute))
-                {
-                    e.For(outPlane, i =>
-                    {
-                        var o = e.Add(outBase, i);
-                        e.StoreF32(Activation.Apply(e, k.Attributes, e.LoadF32(k.Output(0), o)), k.Output(0), o);
-                    });
+                            next[r * vectors + v] = e.MulAddF32x4(w, x[v], next[r * vectors + v], k.Deterministic);
+                        }
+                    }
                 }
+            }
+            return next;
+        });
+        for (int r = 0; r < mr; r++)
+        {
+            var row = e.Add(e.Add(outBase, r * g.PaddedPixels), pixel);
+            for (int v = 0; v < vectors; v++)
+            {
+                e.StoreF32x4(sums[r * vectors + v], scratchOut, e.Add(row, v * 4));
+            }
+        }
+    }
+
+    /// <summary>Bias, activation and the real columns of each virtual row, into the NCHW output.</summary>
+    private static void Epilogue(KernelContext k, Geometry g, LValue n, LValue scratchOut)
+    {
+        var e = k.E;
+        LValue? bias = k.HasInput(2) ? k.Input(2) : null;
+        e.For(g.M, m =>
+        {
+            var grp = e.B.Binary(BinaryOp.SDiv, m, e.I(g.OutputsPerGroup));
+            var local = e.B.Binary(BinaryOp.SRem, m, e.I(g.OutputsPerGroup));
+            var block = e.B.Binary(BinaryOp.SDiv, local, e.I(g.MR));
+            var lane = e.B.Binary(BinaryOp.SRem, local, e.I(g.MR));
+            var source = e.Add(e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels), e.Mul(lane, g.PaddedPixels));
+            var target = e.Add(e.Mul(n, g.M * g.OH * g.OW), e.Mul(m, g.OH * g.OW));
+            var b = bias is { } bp ? e.LoadF32(bp, m) : e.F(0);
+            e.For(g.OH, oh =>
+            {
+                var from = e.Add(source, e.Mul(oh, g.PhaseWidth));
+                var to = e.Add(target, e.Mul(oh, g.OW));
+                e.For(g.OW, ow =>
+                {
+                    var v = e.FAdd(e.LoadF32(scratchOut, e.Add(from, ow)), b);
+                    e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(to, ow));
+                });
             });
         });
     }
