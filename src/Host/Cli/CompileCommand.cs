@@ -1,0 +1,165 @@
+using System.Collections.Immutable;
+using System.ComponentModel;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WasmGraph.Abstractions;
+using WasmGraph.Host.Configuration;
+using WasmGraph.Host.Hosting;
+using WasmGraph.Host.Pipeline;
+
+namespace WasmGraph.Host.Cli;
+
+public sealed class CompileSettings : HostCommandSettings
+{
+    [CommandArgument(0, "<MODEL>")]
+    [Description("The model to compile (model.onnx)")]
+    public string Model { get; init; } = "";
+
+    [CommandOption("-o|--output <OUT>")]
+    [Description("Where to write the module (default: MODEL with the extension .wasm)")]
+    public string? Output { get; init; }
+
+    [CommandOption("--opt-level <N>")]
+    [Description("LLVM optimisation level 0-3 (also -O0 … -O3); default from Pipeline:Backend:OptLevel")]
+    public int? OptLevel { get; init; }
+
+    [CommandOption("--passes <LIST>")]
+    [Description("Comma-separated pass pipeline replacing Pipeline:Passes (\"\" for none)")]
+    public string? Passes { get; init; }
+
+    [CommandOption("--input-shape <NAME=DIMS>")]
+    [Description("Pin an input's shape, e.g. input=1,3,224,224 (repeatable)")]
+    public string[] InputShapes { get; init; } = [];
+
+    [CommandOption("--verify-each")]
+    [Description("Verify the IR after the frontend and after every pass")]
+    public bool VerifyEach { get; init; }
+
+    [CommandOption("--deterministic")]
+    [Description("Bit-reproducible arithmetic (plain mul+add instead of relaxed FMA)")]
+    public bool Deterministic { get; init; }
+
+    [CommandOption("--dump-ir <STAGE>")]
+    [Description("Print the IR after 'frontend', a pass name, or 'all'")]
+    public string? DumpIr { get; init; }
+
+    public override ValidationResult Validate()
+        => OptLevel is < 0 or > 3 ? ValidationResult.Error("--opt-level must be 0, 1, 2 or 3") : ValidationResult.Success();
+
+    public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes()
+    {
+        var shapes = ImmutableDictionary.CreateBuilder<string, ImmutableArray<long>>(StringComparer.Ordinal);
+        foreach (var spec in InputShapes)
+        {
+            int eq = spec.LastIndexOf('=');
+            var dims = eq <= 0 ? null : spec[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries)
+                .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1).ToArray();
+            if (dims is null || dims.Length == 0 || dims.Any(d => d < 0))
+            {
+                throw new WasmGraphException($"--input-shape '{spec}': expected NAME=D1,D2,… with non-negative integers, e.g. input=1,3,224,224");
+            }
+            shapes[spec[..eq]] = dims.ToImmutableArray();
+        }
+        return shapes.ToImmutable();
+    }
+}
+
+/// <summary><c>compile MODEL -o OUT.wasm</c>: runs the configured pipeline and prints a per-stage summary.</summary>
+public sealed class CompileCommand : AsyncCommand<CompileSettings>
+{
+    private readonly WasmGraphHostFactory _hosts;
+    private readonly HostConsoles _consoles;
+
+    public CompileCommand(WasmGraphHostFactory hosts, HostConsoles consoles)
+    {
+        _hosts = hosts;
+        _consoles = consoles;
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, CompileSettings settings, CancellationToken cancellation)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (settings.OptLevel is { } level)
+        {
+            overrides["Pipeline:Backend:OptLevel"] = level.ToString(CultureInfo.InvariantCulture);
+        }
+        if (settings.Deterministic)
+        {
+            overrides["Pipeline:Backend:Deterministic"] = "true";
+        }
+        var hostSettings = settings.ToHostSettings(PipelineStages.Compile) with
+        {
+            Overrides = overrides,
+            Passes = settings.Passes is null ? null : PassListResolver.Parse(settings.Passes),
+        };
+        var request = new CompileRequest(settings.Model, settings.Output ?? Path.ChangeExtension(settings.Model, ".wasm"))
+        {
+            InputShapes = settings.ParseInputShapes(),
+            VerifyEach = settings.VerifyEach,
+            DumpIrAfter = settings.DumpIr,
+        };
+        if (!File.Exists(settings.Model))
+        {
+            throw new WasmGraphException($"model file not found: {Path.GetFullPath(settings.Model)}");
+        }
+
+        using var host = await _hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
+        var pipeline = host.Services.GetRequiredService<CompilePipeline>();
+        var observer = new CompileObserver
+        {
+            DumpIr = (stage, graph) =>
+            {
+                _consoles.Out.MarkupLine($"[grey]// IR after {Markup.Escape(stage)}[/]");
+                _consoles.Out.WriteLine(graph.Print());
+            },
+        };
+        var result = RunWithProgress(pipeline, request, observer, settings.Verbose, cancellation);
+        PrintSummary(result, pipeline.Options, settings.Verbose);
+        return 0;
+    }
+
+    /// <summary>Shows a spinner with the current stage on an interactive terminal; plain otherwise (CI logs, pipes).</summary>
+    private CompileResult RunWithProgress(CompilePipeline pipeline, CompileRequest request, CompileObserver observer, bool verbose, CancellationToken cancellation)
+    {
+        if (!_consoles.Error.Profile.Capabilities.Interactive || verbose || request.DumpIrAfter is not null)
+        {
+            return pipeline.Compile(request, observer, cancellation);
+        }
+        return _consoles.Error.Status().Spinner(Spinner.Known.Dots).Start("compiling", status =>
+        {
+            var withStatus = observer with
+            {
+                StageStarted = stage => status.Status($"{Markup.Escape(stage)}"),
+                BackendProgress = new Progress<(string Step, double Fraction)>(p =>
+                    status.Status(string.Create(CultureInfo.InvariantCulture, $"backend: {Markup.Escape(p.Step)} ({p.Fraction:P0})"))),
+            };
+            return pipeline.Compile(request, withStatus, cancellation);
+        });
+    }
+
+    private void PrintSummary(CompileResult result, PipelineOptions options, bool verbose)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("stage").AddColumn(new TableColumn("time").RightAligned());
+        foreach (var stage in result.Stages)
+        {
+            table.AddRow(Markup.Escape(stage.Stage), Format.Ms(stage.Milliseconds));
+            if (verbose)
+            {
+                foreach (var (key, value) in stage.Details)
+                {
+                    var shown = stage.Stage.StartsWith("backend", StringComparison.Ordinal) ? Format.Ms(value) : Format.Number(value);
+                    table.AddRow($"[grey]  {Markup.Escape(key)}[/]", $"[grey]{shown}[/]");
+                }
+            }
+        }
+        table.AddRow("[bold]total[/]", $"[bold]{Format.Ms(result.TotalMilliseconds)}[/]");
+        _consoles.Out.Write(table);
+
+        var meta = result.Artifact.Metadata;
+        _consoles.Out.MarkupLine($"wrote [green]{Markup.Escape(result.OutputPath)}[/]: {Format.Bytes(result.Artifact.Bytes.LongLength)}");
+        _consoles.Out.MarkupLine($"weights {Format.Bytes(meta.WeightBytes)}, arena {Format.Bytes(meta.ArenaBytes)}, " +
+                                 $"-O{options.Backend.OptLevel}, passes: {Markup.Escape(PassListResolver.Format(options.Passes))}");
+    }
+}

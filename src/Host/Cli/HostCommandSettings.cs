@@ -1,0 +1,30 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+using WasmGraph.Host.Configuration;
+using WasmGraph.Host.Hosting;
+
+namespace WasmGraph.Host.Cli;
+
+/// <summary>Flags every verb shares: where config and plugins come from, and how chatty to be.</summary>
+public class HostCommandSettings : CommandSettings
+{
+    [CommandOption("--config <FILE>")]
+    [Description("JSON config layered over appsettings.json (same shape: Pipeline, Plugins)")]
+    public string? ConfigFile { get; init; }
+
+    [CommandOption("--plugins <DIR>")]
+    [Description("Plugins directory (default: WASMGRAPH_PLUGINS, else Plugins:Directory beside the host)")]
+    public string? PluginsDirectory { get; init; }
+
+    [CommandOption("-v|--verbose")]
+    [Description("More detail: pass statistics, backend sub-timings, stack traces of internal errors")]
+    public bool Verbose { get; init; }
+
+    public HostSettings ToHostSettings(PipelineStages needs) => new()
+    {
+        ConfigFile = ConfigFile,
+        PluginsDirectory = PluginsDirectory,
+        Verbose = Verbose,
+        Needs = needs,
+    };
+}

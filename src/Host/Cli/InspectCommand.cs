@@ -1,0 +1,129 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Host.Hosting;
+using WasmGraph.Host.IO;
+
+namespace WasmGraph.Host.Cli;
+
+public sealed class InspectSettings : CommandSettings
+{
+    [CommandArgument(0, "<FILE>")]
+    [Description("An ONNX model (.onnx) or a compiled module (.wasm)")]
+    public string File { get; init; } = "";
+}
+
+/// <summary>
+/// <c>inspect FILE</c>: what is in a model or a module. It reads the files directly (protobuf wire format, wasm
+/// sections) and needs no plugin, so it also works on models the frontend cannot compile yet.
+/// </summary>
+public sealed class InspectCommand : Command<InspectSettings>
+{
+    private readonly IAnsiConsole _out;
+
+    public InspectCommand(HostConsoles consoles) => _out = consoles.Out;
+
+    public override int Execute(CommandContext context, InspectSettings settings, CancellationToken cancellation)
+    {
+        var path = settings.File;
+        if (!System.IO.File.Exists(path))
+        {
+            throw new WasmGraphException($"file not found: {Path.GetFullPath(path)}");
+        }
+        var bytes = System.IO.File.ReadAllBytes(path);
+        if (bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m')
+        {
+            ShowWasm(path, bytes);
+        }
+        else
+        {
+            ShowOnnx(path, bytes);
+        }
+        return 0;
+    }
+
+    private void ShowOnnx(string path, byte[] bytes)
+    {
+        OnnxModelSummary model;
+        try
+        {
+            model = OnnxModelSummary.Parse(bytes);
+        }
+        catch (WasmGraphException e)
+        {
+            throw new ModelException($"neither a WebAssembly module nor a readable ONNX model: {e.Message}", path, inner: e);
+        }
+        var about = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumns("key", "value").Title(Markup.Escape(Path.GetFileName(path)));
+        about.AddRow("graph", Markup.Escape(model.GraphName));
+        about.AddRow("producer", Markup.Escape($"{model.Producer} {model.ProducerVersion}".Trim()));
+        about.AddRow("IR version", $"{model.IrVersion}");
+        about.AddRow("opsets", Markup.Escape(string.Join(", ", model.Opsets.Select(o => $"{o.Key} {o.Value}"))));
+        about.AddRow("nodes", Format.Count(model.NodeCount));
+        about.AddRow("parameters", $"{Format.Count(model.ParameterCount)} in {model.InitializerCount} initializers, {Format.Bytes(model.ParameterBytes)}");
+        about.AddRow("file size", Format.Bytes(bytes.LongLength));
+        foreach (var (key, value) in model.MetadataProps)
+        {
+            about.AddRow(Markup.Escape(key), Markup.Escape(value));
+        }
+        _out.Write(about);
+
+        var io = new Table().Border(TableBorder.Rounded).AddColumns("", "name", "dtype", "shape");
+        foreach (var input in model.Inputs)
+        {
+            io.AddRow("input", Markup.Escape(input.Name), input.DType, Markup.Escape("[" + string.Join(",", input.Dims) + "]"));
+        }
+        foreach (var output in model.Outputs)
+        {
+            io.AddRow("output", Markup.Escape(output.Name), output.DType, Markup.Escape("[" + string.Join(",", output.Dims) + "]"));
+        }
+        _out.Write(io);
+
+        var ops = new Table().Border(TableBorder.Rounded).AddColumn("op").AddColumn(new TableColumn("count").RightAligned());
+        foreach (var (op, count) in model.OpHistogram.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            ops.AddRow(Markup.Escape(op), $"{count}");
+        }
+        _out.Write(ops);
+    }
+
+    private void ShowWasm(string path, byte[] bytes)
+    {
+        var meta = WasmModuleReader.ReadMetadata(bytes, path);
+        var about = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumns("key", "value").Title(Markup.Escape(Path.GetFileName(path)));
+        about.AddRow("model", Markup.Escape(meta.Name));
+        about.AddRow("producer", Markup.Escape(meta.Producer));
+        about.AddRow("opset", $"{meta.Opset}");
+        about.AddRow("ABI version", $"{meta.Abi}");
+        about.AddRow("module size", Format.Bytes(bytes.LongLength));
+        about.AddRow("weights", Format.Bytes(meta.WeightBytes));
+        about.AddRow("arena", Format.Bytes(meta.ArenaBytes));
+        foreach (var (key, value) in meta.Hints.OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            about.AddRow($"hint {Markup.Escape(key)}", Markup.Escape(value));
+        }
+        _out.Write(about);
+
+        var io = new Table().Border(TableBorder.Rounded).AddColumns("", "#", "name", "dtype", "shape", "bytes");
+        AddTensors(io, "input", meta.Inputs);
+        AddTensors(io, "output", meta.Outputs);
+        _out.Write(io);
+
+        var sections = new Table().Border(TableBorder.Rounded).AddColumn("section").AddColumn(new TableColumn("size").RightAligned());
+        foreach (var section in WasmModuleReader.Sections(bytes, path))
+        {
+            sections.AddRow(Markup.Escape(section.Describe()), Format.Bytes(section.Length));
+        }
+        _out.Write(sections);
+    }
+
+    private static void AddTensors(Table table, string kind, IEnumerable<TensorInfo> tensors)
+    {
+        int index = 0;
+        foreach (var t in tensors)
+        {
+            table.AddRow(kind, $"{index++}", Markup.Escape(t.Name), t.DType, Markup.Escape(Format.Shape(t.Shape)), Format.Count(t.ByteSize));
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Host.Configuration;
+using WasmGraph.Host.Hosting;
+using WasmGraph.Host.IO;
+using WasmGraph.Host.Plugins;
+using WasmGraph.Host.Reference;
+
+namespace WasmGraph.Host.Cli;
+
+/// <summary>
+/// <c>run MODULE.wasm</c>: feeds inputs (.npy or a photo), runs the module in the configured runtime, and prints each
+/// output's statistics, optionally the top-5 classes, the difference from ONNX Runtime, and timings.
+/// </summary>
+public sealed class RunCommand : AsyncCommand<RunSettings>
+{
+    private readonly WasmGraphHostFactory _hosts;
+    private readonly HostConsoles _consoles;
+
+    public RunCommand(WasmGraphHostFactory hosts, HostConsoles consoles)
+    {
+        _hosts = hosts;
+        _consoles = consoles;
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, RunSettings settings, CancellationToken cancellation)
+    {
+        if (!File.Exists(settings.Module))
+        {
+            throw new WasmGraphException($"module file not found: {Path.GetFullPath(settings.Module)}");
+        }
+        var bytes = await File.ReadAllBytesAsync(settings.Module, cancellation).ConfigureAwait(false);
+        var declared = WasmModuleReader.ReadMetadata(bytes, settings.Module);
+        var inputs = RunInputs.Build(settings, declared);
+        var labels = settings.Labels is null ? null : ReadLabels(settings.Labels);
+
+        using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Run), cancellation).ConfigureAwait(false);
+        var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
+        var runtime = host.Services.GetRequiredService<ComponentCatalog>().Require<IRuntime>(options.Runtime.Name, "Pipeline:Runtime:Name");
+        var runtimeOptions = new RuntimeOptions
+        {
+            CacheDirectory = options.Runtime.ResolvedCacheDirectory(),
+            Timeout = settings.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            MaxMemoryBytes = settings.MaxMemoryMb * 1024 * 1024,
+        };
+
+        var clock = Stopwatch.StartNew();
+        using var session = runtime.Load(bytes, runtimeOptions);
+        var loadMs = clock.Elapsed.TotalMilliseconds;
+        var times = new List<double>();
+        IReadOnlyDictionary<string, TensorData> outputs = new Dictionary<string, TensorData>();
+        for (int i = 0; i < settings.Repeat; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            clock.Restart();
+            var result = session.Run(inputs);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            if (i == 0)
+            {
+                outputs = result;
+            }
+        }
+
+        PrintOutputs(session.Metadata, outputs);
+        WriteOutputs(settings.OutputDir, session.Metadata, outputs);
+        if (labels is not null)
+        {
+            PrintTopFive(labels, outputs);
+        }
+        if (settings.Reference is { } reference)
+        {
+            PrintReference(reference, inputs, session.Metadata, outputs);
+        }
+        PrintTimings(runtime.Name, loadMs, times);
+        return 0;
+    }
+
+    /// <summary>Load, first run (includes any lazy initialisation), and the median over all runs.</summary>
+    private void PrintTimings(string runtime, double loadMs, List<double> times)
+    {
+        var first = times[0];
+        var sorted = times.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        var repeat = times.Count > 1 ? $", median of {times.Count} runs {Format.Ms(median)}" : "";
+        _consoles.Out.MarkupLine($"runtime [bold]{Markup.Escape(runtime)}[/]: load {Format.Ms(loadMs)}, first run {Format.Ms(first)}{repeat}");
+    }
+
+    private void PrintOutputs(ModelMetadata metadata, IReadOnlyDictionary<string, TensorData> outputs)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("output", "dtype", "shape", "min", "max", "mean");
+        foreach (var info in metadata.Outputs)
+        {
+            if (!outputs.TryGetValue(info.Name, out var tensor))
+            {
+                continue;
+            }
+            var stats = TensorStats.Of(tensor);
+            table.AddRow(Markup.Escape(info.Name), tensor.Type.ElementType.Name(), Markup.Escape(Format.Shape(tensor.Type.Shape.Dims)),
+                         Format.Number(stats.Min), Format.Number(stats.Max), Format.Number(stats.Mean));
+        }
+        _consoles.Out.Write(table);
+    }
+
+    private void WriteOutputs(string? directory, ModelMetadata metadata, IReadOnlyDictionary<string, TensorData> outputs)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+        Directory.CreateDirectory(directory);
+        foreach (var info in metadata.Outputs.Where(o => outputs.ContainsKey(o.Name)))
+        {
+            var path = Path.Combine(directory, TensorStats.SafeFileName(info.Name) + ".npy");
+            NpyFile.Write(path, outputs[info.Name]);
+            _consoles.Out.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]");
+        }
+    }
+
+    /// <summary>Top-5 of the output whose size matches the label count (else the first float output).</summary>
+    private void PrintTopFive(string[] labels, IReadOnlyDictionary<string, TensorData> outputs)
+    {
+        var floats = outputs.Where(o => o.Value.Type.ElementType == DataType.Float32).ToList();
+        var chosen = floats.FirstOrDefault(o => o.Value.Type.ElementCount == labels.Length);
+        if (chosen.Value is null)
+        {
+            chosen = floats.FirstOrDefault();
+            if (chosen.Value is null)
+            {
+                _consoles.Warn("--labels: no float32 output to rank");
+                return;
+            }
+            _consoles.Warn($"--labels has {labels.Length} labels but output '{chosen.Key}' has {chosen.Value.Type.ElementCount} values; ranking it anyway");
+        }
+        var table = new Table().Border(TableBorder.Rounded).Title($"top-5 of {Markup.Escape(chosen.Key)}")
+            .AddColumns("#", "index", "label", "score", "softmax");
+        int rank = 1;
+        foreach (var (index, score, probability) in TensorStats.TopK(chosen.Value.ToFloatArray(), 5))
+        {
+            var label = index < labels.Length ? labels[index] : "?";
+            table.AddRow($"{rank++}", $"{index}", Markup.Escape(label), Format.Number(score), Format.Number(probability));
+        }
+        _consoles.Out.Write(table);
+    }
+
+    private void PrintReference(string model, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
+                                IReadOnlyDictionary<string, TensorData> outputs)
+    {
+        var clock = Stopwatch.StartNew();
+        var expected = OnnxReferenceRunner.Run(model, inputs);
+        var table = new Table().Border(TableBorder.Rounded).Title($"vs ONNX Runtime ({Format.Ms(clock.Elapsed.TotalMilliseconds)})")
+            .AddColumns("output", "max |diff|", "max |ref|", "note");
+        for (int i = 0; i < metadata.Outputs.Length; i++)
+        {
+            var name = metadata.Outputs[i].Name;
+            // Match by name; fall back to position when the compiler renamed an output.
+            var reference = expected.TryGetValue(name, out var byName) ? byName : expected.Values.ElementAtOrDefault(i);
+            if (reference is null || !outputs.TryGetValue(name, out var actual))
+            {
+                table.AddRow(Markup.Escape(name), "-", "-", "no reference output");
+                continue;
+            }
+            var (diff, magnitude) = TensorStats.Compare(actual, reference);
+            var note = reference.Type.ElementCount != actual.Type.ElementCount
+                ? $"shape differs: {Format.Shape(reference.Type.Shape.Dims)}"
+                : "";
+            table.AddRow(Markup.Escape(name), Format.Number(diff), Format.Number(magnitude), Markup.Escape(note));
+        }
+        _consoles.Out.Write(table);
+    }
+
+    private static string[] ReadLabels(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new WasmGraphException($"{path}: labels file not found");
+        }
+        var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+        return lines.ToArray();
+    }
+}

@@ -1,0 +1,74 @@
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Host.IO;
+
+namespace WasmGraph.Host.Cli;
+
+/// <summary>
+/// Assembles a module's inputs from <c>--input</c> .npy files and <c>--image</c>, checking each against the module's
+/// metadata, so a wrong dtype or shape is reported with the file name rather than as garbage output.
+/// </summary>
+public static class RunInputs
+{
+    public static Dictionary<string, TensorData> Build(RunSettings settings, ModelMetadata metadata)
+    {
+        var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        foreach (var spec in settings.Inputs)
+        {
+            var (name, file) = Split(spec, metadata);
+            var info = metadata.Inputs.FirstOrDefault(i => i.Name == name)
+                       ?? throw new WasmGraphException($"--input {spec}: the module has no input '{name}'; inputs: {Describe(metadata)}");
+            var tensor = NpyFile.Read(file);
+            var expected = info.ToTensorType();
+            if (tensor.Type != expected)
+            {
+                throw new WasmGraphException($"{file}: holds {tensor.Type}, but input '{name}' is {expected}");
+            }
+            inputs[name] = tensor;
+        }
+        if (settings.Image is { } image)
+        {
+            var target = metadata.Inputs.FirstOrDefault(i => !inputs.ContainsKey(i.Name) && i.Shape.Length == 4 && i.DType is "float32" or "uint8")
+                         ?? throw new WasmGraphException($"--image: no rank-4 float32/uint8 input left to feed; inputs: {Describe(metadata)}");
+            inputs[target.Name] = ImageLoader.Load(image, target, Preprocessing(settings, metadata, target));
+        }
+        var missing = metadata.Inputs.Where(i => !inputs.ContainsKey(i.Name)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new WasmGraphException(
+                $"missing input(s): {string.Join(", ", missing.Select(m => $"{m.Name} ({m.DType}{Format.Shape(m.Shape)})"))}; " +
+                "give them with --input NAME=FILE.npy or --image FILE");
+        }
+        return inputs;
+    }
+
+    /// <summary>Hints first, then flags on top.</summary>
+    public static ImagePreprocessing Preprocessing(RunSettings settings, ModelMetadata metadata, TensorInfo input)
+    {
+        var p = ImagePreprocessing.FromHints(metadata.Hints, input.Shape);
+        if (settings.Layout is { } layout) { p = p with { Layout = ImagePreprocessing.ParseLayout(layout, "--layout") }; }
+        if (settings.ChannelOrder is { } order) { p = p with { Order = ImagePreprocessing.ParseOrder(order, "--channel-order") }; }
+        if (settings.Scale is { } scale) { p = p with { Scale = ImagePreprocessing.ParseScale(scale, "--scale") }; }
+        if (settings.Mean is { } mean) { p = p with { Mean = ImagePreprocessing.ParseFloats(mean, "--mean") }; }
+        if (settings.Std is { } std) { p = p with { Std = ImagePreprocessing.ParseFloats(std, "--std") }; }
+        return p;
+    }
+
+    private static (string Name, string File) Split(string spec, ModelMetadata metadata)
+    {
+        int eq = spec.IndexOf('=');
+        if (eq > 0)
+        {
+            return (spec[..eq], spec[(eq + 1)..]);
+        }
+        if (metadata.Inputs.Length == 1)
+        {
+            return (metadata.Inputs[0].Name, spec);
+        }
+        throw new WasmGraphException($"--input {spec}: the module has {metadata.Inputs.Length} inputs, so name one: NAME=FILE.npy ({Describe(metadata)})");
+    }
+
+    private static string Describe(ModelMetadata metadata)
+        => metadata.Inputs.Length == 0 ? "none" : string.Join(", ", metadata.Inputs.Select(i => i.Name));
+}

@@ -1,0 +1,77 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace WasmGraph.Host.Cli;
+
+public sealed class RunSettings : HostCommandSettings
+{
+    [CommandArgument(0, "<MODULE>")]
+    [Description("A module compiled by WasmGraph (model.wasm)")]
+    public string Module { get; init; } = "";
+
+    [CommandOption("-i|--input <NAME=FILE>")]
+    [Description("An input from a .npy file (repeatable); NAME= may be left out when the module has one input")]
+    public string[] Inputs { get; init; } = [];
+
+    [CommandOption("--image <FILE>")]
+    [Description("Feed a photo to the (first remaining) image input: decoded, resized bilinearly, normalised")]
+    public string? Image { get; init; }
+
+    [CommandOption("--layout <LAYOUT>")]
+    [Description("NCHW or NHWC (default: the module's hint, else guessed from the shape, else NCHW)")]
+    public string? Layout { get; init; }
+
+    [CommandOption("--scale <F>")]
+    [Description("Pixel scale, a number or a fraction like 1/255 (default: hint, else 1/255)")]
+    public string? Scale { get; init; }
+
+    [CommandOption("--mean <A,B,C>")]
+    [Description("Per-channel mean subtracted after scaling (default: hint, else ImageNet 0.485,0.456,0.406)")]
+    public string? Mean { get; init; }
+
+    [CommandOption("--std <A,B,C>")]
+    [Description("Per-channel std divided by (default: hint, else ImageNet 0.229,0.224,0.225)")]
+    public string? Std { get; init; }
+
+    [CommandOption("--channel-order <ORDER>")]
+    [Description("RGB or BGR (default: hint, else RGB)")]
+    public string? ChannelOrder { get; init; }
+
+    [CommandOption("--output-dir <DIR>")]
+    [Description("Write each output to DIR/<output-name>.npy")]
+    public string? OutputDir { get; init; }
+
+    [CommandOption("--labels <FILE>")]
+    [Description("One label per line: print the top-5 classes of a class-score output")]
+    public string? Labels { get; init; }
+
+    [CommandOption("--reference <MODEL>")]
+    [Description("Also run this ONNX model in ONNX Runtime and print the max abs difference per output")]
+    public string? Reference { get; init; }
+
+    [CommandOption("--repeat <N>")]
+    [Description("Run N times and report the median time (default 1)")]
+    public int Repeat { get; init; } = 1;
+
+    [CommandOption("--timeout <SECONDS>")]
+    [Description("Wall-clock limit for one run")]
+    public double? TimeoutSeconds { get; init; }
+
+    [CommandOption("--max-memory <MB>")]
+    [Description("Upper bound on the module's linear memory, in MiB")]
+    public long? MaxMemoryMb { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (Repeat < 1)
+        {
+            return ValidationResult.Error("--repeat must be at least 1");
+        }
+        if (TimeoutSeconds is <= 0)
+        {
+            return ValidationResult.Error("--timeout must be positive");
+        }
+        return MaxMemoryMb is <= 0 ? ValidationResult.Error("--max-memory must be positive") : ValidationResult.Success();
+    }
+}

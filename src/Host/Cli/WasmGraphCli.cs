@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console.Cli;
+using WasmGraph.Host.Hosting;
+
+namespace WasmGraph.Host.Cli;
+
+/// <summary>
+/// The command-line application: verbs, their dependency wiring, and exit codes. To add a verb, write a
+/// <c>Command&lt;TSettings&gt;</c> (or <c>AsyncCommand</c>) taking its services in the constructor, and add one
+/// <c>config.AddCommand&lt;…&gt;("name")</c> line in <see cref="ConfigureVerbs"/>.
+/// </summary>
+public static class WasmGraphCli
+{
+    public static async Task<int> RunAsync(string[] args, HostConsoles? consoles = null, CancellationToken cancellation = default)
+    {
+        consoles ??= HostConsoles.CreateDefault();
+        var services = new ServiceCollection();
+        services.AddSingleton(consoles);
+        services.AddSingleton<WasmGraphHostFactory>();
+
+        var app = new CommandApp(new TypeRegistrar(services));
+        app.Configure(config =>
+        {
+            config.SetApplicationName("wasmgraph");
+            config.ConfigureConsole(consoles.Out);
+            config.PropagateExceptions();
+            config.ValidateExamples();
+            ConfigureVerbs(config);
+        });
+        try
+        {
+            return await app.RunAsync(ExpandOptLevel(args), cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            bool verbose = args.Contains("--verbose") || args.Contains("-v");
+            return ErrorReporter.Report(e, consoles.Error, verbose);
+        }
+    }
+
+    private static void ConfigureVerbs(IConfigurator config)
+    {
+        config.AddCommand<CompileCommand>("compile")
+            .WithDescription("Compile a model to a self-contained WebAssembly module")
+            .WithExample("compile", "model.onnx", "-o", "model.wasm", "--opt-level", "3")
+            .WithExample("compile", "model.onnx", "-o", "out/model.wasm", "--passes", "fold-batchnorm,eliminate-dead-code", "--verify-each");
+        config.AddCommand<RunCommand>("run")
+            .WithDescription("Run a compiled module on .npy inputs or a photo")
+            .WithExample("run", "model.wasm", "--image", "cat.png", "--labels", "imagenet.txt")
+            .WithExample("run", "model.wasm", "--input", "x=x.npy", "--output-dir", "out", "--reference", "model.onnx", "--repeat", "10");
+        config.AddCommand<InspectCommand>("inspect")
+            .WithDescription("Show the inputs, outputs, ops and sizes of an .onnx model or a .wasm module")
+            .WithExample("inspect", "model.onnx");
+        config.AddCommand<PluginsCommand>("plugins")
+            .WithDescription("List the discovered plugins and their frontends, passes, backends and runtimes")
+            .WithExample("plugins");
+    }
+
+    /// <summary>Accepts the compiler-style <c>-O0</c> … <c>-O3</c> as <c>--opt-level N</c>.</summary>
+    internal static string[] ExpandOptLevel(string[] args)
+        => args.SelectMany(a => a is ['-', 'O', >= '0' and <= '9'] ? new[] { "--opt-level", a[2..] } : new[] { a }).ToArray();
+}

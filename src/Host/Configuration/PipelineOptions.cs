@@ -1,0 +1,63 @@
+namespace WasmGraph.Host.Configuration;
+
+/// <summary>
+/// The <c>Pipeline</c> section: which components run, named by their <see cref="Abstractions.Plugins.IComponent.Name"/>.
+/// Names are checked against the loaded plugins at start-up (<see cref="PipelineOptionsValidator"/>), so a typo fails
+/// before any work is done and the message lists what is available.
+/// </summary>
+public sealed class PipelineOptions
+{
+    public const string Section = "Pipeline";
+
+    public string Frontend { get; set; } = "onnx";
+
+    /// <summary>Pass names in run order. See <see cref="PassListResolver"/> for how config layers replace this list.</summary>
+    public List<string> Passes { get; set; } = new();
+
+    public BackendSection Backend { get; set; } = new();
+
+    public RuntimeSection Runtime { get; set; } = new();
+
+    /// <summary>The options section of one pass: <c>Pipeline:PassOptions:&lt;name&gt;</c>.</summary>
+    public static string PassOptionsPath(string passName) => $"{Section}:PassOptions:{passName}";
+}
+
+public sealed class BackendSection
+{
+    public string Name { get; set; } = "llvm-wasm";
+    public int OptLevel { get; set; } = 3;
+    public string Features { get; set; } = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
+    public bool Deterministic { get; set; }
+}
+
+public sealed class RuntimeSection
+{
+    public string Name { get; set; } = "wasmtime";
+
+    /// <summary>Compiled-module cache directory; <c>~</c> expands to the home directory; empty disables the cache.</summary>
+    public string? Cache { get; set; } = "~/.cache/wasmgraph";
+
+    /// <summary>The cache directory with <c>~</c> expanded, or null when caching is off.</summary>
+    public string? ResolvedCacheDirectory()
+    {
+        if (string.IsNullOrWhiteSpace(Cache))
+        {
+            return null;
+        }
+        if (Cache == "~" || Cache.StartsWith("~/", StringComparison.Ordinal))
+        {
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            return Path.Combine(home, Cache.Length > 2 ? Cache[2..] : "");
+        }
+        return Path.GetFullPath(Cache);
+    }
+}
+
+/// <summary>The <c>Plugins</c> section.</summary>
+public sealed class PluginOptions
+{
+    public const string Section = "Plugins";
+
+    /// <summary>Relative paths are resolved against the host's base directory, not the working directory.</summary>
+    public string Directory { get; set; } = "plugins";
+}

@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ops;
+using WasmGraph.Host.Configuration;
+using WasmGraph.Host.Pipeline;
+using WasmGraph.Host.Plugins;
+
+namespace WasmGraph.Host.Hosting;
+
+/// <summary>
+/// Builds the generic host a command runs in. Config layers, lowest first: appsettings.json beside the host,
+/// <c>--config</c>, <c>WASMGRAPH_</c> environment variables (<c>WASMGRAPH_Pipeline__Backend__OptLevel=0</c>), command-line
+/// flags. Plugins are loaded from the resolved directory and register into the same container. The host is built per
+/// command because flags such as <c>--config</c> and <c>--plugins</c> decide what goes into it.
+/// </summary>
+public sealed class WasmGraphHostFactory
+{
+    public const string PluginsEnvironmentVariable = "WASMGRAPH_PLUGINS";
+
+    private readonly HostConsoles _consoles;
+
+    public WasmGraphHostFactory(HostConsoles consoles) => _consoles = consoles;
+
+    /// <summary>Builds and starts the host; start-up validates the options (exit 2 through <see cref="OptionsValidationException"/>).</summary>
+    public async Task<IHost> StartAsync(HostSettings settings, CancellationToken cancellation = default)
+    {
+        var host = Build(settings);
+        try
+        {
+            await host.StartAsync(cancellation).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    public IHost Build(HostSettings settings)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ApplicationName = "WasmGraph",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        AddConfiguration(builder.Configuration, settings);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(settings.Verbose ? LogLevel.Debug : LogLevel.Warning);
+        // The host logs start-up failures with a stack trace; ErrorReporter already says the same thing in one line.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.None);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+
+        var directory = ResolvePluginsDirectory(settings, builder.Configuration);
+        var report = PluginLoading.LoadAll(directory, builder.Services, builder.Configuration);
+        foreach (var failure in report.Failures)
+        {
+            _consoles.Warn($"plugin '{failure.Name}' skipped: {failure.Reason}");
+        }
+        if (!Directory.Exists(directory))
+        {
+            _consoles.Warn($"plugins directory '{directory}' does not exist; no components are available");
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(report);
+        services.AddSingleton(_consoles);
+        services.TryAddSingleton(OpRegistry.Default);
+        services.AddSingleton<ComponentCatalog>();
+        services.AddSingleton<CompilePipeline>();
+        services.AddOptions<PluginOptions>().Bind(builder.Configuration.GetSection(PluginOptions.Section));
+        services.AddOptions<PipelineOptions>()
+            .Bind(builder.Configuration.GetSection(PipelineOptions.Section))
+            .PostConfigure(o => o.Passes = settings.Passes?.ToList() ?? PassListResolver.Resolve(builder.Configuration) ?? o.Passes)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PipelineOptions>>(
+            sp => new PipelineOptionsValidator(sp.GetRequiredService<ComponentCatalog>(), settings.Needs));
+        return builder.Build();
+    }
+
+    /// <summary><c>--plugins</c>, else WASMGRAPH_PLUGINS, else <c>Plugins:Directory</c> relative to the host's own folder.</summary>
+    public static string ResolvePluginsDirectory(HostSettings settings, IConfiguration configuration)
+    {
+        if (!string.IsNullOrWhiteSpace(settings.PluginsDirectory))
+        {
+            return Path.GetFullPath(settings.PluginsDirectory);
+        }
+        if (Environment.GetEnvironmentVariable(PluginsEnvironmentVariable) is { Length: > 0 } fromEnvironment)
+        {
+            return Path.GetFullPath(fromEnvironment);
+        }
+        var configured = configuration[$"{PluginOptions.Section}:Directory"];
+        configured = string.IsNullOrWhiteSpace(configured) ? "plugins" : configured;
+        return Path.IsPathRooted(configured) ? configured : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, configured));
+    }
+
+    private static void AddConfiguration(ConfigurationManager configuration, HostSettings settings)
+    {
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        if (settings.ConfigFile is { } file)
+        {
+            var full = Path.GetFullPath(file);
+            if (!File.Exists(full))
+            {
+                throw new WasmGraphException($"config file not found: {full}");
+            }
+            try
+            {
+                configuration.AddJsonFile(full, optional: false, reloadOnChange: false);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new WasmGraphException($"config file {full} is not valid JSON: {e.InnerException?.Message ?? e.Message}", e);
+            }
+        }
+        configuration.AddEnvironmentVariables("WASMGRAPH_");
+        configuration.AddInMemoryCollection(settings.Overrides);
+    }
+}

@@ -1,0 +1,106 @@
+using SkiaSharp;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+
+namespace WasmGraph.Host.IO;
+
+/// <summary>
+/// Turns a photo into a model input: decode (SkiaSharp: PNG, JPEG, WebP, …), resize to the input's H×W with bilinear
+/// filtering, then apply <see cref="ImagePreprocessing"/>. float32 inputs get normalised values; uint8 inputs get raw
+/// pixels. One-channel inputs get luminance. A batch dimension greater than one repeats the image.
+/// </summary>
+public static class ImageLoader
+{
+    public static TensorData Load(string path, TensorInfo input, ImagePreprocessing preprocessing)
+    {
+        if (!File.Exists(path))
+        {
+            throw new WasmGraphException($"{path}: image file not found");
+        }
+        var dims = input.Shape;
+        if (dims.Length != 4)
+        {
+            throw new WasmGraphException($"input '{input.Name}' has shape [{string.Join(",", dims)}]; an image needs a rank-4 input");
+        }
+        var (n, c, h, w) = preprocessing.Layout == TensorLayout.NCHW
+            ? (dims[0], dims[1], dims[2], dims[3])
+            : (dims[0], dims[3], dims[1], dims[2]);
+        if (c is not (1 or 3))
+        {
+            throw new WasmGraphException(
+                $"input '{input.Name}' [{string.Join(",", dims)}] read as {preprocessing.Layout} has {c} channels; images give 1 or 3 (try --layout)");
+        }
+        var rgba = DecodeResized(path, (int)w, (int)h);
+        return ToTensor(rgba, input, (int)n, (int)c, (int)h, (int)w, preprocessing);
+    }
+
+    /// <summary>Decodes and resizes to exactly <paramref name="width"/>×<paramref name="height"/>, as unpremultiplied RGBA bytes.</summary>
+    public static byte[] DecodeResized(string path, int width, int height)
+    {
+        using var decoded = SKBitmap.Decode(path) ?? throw new WasmGraphException($"{path}: not an image SkiaSharp can decode");
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var resized = decoded.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None))
+                            ?? throw new WasmGraphException($"{path}: could not resize to {width}x{height}");
+        return resized.GetPixelSpan().ToArray();
+    }
+
+    /// <summary>Lays out RGBA pixels as the input tensor; separate from decoding so it can be tested exactly.</summary>
+    public static TensorData ToTensor(byte[] rgba, TensorInfo input, int n, int c, int h, int w, ImagePreprocessing p)
+    {
+        var type = input.ToTensorType();
+        long plane = (long)h * w;
+        if (type.ElementType == DataType.UInt8)
+        {
+            var bytes = new byte[n * c * plane];
+            Fill(n, c, h, w, p, (index, channel, r, g, b) => bytes[index] = (byte)MathF.Round(Channel(channel, c, r, g, b, p.Order)));
+            return new TensorData(type, bytes);
+        }
+        if (type.ElementType != DataType.Float32)
+        {
+            throw new WasmGraphException($"input '{input.Name}' is {input.DType}; images can feed float32 or uint8 inputs");
+        }
+        var mean = Enumerable.Range(0, c).Select(ch => ImagePreprocessing.PerChannel(p.Mean, ch, "--mean")).ToArray();
+        var std = Enumerable.Range(0, c).Select(ch => ImagePreprocessing.PerChannel(p.Std, ch, "--std")).ToArray();
+        var values = new float[n * c * plane];
+        Fill(n, c, h, w, p, (index, channel, r, g, b) =>
+            values[index] = (Channel(channel, c, r, g, b, p.Order) * p.Scale - mean[channel]) / std[channel]);
+        return TensorData.FromFloats(type.Shape, values);
+
+        void Fill(int batches, int channels, int height, int width, ImagePreprocessing prep, Action<long, int, float, float, float> store)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                for (int x = 0; x < width; x++)
+                {
+                    int pixel = (y * width + x) * 4;
+                    float r = rgba[pixel], g = rgba[pixel + 1], b = rgba[pixel + 2];
+                    for (int batch = 0; batch < batches; batch++)
+                    {
+                        for (int ch = 0; ch < channels; ch++)
+                        {
+                            long index = prep.Layout == TensorLayout.NCHW
+                                ? ((long)batch * channels + ch) * plane + (long)y * width + x
+                                : (((long)batch * height + y) * width + x) * channels + ch;
+                            store(index, ch, r, g, b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static float Channel(int channel, int channels, float r, float g, float b, ChannelOrder order)
+    {
+        if (channels == 1)
+        {
+            return 0.299f * r + 0.587f * g + 0.114f * b;
+        }
+        return (order, channel) switch
+        {
+            (ChannelOrder.RGB, 0) or (ChannelOrder.BGR, 2) => r,
+            (_, 1) => g,
+            _ => b,
+        };
+    }
+}

@@ -1,0 +1,161 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+
+namespace WasmGraph.Host.IO;
+
+/// <summary>
+/// Reads and writes NumPy <c>.npy</c> files (format 1.0, 2.0 and 3.0 headers; little-endian, C order), the lingua franca
+/// for tensors between WasmGraph, NumPy and other tools. Errors are <see cref="WasmGraphException"/>s naming the file.
+/// See https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html for the format.
+/// </summary>
+public static partial class NpyFile
+{
+    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>NumPy descr (without the byte-order character) for each element type.</summary>
+    private static readonly (string Descr, DataType Type)[] Descrs =
+    [
+        ("f4", DataType.Float32), ("f8", DataType.Float64), ("i8", DataType.Int64), ("i4", DataType.Int32),
+        ("u1", DataType.UInt8), ("i1", DataType.Int8), ("b1", DataType.Bool),
+    ];
+
+    public static TensorData Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new WasmGraphException($"{path}: file not found");
+        }
+        using var stream = File.OpenRead(path);
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads one array; <paramref name="name"/> is used in error messages.</summary>
+    public static TensorData Read(Stream stream, string name)
+    {
+        var prefix = new byte[8];
+        if (stream.ReadAtLeast(prefix, 8, throwOnEndOfStream: false) < 8 || !prefix.AsSpan(0, 6).SequenceEqual(Magic))
+        {
+            throw new WasmGraphException($"{name}: not a .npy file (bad magic)");
+        }
+        int major = prefix[6];
+        int lengthBytes = major switch
+        {
+            1 => 2,
+            2 or 3 => 4,
+            _ => throw new WasmGraphException($"{name}: unsupported .npy format version {major}.{prefix[7]}"),
+        };
+        var lengthField = new byte[lengthBytes];
+        ReadExactly(stream, lengthField, name, "header length");
+        long headerLength = lengthBytes == 2 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthField) : BinaryPrimitives.ReadUInt32LittleEndian(lengthField);
+        if (headerLength > 1 << 24)
+        {
+            throw new WasmGraphException($"{name}: .npy header length {headerLength} is implausible");
+        }
+        var headerBytes = new byte[headerLength];
+        ReadExactly(stream, headerBytes, name, "header");
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
+        var (type, shape) = ParseHeader(header, name);
+
+        var tensorType = new TensorType(type, shape);
+        var data = new byte[tensorType.ByteSize];
+        if (stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) < data.Length)
+        {
+            throw new WasmGraphException($"{name}: truncated .npy data: {tensorType} needs {data.Length} bytes");
+        }
+        return new TensorData(tensorType, data);
+    }
+
+    public static void Write(string path, TensorData tensor)
+    {
+        using var stream = File.Create(path);
+        Write(stream, tensor);
+    }
+
+    public static void Write(Stream stream, TensorData tensor)
+    {
+        var descr = Descrs.First(d => d.Type == tensor.Type.ElementType).Descr;
+        var order = descr is "u1" or "i1" or "b1" ? "|" : "<";
+        var dims = tensor.Type.Shape.Dims;
+        var shape = dims.Length == 1 ? $"({dims[0]},)" : $"({string.Join(", ", dims)})";
+        var dict = $"{{'descr': '{order}{descr}', 'fortran_order': False, 'shape': {shape}, }}";
+
+        // Pad with spaces so that magic + version + length + header is a multiple of 64 and ends in '\n'.
+        int version = dict.Length + 1 + 10 + 64 <= ushort.MaxValue ? 1 : 2;
+        int prefixLength = version == 1 ? 10 : 12;
+        int total = (prefixLength + dict.Length + 1 + 63) / 64 * 64;
+        var header = dict.PadRight(total - prefixLength - 1) + "\n";
+
+        stream.Write(Magic);
+        stream.WriteByte((byte)version);
+        stream.WriteByte(0);
+        Span<byte> length = stackalloc byte[4];
+        if (version == 1)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)header.Length);
+            stream.Write(length[..2]);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)header.Length);
+            stream.Write(length);
+        }
+        stream.Write(Encoding.Latin1.GetBytes(header));
+        stream.Write(tensor.Bytes);
+    }
+
+    internal static (DataType Type, Shape Shape) ParseHeader(string header, string name)
+    {
+        var descr = DescrPattern().Match(header);
+        var fortran = FortranPattern().Match(header);
+        var shape = ShapePattern().Match(header);
+        if (!descr.Success || !fortran.Success || !shape.Success)
+        {
+            throw new WasmGraphException($"{name}: malformed .npy header: {header.Trim()}");
+        }
+        if (fortran.Groups[1].Value == "True")
+        {
+            throw new WasmGraphException($"{name}: Fortran-order arrays are not supported; save with np.ascontiguousarray(a)");
+        }
+        var text = descr.Groups[1].Value;
+        if (text.Length < 2 || text[0] == '>' || (text[0] is not ('<' or '|' or '=')))
+        {
+            throw new WasmGraphException($"{name}: dtype '{text}' is not supported (need little-endian: <f4, <f8, <i8, <i4, |u1, |i1, |b1)");
+        }
+        var match = Descrs.FirstOrDefault(d => d.Descr == text[1..]);
+        if (match.Descr is null)
+        {
+            throw new WasmGraphException($"{name}: dtype '{text}' is not supported (supported: <f4, <f8, <i8, <i4, |u1, |i1, |b1)");
+        }
+        var dims = new List<long>();
+        foreach (var part in shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!long.TryParse(part.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out var d))
+            {
+                throw new WasmGraphException($"{name}: bad shape '({shape.Groups[1].Value})' in .npy header");
+            }
+            dims.Add(d);
+        }
+        return (match.Type, new Shape(dims.ToArray()));
+    }
+
+    private static void ReadExactly(Stream stream, byte[] buffer, string name, string what)
+    {
+        if (stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false) < buffer.Length)
+        {
+            throw new WasmGraphException($"{name}: truncated .npy {what}");
+        }
+    }
+
+    [GeneratedRegex(@"['""]descr['""]\s*:\s*['""]([^'""]*)['""]")]
+    private static partial Regex DescrPattern();
+
+    [GeneratedRegex(@"['""]fortran_order['""]\s*:\s*(True|False)")]
+    private static partial Regex FortranPattern();
+
+    [GeneratedRegex(@"['""]shape['""]\s*:\s*\(([^)]*)\)")]
+    private static partial Regex ShapePattern();
+}

@@ -1,0 +1,152 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Host.Configuration;
+using WasmGraph.Host.Plugins;
+
+namespace WasmGraph.Host.Pipeline;
+
+/// <summary>
+/// Runs frontend → passes (in config order) → backend and writes the module atomically. Every stage is timed, the IR
+/// can be verified after each stage and dumped after any, and all components are resolved before the model is read, so
+/// a bad pipeline fails in milliseconds rather than after a long frontend.
+/// </summary>
+public sealed class CompilePipeline
+{
+    private readonly ComponentCatalog _catalog;
+    private readonly PipelineOptions _options;
+    private readonly IConfiguration _configuration;
+    private readonly OpRegistry _registry;
+    private readonly ILogger<CompilePipeline> _logger;
+
+    public CompilePipeline(ComponentCatalog catalog, IOptions<PipelineOptions> options, IConfiguration configuration,
+                           OpRegistry registry, ILogger<CompilePipeline> logger)
+    {
+        _catalog = catalog;
+        _options = options.Value;
+        _configuration = configuration;
+        _registry = registry;
+        _logger = logger;
+    }
+
+    public PipelineOptions Options => _options;
+
+    public CompileResult Compile(CompileRequest request, CompileObserver? observer = null, CancellationToken cancellation = default)
+    {
+        observer ??= new CompileObserver();
+        var frontend = _catalog.Require<IFrontend>(_options.Frontend, "Pipeline:Frontend");
+        var passes = _options.Passes.Select((p, i) => _catalog.Require<IPass>(p, $"Pipeline:Passes:{i}")).ToList();
+        var backend = _catalog.Require<IBackend>(_options.Backend.Name, "Pipeline:Backend:Name");
+        CheckDumpTarget(request.DumpIrAfter);
+        if (!File.Exists(request.ModelPath))
+        {
+            throw new WasmGraphException($"model file not found: {Path.GetFullPath(request.ModelPath)}");
+        }
+        if (!frontend.CanLoad(request.ModelPath))
+        {
+            throw new WasmGraphException($"frontend '{frontend.Name}' cannot read {request.ModelPath}");
+        }
+
+        var stages = new List<StageTiming>();
+        var graph = Timed("frontend", observer, stages, () =>
+        {
+            using var stream = File.OpenRead(request.ModelPath);
+            return frontend.Load(stream, new FrontendOptions { SourceName = request.ModelPath, InputShapes = request.InputShapes });
+        });
+        AfterStage("frontend", graph, request, observer);
+
+        foreach (var pass in passes)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var context = new PassContext(_registry, _configuration.GetSection(PipelineOptions.PassOptionsPath(pass.Name)), cancellation);
+            graph = Timed(pass.Name, observer, stages, () => pass.Run(graph, context), context.Statistics);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                foreach (var (counter, value) in context.Statistics)
+                {
+                    _logger.LogDebug("{Pass}: {Counter} = {Value}", pass.Name, counter, value);
+                }
+            }
+            AfterStage(pass.Name, graph, request, observer);
+        }
+
+        RejectUnsupported(backend, graph, request.ModelPath);
+        var backendOptions = new BackendOptions
+        {
+            OptLevel = _options.Backend.OptLevel,
+            Features = _options.Backend.Features,
+            Deterministic = _options.Backend.Deterministic,
+            Progress = observer.BackendProgress,
+            Cancellation = cancellation,
+        };
+        var finalGraph = graph;
+        var artifact = Timed($"backend ({backend.Name})", observer, stages, () => backend.Compile(finalGraph, backendOptions));
+        stages[^1] = stages[^1] with { Details = artifact.TimingsMs };
+
+        Timed("write", observer, stages, () =>
+        {
+            AtomicFile.WriteAllBytes(request.OutputPath, artifact.Bytes);
+            return 0;
+        });
+        return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
+    }
+
+    private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, Func<T> work,
+                              IReadOnlyDictionary<string, long>? statistics = null)
+    {
+        observer.StageStarted?.Invoke(stage);
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        var details = statistics?.ToDictionary(kv => kv.Key, kv => (double)kv.Value) ?? new Dictionary<string, double>();
+        stages.Add(new StageTiming(stage, clock.Elapsed.TotalMilliseconds, details));
+        return result;
+    }
+
+    private void AfterStage(string stage, Graph graph, CompileRequest request, CompileObserver observer)
+    {
+        if (request.VerifyEach)
+        {
+            GraphVerifier.Verify(graph, _registry, stage);
+        }
+        if (request.DumpIrAfter is { } dump && (dump == "all" || dump == stage))
+        {
+            observer.DumpIr?.Invoke(stage, graph);
+        }
+    }
+
+    private void CheckDumpTarget(string? dump)
+    {
+        if (dump is null or "all" or "frontend" || _options.Passes.Contains(dump))
+        {
+            return;
+        }
+        throw new WasmGraphException(
+            $"--dump-ir {dump}: no such stage in this pipeline; use 'frontend', 'all' or one of: {PassListResolver.Format(_options.Passes)}");
+    }
+
+    /// <summary>Lists every node the backend cannot lower, so the user sees all problems at once, not one per try.</summary>
+    private static void RejectUnsupported(IBackend backend, Graph graph, string file)
+    {
+        var problems = new List<string>();
+        foreach (var node in graph.Nodes)
+        {
+            if (!backend.IsOpSupported(node, graph, out var reason))
+            {
+                problems.Add($"{node.Describe()}{(reason is null ? "" : ": " + reason)}");
+            }
+        }
+        if (problems.Count > 0)
+        {
+            var shown = problems.Take(10).ToImmutableArray();
+            var more = problems.Count > shown.Length ? $"\n  … and {problems.Count - shown.Length} more" : "";
+            throw new ModelException(
+                $"backend '{backend.Name}' cannot lower {problems.Count} node(s):\n  {string.Join("\n  ", shown)}{more}", file);
+        }
+    }
+}
