@@ -65,6 +65,12 @@ internal interface IKernelGenerator
     /// <summary>Null when the node can be lowered, else the reason it cannot.</summary>
     string? CheckSupported(Node node, Graph graph);
 
+    /// <summary>
+    /// Inputs the kernel reads only at compile time (weights it repacks, BatchNorm statistics). The module generator
+    /// does not embed them, so a module never carries both the original and the packed copy of a weight.
+    /// </summary>
+    IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => [];
+
     /// <summary>Bytes of private scratch memory the kernel needs (padded copies, packed panels).</summary>
     long ScratchBytes(Node node, Graph graph) => 0;
 

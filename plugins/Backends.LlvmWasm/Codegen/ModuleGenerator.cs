@@ -37,7 +37,7 @@ internal sealed class ModuleGenerator
         {
             _pointers[name] = ctx.ConstByteOffset(arena, offset);
         }
-        var usedConstants = _graph.Nodes.SelectMany(n => n.Inputs).Concat(_graph.Outputs)
+        var usedConstants = _graph.Nodes.SelectMany(RuntimeInputs).Concat(_graph.Outputs)
                                   .Where(_graph.IsConstant).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal);
         foreach (var name in usedConstants)
         {
@@ -72,6 +72,13 @@ internal sealed class ModuleGenerator
 
     private IKernelGenerator Kernel(Node node) => _kernels[node.Op];
 
+    /// <summary>The node's inputs that the kernel reads at run time (present, and not consumed at compile time).</summary>
+    private IEnumerable<string> RuntimeInputs(Node node)
+    {
+        var compileTime = Kernel(node).CompileTimeInputs(node, _graph);
+        return node.Inputs.Where((name, i) => name.Length > 0 && !compileTime.Contains(i));
+    }
+
     private LValue AddConstant(byte[] bytes)
     {
         var ctx = _e.Ctx;
@@ -83,7 +90,8 @@ internal sealed class ModuleGenerator
     {
         var ctx = _e.Ctx;
         var node = _graph.Nodes[index];
-        var inputs = node.Inputs.Where(i => i.Length > 0).ToList();
+        var inputs = RuntimeInputs(node).ToList();
+        var compileTime = Kernel(node).CompileTimeInputs(node, _graph);
         bool hasScratch = plan.ScratchOffsets.ContainsKey(index);
         int parameterCount = inputs.Count + node.Outputs.Length + (hasScratch ? 1 : 0);
         var type = ctx.Function(ctx.Void, Enumerable.Repeat(ctx.Ptr, parameterCount).ToArray());
@@ -95,7 +103,7 @@ internal sealed class ModuleGenerator
         }
         _e.BeginFunction(function);
         uint next = 0;
-        var inputParams = node.Inputs.Select(i => i.Length > 0 ? (LValue?)Param(function, next++) : null).ToList();
+        var inputParams = node.Inputs.Select((name, i) => name.Length > 0 && !compileTime.Contains(i) ? (LValue?)Param(function, next++) : null).ToList();
         var outputParams = node.Outputs.Select(_ => Param(function, next++)).ToList();
         LValue? scratch = hasScratch ? Param(function, next++) : null;
 

@@ -75,6 +75,8 @@ internal sealed class ConvKernel : IKernelGenerator
         return Activation.Check(node);
     }
 
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => [1];
+
     public long ScratchBytes(Node node, Graph graph)
     {
         var g = Describe(node, graph);

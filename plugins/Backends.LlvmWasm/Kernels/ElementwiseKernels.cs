@@ -124,6 +124,8 @@ internal sealed class BatchNormKernel : IKernelGenerator
     public string? CheckSupported(Node node, Graph graph)
         => Enumerable.Range(1, 4).All(i => graph.IsConstant(node.Inputs[i])) ? null : "scale, bias, mean and variance must be constants";
 
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => [1, 2, 3, 4];
+
     public void Emit(KernelContext k)
     {
         var e = k.E;

@@ -57,6 +57,10 @@ internal sealed class GemmKernel : IKernelGenerator
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 Gemm is lowered" : Activation.Check(node);
 
+    /// <summary>A constant B with transB is re-laid out at compile time.</summary>
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph)
+        => node.Attributes.GetInt("transB", 0) != 0 && graph.IsConstant(node.Inputs[1]) ? [1] : [];
+
     public void Emit(KernelContext k)
     {
         var e = k.E;
@@ -69,12 +73,16 @@ internal sealed class GemmKernel : IKernelGenerator
         float beta = k.Attributes.GetFloat("beta", 1f);
         long m = y[0], n = y[1], kDim = ta ? a[0] : a[1];
 
-        var bPtr = k.Input(1);
+        LValue bPtr;
         long bRowStride = tb ? 1 : n, bColStride = tb ? kDim : 1;
         if (tb && k.ConstantInput(1) is { } constantB)
         {
             bPtr = k.EmbedFloats(Transpose(constantB.ToFloatArray(), b[0], b[1]));
             (bRowStride, bColStride) = (n, 1);
+        }
+        else
+        {
+            bPtr = k.Input(1);
         }
 
         Func<LValue, LValue, LValue>? initial = null;
