@@ -45,6 +45,29 @@ public sealed class CompileSettings : HostCommandSettings
     [Description("Print the IR after 'frontend', a pass name, or 'all'")]
     public string? DumpIr { get; init; }
 
+    [CommandOption("--prepend <MODEL>")]
+    [Description("A preprocessing model whose outputs feed MODEL's inputs; both are compiled into one module")]
+    public string? Prepend { get; init; }
+
+    [CommandOption("--hint <KEY=VALUE>")]
+    [Description("A preprocessing hint stored in the module metadata (layout, scale, mean, std, channel_order, labels); repeatable")]
+    public string[] Hints { get; init; } = [];
+
+    public ImmutableDictionary<string, string> ParseHints()
+    {
+        var hints = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var spec in Hints)
+        {
+            int eq = spec.IndexOf('=');
+            if (eq <= 0)
+            {
+                throw new WasmGraphException($"--hint '{spec}': expected KEY=VALUE, e.g. layout=NCHW");
+            }
+            hints[spec[..eq]] = spec[(eq + 1)..];
+        }
+        return hints.ToImmutable();
+    }
+
     public override ValidationResult Validate()
         => OptLevel is < 0 or > 3 ? ValidationResult.Error("--opt-level must be 0, 1, 2 or 3") : ValidationResult.Success();
 
@@ -99,6 +122,8 @@ public sealed class CompileCommand : AsyncCommand<CompileSettings>
             InputShapes = settings.ParseInputShapes(),
             VerifyEach = settings.VerifyEach,
             DumpIrAfter = settings.DumpIr,
+            PrependModelPath = settings.Prepend,
+            Hints = settings.ParseHints(),
         };
         if (!File.Exists(settings.Model))
         {

@@ -73,7 +73,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         {
             PrintTopFive(labels, outputs);
         }
-        if (settings.Reference is { } reference)
+        if (settings.Reference is { Length: > 0 } reference)
         {
             PrintReference(reference, inputs, session.Metadata, outputs);
         }
@@ -148,11 +148,11 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         _consoles.Out.Write(table);
     }
 
-    private void PrintReference(string model, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
+    private void PrintReference(string[] models, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
                                 IReadOnlyDictionary<string, TensorData> outputs)
     {
         var clock = Stopwatch.StartNew();
-        var expected = OnnxReferenceRunner.Run(model, inputs);
+        var expected = OnnxReferenceRunner.RunChain(models, inputs);
         var table = new Table().Border(TableBorder.Rounded).Title($"vs ONNX Runtime ({Format.Ms(clock.Elapsed.TotalMilliseconds)})")
             .AddColumns("output", "max |diff|", "max |ref|", "note");
         for (int i = 0; i < metadata.Outputs.Length; i++)

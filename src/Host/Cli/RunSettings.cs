@@ -47,8 +47,8 @@ public sealed class RunSettings : HostCommandSettings
     public string? Labels { get; init; }
 
     [CommandOption("--reference <MODEL>")]
-    [Description("Also run this ONNX model in ONNX Runtime and print the max abs difference per output")]
-    public string? Reference { get; init; }
+    [Description("Also run this ONNX model in ONNX Runtime and print the max abs difference per output; repeat it to chain models (a preprocessing model first), as compile --prepend does")]
+    public string[] Reference { get; init; } = [];
 
     [CommandOption("--repeat <N>")]
     [Description("Run N times and report the median time (default 1)")]

@@ -40,6 +40,9 @@ public static class WasmGraphCli
 
     private static void ConfigureVerbs(IConfigurator config)
     {
+        config.AddCommand<Demo.DemoCommand>("demo")
+            .WithDescription("The main job: compile the bundled real models, run them on bundled photos, compare with ONNX Runtime")
+            .WithExample("demo");
         config.AddCommand<CompileCommand>("compile")
             .WithDescription("Compile a model to a self-contained WebAssembly module")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--opt-level", "3")

@@ -53,11 +53,20 @@ public sealed class CompilePipeline
             throw new WasmGraphException($"frontend '{frontend.Name}' cannot read {request.ModelPath}");
         }
 
+        if (request.PrependModelPath is { } prepend && !File.Exists(prepend))
+        {
+            throw new WasmGraphException($"preprocessing model not found: {Path.GetFullPath(prepend)}");
+        }
+
         var stages = new List<StageTiming>();
         var graph = Timed("frontend", observer, stages, () =>
         {
-            using var stream = File.OpenRead(request.ModelPath);
-            return frontend.Load(stream, new FrontendOptions { SourceName = request.ModelPath, InputShapes = request.InputShapes });
+            var model = Load(frontend, request.ModelPath, request.PrependModelPath is null ? request.InputShapes : ImmutableDictionary<string, ImmutableArray<long>>.Empty);
+            if (request.PrependModelPath is { } pre)
+            {
+                model = GraphComposition.Chain(Load(frontend, pre, request.InputShapes), model);
+            }
+            return request.Hints.IsEmpty ? model : model with { Metadata = model.Metadata.SetItems(request.Hints.Select(h => KeyValuePair.Create("hint." + h.Key, h.Value))) };
         });
         AfterStage("frontend", graph, request, observer);
 
@@ -95,6 +104,12 @@ public sealed class CompilePipeline
             return 0;
         });
         return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
+    }
+
+    private static Graph Load(IFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)
+    {
+        using var stream = File.OpenRead(path);
+        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes });
     }
 
     private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, Func<T> work,

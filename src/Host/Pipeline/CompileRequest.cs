@@ -14,6 +14,12 @@ public sealed record CompileRequest(string ModelPath, string OutputPath)
 
     /// <summary>"frontend", a pass name, or "all": print the IR after that stage (<c>--dump-ir</c>).</summary>
     public string? DumpIrAfter { get; init; }
+
+    /// <summary>A preprocessing model whose outputs feed the model's inputs; both become one module (<c>--prepend</c>).</summary>
+    public string? PrependModelPath { get; init; }
+
+    /// <summary>Preprocessing hints recorded in the module's metadata (<c>--hint layout=NCHW</c>).</summary>
+    public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
 }
 
 /// <summary>How long one stage took, with the pass statistics or backend sub-timings it reported.</summary>

@@ -7,55 +7,99 @@ using WasmGraph.Abstractions.Ir;
 namespace WasmGraph.Host.Reference;
 
 /// <summary>
-/// Runs the source ONNX model in ONNX Runtime as the numerical oracle for <c>run --reference</c>. One intra-op thread,
-/// so the comparison is about numbers, not about which host has more cores.
+/// ONNX Runtime as the numerical oracle for <c>run --reference</c> and the demo: one model, or a chain of models
+/// (a preprocessing model first) where each one's outputs feed the next one's inputs in order. One intra-op thread,
+/// so comparisons and timings are about the engines, not about how many cores a host has. Sessions are created once,
+/// so repeated runs time inference alone.
 /// </summary>
-public static class OnnxReferenceRunner
+public sealed class OnnxReferenceSession : IDisposable
 {
-    public static IReadOnlyDictionary<string, TensorData> Run(string modelPath, IReadOnlyDictionary<string, TensorData> inputs)
+    private readonly List<(string Path, InferenceSession Session)> _chain = new();
+    private readonly SessionOptions _options = new() { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+
+    public OnnxReferenceSession(IReadOnlyList<string> modelPaths)
     {
-        if (!File.Exists(modelPath))
+        foreach (var path in modelPaths)
         {
-            throw new WasmGraphException($"{modelPath}: reference model not found");
-        }
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(modelPath, options);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new WasmGraphException($"{modelPath}: ONNX Runtime cannot load the reference model: {e.Message}", e);
-        }
-        using (session)
-        {
-            var names = session.InputNames.Where(inputs.ContainsKey).ToList();
-            var missing = session.InputNames.Except(names).ToList();
-            if (missing.Count > 0)
+            if (!File.Exists(path))
             {
-                throw new WasmGraphException($"{modelPath}: the reference model needs inputs the module does not have: {string.Join(", ", missing)}");
+                Dispose();
+                throw new WasmGraphException($"{path}: reference model not found");
             }
-            var values = names.Select(n => ToOrtValue(inputs[n])).ToList();
             try
             {
-                using var runOptions = new RunOptions();
-                using var outputs = session.Run(runOptions, names, values, session.OutputNames);
-                var result = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-                for (int i = 0; i < session.OutputNames.Count; i++)
-                {
-                    result[session.OutputNames[i]] = FromOrtValue(outputs.ElementAt(i), session.OutputNames[i]);
-                }
-                return result;
+                _chain.Add((path, new InferenceSession(path, _options)));
             }
-            finally
+            catch (OnnxRuntimeException e)
             {
-                values.ForEach(v => v.Dispose());
+                Dispose();
+                throw new WasmGraphException($"{path}: ONNX Runtime cannot load the reference model: {e.Message}", e);
             }
         }
     }
 
-    private static OrtValue ToOrtValue(TensorData tensor)
+    public IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs)
+    {
+        var current = Run(_chain[0].Path, _chain[0].Session, inputs);
+        for (int i = 1; i < _chain.Count; i++)
+        {
+            var (path, session) = _chain[i];
+            if (session.InputNames.Count != current.Count)
+            {
+                throw new WasmGraphException($"{path}: takes {session.InputNames.Count} inputs but {_chain[i - 1].Path} produces {current.Count} outputs");
+            }
+            var values = current.Values.ToList();
+            current = Run(path, session, session.InputNames.Select((n, k) => (n, values[k])).ToDictionary(p => p.n, p => p.Item2, StringComparer.Ordinal));
+        }
+        return current;
+    }
+
+    private static Dictionary<string, TensorData> Run(string path, InferenceSession session, IReadOnlyDictionary<string, TensorData> inputs)
+    {
+        var missing = session.InputNames.Where(n => !inputs.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new WasmGraphException($"{path}: the reference model needs inputs the module does not have: {string.Join(", ", missing)}");
+        }
+        var values = session.InputNames.Select(n => OnnxReferenceRunner.ToOrtValue(inputs[n])).ToList();
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, session.InputNames, values, session.OutputNames);
+            var result = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+            for (int i = 0; i < session.OutputNames.Count; i++)
+            {
+                result[session.OutputNames[i]] = OnnxReferenceRunner.FromOrtValue(outputs.ElementAt(i), session.OutputNames[i]);
+            }
+            return result;
+        }
+        finally
+        {
+            values.ForEach(v => v.Dispose());
+        }
+    }
+
+    public void Dispose()
+    {
+        _chain.ForEach(c => c.Session.Dispose());
+        _chain.Clear();
+        _options.Dispose();
+    }
+}
+
+/// <summary>One-shot conveniences over <see cref="OnnxReferenceSession"/> and the tensor conversions it uses.</summary>
+public static class OnnxReferenceRunner
+{
+    public static IReadOnlyDictionary<string, TensorData> Run(string modelPath, IReadOnlyDictionary<string, TensorData> inputs)
+        => RunChain([modelPath], inputs);
+
+    public static IReadOnlyDictionary<string, TensorData> RunChain(IReadOnlyList<string> modelPaths, IReadOnlyDictionary<string, TensorData> inputs)
+    {
+        using var session = new OnnxReferenceSession(modelPaths);
+        return session.Run(inputs);
+    }
+
+    internal static OrtValue ToOrtValue(TensorData tensor)
     {
         var shape = tensor.Type.Shape.Dims.ToArray();
         var bytes = tensor.Bytes;
@@ -72,7 +116,7 @@ public static class OnnxReferenceRunner
         };
     }
 
-    private static TensorData FromOrtValue(OrtValue value, string name)
+    internal static TensorData FromOrtValue(OrtValue value, string name)
     {
         var info = value.GetTensorTypeAndShape();
         var shape = new Shape(info.Shape);
