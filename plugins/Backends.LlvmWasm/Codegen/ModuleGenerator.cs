@@ -25,7 +25,7 @@ internal sealed class ModuleGenerator
         _deterministic = deterministic;
     }
 
-    public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version"];
+    public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version", "wg_kernel_count", "wg_run_kernel"];
 
     public MemoryPlan Generate(Action<int>? onNode = null)
     {
@@ -62,6 +62,7 @@ internal sealed class ModuleGenerator
         // wg_output_ptr simply points at the input buffer or the constant's data segment.
         _e.B.Ret(_e.I(0));
 
+        EmitKernelExports(kernelFunctions);
         EmitAddressTable("wg_input_ptr", _graph.Inputs.Select(i => _pointers[i]).ToList());
         EmitAddressTable("wg_output_ptr", _graph.Outputs.Select(o => _pointers[o]).ToList());
         var version = _e.Module.AddFunction("wg_abi_version", runType, Linkage.External);
@@ -117,6 +118,33 @@ internal sealed class ModuleGenerator
                          .Concat(hasScratch ? [ctx.ConstByteOffset(arena, plan.ScratchOffsets[index])] : [])
                          .ToArray();
         return (function, type, args);
+    }
+
+    /// <summary>
+    /// The optional profiling exports (docs/abi.md): <c>wg_kernel_count()</c> and <c>wg_run_kernel(i)</c>, which runs
+    /// kernel i alone, so a host can time each kernel of a model by calling them in order.
+    /// </summary>
+    private void EmitKernelExports(List<(LValue Function, LType Type, LValue[] Args)> kernels)
+    {
+        var ctx = _e.Ctx;
+        var count = _e.Module.AddFunction("wg_kernel_count", ctx.Function(ctx.I32), Linkage.External);
+        _e.BeginFunction(count);
+        _e.B.Ret(_e.I(kernels.Count));
+
+        var run = _e.Module.AddFunction("wg_run_kernel", ctx.Function(ctx.I32, ctx.I32), Linkage.External);
+        _e.BeginFunction(run);
+        var missing = _e.B.AppendBlock(run, "missing");
+        var dispatch = _e.B.Switch(Param(run, 0), missing, kernels.Count);
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var block = _e.B.AppendBlock(run, "kernel");
+            _e.B.AddCase(dispatch, _e.I(i), block);
+            _e.B.PositionAtEnd(block);
+            _e.B.Call(kernels[i].Type, kernels[i].Function, kernels[i].Args);
+            _e.B.Ret(_e.I(0));
+        }
+        _e.B.PositionAtEnd(missing);
+        _e.B.Ret(_e.I(-1));
     }
 
     private static LValue Param(LValue function, uint index) => new(Interop.LlvmNative.LLVMGetParam(function.Handle, index));

@@ -46,6 +46,11 @@ internal sealed unsafe class LlvmBuilder : IDisposable
 
     public void CondBr(LValue condition, LBlock then, LBlock otherwise) => LLVMBuildCondBr(H, condition.Handle, then.Handle, otherwise.Handle);
 
+    /// <summary>A switch on an integer; add cases to the returned instruction with <see cref="AddCase"/>.</summary>
+    public LValue Switch(LValue value, LBlock otherwise, int caseCount) => new(LLVMBuildSwitch(H, value.Handle, otherwise.Handle, (uint)caseCount));
+
+    public void AddCase(LValue switchInstruction, LValue onValue, LBlock destination) => LLVMAddCase(switchInstruction.Handle, onValue.Handle, destination.Handle);
+
     public LValue Phi(LType type, string name = "") => new(LLVMBuildPhi(H, type.Handle, name));
 
     public void AddIncoming(LValue phi, LValue value, LBlock from)

@@ -105,6 +105,8 @@ internal static unsafe partial class LlvmNative
     [LibraryImport(Lib)] internal static partial nint LLVMBuildRet(nint builder, nint value);
     [LibraryImport(Lib)] internal static partial nint LLVMBuildBr(nint builder, nint block);
     [LibraryImport(Lib)] internal static partial nint LLVMBuildCondBr(nint builder, nint condition, nint then, nint otherwise);
+    [LibraryImport(Lib)] internal static partial nint LLVMBuildSwitch(nint builder, nint value, nint otherwise, uint caseCount);
+    [LibraryImport(Lib)] internal static partial void LLVMAddCase(nint switchInstruction, nint onValue, nint destination);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial nint LLVMBuildPhi(nint builder, nint type, string name);
     [LibraryImport(Lib)] internal static partial void LLVMAddIncoming(nint phi, nint* values, nint* blocks, uint count);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial nint LLVMBuildICmp(nint builder, int predicate, nint lhs, nint rhs, string name);
