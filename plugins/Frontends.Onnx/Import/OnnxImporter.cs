@@ -20,12 +20,15 @@ internal sealed class OnnxImporter
     private readonly FrontendOptions _options;
     private readonly string _file;
 
-    public OnnxImporter(ModelProto model, FrontendOptions options)
+    private readonly LimitChecker _limits;
+
+    public OnnxImporter(ModelProto model, FrontendOptions options, ImportLimits limits)
     {
         _model = model;
         _graph = model.Graph;
         _options = options;
         _file = options.SourceName;
+        _limits = new LimitChecker(limits, _file);
     }
 
     public Graph Import()
@@ -33,9 +36,10 @@ internal sealed class OnnxImporter
         int opset = DefaultOpset();
         var builder = new GraphBuilder(string.IsNullOrEmpty(_graph.Name) ? Path.GetFileNameWithoutExtension(_file) : _graph.Name);
         RecordMetadata(builder, opset);
+        _limits.CheckGraph(_graph);
         AddInitializers(builder);
         AddInputs(builder);
-        var context = new ImportContext(builder, _file, opset, UsedValues());
+        var context = new ImportContext(builder, _file, opset, UsedValues(), _limits);
         for (int i = 0; i < _graph.Node.Count; i++)
         {
             ImportNode(new OnnxNode(_graph.Node[i], i), _graph.Node[i].Domain, context);
@@ -106,7 +110,9 @@ internal sealed class OnnxImporter
             {
                 throw new ModelException($"graph input '{input.Name}' is unnamed or declared twice", file: _file);
             }
-            builder.AddInput(input.Name, resolver.Resolve(input));
+            var type = resolver.Resolve(input);
+            _limits.CheckType(type, $"input '{input.Name}' ({type})");
+            builder.AddInput(input.Name, type);
         }
     }
 

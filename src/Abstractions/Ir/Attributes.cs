@@ -76,6 +76,8 @@ public sealed class Attributes
 
     public float GetFloat(string name, float fallback) => Get(name) is { Kind: AttributeKind.Float } v ? v.Float : fallback;
 
+    public float GetFloat(string name) => Require(name, AttributeKind.Float).Float;
+
     public string GetString(string name, string fallback) => Get(name) is { Kind: AttributeKind.String } v ? v.String : fallback;
 
     public ImmutableArray<long> GetInts(string name) => Require(name, AttributeKind.Ints).Ints;

@@ -12,5 +12,11 @@ public static partial class StandardOps
             .Concat(Pooling())
             .Concat(Normalization())
             .Concat(LinearAlgebra())
-            .Concat(DataMovement());
+            .Concat(DataMovement())
+            .Concat(UnaryMath())
+            .Concat(Broadcasting())
+            .Concat(Indexing())
+            .Concat(Reduction())
+            .Concat(Transformer())
+            .Concat(Resampling());
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
+using WasmGraph.Host.Pipeline;
 
 namespace WasmGraph.Host.Cli;
 
@@ -42,19 +43,30 @@ public static class ErrorReporter
                 error.MarkupLine("[grey]see 'wasmgraph --help' or 'wasmgraph <verb> --help'[/]");
                 return UserError;
             case OperationCanceledException:
-                error.MarkupLine("[yellow]interrupted[/]");
+                error.MarkupLine("[yellow]interrupted[/]: stopped before finishing; no output was written");
                 return Interrupted;
+            case ComponentFailureException failure:
+                var cause = failure.InnerException ?? failure;
+                error.MarkupLine($"[red]internal error in {Markup.Escape(failure.Kind)} '{Markup.Escape(failure.Component)}' " +
+                                 $"(plugin {Markup.Escape(failure.Plugin)}):[/] {Markup.Escape(cause.GetType().FullName ?? cause.GetType().Name)}: {Markup.Escape(cause.Message)}");
+                ShowStack(cause, error, verbose);
+                return InternalError;
             default:
                 error.MarkupLine($"[red]internal error:[/] {Markup.Escape(e.GetType().FullName ?? e.GetType().Name)}: {Markup.Escape(e.Message)}");
-                if (verbose || Environment.GetEnvironmentVariable("WASMGRAPH_DEBUG") == "1")
-                {
-                    error.WriteLine(e.ToString());
-                }
-                else
-                {
-                    error.MarkupLine("[grey](run with --verbose or WASMGRAPH_DEBUG=1 for the stack trace)[/]");
-                }
+                ShowStack(e, error, verbose);
                 return InternalError;
+        }
+    }
+
+    private static void ShowStack(Exception e, IAnsiConsole error, bool verbose)
+    {
+        if (verbose || Environment.GetEnvironmentVariable("WASMGRAPH_DEBUG") == "1")
+        {
+            error.WriteLine(e.ToString());
+        }
+        else
+        {
+            error.MarkupLine("[grey](run with --verbose or WASMGRAPH_DEBUG=1 for the stack trace)[/]");
         }
     }
 

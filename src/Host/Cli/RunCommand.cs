@@ -38,7 +38,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         var bytes = await File.ReadAllBytesAsync(settings.Module, cancellation).ConfigureAwait(false);
         var declared = WasmModuleReader.ReadMetadata(bytes, settings.Module);
         var inputs = RunInputs.Build(settings, declared);
-        var labels = settings.Labels is null ? null : ReadLabels(settings.Labels);
+        var labels = settings.Labels is not null ? LabelSets.Read(settings.Labels) : LabelsFromHint(declared);
 
         using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Run), cancellation).ConfigureAwait(false);
         var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
@@ -148,6 +148,24 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         _consoles.Out.Write(table);
     }
 
+    /// <summary>A module may name its label set in its hints (<c>labels=imagenet</c>); use it when it is fetched.</summary>
+    private string[]? LabelsFromHint(ModelMetadata metadata)
+    {
+        if (!metadata.Hints.TryGetValue("labels", out var name))
+        {
+            return null;
+        }
+        try
+        {
+            return LabelSets.Read(name);
+        }
+        catch (WasmGraphException e)
+        {
+            _consoles.Warn($"the module's label set '{name}' is not available: {e.Message}");
+            return null;
+        }
+    }
+
     private void PrintReference(string[] models, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
                                 IReadOnlyDictionary<string, TensorData> outputs)
     {
@@ -172,19 +190,5 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             table.AddRow(Markup.Escape(name), Format.Number(diff), Format.Number(magnitude), Markup.Escape(note));
         }
         _consoles.Out.Write(table);
-    }
-
-    private static string[] ReadLabels(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new WasmGraphException($"{path}: labels file not found");
-        }
-        var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
-        while (lines.Count > 0 && lines[^1].Length == 0)
-        {
-            lines.RemoveAt(lines.Count - 1);
-        }
-        return lines.ToArray();
     }
 }

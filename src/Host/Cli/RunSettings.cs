@@ -42,8 +42,8 @@ public sealed class RunSettings : HostCommandSettings
     [Description("Write each output to DIR/<output-name>.npy")]
     public string? OutputDir { get; init; }
 
-    [CommandOption("--labels <FILE>")]
-    [Description("One label per line: print the top-5 classes of a class-score output")]
+    [CommandOption("--labels <FILE|NAME>")]
+    [Description("Print the top-5 classes of a class-score output: a file with one label per line, or a fetched label set by name (imagenet)")]
     public string? Labels { get; init; }
 
     [CommandOption("--reference <MODEL>")]

@@ -54,6 +54,9 @@ public static class WasmGraphCli
         config.AddCommand<InspectCommand>("inspect")
             .WithDescription("Show the inputs, outputs, ops and sizes of an .onnx model or a .wasm module")
             .WithExample("inspect", "model.onnx");
+        config.AddCommand<ConformanceCommand>("conformance")
+            .WithDescription("Run the ONNX backend test suite through the pipeline and write docs/conformance.md")
+            .WithExample("conformance", "--filter", "reduce");
         config.AddCommand<PluginsCommand>("plugins")
             .WithDescription("List the discovered plugins and their frontends, passes, backends and runtimes")
             .WithExample("plugins");

@@ -6,7 +6,7 @@ namespace WasmGraph.Host.Demo;
 
 /// <summary>
 /// Compiles each demo model once and reuses the module until the model files or the compiler change: the cache key
-/// hashes the request (model paths, sizes and times, hints) and the build of every loaded plugin.
+/// hashes the request (model paths, sizes and times, hints, pinned input shapes) and the build of every loaded plugin.
 /// </summary>
 public sealed class DemoModels
 {
@@ -43,6 +43,10 @@ public sealed class DemoModels
         foreach (var (k, v) in request.Hints.OrderBy(h => h.Key, StringComparer.Ordinal))
         {
             text.Append(k).Append('=').Append(v);
+        }
+        foreach (var (input, dims) in request.InputShapes.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            text.Append(input).Append(':').AppendJoin(',', dims);
         }
         text.Append(string.Join(",", _pipeline.Options.Passes)).Append(_pipeline.Options.Backend.OptLevel).Append(_pipeline.Options.Backend.Features);
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("WasmGraph", StringComparison.Ordinal) == true))

@@ -59,7 +59,8 @@ public sealed class WasmGraphHostFactory
         // The host logs start-up failures with a stack trace; ErrorReporter already says the same thing in one line.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.None);
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        // The console lifetime would swallow Ctrl-C; Interrupts turns it into cancellation of the command instead.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, CommandLifetime>());
 
         var directory = ResolvePluginsDirectory(settings, builder.Configuration);
         var report = PluginLoading.LoadAll(directory, builder.Services, builder.Configuration);

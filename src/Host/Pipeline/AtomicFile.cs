@@ -1,31 +1,93 @@
+using System.Diagnostics;
+
 namespace WasmGraph.Host.Pipeline;
 
 /// <summary>
 /// Writes a file so that readers see either the old file or the complete new one, never a torn write: the bytes go to
 /// a temporary file in the same directory (same file system, so the rename is atomic), which is then renamed over the
-/// target. If anything fails, the temporary file is removed and the target is left as it was.
+/// target. If anything fails or the write is cancelled, the temporary file is removed and the target is left as it was.
+/// <para>
+/// A process killed outright (SIGKILL, power loss) cannot clean up, so temporary names carry the writer's process id
+/// (<c>.NAME.PID.GUID.tmp</c>) and every write first removes the temporaries of the same target whose writer is gone.
+/// Temporaries of live writers are left alone: two processes may write the same target at once, and the last rename wins.
+/// </para>
 /// </summary>
 public static class AtomicFile
 {
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    private const int ChunkBytes = 4 << 20;
+
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, CancellationToken cancellation = default)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        RemoveAbandonedTemporaries(full);
+        var temp = Path.Combine(directory, $"{TempPrefix(full)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                stream.Write(bytes);
+                for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    stream.Write(bytes.Slice(offset, Math.Min(ChunkBytes, bytes.Length - offset)));
+                }
                 stream.Flush(flushToDisk: true);
             }
+            cancellation.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
         }
         catch
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Deletes <c>.NAME.PID.*.tmp</c> files beside <paramref name="fullPath"/> whose process no longer runs.</summary>
+    internal static void RemoveAbandonedTemporaries(string fullPath)
+    {
+        var prefix = TempPrefix(fullPath);
+        string[] candidates;
+        try
+        {
+            candidates = Directory.GetFiles(Path.GetDirectoryName(fullPath)!, prefix + "*.tmp");
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        foreach (var candidate in candidates)
+        {
+            var rest = Path.GetFileName(candidate)[prefix.Length..];
+            int dot = rest.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0 && int.TryParse(rest[..dot], out int pid) && !IsRunning(pid))
+            {
+                TryDelete(candidate);
+            }
+        }
+    }
+
+    private static string TempPrefix(string fullPath) => $".{Path.GetFileName(fullPath)}.";
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return true;
+        }
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -59,6 +59,7 @@ public sealed class CompilePipeline
         }
 
         var stages = new List<StageTiming>();
+        cancellation.ThrowIfCancellationRequested();
         var graph = Timed("frontend", observer, stages, () =>
         {
             var model = Load(frontend, request.ModelPath, request.PrependModelPath is null ? request.InputShapes : ImmutableDictionary<string, ImmutableArray<long>>.Empty);
@@ -74,7 +75,10 @@ public sealed class CompilePipeline
         {
             cancellation.ThrowIfCancellationRequested();
             var context = new PassContext(_registry, _configuration.GetSection(PipelineOptions.PassOptionsPath(pass.Name)), cancellation);
-            graph = Timed(pass.Name, observer, stages, () => pass.Run(graph, context), context.Statistics);
+            var input = graph;
+            graph = Timed(pass.Name, observer, stages,
+                          () => ComponentFailureException.Guard("pass", pass.Name, _catalog.PluginOf(pass), () => pass.Run(input, context)),
+                          context.Statistics);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 foreach (var (counter, value) in context.Statistics)
@@ -95,21 +99,24 @@ public sealed class CompilePipeline
             Cancellation = cancellation,
         };
         var finalGraph = graph;
-        var artifact = Timed($"backend ({backend.Name})", observer, stages, () => backend.Compile(finalGraph, backendOptions));
+        var artifact = Timed($"backend ({backend.Name})", observer, stages,
+                             () => ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () => backend.Compile(finalGraph, backendOptions)));
+        cancellation.ThrowIfCancellationRequested();
         stages[^1] = stages[^1] with { Details = artifact.TimingsMs };
 
         Timed("write", observer, stages, () =>
         {
-            AtomicFile.WriteAllBytes(request.OutputPath, artifact.Bytes);
+            AtomicFile.WriteAllBytes(request.OutputPath, artifact.Bytes, cancellation);
             return 0;
         });
         return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
     }
 
-    private static Graph Load(IFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)
+    private Graph Load(IFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)
     {
         using var stream = File.OpenRead(path);
-        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes });
+        return ComponentFailureException.Guard("frontend", frontend.Name, _catalog.PluginOf(frontend),
+            () => frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes }));
     }
 
     private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, Func<T> work,

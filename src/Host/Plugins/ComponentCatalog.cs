@@ -51,6 +51,9 @@ public sealed class ComponentCatalog
         return all.Select(e => new ComponentEntry(e.Kind, e.Component, _plugins.PluginOf(e.Component.GetType()), VersionOf(e.Component)));
     }
 
+    /// <summary>The plugin <paramref name="component"/> came from ("host" for built-in types), for error reports.</summary>
+    public string PluginOf(IComponent component) => _plugins.PluginOf(component.GetType());
+
     public T? Find<T>(string name) where T : class, IComponent
         => Of<T>().FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
 

@@ -15,7 +15,8 @@ namespace WasmGraph.Host.Reference;
 public sealed class OnnxReferenceSession : IDisposable
 {
     private readonly List<(string Path, InferenceSession Session)> _chain = new();
-    private readonly SessionOptions _options = new() { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+    // Warnings off: ONNX Runtime logs every unused initializer of exported models (BlazeFace has several) to the console.
+    private readonly SessionOptions _options = new() { IntraOpNumThreads = 1, InterOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
 
     public OnnxReferenceSession(IReadOnlyList<string> modelPaths)
     {

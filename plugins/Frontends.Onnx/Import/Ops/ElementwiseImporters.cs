@@ -53,20 +53,21 @@ internal static class ElementwiseImporters
 
     /// <summary>
     /// Clip bounds are attributes before opset 11 and optional inputs from 11 on; both become the canonical
-    /// <c>min</c>/<c>max</c> attributes, with an absent bound meaning ±infinity.
+    /// <c>min</c>/<c>max</c> attributes. An absent bound is the ONNX default, numeric_limits lowest()/max(), so Clip
+    /// without bounds maps ±∞ to ±3.4e38 exactly as ONNX Runtime does.
     /// </summary>
     public static void Clip(OnnxNode node, int opset, ImportContext context)
     {
         float min, max;
         if (opset < 11)
         {
-            min = node.Attributes.Float("min", float.NegativeInfinity);
-            max = node.Attributes.Float("max", float.PositiveInfinity);
+            min = node.Attributes.Float("min", float.MinValue);
+            max = node.Attributes.Float("max", float.MaxValue);
         }
         else
         {
-            min = Scalar(node, context, 1, "min") ?? float.NegativeInfinity;
-            max = Scalar(node, context, 2, "max") ?? float.PositiveInfinity;
+            min = Scalar(node, context, 1, "min") ?? float.MinValue;
+            max = Scalar(node, context, 2, "max") ?? float.MaxValue;
         }
         var attributes = IrAttributes.Empty.With("min", min).With("max", max);
         context.Emit(node, "Clip", [context.Input(node, 0)], [context.FirstOutput(node)], attributes);

@@ -11,14 +11,17 @@ public static partial class StandardOps
         yield return new OpDefinition("Reshape", FusionKind.Injective, InferReshape, "same elements, new static shape")
         {
             RequiredAttributes = ["shape"],
+            Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.WithShape(inputs[0]!, types[0].Shape)),
         };
         yield return new OpDefinition("Transpose", FusionKind.Injective, InferTranspose, "permute axes")
         {
             RequiredAttributes = ["perm"],
+            Evaluate = EvaluateTranspose,
         };
         yield return new OpDefinition("Concat", FusionKind.Injective, InferConcat, "join along one axis")
         {
             RequiredAttributes = ["axis"],
+            Evaluate = EvaluateConcat,
         };
         yield return new OpDefinition("Split", FusionKind.Injective, InferSplit, "cut along one axis into given sizes")
         {
@@ -96,5 +99,35 @@ public static partial class StandardOps
             dims[axis] = s;
             return new TensorType(x.ElementType, new Shape(dims));
         }).ToImmutableArray();
+    }
+
+    private static ImmutableArray<TensorData> EvaluateTranspose(Node node, ImmutableArray<TensorData?> inputs, ImmutableArray<TensorType> types)
+    {
+        var perm = node.Attributes.GetInts("perm");
+        var inStrides = inputs[0]!.Type.Shape.Strides();
+        return ConstantMath.One(ConstantMath.Select(inputs[0]!, types[0], i =>
+        {
+            var index = ConstantMath.Unravel(i, types[0].Shape);
+            long linear = 0;
+            for (int d = 0; d < index.Length; d++) { linear += index[d] * inStrides[perm[d]]; }
+            return linear;
+        }));
+    }
+
+    /// <summary>Concatenation as byte blocks: for each index before the axis, each input contributes one contiguous run.</summary>
+    private static ImmutableArray<TensorData> EvaluateConcat(Node node, ImmutableArray<TensorData?> inputs, ImmutableArray<TensorType> types)
+    {
+        int axis = (int)node.Attributes.GetInt("axis");
+        long outer = types[0].Shape.Dims.Take(axis).Aggregate(1L, (a, b) => a * b);
+        var result = new List<byte>((int)types[0].ByteSize);
+        for (long o = 0; o < outer; o++)
+        {
+            foreach (var input in inputs)
+            {
+                int block = (int)(input!.Type.ByteSize / Math.Max(outer, 1));
+                result.AddRange(input.Bytes.Slice((int)(o * block), block).ToArray());
+            }
+        }
+        return ConstantMath.One(new TensorData(types[0], result.ToArray()));
     }
 }

@@ -1,0 +1,129 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Kernels;
+
+/// <summary>
+/// Typed elementwise ops with NumPy broadcasting over two or three operands: Pow, Max, Min, Mod, PRelu, the
+/// comparisons and logic ops (bool results), Where, and integer Add/Sub/Mul/Div (float arithmetic stays in
+/// <see cref="BinaryKernel"/>). Same loop structure as BinaryKernel: per-operand strides, coalesced axes.
+/// </summary>
+internal sealed class BroadcastKernel : IKernelGenerator
+{
+    private static readonly Dictionary<string, (RealPredicate Float, IntPredicate Signed, IntPredicate Unsigned)> Comparisons = new(StringComparer.Ordinal)
+    {
+        ["Equal"] = (RealPredicate.Oeq, IntPredicate.Eq, IntPredicate.Eq),
+        ["Less"] = (RealPredicate.Olt, IntPredicate.Slt, IntPredicate.Ult),
+        ["Greater"] = (RealPredicate.Ogt, IntPredicate.Sgt, IntPredicate.Ugt),
+        ["LessOrEqual"] = (RealPredicate.Ole, IntPredicate.Sle, IntPredicate.Ule),
+        ["GreaterOrEqual"] = (RealPredicate.Oge, IntPredicate.Sge, IntPredicate.Uge),
+    };
+
+    public IReadOnlyList<string> Ops { get; } = ["Pow", "Max", "Min", "Mod", "PRelu", "Where", "And", "Or", "Xor", .. Comparisons.Keys];
+
+    public static readonly string[] IntegerArithmetic = ["Add", "Sub", "Mul", "Div"];
+
+    public string? CheckSupported(Node node, Graph graph)
+    {
+        var type = graph.TypeOf(node.Inputs[node.Op == "Where" ? 1 : 0]).ElementType;
+        if (type == DataType.Float64)
+        {
+            return "float64 is not lowered";
+        }
+        if (node.Op == "Mod" && Scalars.IsFloat(type) && node.Attributes.GetInt("fmod", 0) == 0)
+        {
+            return "float Mod needs fmod=1";
+        }
+        return node.Op is "PRelu" && type != DataType.Float32 ? "PRelu needs float32" : null;
+    }
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var outShape = k.OutputType(0).Shape;
+        int arity = k.Node.Inputs.Length;
+        var strides = Enumerable.Range(0, arity).Select(i => BinaryKernel.BroadcastStrides(k.InputType(i).Shape, outShape)).ToArray();
+        var (dims, coalesced) = BinaryKernel.Coalesce(outShape.Dims.ToArray(), strides);
+        var types = Enumerable.Range(0, arity).Select(i => k.InputType(i).ElementType).ToArray();
+        var outType = k.OutputType(0).ElementType;
+        e.ForEachIndex(dims, coalesced, (linear, offsets) =>
+        {
+            var values = Enumerable.Range(0, arity).Select(i => Scalars.Load(e, types[i], k.Input(i), offsets[i])).ToArray();
+            var result = Compute(e, k.Node, values, types, outType);
+            Scalars.Store(e, outType, result, k.Output(0), linear);
+        });
+    }
+
+    private static LValue Compute(Emitter e, Node node, LValue[] v, DataType[] types, DataType outType)
+    {
+        var type = types[0];
+        bool isFloat = Scalars.IsFloat(type);
+        if (Comparisons.TryGetValue(node.Op, out var predicates))
+        {
+            var condition = isFloat
+                ? e.B.FCmp(predicates.Float, v[0], v[1])
+                : e.B.ICmp(Scalars.IsUnsigned(type) ? predicates.Unsigned : predicates.Signed, v[0], v[1]);
+            return Scalars.FromCondition(e, condition);
+        }
+        switch (node.Op)
+        {
+            case "Where":
+                return e.B.Select(e.B.ICmp(IntPredicate.Ne, v[0], e.Ctx.Int(e.Ctx.I8, 0)), v[1], v[2]);
+            case "And":
+                return e.B.Binary(BinaryOp.And, v[0], v[1]);
+            case "Or":
+                return e.B.Binary(BinaryOp.Or, v[0], v[1]);
+            case "Xor":
+                return e.B.Binary(BinaryOp.Xor, v[0], v[1]);
+            case "PRelu":
+                return e.B.Select(e.B.FCmp(RealPredicate.Olt, v[0], e.F(0)), e.FMul(v[0], v[1]), v[0]);
+            case "Pow":
+                var b = Scalars.Convert(e, v[1], types[1], DataType.Float32);
+                var power = e.Pow(Scalars.Convert(e, v[0], type, DataType.Float32), b);
+                return isFloat ? power : Scalars.Convert(e, e.CallIntrinsic("llvm.roundeven", e.Ctx.F32, power), DataType.Float32, outType);
+            case "Max" when isFloat:
+                return e.CallIntrinsic("llvm.maximum", v[0].Type, v[0], v[1]);
+            case "Min" when isFloat:
+                return e.CallIntrinsic("llvm.minimum", v[0].Type, v[0], v[1]);
+            case "Max" or "Min":
+                bool max = node.Op == "Max";
+                var pick = e.B.ICmp(Scalars.IsUnsigned(type) ? (max ? IntPredicate.Ugt : IntPredicate.Ult) : (max ? IntPredicate.Sgt : IntPredicate.Slt), v[0], v[1]);
+                return e.B.Select(pick, v[0], v[1]);
+            case "Mod" when isFloat:
+                // fmod without a libcall: a − trunc(a / b)·b (exact for the small quotients models use).
+                return e.FSub(v[0], e.FMul(e.CallIntrinsic("llvm.trunc", v[0].Type, e.FDiv(v[0], v[1])), v[1]));
+            case "Mod":
+                return IntegerMod(e, v[0], v[1], type, node.Attributes.GetInt("fmod", 0) != 0);
+            default:
+                return IntegerArithmeticOp(e, node.Op, v[0], v[1], type);
+        }
+    }
+
+    private static LValue SafeDivisor(Emitter e, LValue b, DataType type)
+        => e.B.Select(e.B.ICmp(IntPredicate.Eq, b, Scalars.Constant(e, type, 0)), Scalars.Constant(e, type, 1), b);
+
+    private static LValue IntegerMod(Emitter e, LValue a, LValue b, DataType type, bool fmod)
+    {
+        bool unsigned = Scalars.IsUnsigned(type);
+        var r = e.B.Binary(unsigned ? BinaryOp.URem : BinaryOp.SRem, a, SafeDivisor(e, b, type));
+        if (fmod || unsigned)
+        {
+            return r;
+        }
+        // Python-style: the remainder takes the divisor's sign.
+        var zero = Scalars.Constant(e, type, 0);
+        var differ = e.B.ICmp(IntPredicate.Ne, e.B.ICmp(IntPredicate.Slt, r, zero), e.B.ICmp(IntPredicate.Slt, b, zero));
+        var fix = e.B.Binary(BinaryOp.And, e.B.ICmp(IntPredicate.Ne, r, zero), differ);
+        return e.B.Select(fix, e.B.Binary(BinaryOp.Add, r, b), r);
+    }
+
+    public static LValue IntegerArithmeticOp(Emitter e, string op, LValue a, LValue b, DataType type) => op switch
+    {
+        "Add" => e.B.Binary(BinaryOp.Add, a, b),
+        "Sub" => e.B.Binary(BinaryOp.Sub, a, b),
+        "Mul" => e.B.Binary(BinaryOp.Mul, a, b),
+        "Div" => e.B.Binary(Scalars.IsUnsigned(type) ? BinaryOp.UDiv : BinaryOp.SDiv, a, SafeDivisor(e, b, type)),
+        _ => throw new InvalidOperationException($"no integer lowering for {op}"),
+    };
+}

@@ -1,0 +1,97 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Kernels;
+
+/// <summary>
+/// LayerNormalization over the trailing axes from <c>axis</c>: per row, the mean, then the variance of the centred
+/// values (two passes, as ONNX Runtime does, for accuracy), then (x − mean) / √(var + ε) · scale + bias.
+/// </summary>
+internal sealed class LayerNormKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["LayerNormalization"];
+
+    public string? CheckSupported(Node node, Graph graph)
+    {
+        if (graph.TypeOf(node.Inputs[0]).ElementType != DataType.Float32)
+        {
+            return "only float32 LayerNormalization is lowered";
+        }
+        var x = graph.TypeOf(node.Inputs[0]).Shape;
+        long inner = x.Dims.Skip((int)node.Attributes.GetInt("axis")).Aggregate(1L, (a, b) => a * b);
+        return node.Inputs.Skip(1).Where(i => i.Length > 0).All(i => graph.TypeOf(i).ElementCount is var n && (n == inner || n == 1))
+            ? null : "scale and bias must cover the whole normalised shape or be scalars";
+    }
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var x = k.InputType(0).Shape;
+        int axis = (int)k.Attributes.GetInt("axis");
+        float epsilon = k.Attributes.GetFloat("epsilon", 1e-5f);
+        long inner = x.Dims.Skip(axis).Aggregate(1L, (a, b) => a * b);
+        long rows = x.ElementCount / Math.Max(inner, 1);
+        bool scalarScale = k.InputType(1).ElementCount == 1;
+        bool hasBias = k.HasInput(2);
+        bool scalarBias = hasBias && k.InputType(2).ElementCount == 1;
+        e.For(rows, r =>
+        {
+            var start = e.Mul(r, inner);
+            var sum = e.Fold(0, inner, 1, e.F(0), (j, acc) => e.FAdd(acc, e.LoadF32(k.Input(0), e.Add(start, j)), e.ReductionMath));
+            var mean = e.FDiv(sum, e.F(inner));
+            var squares = e.Fold(0, inner, 1, e.F(0), (j, acc) =>
+            {
+                var d = e.FSub(e.LoadF32(k.Input(0), e.Add(start, j)), mean);
+                return e.FAdd(acc, e.FMul(d, d), e.ReductionMath);
+            });
+            var inverse = e.FDiv(e.F(1), e.Sqrt(e.FAdd(e.FDiv(squares, e.F(inner)), e.F(epsilon))));
+            if (k.Node.Outputs.Length > 1)
+            {
+                e.StoreF32(mean, k.Output(1), r);
+            }
+            if (k.Node.Outputs.Length > 2)
+            {
+                e.StoreF32(inverse, k.Output(2), r);
+            }
+            e.For(inner, j =>
+            {
+                var normalised = e.FMul(e.FSub(e.LoadF32(k.Input(0), e.Add(start, j)), mean), inverse);
+                var y = e.FMul(normalised, e.LoadF32(k.Input(1), scalarScale ? e.I(0) : j));
+                if (hasBias)
+                {
+                    y = e.FAdd(y, e.LoadF32(k.Input(2), scalarBias ? e.I(0) : j));
+                }
+                e.StoreF32(y, k.Output(0), e.Add(start, j));
+            });
+        });
+    }
+}
+
+/// <summary>LogSoftmax along one axis: x − max − log Σ exp(x − max).</summary>
+internal sealed class LogSoftmaxKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["LogSoftmax"];
+
+    public string? CheckSupported(Node node, Graph graph)
+        => graph.TypeOf(node.Inputs[0]).ElementType == DataType.Float32 ? null : "only float32 LogSoftmax is lowered";
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var shape = k.InputType(0).Shape;
+        int axis = (int)k.Attributes.GetInt("axis");
+        long length = shape.Rank == 0 ? 1 : shape[axis];
+        long inner = shape.Dims.Skip(axis + 1).Aggregate(1L, (x, y) => x * y);
+        long outer = shape.ElementCount / Math.Max(length * inner, 1);
+        e.For(outer, o => e.For(inner, i =>
+        {
+            var start = e.Add(e.Mul(o, length * inner), i);
+            LValue At(LValue j) => e.Add(start, e.Mul(j, inner));
+            var max = e.Fold(0, length, 1, e.F(float.NegativeInfinity), (j, acc) => e.FMaxKeepNaN(e.LoadF32(k.Input(0), At(j)), acc));
+            var sum = e.Fold(0, length, 1, e.F(0), (j, acc) => e.FAdd(acc, e.Exp(e.FSub(e.LoadF32(k.Input(0), At(j)), max)), e.ReductionMath));
+            var shift = e.FAdd(max, e.Log(sum));
+            e.For(length, j => e.StoreF32(e.FSub(e.LoadF32(k.Input(0), At(j)), shift), k.Output(0), At(j)));
+        }));
+    }
+}

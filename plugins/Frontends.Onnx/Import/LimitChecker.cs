@@ -1,0 +1,106 @@
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Frontends.Onnx.Proto;
+
+namespace WasmGraph.Frontends.Onnx.Import;
+
+/// <summary>
+/// Applies <see cref="ImportLimits"/> to what a model declares: node count, every initializer's and Constant's dims,
+/// the total weight bytes, attribute sizes, and (through <see cref="ImportContext"/>) every inferred type. All checks
+/// read declarations only, so they run before the tensors they guard are materialised, and element counts are
+/// multiplied without overflow.
+/// </summary>
+internal sealed class LimitChecker
+{
+    private readonly ImportLimits _limits;
+    private readonly string _file;
+
+    public LimitChecker(ImportLimits limits, string file)
+    {
+        _limits = limits;
+        _file = file;
+    }
+
+    /// <summary>Checks the whole graph's declarations; called before any initializer is read.</summary>
+    public void CheckGraph(GraphProto graph)
+    {
+        if (graph.Node.Count > _limits.MaxNodes)
+        {
+            throw new ModelException($"the graph has {graph.Node.Count} nodes, more than the limit of {_limits.MaxNodes}", file: _file);
+        }
+        long weightBytes = 0;
+        foreach (var tensor in graph.Initializer)
+        {
+            weightBytes = AddBytes(weightBytes, CheckTensor(tensor, $"initializer '{tensor.Name}'"));
+        }
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            var node = graph.Node[i];
+            string name = string.IsNullOrEmpty(node.Name) ? $"{node.OpType}_{i}" : node.Name;
+            foreach (var attribute in node.Attribute)
+            {
+                weightBytes = AddBytes(weightBytes, CheckAttribute(attribute, name, node.OpType));
+            }
+        }
+        long budget = _limits.EffectiveWeightBudget();
+        if (weightBytes > budget)
+        {
+            throw new ModelException(
+                $"the model declares {weightBytes} bytes of weights, more than the {budget} bytes this process may use", file: _file);
+        }
+    }
+
+    /// <summary>Refuses a type whose rank, dims or element count exceed the limits.</summary>
+    public void CheckType(TensorType type, string what, string? node = null, string? op = null)
+        => CheckDims(type.Shape.Dims.AsSpan(), what, node, op);
+
+    /// <summary>Checks a declared shape; returns its element count (exact, since it is within the limit).</summary>
+    public long CheckDims(ReadOnlySpan<long> dims, string what, string? node = null, string? op = null)
+    {
+        if (dims.Length > _limits.MaxRank)
+        {
+            throw new ModelException($"{what} has rank {dims.Length}, more than the limit of {_limits.MaxRank}", _file, node, op);
+        }
+        long elements = 1;
+        foreach (long d in dims)
+        {
+            if (d < 0 || d > _limits.MaxDim)
+            {
+                throw new ModelException($"{what} has dimension {d} in [{string.Join(",", dims.ToArray())}], outside 0..{_limits.MaxDim}", _file, node, op);
+            }
+            if (d != 0 && elements > _limits.MaxTensorElements / d)
+            {
+                throw new ModelException(
+                    $"{what} declares shape [{string.Join(",", dims.ToArray())}], more than the limit of {_limits.MaxTensorElements} elements", _file, node, op);
+            }
+            elements *= d;
+        }
+        return elements;
+    }
+
+    /// <summary>Checks a tensor's declared shape; returns its declared byte size.</summary>
+    private long CheckTensor(TensorProto tensor, string what, string? node = null, string? op = null)
+    {
+        long elements = CheckDims(tensor.Dims.ToArray(), what, node, op);
+        int elementBytes = DataTypes.IsDefined(tensor.DataType) ? ((DataType)tensor.DataType).SizeOf() : 1;
+        return elements * elementBytes; // ≤ 2^31 × 8: no overflow
+    }
+
+    private long CheckAttribute(AttributeProto attribute, string node, string op)
+    {
+        string what = $"attribute '{attribute.Name}'";
+        long count = Math.Max(Math.Max(attribute.Ints.Count, attribute.Floats.Count), Math.Max(attribute.Strings.Count, attribute.S.Length));
+        if (count > _limits.MaxAttributeElements || attribute.Tensors.Count > _limits.MaxAttributeElements)
+        {
+            throw new ModelException($"{what} holds {count} values, more than the limit of {_limits.MaxAttributeElements}", _file, node, op);
+        }
+        long bytes = attribute.T is { } t ? CheckTensor(t, what, node, op) : 0;
+        foreach (var tensor in attribute.Tensors)
+        {
+            bytes = AddBytes(bytes, CheckTensor(tensor, what, node, op));
+        }
+        return bytes;
+    }
+
+    private static long AddBytes(long total, long more) => total > long.MaxValue - more ? long.MaxValue : total + more;
+}

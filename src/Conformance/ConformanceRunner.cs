@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Frontends.Onnx.Proto;
+
+namespace WasmGraph.Conformance;
+
+/// <summary>
+/// Runs ONNX backend test cases through a real pipeline (frontend → passes → backend → runtime) and compares every
+/// output with the reference: |actual − expected| ≤ 1e-5 + 1e-3·|expected| for floats (NaN matches NaN), exact
+/// for integer and bool tensors. A case is <c>Unsupported</c> when the pipeline refuses it with a clear
+/// "unsupported" error, <c>Failed</c> for any other error or mismatch; no exception escapes a case.
+/// </summary>
+public sealed class ConformanceRunner
+{
+    public const double RelativeTolerance = 1e-3;
+    public const double AbsoluteTolerance = 1e-5;
+
+    private readonly IFrontend _frontend;
+    private readonly IReadOnlyList<IPass> _passes;
+    private readonly OpRegistry _registry;
+    private readonly IBackend _backend;
+    private readonly IRuntime _runtime;
+
+    public ConformanceRunner(IFrontend frontend, IReadOnlyList<IPass> passes, OpRegistry registry, IBackend backend, IRuntime runtime)
+    {
+        _frontend = frontend;
+        _passes = passes;
+        _registry = registry;
+        _backend = backend;
+        _runtime = runtime;
+    }
+
+    /// <summary>Runs all cases, <paramref name="parallelism"/> at a time, reporting each result as it completes.</summary>
+    public IReadOnlyList<CaseResult> RunAll(IEnumerable<ConformanceCase> cases, int parallelism = 2, Action<CaseResult>? onResult = null, CancellationToken cancellation = default)
+    {
+        var results = new ConcurrentBag<CaseResult>();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellation };
+        Parallel.ForEach(cases, options, c =>
+        {
+            var result = Run(c);
+            results.Add(result);
+            onResult?.Invoke(result);
+        });
+        return results.OrderBy(r => r.Case.Id, StringComparer.Ordinal).ToList();
+    }
+
+    public CaseResult Run(ConformanceCase testCase)
+    {
+        string op = "?";
+        double compileMs = 0;
+        try
+        {
+            op = OpOf(testCase);
+            var dataSets = PreparedCase.Load(testCase, out var problem);
+            if (dataSets.Count == 0)
+            {
+                return new CaseResult(testCase, op, CaseStatus.Unsupported, $"unsupported: {problem}", 0);
+            }
+            foreach (var data in dataSets)
+            {
+                var clock = Stopwatch.StartNew();
+                var graph = _frontend.Load(new MemoryStream(data.Model), new FrontendOptions { SourceName = testCase.Id, InputShapes = data.InputShapes });
+                foreach (var pass in _passes)
+                {
+                    graph = pass.Run(graph, new PassContext(_registry));
+                }
+                var artifact = _backend.Compile(graph, new BackendOptions());
+                compileMs += clock.Elapsed.TotalMilliseconds;
+                using var session = _runtime.Load(artifact.Bytes, new RuntimeOptions { Timeout = TimeSpan.FromSeconds(30) });
+                var actual = session.Run(data.Inputs);
+                foreach (var (name, expected) in data.Outputs)
+                {
+                    if (!actual.TryGetValue(name, out var got))
+                    {
+                        return new CaseResult(testCase, op, CaseStatus.Failed, $"output '{name}' is missing", compileMs);
+                    }
+                    if (Compare(expected, got) is { } mismatch)
+                    {
+                        return new CaseResult(testCase, op, CaseStatus.Failed, $"output '{name}': {mismatch}", compileMs);
+                    }
+                }
+            }
+            return new CaseResult(testCase, op, CaseStatus.Passed, null, compileMs);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var message = FirstLine(e.Message);
+            var status = e is UnsupportedOpException || message.Contains("not supported", StringComparison.Ordinal) || message.StartsWith("unsupported", StringComparison.Ordinal)
+                ? CaseStatus.Unsupported
+                : CaseStatus.Failed;
+            string reason = e is ModelException or WasmGraphException ? message : $"{e.GetType().Name}: {message}";
+            return new CaseResult(testCase, op, status, reason, compileMs);
+        }
+    }
+
+    /// <summary>Null when the tensors match within tolerance, else what differs.</summary>
+    public static string? Compare(TensorData expected, TensorData actual)
+    {
+        if (expected.Type.Shape != actual.Type.Shape)
+        {
+            return $"shape {actual.Type.Shape}, expected {expected.Type.Shape}";
+        }
+        if (expected.Type.ElementType != actual.Type.ElementType)
+        {
+            return $"element type {actual.Type.ElementType.Name()}, expected {expected.Type.ElementType.Name()}";
+        }
+        if (expected.Type.ElementType is DataType.Float32 or DataType.Float64)
+        {
+            var e = ConstantMath.Doubles(expected);
+            var a = ConstantMath.Doubles(actual);
+            for (int i = 0; i < e.Length; i++)
+            {
+                bool bothNaN = double.IsNaN(e[i]) && double.IsNaN(a[i]);
+                bool sameInfinity = double.IsInfinity(e[i]) && e[i] == a[i];
+                if (!bothNaN && !sameInfinity && !(Math.Abs(a[i] - e[i]) <= AbsoluteTolerance + RelativeTolerance * Math.Abs(e[i])))
+                {
+                    return $"element {i} is {a[i]:G9}, expected {e[i]:G9}";
+                }
+            }
+            return null;
+        }
+        var el = expected.ToInt64Array();
+        var al = actual.ToInt64Array();
+        for (int i = 0; i < el.Length; i++)
+        {
+            if (el[i] != al[i])
+            {
+                return $"element {i} is {al[i]}, expected {el[i]}";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The op a case tests: the op type whose name the case name starts with (test_reduce_sum_… → ReduceSum), else the
+    /// op of the first node; pytorch-converted and -operator cases are named after a module (test_Conv2d_… → Conv2d).
+    /// </summary>
+    public static string OpOf(ConformanceCase testCase)
+    {
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(testCase.Directory, "model.onnx")));
+        var name = testCase.Name.StartsWith("test_", StringComparison.Ordinal) ? testCase.Name[5..] : testCase.Name;
+        if (testCase.Suite != "node")
+        {
+            return testCase.Suite == "simple" ? "simple" : name.Split('_')[0];
+        }
+        var flat = name.Replace("_", "", StringComparison.Ordinal);
+        var match = model.Graph.Node.Select(n => n.OpType).Distinct()
+            .Where(t => flat.StartsWith(t, StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(t => t.Length).FirstOrDefault();
+        return match ?? model.Graph.Node.Select(n => n.OpType).FirstOrDefault(t => t is not ("Constant" or "Identity" or "Cast")) ?? "?";
+    }
+
+    private static string FirstLine(string message)
+    {
+        int newline = message.IndexOf('\n', StringComparison.Ordinal);
+        return (newline < 0 ? message : message[..newline]).Trim();
+    }
+}

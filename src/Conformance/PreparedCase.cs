@@ -1,0 +1,125 @@
+using System.Collections.Immutable;
+using Google.Protobuf;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Frontends.Onnx.Proto;
+
+namespace WasmGraph.Conformance;
+
+/// <summary>
+/// One test data set of a case, ready to compile and run: the model bytes (with parameter inputs turned into
+/// initializers), the runtime inputs by name, the shapes that pin symbolic input dimensions, and the expected outputs.
+/// <para>
+/// Why the rewrite: the test data passes shape, axes, pads, split sizes, bounds and scales as graph inputs, while
+/// WasmGraph compiles a static program and requires them at compile time. An input is a parameter when every node
+/// that reads it reads it at a parameter position (<see cref="ParameterPositions"/>); its input_N.pb then becomes an
+/// initializer. This is what a user does with <c>--input-shape</c> and a model whose shape inputs are constants.
+/// </para>
+/// </summary>
+public sealed record PreparedCase(
+    byte[] Model,
+    ImmutableDictionary<string, TensorData> Inputs,
+    ImmutableDictionary<string, ImmutableArray<long>> InputShapes,
+    ImmutableArray<(string Name, TensorData Expected)> Outputs)
+{
+    /// <summary>Op → input positions that carry compile-time parameters rather than data.</summary>
+    public static readonly ImmutableDictionary<string, int[]> ParameterPositions = new Dictionary<string, int[]>
+    {
+        ["Reshape"] = [1], ["Expand"] = [1], ["Tile"] = [1], ["Slice"] = [1, 2, 3, 4], ["Squeeze"] = [1], ["Unsqueeze"] = [1],
+        ["ReduceSum"] = [1], ["ReduceMean"] = [1], ["ReduceMax"] = [1], ["ReduceMin"] = [1], ["ReduceProd"] = [1],
+        ["ReduceL1"] = [1], ["ReduceL2"] = [1], ["ReduceLogSum"] = [1], ["ReduceLogSumExp"] = [1], ["ReduceSumSquare"] = [1],
+        ["Pad"] = [1, 2, 3], ["Resize"] = [1, 2, 3], ["Upsample"] = [1], ["Split"] = [1], ["ConstantOfShape"] = [0],
+        ["Range"] = [0, 1, 2], ["Clip"] = [1, 2], ["TopK"] = [1], ["OneHot"] = [1], ["CumSum"] = [1], ["Dropout"] = [1, 2],
+        ["Trilu"] = [1], ["NonMaxSuppression"] = [2, 3, 4],
+        // Weights: deployed models always carry them as initializers, and these kernels pack them at compile time.
+        ["Conv"] = [1, 2], ["ConvTranspose"] = [1, 2], ["BatchNormalization"] = [1, 2, 3, 4],
+    }.ToImmutableDictionary(StringComparer.Ordinal);
+
+    /// <summary>Prepares every test_data_set_* of a case; a problem reading the data is reported as <paramref name="problem"/>.</summary>
+    public static IReadOnlyList<PreparedCase> Load(ConformanceCase testCase, out string? problem)
+    {
+        problem = null;
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(testCase.Directory, "model.onnx")));
+        var graph = model.Graph;
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToList();
+        if (graph.Input.Concat(graph.Output).FirstOrDefault(v => v.Type?.ValueCase is not TypeProto.ValueOneofCase.TensorType) is { } nonTensor)
+        {
+            problem = $"'{nonTensor.Name}' is a {nonTensor.Type?.ValueCase.ToString() ?? "value without a type"}; only tensors are supported";
+            return [];
+        }
+        var parameters = inputs.Where(name => IsParameter(graph, name)).ToHashSet(StringComparer.Ordinal);
+        var prepared = new List<PreparedCase>();
+        foreach (var dataSet in Directory.GetDirectories(testCase.Directory, "test_data_set_*").Order(StringComparer.Ordinal))
+        {
+            var variant = model.Clone();
+            var runtimeInputs = ImmutableDictionary.CreateBuilder<string, TensorData>(StringComparer.Ordinal);
+            var shapes = ImmutableDictionary.CreateBuilder<string, ImmutableArray<long>>(StringComparer.Ordinal);
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                var file = Path.Combine(dataSet, $"input_{i}.pb");
+                if (!File.Exists(file))
+                {
+                    continue; // an optional input the data set leaves out
+                }
+                var proto = ProtoTensors.ReadProto(file);
+                if (parameters.Contains(inputs[i]))
+                {
+                    proto.Name = inputs[i];
+                    variant.Graph.Initializer.Add(proto);
+                    var declared = variant.Graph.Input.First(v => v.Name == inputs[i]);
+                    variant.Graph.Input.Remove(declared);
+                    continue;
+                }
+                var data = ProtoTensors.ToTensorData(proto, out problem);
+                if (data is null)
+                {
+                    return [];
+                }
+                runtimeInputs[inputs[i]] = data;
+                shapes[inputs[i]] = data.Type.Shape.Dims;
+            }
+            var outputs = ImmutableArray.CreateBuilder<(string, TensorData)>();
+            for (int i = 0; i < graph.Output.Count; i++)
+            {
+                var file = Path.Combine(dataSet, $"output_{i}.pb");
+                if (!File.Exists(file))
+                {
+                    continue;
+                }
+                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), out problem);
+                if (data is null)
+                {
+                    return [];
+                }
+                outputs.Add((graph.Output[i].Name, data));
+            }
+            prepared.Add(new PreparedCase(variant.ToByteArray(), runtimeInputs.ToImmutable(), shapes.ToImmutable(), outputs.ToImmutable()));
+        }
+        if (prepared.Count == 0)
+        {
+            problem = "no test_data_set_* directory";
+        }
+        return prepared;
+    }
+
+    private static bool IsParameter(GraphProto graph, string input)
+    {
+        bool read = false;
+        foreach (var node in graph.Node)
+        {
+            for (int position = 0; position < node.Input.Count; position++)
+            {
+                if (node.Input[position] != input)
+                {
+                    continue;
+                }
+                read = true;
+                if (!ParameterPositions.TryGetValue(node.OpType, out var positions) || !positions.Contains(position))
+                {
+                    return false;
+                }
+            }
+        }
+        return read;
+    }
+}

@@ -1,0 +1,136 @@
+// The static demo page: load a module and a photo, run the module in the page with web/wasmgraph.js, and show the
+// result. Query parameters make it scriptable for the end-to-end test: ?model=URL&image=URL runs at once, and
+// &input=URL feeds raw bytes to input 0 instead of the photo (so the test can give the browser exactly the tensor
+// Wasmtime got). The result is left in window.wasmgraphResult and document.body.dataset.state ('done' or 'error').
+
+import { WasmGraphModel, tensorFromRgba, preprocessingFromHints } from '../wasmgraph.js';
+import { detectFaces, letterbox, INPUT_SIZE } from '../blazeface.js';
+
+const status = document.getElementById('status');
+const view = document.getElementById('view');
+const results = document.getElementById('results');
+let model = null;
+let photo = null;
+
+function say(text, error = false) {
+  status.textContent = text;
+  status.className = error ? 'error' : '';
+}
+
+/** BlazeFace front has four outputs: scores [1,n,1] and regressors [1,n,16] for two anchor grids. */
+function isBlazeFace(metadata) {
+  const last = metadata.outputs.map((o) => o.shape[o.shape.length - 1]).sort().join(',');
+  return metadata.outputs.length === 4 && last === '1,1,16,16' && metadata.inputs[0].shape.join(',') === `1,${INPUT_SIZE},${INPUT_SIZE},3`;
+}
+
+/** Draws `source` into a size x size canvas, letterboxed when `box` is given, and returns its RGBA pixels. */
+function pixels(source, width, height, box) {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = 'black';
+  ctx.fillRect(0, 0, width, height);
+  if (box) {
+    const scale = width / box.side;
+    ctx.drawImage(source, box.padX * scale, box.padY * scale, source.width * scale, source.height * scale);
+  } else {
+    ctx.drawImage(source, 0, 0, width, height);
+  }
+  return ctx.getImageData(0, 0, width, height).data;
+}
+
+function imageInput(metadata) {
+  const info = metadata.inputs[0];
+  const options = preprocessingFromHints(metadata.hints);
+  options.layout ??= info.shape[3] === 3 && info.shape[1] !== 3 ? 'NHWC' : 'NCHW';
+  const [h, w] = options.layout === 'NHWC' ? [info.shape[1], info.shape[2]] : [info.shape[2], info.shape[3]];
+  const box = isBlazeFace(metadata) ? letterbox(photo.width, photo.height) : null;
+  return { tensor: tensorFromRgba(pixels(photo, w, h, box), w, h, options), box };
+}
+
+function drawFaces(faces) {
+  view.width = photo.width;
+  view.height = photo.height;
+  const ctx = view.getContext('2d');
+  ctx.drawImage(photo, 0, 0);
+  const stroke = Math.max(2, Math.max(photo.width, photo.height) / 200);
+  ctx.lineWidth = stroke;
+  for (const f of faces) {
+    ctx.strokeStyle = 'rgb(0,230,64)';
+    ctx.strokeRect(f.xMin, f.yMin, f.xMax - f.xMin, f.yMax - f.yMin);
+    ctx.fillStyle = 'rgb(255,64,64)';
+    for (let k = 0; k < 6; k++) {
+      ctx.beginPath();
+      ctx.arc(f.keypoints[2 * k], f.keypoints[2 * k + 1], stroke * 1.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.fillStyle = 'rgb(0,230,64)';
+    ctx.font = `${stroke * 8}px sans-serif`;
+    ctx.fillText(f.score.toFixed(2), f.xMin, Math.max(stroke * 8, f.yMin - stroke * 2));
+  }
+}
+
+function table(headers, rows) {
+  const cells = (tag, values) => `<tr>${values.map((v) => `<${tag}>${v}</${tag}>`).join('')}</tr>`;
+  return `<table>${cells('th', headers)}${rows.map((r) => cells('td', r)).join('')}</table>`;
+}
+
+async function run(rawInput) {
+  if (!model || (!photo && !rawInput)) return;
+  try {
+    say('running…');
+    const metadata = model.metadata;
+    const { tensor, box } = rawInput ? { tensor: rawInput, box: photo ? letterbox(photo.width, photo.height) : null } : imageInput(metadata);
+    const start = performance.now();
+    const outputs = model.run([tensor]);
+    const ms = performance.now() - start;
+    const result = { ms, outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, Array.from(v.data, Number)])) };
+    if (isBlazeFace(metadata) && box && photo) {
+      const faces = detectFaces(outputs, box);
+      result.faces = faces;
+      drawFaces(faces);
+      results.innerHTML = table(['#', 'score', 'x0', 'y0', 'x1', 'y1'],
+        faces.map((f, i) => [i + 1, f.score.toFixed(3), f.xMin.toFixed(1), f.yMin.toFixed(1), f.xMax.toFixed(1), f.yMax.toFixed(1)]));
+      say(`${faces.length} face(s) in ${ms.toFixed(1)} ms`);
+    } else {
+      if (photo) { view.width = photo.width; view.height = photo.height; view.getContext('2d').drawImage(photo, 0, 0); }
+      results.innerHTML = table(['output', 'shape', 'min', 'max', 'mean'], Object.entries(outputs).map(([name, o]) => {
+        const values = Array.from(o.data, Number);
+        return [name, `[${o.shape}]`, Math.min(...values).toPrecision(5), Math.max(...values).toPrecision(5), (values.reduce((a, b) => a + b, 0) / values.length).toPrecision(5)];
+      }));
+      say(`ran ${metadata.name} in ${ms.toFixed(1)} ms`);
+    }
+    window.wasmgraphResult = result;
+    document.body.dataset.state = 'done';
+  } catch (e) {
+    say(`error: ${e.message}`, true);
+    window.wasmgraphResult = { error: String(e.message ?? e) };
+    document.body.dataset.state = 'error';
+  }
+}
+
+async function loadModel(bytes) {
+  model = await WasmGraphModel.load(bytes);
+  say(`loaded ${model.metadata.name}: ${model.inputs.map((i) => `${i.name} [${i.shape}]`).join(', ')}`);
+}
+
+document.getElementById('model').addEventListener('change', async (e) => {
+  try { await loadModel(await e.target.files[0].arrayBuffer()); await run(); } catch (err) { say(`error: ${err.message}`, true); }
+});
+document.getElementById('image').addEventListener('change', async (e) => {
+  photo = await createImageBitmap(e.target.files[0]);
+  await run();
+});
+
+const query = new URLSearchParams(location.search);
+if (query.has('model')) {
+  try {
+    await loadModel(await fetch(query.get('model')).then((r) => r.arrayBuffer()));
+    if (query.has('image')) photo = await createImageBitmap(await fetch(query.get('image')).then((r) => r.blob()));
+    const raw = query.has('input') ? await fetch(query.get('input')).then((r) => r.arrayBuffer()) : null;
+    await run(raw ? new Uint8Array(raw) : undefined);
+  } catch (e) {
+    say(`error: ${e.message}`, true);
+    window.wasmgraphResult = { error: String(e.message ?? e) };
+    document.body.dataset.state = 'error';
+  }
+}
