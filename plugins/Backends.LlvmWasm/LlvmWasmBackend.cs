@@ -91,7 +91,11 @@ public sealed class LlvmWasmBackend : IBackend
         }
         var linked = WasmLinker.Link(objectFile, ModuleGenerator.Exports, stackBytes: 64 * 1024, options.Cancellation);
         Lap("wasm-ld", 0.95);
-        var metadata = ModelMetadata.For(graph) with { ArenaBytes = plan.ArenaBytes };
+        var metadata = ModelMetadata.For(graph) with
+        {
+            ArenaBytes = plan.ArenaBytes,
+            Kernels = graph.Nodes.Select(n => new KernelInfo(n.Name, n.Op, KernelCost.Flops(n, graph))).ToImmutableArray(),
+        };
         var bytes = WasmCustomSection.Append(linked, ModelMetadata.SectionName, Encoding.UTF8.GetBytes(metadata.ToJson()));
         Lap("metadata", 1.0);
         return new Artifact(bytes, metadata, "wasm") { TimingsMs = timings.ToImmutable() };

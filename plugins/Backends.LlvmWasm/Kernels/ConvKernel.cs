@@ -21,6 +21,12 @@ internal sealed class ConvKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Conv"];
 
+    /// <summary>Output channels per register tile; with <see cref="TileVectors"/> it sets the accumulator count (8).</summary>
+    private const long TileChannels = 4;
+
+    /// <summary>Four-pixel vectors per register tile.</summary>
+    private const long TileVectors = 2;
+
     private sealed record Geometry(long N, long C, long H, long W, long M, long OH, long OW, long KH, long KW,
                                    long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
     {
@@ -33,10 +39,10 @@ internal sealed class ConvKernel : IKernelGenerator
         public long Taps => KH * KW;
 
         /// <summary>Output channels per register tile: 4, or fewer when a group has fewer (depthwise: 1).</summary>
-        public long MR => Math.Min(4, OutputsPerGroup);
+        public long MR => Math.Min(TileChannels, OutputsPerGroup);
 
         /// <summary>Vectors of 4 pixels per tile: more when the tile has fewer channels, to keep enough accumulators.</summary>
-        public long Vectors => MR >= 4 ? 2 : MR >= 2 ? 3 : 4;
+        public long Vectors => MR >= TileChannels ? TileVectors : MR >= 2 ? 3 : 4;
         public long NR => Vectors * 4;
         public long Blocks => (OutputsPerGroup + MR - 1) / MR;
         public long VirtualPixels => OH * PhaseWidth;
