@@ -86,6 +86,10 @@ public sealed class LlvmWasmBackend : IBackend
             Lap("codegen", 0.3);
             machine.Optimize(module);
             Lap("llvm-opt", 0.7);
+            if (Environment.GetEnvironmentVariable("WASMGRAPH_DUMP_LLVM") is { Length: > 0 } dumpPath)
+            {
+                File.WriteAllText(dumpPath, module.Print()); // optimised IR, for reading what the kernels became
+            }
             objectFile = machine.EmitObject(module);
             Lap("llvm-emit", 0.85);
         }

@@ -202,11 +202,11 @@ internal sealed class ConvKernel : IKernelGenerator
                 for (long kw = 0; kw < g.KW; kw++)
                 {
                     long tap = kh * g.KW + kw;
-                    var at = e.Add(channelInput, g.TapOffset(kh, kw));
-                    var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, e.Add(at, v * 4))).ToArray();
+                    long at = g.TapOffset(kh, kw);
+                    var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, channelInput, at + v * 4)).ToArray();
                     for (int r = 0; r < mr; r++)
                     {
-                        var w = e.SplatF32x4(e.LoadF32(weights, e.Add(channelWeights, tap * g.MR + r)));
+                        var w = e.SplatF32x4(e.LoadF32(weights, channelWeights, tap * g.MR + r));
                         for (int v = 0; v < vectors; v++)
                         {
                             next[r * vectors + v] = e.MulAddF32x4(w, x[v], next[r * vectors + v], k.Deterministic);
@@ -218,10 +218,10 @@ internal sealed class ConvKernel : IKernelGenerator
         });
         for (int r = 0; r < mr; r++)
         {
-            var row = e.Add(e.Add(outBase, r * g.PaddedPixels), pixel);
+            var row = e.Add(outBase, pixel);
             for (int v = 0; v < vectors; v++)
             {
-                e.StoreF32x4(sums[r * vectors + v], scratchOut, e.Add(row, v * 4));
+                e.StoreF32x4(sums[r * vectors + v], scratchOut, row, r * g.PaddedPixels + v * 4);
             }
         }
     }
