@@ -43,7 +43,7 @@ public sealed class LlvmWasmBackend : IBackend
             return false;
         }
         var unknown = node.Attributes.All.Select(a => a.Key)
-                          .FirstOrDefault(a => a.StartsWith("wg.", StringComparison.Ordinal) && a is not (Activation.Attribute or "wg.clip_min" or "wg.clip_max"));
+                          .FirstOrDefault(a => a.StartsWith("wg.", StringComparison.Ordinal) && a is not (Activation.Attribute or "wg.clip_min" or "wg.clip_max" or ConvKernel.ResidualAttribute));
         reason = unknown is not null ? $"unknown backend attribute '{unknown}'" : generator.CheckSupported(node, graph);
         return reason is null;
     }

@@ -10,6 +10,7 @@ public sealed class CorePassesPlugin : IPluginFactory
     public void Configure(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<IPass, FoldBatchNormPass>();
+        services.AddSingleton<IPass, FuseResidualAddPass>();
         services.AddSingleton<IPass, FuseActivationPass>();
         services.AddSingleton<IPass, EliminateDeadCodePass>();
     }

@@ -21,6 +21,9 @@ internal sealed class ConvKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Conv"];
 
+    /// <summary>Set by fuse-residual: input 3 is added to the output before the activation.</summary>
+    public const string ResidualAttribute = "wg.residual";
+
     /// <summary>Output channels per register tile; with <see cref="TileVectors"/> it sets the accumulator count (8).</summary>
     private const long TileChannels = 4;
 
@@ -231,6 +234,7 @@ internal sealed class ConvKernel : IKernelGenerator
     {
         var e = k.E;
         LValue? bias = k.HasInput(2) ? k.Input(2) : null;
+        LValue? residual = k.Attributes.GetInt(ResidualAttribute, 0) != 0 ? k.Input(3) : null;
         e.For(g.M, m =>
         {
             var grp = e.B.Binary(BinaryOp.SDiv, m, e.I(g.OutputsPerGroup));
@@ -247,6 +251,10 @@ internal sealed class ConvKernel : IKernelGenerator
                 e.For(g.OW, ow =>
                 {
                     var v = e.FAdd(e.LoadF32(scratchOut, e.Add(from, ow)), b);
+                    if (residual is { } shortcut)
+                    {
+                        v = e.FAdd(v, e.LoadF32(shortcut, e.Add(to, ow)));
+                    }
                     e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(to, ow));
                 });
             });
