@@ -13,5 +13,6 @@ public sealed class CorePassesPlugin : IPluginFactory
         services.AddSingleton<IPass, FuseResidualAddPass>();
         services.AddSingleton<IPass, FuseActivationPass>();
         services.AddSingleton<IPass, EliminateDeadCodePass>();
+        services.AddSingleton<IPass, EliminateCommonSubexpressionsPass>();
     }
 }
