@@ -24,11 +24,15 @@ internal sealed class ConvKernel : IKernelGenerator
     /// <summary>Set by fuse-residual: input 3 is added to the output before the activation.</summary>
     public const string ResidualAttribute = "wg.residual";
 
-    /// <summary>Output channels per register tile; with <see cref="TileVectors"/> it sets the accumulator count (8).</summary>
-    private const long TileChannels = 4;
+    /// <summary>
+    /// Output channels per register tile. With <see cref="TileVectors"/> this gives 12 accumulators, which keeps the
+    /// FMA pipes busy without spilling Cranelift's 16 vector registers; 3×4 beat 4×2, 4×3 and 2×6 on ResNet18
+    /// (docs/benchmarks.md, "Conv tile").
+    /// </summary>
+    private const long TileChannels = 3;
 
     /// <summary>Four-pixel vectors per register tile.</summary>
-    private const long TileVectors = 2;
+    private const long TileVectors = 4;
 
     private sealed record Geometry(long N, long C, long H, long W, long M, long OH, long OW, long KH, long KW,
                                    long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
@@ -41,11 +45,11 @@ internal sealed class ConvKernel : IKernelGenerator
         public long ChannelStride => SH * SW * PhasePlane;
         public long Taps => KH * KW;
 
-        /// <summary>Output channels per register tile: 4, or fewer when a group has fewer (depthwise: 1).</summary>
+        /// <summary>Output channels per register tile: <see cref="TileChannels"/>, or fewer when a group has fewer (depthwise: 1).</summary>
         public long MR => Math.Min(TileChannels, OutputsPerGroup);
 
         /// <summary>Vectors of 4 pixels per tile: more when the tile has fewer channels, to keep enough accumulators.</summary>
-        public long Vectors => MR >= TileChannels ? TileVectors : MR >= 2 ? 3 : 4;
+        public long Vectors => MR >= TileChannels ? TileVectors : MR >= 2 ? 5 : 4;
         public long NR => Vectors * 4;
         public long Blocks => (OutputsPerGroup + MR - 1) / MR;
         public long VirtualPixels => OH * PhaseWidth;
