@@ -44,7 +44,7 @@ public sealed class LlvmWasmBackend : IBackend
             return false;
         }
         var unknown = node.Attributes.All.Select(a => a.Key)
-                          .FirstOrDefault(a => a.StartsWith("wg.", StringComparison.Ordinal) && a is not (Activation.Attribute or "wg.clip_min" or "wg.clip_max"));
+                          .FirstOrDefault(a => a.StartsWith("wg.", StringComparison.Ordinal) && a is not (Activation.Attribute or "wg.clip_min" or "wg.clip_max" or ConvKernel.ResidualAttribute));
         reason = unknown is not null ? $"unknown backend attribute '{unknown}'" : generator.CheckSupported(node, graph);
         return reason is null;
     }
@@ -87,12 +87,20 @@ public sealed class LlvmWasmBackend : IBackend
             Lap("codegen", 0.3);
             machine.Optimize(module);
             Lap("llvm-opt", 0.7);
+            if (Environment.GetEnvironmentVariable("WASMGRAPH_DUMP_LLVM") is { Length: > 0 } dumpPath)
+            {
+                File.WriteAllText(dumpPath, module.Print()); // optimised IR, for reading what the kernels became
+            }
             objectFile = machine.EmitObject(module);
             Lap("llvm-emit", 0.85);
         }
         var linked = WasmLinker.Link(objectFile, ModuleGenerator.Exports, stackBytes: 64 * 1024, options.Cancellation);
         Lap("wasm-ld", 0.95);
-        var metadata = ModelMetadata.For(graph) with { ArenaBytes = plan.ArenaBytes };
+        var metadata = ModelMetadata.For(graph) with
+        {
+            ArenaBytes = plan.ArenaBytes,
+            Kernels = graph.Nodes.Select(n => new KernelInfo(n.Name, n.Op, KernelCost.Flops(n, graph))).ToImmutableArray(),
+        };
         var bytes = WasmCustomSection.Append(linked, ModelMetadata.SectionName, Encoding.UTF8.GetBytes(metadata.ToJson()));
         Lap("metadata", 1.0);
         return new Artifact(bytes, metadata, "wasm") { TimingsMs = timings.ToImmutable() };

@@ -11,7 +11,9 @@ public sealed class CorePassesPlugin : IPluginFactory
     {
         services.AddSingleton<IPass, FoldConstantsPass>();
         services.AddSingleton<IPass, FoldBatchNormPass>();
+        services.AddSingleton<IPass, FuseResidualAddPass>();
         services.AddSingleton<IPass, FuseActivationPass>();
         services.AddSingleton<IPass, EliminateDeadCodePass>();
+        services.AddSingleton<IPass, EliminateCommonSubexpressionsPass>();
     }
 }

@@ -29,6 +29,7 @@ public sealed class FuseActivationPass : IPass
         {
             if (!producers.TryGetValue(act.Inputs[0], out var producer) || !Producers.Contains(producer.Op)
                 || producer.Attributes.Has("wg.activation") || fused.ContainsKey(producer.Name)
+                || (producer.Op == "Add" && producer.Attributes.All.Any(a => a.Key.StartsWith("wg.", StringComparison.Ordinal)))
                 || consumers[producer.Outputs[0]].Length != 1 || graph.Outputs.Contains(producer.Outputs[0])
                 || graph.TypeOf(act.Outputs[0]).ElementType != DataType.Float32)
             {

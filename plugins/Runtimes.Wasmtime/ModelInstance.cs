@@ -16,6 +16,8 @@ internal sealed class ModelInstance : IDisposable
     private readonly Store _store;
     private readonly Memory _memory;
     private readonly Func<int> _run;
+    private readonly Func<int>? _kernelCount;
+    private readonly Func<int, int>? _runKernel;
     private readonly RuntimeOptions _options;
     private readonly ulong? _deadlineTicks;
 
@@ -28,6 +30,8 @@ internal sealed class ModelInstance : IDisposable
         _memory = instance.GetMemory(AbiExports.Memory)
             ?? throw new WasmGraphException("the module's memory cannot be accessed by this host (shared memories are not supported)");
         _run = instance.GetFunction<int>(AbiExports.Run)!;
+        _kernelCount = instance.GetFunction<int>("wg_kernel_count");
+        _runKernel = instance.GetFunction<int, int>("wg_run_kernel");
     }
 
     public long[] InputAddresses { get; private set; } = [];
@@ -82,6 +86,31 @@ internal sealed class ModelInstance : IDisposable
         {
             throw new WasmGraphException($"run failed: {AbiExports.Run} returned {status}");
         }
+    }
+
+    /// <summary>
+    /// Times each kernel alone through the optional <c>wg_run_kernel</c> export: one full run first so every
+    /// intermediate exists, then each kernel in order, best of <paramref name="repeat"/>.
+    /// </summary>
+    public double[] ProfileKernels(int repeat)
+    {
+        if (_kernelCount is not { } count || _runKernel is not { } runKernel)
+        {
+            throw new WasmGraphException("this module has no profiling exports (wg_kernel_count, wg_run_kernel); recompile it with a newer WasmGraph");
+        }
+        Run();
+        var times = new double[count()];
+        for (int k = 0; k < times.Length; k++)
+        {
+            times[k] = double.MaxValue;
+            for (int r = 0; r < Math.Max(1, repeat); r++)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                runKernel(k);
+                times[k] = Math.Min(times[k], System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }
+        return times;
     }
 
     /// <summary>Copies <paramref name="bytes"/> into linear memory at <paramref name="address"/> (checked at creation).</summary>

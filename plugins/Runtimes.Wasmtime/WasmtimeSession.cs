@@ -10,7 +10,7 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// fresh instance of the same compiled module (instantiation is cheap next to compilation), so one bad input does not
 /// poison the session. Not thread-safe, like every <see cref="IModelSession"/>: use one session per thread.
 /// </summary>
-public sealed class WasmtimeSession : IModelSession
+public sealed class WasmtimeSession : IModelSession, IKernelProfiler
 {
     private readonly Engine _engine;
     private readonly Module _module;
@@ -68,6 +68,12 @@ public sealed class WasmtimeSession : IModelSession
             outputs[Metadata.Outputs[i].Name] = new TensorData(_outputTypes[i], bytes);
         }
         return outputs;
+    }
+
+    public IReadOnlyList<double> ProfileKernels(IReadOnlyDictionary<string, TensorData> inputs, int repeat)
+    {
+        Run(inputs); // validates inputs and leaves them in memory
+        return _instance!.ProfileKernels(repeat);
     }
 
     public void Dispose()

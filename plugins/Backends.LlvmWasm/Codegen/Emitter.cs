@@ -37,6 +37,9 @@ internal sealed class Emitter
 
     public LValue F(double value) => Ctx.F32Const(value);
 
+    /// <summary>A float constant of the same shape as <paramref name="like"/>: a scalar, or a splat for f32x4 values.</summary>
+    public LValue FLike(LValue like, double value) => like.Type == Ctx.F32x4 ? Ctx.Splat(F(value), 4) : F(value);
+
     public LValue Add(LValue a, LValue b) => B.Binary(BinaryOp.Add, a, b);
 
     public LValue Add(LValue a, long b) => b == 0 ? a : Add(a, I(b));
@@ -86,6 +89,10 @@ internal sealed class Emitter
     /// </summary>
     public LValue Exp(LValue x)
     {
+        if (x.Type == Ctx.F32x4)
+        {
+            return MapLanes(x, Exp);
+        }
         var clamped = B.Select(B.FCmp(RealPredicate.Olt, x, F(-87.3)), F(-87.3), x);
         clamped = B.Select(B.FCmp(RealPredicate.Ogt, clamped, F(88.72)), F(88.72), clamped);
         var fx = Floor(FAdd(FMul(clamped, F(1.44269504088896341)), F(0.5)));
@@ -104,7 +111,18 @@ internal sealed class Emitter
         return B.Select(B.FCmp(RealPredicate.Ogt, x, F(88.7228391)), F(double.PositiveInfinity), result);
     }
 
-    public LValue Sigmoid(LValue x) => FDiv(F(1.0), FAdd(F(1.0), Exp(B.FNeg(x))));
+    public LValue Sigmoid(LValue x) => FDiv(FLike(x, 1.0), FAdd(FLike(x, 1.0), Exp(B.FNeg(x))));
+
+    /// <summary>Applies a scalar function to each lane of an f32x4 (for the rare transcendental in a vector epilogue).</summary>
+    public LValue MapLanes(LValue vector, Func<LValue, LValue> scalar)
+    {
+        var result = Ctx.Poison(Ctx.F32x4);
+        for (int lane = 0; lane < 4; lane++)
+        {
+            result = B.InsertElement(result, scalar(B.ExtractElement(vector, I(lane))), I(lane));
+        }
+        return result;
+    }
 
     // ---- memory ---------------------------------------------------------------------------------------------
     public LValue ElementPtr(LValue basePtr, LValue index, LType element) => B.Gep(element, basePtr, index);
@@ -222,6 +240,21 @@ internal sealed class Emitter
 
     // ---- SIMD128 ------------------------------------------------------------------------------------------------
     public LValue LoadF32x4(LValue basePtr, LValue index) => B.Load(Ctx.F32x4, B.Gep(Ctx.F32, basePtr, index), 4);
+
+    /// <summary>
+    /// Loads at element <paramref name="index"/> + <paramref name="constant"/>, keeping the constant in its own GEP
+    /// so it becomes the load's offset immediate (no address add per load in the hot loop). Requires
+    /// <paramref name="constant"/> ≥ 0.
+    /// </summary>
+    public LValue LoadF32x4(LValue basePtr, LValue index, long constant)
+        => B.Load(Ctx.F32x4, B.GepConst(Ctx.F32, B.Gep(Ctx.F32, basePtr, index), constant), 4);
+
+    /// <summary>Scalar load at index + constant, as <see cref="LoadF32x4(LValue, LValue, long)"/>.</summary>
+    public LValue LoadF32(LValue basePtr, LValue index, long constant)
+        => B.Load(Ctx.F32, B.GepConst(Ctx.F32, B.Gep(Ctx.F32, basePtr, index), constant), 4);
+
+    public void StoreF32x4(LValue value, LValue basePtr, LValue index, long constant)
+        => B.Store(value, B.GepConst(Ctx.F32, B.Gep(Ctx.F32, basePtr, index), constant), 4);
 
     public void StoreF32x4(LValue value, LValue basePtr, LValue index) => B.Store(value, B.Gep(Ctx.F32, basePtr, index), 4);
 

@@ -80,6 +80,23 @@ internal sealed unsafe class LlvmBuilder : IDisposable
 
     public LValue Cast(CastOp op, LValue value, LType to) => new(LLVMBuildCast(H, (int)op, value.Handle, to.Handle, ""));
 
+    /// <summary>
+    /// A pointer <paramref name="offset"/> elements past <paramref name="pointer"/>, as its own inbounds GEP: LLVM then
+    /// knows the constant part cannot wrap, and the wasm backend folds it into the load's offset immediate.
+    /// </summary>
+    public LValue GepConst(LType element, LValue pointer, long offset)
+    {
+        if (offset == 0)
+        {
+            return pointer;
+        }
+        nint i = LLVMConstInt(Context.I32.Handle, unchecked((ulong)(offset * ElementBytes(element))), 1);
+        return new LValue(LLVMBuildInBoundsGEP2(H, Context.I8.Handle, pointer.Handle, &i, 1, ""));
+    }
+
+    private long ElementBytes(LType element)
+        => element == Context.F32 || element == Context.I32 ? 4 : element == Context.I64 || element == Context.F64 ? 8 : element == Context.I8 ? 1 : 16;
+
     public LValue Gep(LType element, LValue pointer, LValue index)
     {
         nint i = index.Handle;

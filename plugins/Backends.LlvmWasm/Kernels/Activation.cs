@@ -26,13 +26,13 @@ internal static class Activation
             case "":
                 return value;
             case "Relu":
-                return e.FMaxKeepNaN(value, e.F(0));
+                return e.FMaxKeepNaN(value, e.FLike(value, 0));
             case "Sigmoid":
                 return e.Sigmoid(value);
             case "Clip":
                 var min = attributes.GetFloat("wg.clip_min", float.NegativeInfinity);
                 var max = attributes.GetFloat("wg.clip_max", float.PositiveInfinity);
-                return e.FMinKeepNaN(e.FMaxKeepNaN(value, e.F(min)), e.F(max));
+                return e.FMinKeepNaN(e.FMaxKeepNaN(value, e.FLike(value, min)), e.FLike(value, max));
             default:
                 throw new InvalidOperationException($"unknown fused activation '{attributes.GetString(Attribute, "")}'");
         }

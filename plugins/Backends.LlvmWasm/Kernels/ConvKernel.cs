@@ -21,6 +21,19 @@ internal sealed class ConvKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Conv"];
 
+    /// <summary>Set by fuse-residual: input 3 is added to the output before the activation.</summary>
+    public const string ResidualAttribute = "wg.residual";
+
+    /// <summary>
+    /// Output channels per register tile. With <see cref="TileVectors"/> this gives 12 accumulators, which keeps the
+    /// FMA pipes busy without spilling Cranelift's 16 vector registers; 3×4 beat 4×2, 4×3 and 2×6 on ResNet18
+    /// (docs/benchmarks.md, "Conv tile").
+    /// </summary>
+    private const long TileChannels = 3;
+
+    /// <summary>Four-pixel vectors per register tile.</summary>
+    private const long TileVectors = 4;
+
     private sealed record Geometry(long N, long C, long H, long W, long M, long OH, long OW, long KH, long KW,
                                    long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
     {
@@ -32,11 +45,11 @@ internal sealed class ConvKernel : IKernelGenerator
         public long ChannelStride => SH * SW * PhasePlane;
         public long Taps => KH * KW;
 
-        /// <summary>Output channels per register tile: 4, or fewer when a group has fewer (depthwise: 1).</summary>
-        public long MR => Math.Min(4, OutputsPerGroup);
+        /// <summary>Output channels per register tile: <see cref="TileChannels"/>, or fewer when a group has fewer (depthwise: 1).</summary>
+        public long MR => Math.Min(TileChannels, OutputsPerGroup);
 
         /// <summary>Vectors of 4 pixels per tile: more when the tile has fewer channels, to keep enough accumulators.</summary>
-        public long Vectors => MR >= 4 ? 2 : MR >= 2 ? 3 : 4;
+        public long Vectors => MR >= TileChannels ? TileVectors : MR >= 2 ? 5 : 4;
         public long NR => Vectors * 4;
         public long Blocks => (OutputsPerGroup + MR - 1) / MR;
         public long VirtualPixels => OH * PhaseWidth;
@@ -196,11 +209,11 @@ internal sealed class ConvKernel : IKernelGenerator
                 for (long kw = 0; kw < g.KW; kw++)
                 {
                     long tap = kh * g.KW + kw;
-                    var at = e.Add(channelInput, g.TapOffset(kh, kw));
-                    var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, e.Add(at, v * 4))).ToArray();
+                    long at = g.TapOffset(kh, kw);
+                    var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, channelInput, at + v * 4)).ToArray();
                     for (int r = 0; r < mr; r++)
                     {
-                        var w = e.SplatF32x4(e.LoadF32(weights, e.Add(channelWeights, tap * g.MR + r)));
+                        var w = e.SplatF32x4(e.LoadF32(weights, channelWeights, tap * g.MR + r));
                         for (int v = 0; v < vectors; v++)
                         {
                             next[r * vectors + v] = e.MulAddF32x4(w, x[v], next[r * vectors + v], k.Deterministic);
@@ -212,10 +225,10 @@ internal sealed class ConvKernel : IKernelGenerator
         });
         for (int r = 0; r < mr; r++)
         {
-            var row = e.Add(e.Add(outBase, r * g.PaddedPixels), pixel);
+            var row = e.Add(outBase, pixel);
             for (int v = 0; v < vectors; v++)
             {
-                e.StoreF32x4(sums[r * vectors + v], scratchOut, e.Add(row, v * 4));
+                e.StoreF32x4(sums[r * vectors + v], scratchOut, row, r * g.PaddedPixels + v * 4);
             }
         }
     }
@@ -225,6 +238,7 @@ internal sealed class ConvKernel : IKernelGenerator
     {
         var e = k.E;
         LValue? bias = k.HasInput(2) ? k.Input(2) : null;
+        LValue? residual = k.Attributes.GetInt(ResidualAttribute, 0) != 0 ? k.Input(3) : null;
         e.For(g.M, m =>
         {
             var grp = e.B.Binary(BinaryOp.SDiv, m, e.I(g.OutputsPerGroup));
@@ -241,6 +255,10 @@ internal sealed class ConvKernel : IKernelGenerator
                 e.For(g.OW, ow =>
                 {
                     var v = e.FAdd(e.LoadF32(scratchOut, e.Add(from, ow)), b);
+                    if (residual is { } shortcut)
+                    {
+                        v = e.FAdd(v, e.LoadF32(shortcut, e.Add(to, ow)));
+                    }
                     e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(to, ow));
                 });
             });

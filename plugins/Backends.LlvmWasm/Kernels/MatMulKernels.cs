@@ -49,7 +49,10 @@ internal static class MatrixProduct
     }
 }
 
-/// <summary>Gemm: alpha·op(A)·op(B) + beta·C. A constant transposed B is re-laid out at compile time.</summary>
+/// <summary>
+/// Gemm: alpha·op(A)·op(B) + beta·C. With a constant B (the usual fully-connected layer) it runs the packed SIMD
+/// micro-kernel, with a constant C folded into its bias table; otherwise the strided i-k-j loop.
+/// </summary>
 internal sealed class GemmKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Gemm"];
@@ -57,9 +60,12 @@ internal sealed class GemmKernel : IKernelGenerator
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 Gemm is lowered" : Activation.Check(node);
 
-    /// <summary>A constant B with transB is re-laid out at compile time.</summary>
+    private static bool Packed(Node node, Graph graph)
+        => graph.IsConstant(node.Inputs[1]) && (node.InputOrNull(2) is not { } c || graph.IsConstant(c));
+
+    /// <summary>A constant B is packed at compile time, and with it a constant C.</summary>
     public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph)
-        => node.Attributes.GetInt("transB", 0) != 0 && graph.IsConstant(node.Inputs[1]) ? [1] : [];
+        => !Packed(node, graph) ? [] : node.InputOrNull(2) is null ? [1] : [1, 2];
 
     public void Emit(KernelContext k)
     {
@@ -73,23 +79,27 @@ internal sealed class GemmKernel : IKernelGenerator
         float beta = k.Attributes.GetFloat("beta", 1f);
         long m = y[0], n = y[1], kDim = ta ? a[0] : a[1];
 
-        LValue bPtr;
-        long bRowStride = tb ? 1 : n, bColStride = tb ? kDim : 1;
-        if (tb && k.ConstantInput(1) is { } constantB)
+        if (Packed(k.Node, k.Graph))
         {
-            bPtr = k.EmbedFloats(Transpose(constantB.ToFloatArray(), b[0], b[1]));
-            (bRowStride, bColStride) = (n, 1);
-        }
-        else
-        {
-            bPtr = k.Input(1);
+            var panels = k.EmbedFloats(PackedGemm.Pack(k.ConstantInput(1)!.ToFloatArray(), kDim, n, tb));
+            LValue? bias = null;
+            bool perRow = false;
+            if (k.ConstantInput(2) is { } c && beta != 0f)
+            {
+                var cs = c.Type.Shape;
+                long cCols = cs.Rank == 0 ? 1 : cs[cs.Rank - 1];
+                long cRows = cs.Rank == 2 ? cs[0] : 1;
+                perRow = cRows > 1;
+                bias = k.EmbedFloats(PackedGemm.BiasTable(c.ToFloatArray(), cRows, cCols, n, beta));
+            }
+            PackedGemm.Emit(k, m, n, kDim, k.Input(0), e.I(0), ta ? 1 : kDim, ta ? m : 1, panels, k.Output(0), e.I(0), alpha, bias, perRow);
+            return;
         }
 
         Func<LValue, LValue, LValue>? initial = null;
         if (k.HasInput(2) && beta != 0f)
         {
-            var cShape = k.InputType(2).Shape;
-            var cStrides = BinaryKernel.BroadcastStrides(cShape, y);
+            var cStrides = BinaryKernel.BroadcastStrides(k.InputType(2).Shape, y);
             var cPtr = k.Input(2);
             initial = (i, j) =>
             {
@@ -100,21 +110,8 @@ internal sealed class GemmKernel : IKernelGenerator
         Func<LValue, LValue>? epilogue = k.Attributes.Has(Activation.Attribute) ? v => Activation.Apply(e, k.Attributes, v) : null;
         MatrixProduct.Emit(e, m, n, kDim,
             k.Input(0), e.I(0), ta ? 1 : kDim, ta ? m : 1,
-            bPtr, e.I(0), bRowStride, bColStride,
+            k.Input(1), e.I(0), tb ? 1 : n, tb ? kDim : 1,
             k.Output(0), e.I(0), alpha, initial, epilogue);
-    }
-
-    private static float[] Transpose(float[] values, long rows, long cols)
-    {
-        var result = new float[values.Length];
-        for (long r = 0; r < rows; r++)
-        {
-            for (long c = 0; c < cols; c++)
-            {
-                result[c * rows + r] = values[r * cols + c];
-            }
-        }
-        return result;
     }
 }
 
@@ -126,11 +123,29 @@ internal sealed class MatMulKernel : IKernelGenerator
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 MatMul is lowered" : Activation.Check(node);
 
+    /// <summary>A constant matrix B (no batch dimensions that matter) takes the packed micro-kernel.</summary>
+    private static bool Packed(Node node, Graph graph)
+    {
+        var b = graph.TypeOf(node.Inputs[1]).Shape;
+        return graph.IsConstant(node.Inputs[1]) && b.Rank >= 2 && b.ElementCount == b[b.Rank - 2] * b[b.Rank - 1];
+    }
+
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => Packed(node, graph) ? [1] : [];
+
     public void Emit(KernelContext k)
     {
         var e = k.E;
         var a = k.InputType(0).Shape;
         var b = k.InputType(1).Shape;
+        if (Packed(k.Node, k.Graph))
+        {
+            // Every row of every batch of A times the same matrix: one GEMM with M = all rows.
+            long kDimPacked = b[b.Rank - 2], nPacked = b[b.Rank - 1];
+            long rows = a.ElementCount / kDimPacked;
+            var panels = k.EmbedFloats(PackedGemm.Pack(k.ConstantInput(1)!.ToFloatArray(), kDimPacked, nPacked, transposed: false));
+            PackedGemm.Emit(k, rows, nPacked, kDimPacked, k.Input(0), e.I(0), kDimPacked, 1, panels, k.Output(0), e.I(0), 1f, null, false);
+            return;
+        }
         var a2 = a.Rank == 1 ? new Shape(1, a[0]) : a;
         var b2 = b.Rank == 1 ? new Shape(b[0], 1) : b;
         long m = a2[a2.Rank - 2], kDim = a2[a2.Rank - 1], n = b2[b2.Rank - 1];

@@ -121,6 +121,16 @@ public interface IRuntime : IComponent
     IModelSession Load(byte[] module, RuntimeOptions options);
 }
 
+/// <summary>
+/// Optional capability of a session whose module exports the profiling entry points (docs/abi.md): times each
+/// compiled kernel alone, in order, over the given inputs.
+/// </summary>
+public interface IKernelProfiler
+{
+    /// <summary>Milliseconds per kernel (the best of <paramref name="repeat"/> runs), in metadata kernel order.</summary>
+    IReadOnlyList<double> ProfileKernels(IReadOnlyDictionary<string, TensorData> inputs, int repeat);
+}
+
 /// <summary>One loaded model instance. Not thread-safe: use one session per thread.</summary>
 public interface IModelSession : IDisposable
 {

@@ -20,6 +20,12 @@ public sealed record TensorInfo(
             : throw new WasmGraphException($"tensor '{Name}' has unknown dtype '{DType}'");
 }
 
+/// <summary>One compiled kernel (a node after fusion), for profiles and <c>inspect</c>.</summary>
+public sealed record KernelInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("op")] string Op,
+    [property: JsonPropertyName("flops")] long Flops);
+
 /// <summary>
 /// The JSON carried in the module's <c>wasmgraph.meta</c> custom section (see docs/abi.md). Hosts read it to learn
 /// input and output names, types and shapes without any other file.
@@ -37,6 +43,9 @@ public sealed record ModelMetadata
     [JsonPropertyName("outputs")] public ImmutableArray<TensorInfo> Outputs { get; init; } = ImmutableArray<TensorInfo>.Empty;
     [JsonPropertyName("arena_bytes")] public long ArenaBytes { get; init; }
     [JsonPropertyName("weight_bytes")] public long WeightBytes { get; init; }
+
+    /// <summary>The kernels <c>wg_run</c> calls, in order, with their floating-point work.</summary>
+    [JsonPropertyName("kernels")] public ImmutableArray<KernelInfo> Kernels { get; init; } = ImmutableArray<KernelInfo>.Empty;
 
     /// <summary>Optional preprocessing hints: layout, mean, std, scale, channel_order, labels.</summary>
     [JsonPropertyName("hints")] public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;

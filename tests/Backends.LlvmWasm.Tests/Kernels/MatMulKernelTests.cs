@@ -50,4 +50,35 @@ public class MatMulKernelTests
             .Output("y", DataType.Float32);
         AssertMatchesOnnxRuntime(model, Inputs(("a", TestTensors.Random(a, seed: 1)), ("b", TestTensors.Random(b, seed: 2))));
     }
+
+    [Theory]
+    [InlineData(new long[] { 2, 3, 5 }, new long[] { 5, 11 })]   // 6 rows: a 4-row tile and a 2-row rest; 11 columns: a ragged panel
+    [InlineData(new long[] { 9, 16 }, new long[] { 16, 8 })]
+    [InlineData(new long[] { 5 }, new long[] { 5, 3 })]
+    [InlineData(new long[] { 1, 128, 24 }, new long[] { 1, 24, 40 })]
+    public void ItMatchesOnnxRuntimeForMatMulWithConstantWeights(long[] a, long[] b)
+    {
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("a", DataType.Float32, a)
+            .Initializer("b", TestTensors.Random(b, seed: 2))
+            .Node("MatMul", ["a", "b"], ["y"])
+            .Output("y", DataType.Float32);
+        AssertMatchesOnnxRuntime(model, Inputs(("a", TestTensors.Random(a, seed: 1))));
+    }
+
+    [Theory]
+    [InlineData(7, 13, 0, new long[] { 13 })]
+    [InlineData(7, 13, 1, new long[] { 7, 1 })]
+    [InlineData(3, 9, 1, new long[] { 3, 9 })]
+    public void ItMatchesOnnxRuntimeForPackedGemmEdges(int m, int n, int transB, long[] cShape)
+    {
+        long k = 6;
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("a", DataType.Float32, m, k)
+            .Initializer("b", TestTensors.Random(transB == 1 ? [n, k] : [k, n], seed: 2))
+            .Initializer("c", TestTensors.Random(cShape, seed: 3))
+            .Node("Gemm", ["a", "b", "c"], ["y"], OnnxAttr.Int("transB", transB), OnnxAttr.Float("alpha", 0.75f), OnnxAttr.Float("beta", 1.5f))
+            .Output("y", DataType.Float32);
+        AssertMatchesOnnxRuntime(model, Inputs(("a", TestTensors.Random([m, k], seed: 1))));
+    }
 }

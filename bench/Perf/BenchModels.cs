@@ -1,0 +1,60 @@
+using System.Text.Json;
+using WasmGraph.Abstractions.Ir;
+
+namespace WasmGraph.Bench;
+
+/// <summary>One benchmark model: where it is, what is prepended, which shapes are pinned, and how inputs are made.</summary>
+public sealed record BenchModel(string Name, string Path, string? Prepend, IReadOnlyDictionary<string, long[]> InputShapes, string Note)
+{
+    public bool Exists => File.Exists(Path) && (Prepend is null || File.Exists(Prepend));
+
+    /// <summary>Seeded inputs: images in 0..255, token ids in a small vocabulary range, masks of ones.</summary>
+    public Dictionary<string, TensorData> MakeInputs(Graph graph, int seed = 7)
+    {
+        var random = new Random(seed);
+        var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        foreach (var name in graph.Inputs)
+        {
+            var type = graph.TypeOf(name);
+            var n = (int)type.ElementCount;
+            inputs[name] = type.ElementType switch
+            {
+                DataType.Float32 => TensorData.FromFloats(type.Shape, Enumerable.Range(0, n).Select(_ => random.NextSingle() * 255f).ToArray()),
+                DataType.Int64 when name.Contains("mask", StringComparison.OrdinalIgnoreCase) => TensorData.FromInt64s(type.Shape, Enumerable.Repeat(1L, n).ToArray()),
+                DataType.Int64 when name.Contains("type", StringComparison.OrdinalIgnoreCase) => TensorData.FromInt64s(type.Shape, new long[n]),
+                DataType.Int64 => TensorData.FromInt64s(type.Shape, Enumerable.Range(0, n).Select(_ => (long)random.Next(1000, 5000)).ToArray()),
+                _ => new TensorData(type, new byte[type.ByteSize]),
+            };
+        }
+        return inputs;
+    }
+}
+
+/// <summary>The models of issue 6's benchmark, from bench/models.json; paths are relative to the repository root.</summary>
+public static class BenchModels
+{
+    public static IReadOnlyList<BenchModel> Load(string repoRoot)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(System.IO.Path.Combine(repoRoot, "bench", "models.json")));
+        return json.RootElement.EnumerateArray().Select(m => new BenchModel(
+            m.GetProperty("name").GetString()!,
+            System.IO.Path.Combine(repoRoot, m.GetProperty("path").GetString()!),
+            m.TryGetProperty("prepend", out var p) ? System.IO.Path.Combine(repoRoot, p.GetString()!) : null,
+            m.TryGetProperty("inputShapes", out var s)
+                ? s.EnumerateObject().ToDictionary(o => o.Name, o => o.Value.EnumerateArray().Select(d => d.GetInt64()).ToArray())
+                : new Dictionary<string, long[]>(),
+            m.TryGetProperty("note", out var note) ? note.GetString()! : "")).ToList();
+    }
+
+    public static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "WasmGraph.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}

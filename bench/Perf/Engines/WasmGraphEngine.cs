@@ -1,0 +1,92 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text.Json;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Backends.LlvmWasm;
+using WasmGraph.Frontends.Onnx;
+using WasmGraph.Passes.Core;
+using WasmGraph.Runtimes.Wasmtime;
+
+namespace WasmGraph.Bench.Engines;
+
+/// <summary>What compiling and loading one model cost.</summary>
+public sealed record CompileFigures(double ColdCompileMs, double FirstLoadMs, double CachedLoadMs, long ModuleBytes, long WeightBytes, long ArenaBytes);
+
+/// <summary>
+/// WasmGraph in-process with the product's default pipeline (the pass list of src/Host/appsettings.json): ONNX
+/// frontend → passes → LLVM backend → Wasmtime, with a fresh compiled-module cache so cold and cached start-up are both
+/// measured.
+/// </summary>
+public sealed class WasmGraphEngine : IDisposable
+{
+    private readonly WasmtimeRuntime _runtime = new();
+    private readonly string _cache = Directory.CreateTempSubdirectory("wasmgraph-bench-cache-").FullName;
+    private WasmtimeSession? _session;
+
+    public Graph? Graph { get; private set; }
+    public ModelMetadata? Metadata => _session?.Metadata;
+
+    public CompileFigures Compile(BenchModel model, string repoRoot)
+    {
+        var clock = Stopwatch.StartNew();
+        var frontend = new OnnxFrontend();
+        var shapes = model.InputShapes.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutableArray());
+        var graph = Load(frontend, model.Path, model.Prepend is null ? shapes : ImmutableDictionary<string, ImmutableArray<long>>.Empty);
+        if (model.Prepend is not null)
+        {
+            graph = GraphComposition.Chain(Load(frontend, model.Prepend, shapes), graph);
+        }
+        foreach (var pass in DefaultPasses(repoRoot))
+        {
+            graph = pass.Run(graph, new PassContext(OpRegistry.Default));
+        }
+        Graph = graph;
+        var artifact = new LlvmWasmBackend().Compile(graph, new BackendOptions());
+        var coldMs = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        _runtime.Load(artifact.Bytes, new RuntimeOptions { CacheDirectory = _cache }).Dispose();
+        var firstLoadMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        _session = _runtime.Load(artifact.Bytes, new RuntimeOptions { CacheDirectory = _cache });
+        var cachedMs = clock.Elapsed.TotalMilliseconds;
+        return new CompileFigures(coldMs, firstLoadMs, cachedMs, artifact.Bytes.LongLength, artifact.Metadata.WeightBytes, artifact.Metadata.ArenaBytes);
+    }
+
+    public IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs) => _session!.Run(inputs);
+
+    public IReadOnlyList<double> Profile(IReadOnlyDictionary<string, TensorData> inputs, int repeat) => _session!.ProfileKernels(inputs, repeat);
+
+    /// <summary>The passes the product runs by default, found by name among the Passes.Core plugin's passes.</summary>
+    public static IReadOnlyList<IPass> DefaultPasses(string repoRoot)
+    {
+        var available = typeof(CorePassesPlugin).Assembly.GetTypes()
+            .Where(t => typeof(IPass).IsAssignableFrom(t) && !t.IsAbstract && t.GetConstructor(Type.EmptyTypes) is not null)
+            .Select(t => (IPass)Activator.CreateInstance(t)!)
+            .ToDictionary(p => p.Name);
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(repoRoot, "src", "Host", "appsettings.json")));
+        return settings.RootElement.GetProperty("Pipeline").GetProperty("Passes").EnumerateArray()
+            .Select(p => p.GetString()!).Where(available.ContainsKey).Select(p => available[p]).ToList();
+    }
+
+    private static Graph Load(OnnxFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)
+    {
+        using var stream = File.OpenRead(path);
+        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes });
+    }
+
+    public void Dispose()
+    {
+        _session?.Dispose();
+        _runtime.Dispose();
+        try
+        {
+            Directory.Delete(_cache, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

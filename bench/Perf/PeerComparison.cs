@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Bench.Engines;
+using WasmGraph.Bench.Report;
+
+namespace WasmGraph.Bench;
+
+/// <summary>
+/// The one-run comparison of issue 6: for each model present, WasmGraph in Wasmtime, ONNX Runtime native (1 thread)
+/// and onnxruntime-web (Node, 1 thread) on the same seeded inputs, plus compile times, sizes, memory, a per-kernel
+/// profile and the SIMD128 peak measured in the same process.
+/// </summary>
+public static class PeerComparison
+{
+    public static int Run(string repoRoot, int repeat, string? only, string output)
+    {
+        Console.WriteLine("measuring the SIMD128 relaxed_madd peak ...");
+        double peak = SimdPeak.MeasureGflops();
+        Console.WriteLine($"  {peak:F1} GFLOP/s");
+        var results = new List<ModelResult>();
+        var skipped = new List<string>();
+        foreach (var model in BenchModels.Load(repoRoot).Where(m => only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+        {
+            if (!model.Exists)
+            {
+                skipped.Add($"{model.Name}: {model.Path} is not there ({model.Note})");
+                Console.WriteLine($"skipping {model.Name}: {model.Path} not found");
+                continue;
+            }
+            Console.WriteLine($"{model.Name}:");
+            results.Add(Measure(repoRoot, model, repeat));
+            var r = results[^1];
+            Console.WriteLine($"  wasm {r.WasmMedianMs:F1} ms, ORT native {r.OrtNativeMedianMs:F1} ms, ORT web {r.OrtWebMedianMs?.ToString("F1") ?? "n/a"} ms");
+        }
+        BenchmarkReport.Write(output, results, peak, repeat, skipped);
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+
+    private static ModelResult Measure(string repoRoot, BenchModel model, int repeat)
+    {
+        using var wasm = new WasmGraphEngine();
+        var compile = wasm.Compile(model, repoRoot);
+        var inputs = model.MakeInputs(wasm.Graph!);
+        var actual = wasm.Run(inputs);
+        double wasmMs = Median(repeat, () => wasm.Run(inputs));
+        var profile = wasm.Profile(inputs, 3);
+        var kernels = wasm.Metadata!.Kernels.Zip(profile, (k, ms) => new KernelTime(k.Name, k.Op, k.Flops, ms)).ToList();
+        long workingSet = Process.GetCurrentProcess().PeakWorkingSet64;
+
+        using var native = new OrtNativeEngine(model);
+        double nativeMs = Median(repeat, () => native.Run(inputs));
+        var (diff, magnitude) = Compare(model, inputs, actual);
+        var (webMs, problem) = model.Prepend is null
+            ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat)
+            : (null, "chained preprocessing is not run in the web peer");
+        return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude);
+    }
+
+    private static (double Diff, double Magnitude) Compare(BenchModel model, Dictionary<string, TensorData> inputs, IReadOnlyDictionary<string, TensorData> actual)
+    {
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model.Path);
+        var feeds = session.InputNames.Select(n =>
+        {
+            var t = inputs[n];
+            var shape = t.Type.Shape.Dims.ToArray();
+            return t.Type.ElementType == DataType.Int64
+                ? Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(t.AsSpan<long>().ToArray(), shape)
+                : Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(t.AsSpan<float>().ToArray(), shape);
+        }).ToList();
+        using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), session.InputNames, feeds, session.OutputNames);
+        double diff = 0, magnitude = 0;
+        for (int o = 0; o < session.OutputNames.Count; o++)
+        {
+            if (!actual.TryGetValue(session.OutputNames[o], out var mine))
+            {
+                continue;
+            }
+            var expected = outputs[o].GetTensorDataAsSpan<float>();
+            var got = mine.AsSpan<float>();
+            for (int i = 0; i < Math.Min(expected.Length, got.Length); i++)
+            {
+                diff = Math.Max(diff, Math.Abs(expected[i] - got[i]));
+                magnitude = Math.Max(magnitude, Math.Abs(expected[i]));
+            }
+        }
+        feeds.ForEach(f => f.Dispose());
+        return (diff, magnitude);
+    }
+
+    private static double Median(int repeat, Action work)
+    {
+        work();
+        var times = new List<double>();
+        for (int i = 0; i < Math.Max(1, repeat); i++)
+        {
+            var clock = Stopwatch.StartNew();
+            work();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+}

@@ -1,0 +1,24 @@
+using BenchmarkDotNet.Running;
+using WasmGraph.Bench;
+
+// `report [--repeat N] [--model NAME] [--out FILE]`: the one-run peer comparison written to docs/benchmarks.md.
+// Anything else goes to BenchmarkDotNet (e.g. `--filter *Inference*`).
+if (args.Length > 0 && args[0] == "report")
+{
+    int repeat = 10;
+    string? model = null;
+    var root = BenchModels.FindRepoRoot();
+    string output = Path.Combine(root, "docs", "benchmarks.md");
+    for (int i = 1; i < args.Length - 1; i++)
+    {
+        switch (args[i])
+        {
+            case "--repeat": repeat = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+            case "--model": model = args[++i]; break;
+            case "--out": output = Path.GetFullPath(args[++i]); break;
+        }
+    }
+    return PeerComparison.Run(root, repeat, model, output);
+}
+BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(args);
+return 0;

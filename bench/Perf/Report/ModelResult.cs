@@ -1,0 +1,27 @@
+using WasmGraph.Bench.Engines;
+
+namespace WasmGraph.Bench.Report;
+
+/// <summary>One kernel's share of a profile.</summary>
+public sealed record KernelTime(string Name, string Op, long Flops, double Ms)
+{
+    public double Gflops => Ms > 0 ? Flops / Ms / 1e6 : 0;
+}
+
+/// <summary>Everything measured for one model in one run.</summary>
+public sealed record ModelResult(
+    BenchModel Model,
+    CompileFigures Compile,
+    double WasmMedianMs,
+    double OrtNativeMedianMs,
+    double? OrtWebMedianMs,
+    string? OrtWebProblem,
+    long PeakWorkingSetBytes,
+    IReadOnlyList<KernelTime> Kernels,
+    double MaxAbsDiffVsOrt,
+    double MaxAbsRef)
+{
+    public double VsWeb => OrtWebMedianMs is { } web ? WasmMedianMs / web : double.NaN;
+    public double VsNative => WasmMedianMs / OrtNativeMedianMs;
+    public long Flops => Kernels.Sum(k => k.Flops);
+}

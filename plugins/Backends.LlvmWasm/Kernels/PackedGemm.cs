@@ -1,0 +1,140 @@
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Kernels;
+
+/// <summary>
+/// Y[M, N] = act(alpha · A[M, K] · B[K, N] + C) for a constant B, as a register-blocked SIMD128 micro-kernel.
+/// B is packed at compile time into panels of 8 columns laid out [panel][k][8], so the inner loop reads two vectors
+/// of B and broadcasts MR scalars of A per k, accumulating an MR × 8 tile in 2·MR vector registers. C (already
+/// multiplied by beta and broadcast to [rows][N padded to 8]) is added in the store, with the fused activation.
+/// </summary>
+internal static class PackedGemm
+{
+    public const int Columns = 8;
+    public const int Rows = 4;
+
+    /// <summary>Panels [N/8][K][8] from B given as [K][N] (or [N][K] when <paramref name="transposed"/>), zero padded.</summary>
+    public static float[] Pack(float[] b, long k, long n, bool transposed)
+    {
+        long panels = (n + Columns - 1) / Columns;
+        var packed = new float[panels * k * Columns];
+        for (long p = 0; p < panels; p++)
+        {
+            for (long kk = 0; kk < k; kk++)
+            {
+                for (long c = 0; c < Columns && p * Columns + c < n; c++)
+                {
+                    long col = p * Columns + c;
+                    packed[(p * k + kk) * Columns + c] = transposed ? b[col * k + kk] : b[kk * n + col];
+                }
+            }
+        }
+        return packed;
+    }
+
+    /// <summary>The padded row stride of a bias table built by <see cref="BiasTable"/>.</summary>
+    public static long PaddedColumns(long n) => (n + Columns - 1) / Columns * Columns;
+
+    /// <summary>beta·C broadcast to [rows][N padded], rows = 1 when C does not vary along M.</summary>
+    public static float[] BiasTable(float[] c, long cRows, long cCols, long n, float beta)
+    {
+        long padded = PaddedColumns(n);
+        var table = new float[cRows * padded];
+        for (long r = 0; r < cRows; r++)
+        {
+            for (long j = 0; j < n; j++)
+            {
+                table[r * padded + j] = beta * c[r * cCols + (cCols == 1 ? 0 : j)];
+            }
+        }
+        return table;
+    }
+
+    /// <param name="aRow">A's element stride between rows; <paramref name="aCol"/> between columns.</param>
+    /// <param name="bias">A table from <see cref="BiasTable"/>, or null; <paramref name="biasPerRow"/> when it has M rows.</param>
+    public static void Emit(KernelContext k, long m, long n, long kDim, LValue a, LValue aBase, long aRow, long aCol,
+                            LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow)
+    {
+        var e = k.E;
+        long fullTiles = m / Rows;
+        e.For(fullTiles, tile => RowTile(k, Rows, e.Mul(tile, Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow));
+        if (m % Rows != 0)
+        {
+            RowTile(k, (int)(m % Rows), e.I(fullTiles * Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow);
+        }
+    }
+
+    private static void RowTile(KernelContext k, int rows, LValue row0, long n, long kDim, LValue a, LValue aBase, long aRow, long aCol,
+                                LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow)
+    {
+        var e = k.E;
+        long fullPanels = n / Columns;
+        var aTile = e.Add(aBase, e.Mul(row0, aRow));
+        e.For(fullPanels, p => Panel(k, rows, row0, aTile, p, n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, Columns));
+        if (n % Columns != 0)
+        {
+            Panel(k, rows, row0, aTile, e.I(fullPanels), n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, (int)(n % Columns));
+        }
+    }
+
+    private static void Panel(KernelContext k, int rows, LValue row0, LValue aTile, LValue panel, long n, long kDim, long aRow, long aCol,
+                              LValue a, LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, int validColumns)
+    {
+        var e = k.E;
+        var panelBase = e.Mul(panel, kDim * Columns);
+        var zero = Enumerable.Repeat(e.ZeroF32x4(), rows * 2).ToArray();
+        var sums = e.FoldMany(0, kDim, 1, zero, (kk, acc) =>
+        {
+            var bRow = e.Add(panelBase, e.Mul(kk, Columns));
+            var b0 = e.LoadF32x4(panels, bRow, 0);
+            var b1 = e.LoadF32x4(panels, bRow, 4);
+            var aColumn = e.Add(aTile, e.Mul(kk, aCol));
+            var next = acc.ToArray();
+            for (int r = 0; r < rows; r++)
+            {
+                var av = e.SplatF32x4(e.LoadF32(a, aColumn, r * aRow));
+                next[r * 2] = e.MulAddF32x4(av, b0, acc[r * 2], k.Deterministic);
+                next[r * 2 + 1] = e.MulAddF32x4(av, b1, acc[r * 2 + 1], k.Deterministic);
+            }
+            return next;
+        });
+
+        long padded = PaddedColumns(n);
+        var column0 = e.Mul(panel, Columns);
+        for (int r = 0; r < rows; r++)
+        {
+            var yRow = e.Add(yBase, e.Mul(e.Add(row0, r), n));
+            for (int v = 0; v < 2; v++)
+            {
+                var value = sums[r * 2 + v];
+                if (alpha != 1f)
+                {
+                    value = e.FMul(value, e.FLike(value, alpha));
+                }
+                if (bias is { } table)
+                {
+                    var biasRow = biasPerRow ? e.Mul(e.Add(row0, r), padded) : e.I(0);
+                    value = e.FAdd(value, e.LoadF32x4(table, e.Add(biasRow, column0), v * 4));
+                }
+                value = Activation.Apply(e, k.Attributes, value);
+                StoreColumns(e, value, y, e.Add(yRow, column0), v * 4, validColumns);
+            }
+        }
+    }
+
+    /// <summary>Stores the lanes of <paramref name="value"/> that fall inside the row (all four unless at the ragged end).</summary>
+    private static void StoreColumns(Emitter e, LValue value, LValue y, LValue rowStart, int firstColumn, int validColumns)
+    {
+        int lanes = Math.Clamp(validColumns - firstColumn, 0, 4);
+        if (lanes == 4)
+        {
+            e.StoreF32x4(value, y, rowStart, firstColumn);
+            return;
+        }
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            e.StoreF32(e.B.ExtractElement(value, e.I(lane)), y, e.Add(rowStart, firstColumn + lane));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.TestSupport;
+using static WasmGraph.Passes.Core.Tests.PassHarness;
+
+namespace WasmGraph.Passes.Core.Tests;
+
+public class FuseResidualAddPassTests
+{
+    private static Graph ResidualBlock(bool bias, bool convOnTheRight)
+    {
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("x", DataType.Float32, 1, 4, 6, 6)
+            .Initializer("w", TestTensors.Random([4, 4, 3, 3], seed: 2))
+            .Node("Conv", bias ? ["x", "w", "b"] : ["x", "w"], ["c"], OnnxAttr.Ints("pads", 1, 1, 1, 1))
+            .Node("Add", convOnTheRight ? ["x", "c"] : ["c", "x"], ["s"])
+            .Node("Relu", ["s"], ["y"])
+            .Output("y", DataType.Float32);
+        if (bias)
+        {
+            model.Initializer("b", TestTensors.Random([4], seed: 3));
+        }
+        return WasmPipeline.Import(model.ToBytes());
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void ItFoldsTheShortcutAddAndThenTheReluIntoTheConv(bool bias, bool convOnTheRight)
+    {
+        var before = ResidualBlock(bias, convOnTheRight);
+        var (residual, context) = Apply(new FuseResidualAddPass(), before);
+        Assert.Equal(1, context.Statistics["fused"]);
+        var (after, _) = Apply(new FuseActivationPass(), residual);
+
+        var conv = Assert.Single(after.Nodes);
+        Assert.Equal("Conv", conv.Op);
+        Assert.Equal("x", conv.Inputs[3]);
+        Assert.Equal(1, conv.Attributes.GetInt(FuseResidualAddPass.Attribute, 0));
+        Assert.Equal("Relu", conv.Attributes.GetString("wg.activation", ""));
+        AssertEquivalent(before, after, RandomInputs(before));
+    }
+
+    [Fact]
+    public void ItLeavesAnAddThatBroadcasts()
+    {
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("x", DataType.Float32, 1, 2, 5, 5)
+            .Initializer("w", TestTensors.Random([2, 2, 1, 1], seed: 2))
+            .Initializer("k", TestTensors.Random([2, 1, 1], seed: 3))
+            .Node("Conv", ["x", "w"], ["c"])
+            .Node("Add", ["c", "k"], ["y"])
+            .Output("y", DataType.Float32);
+        var before = WasmPipeline.Import(model.ToBytes());
+        Assert.Same(before, Apply(new FuseResidualAddPass(), before).After);
+    }
+}
