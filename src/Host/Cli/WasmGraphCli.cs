@@ -42,24 +42,33 @@ public static class WasmGraphCli
     {
         config.AddCommand<Demo.DemoCommand>("demo")
             .WithDescription("The main job: compile the bundled real models, run them on bundled photos, compare with ONNX Runtime")
-            .WithExample("demo");
+            .WithExample("demo")
+            .WithExample("demo", "--only", "face-detection", "--repeat", "10")
+            .WithExample("demo", "--image", "my-photo.jpg", "--report", "out/demo.json");
         config.AddCommand<CompileCommand>("compile")
             .WithDescription("Compile a model to a self-contained WebAssembly module")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--opt-level", "3")
-            .WithExample("compile", "model.onnx", "-o", "out/model.wasm", "--passes", "fold-batchnorm,eliminate-dead-code", "--verify-each");
+            .WithExample("compile", "model.onnx", "-o", "out/model.wasm", "--passes", "fold-batchnorm,eliminate-dead-code", "--verify-each")
+            .WithExample("compile", "model.onnx", "-o", "model.wasm", "--verbose")
+            .WithExample("compile", "model.onnx", "-o", "model.wasm", "--dump-ir", "fuse-activation")
+            .WithExample("compile", "model.onnx", "-o", "model.wasm", "--input-shape", "input=1,3,224,224");
         config.AddCommand<RunCommand>("run")
             .WithDescription("Run a compiled module on .npy inputs or a photo")
-            .WithExample("run", "model.wasm", "--image", "cat.png", "--labels", "imagenet.txt")
+            .WithExample("run", "model.wasm", "--image", "cat.png", "--labels", "imagenet")
             .WithExample("run", "model.wasm", "--input", "x=x.npy", "--output-dir", "out", "--reference", "model.onnx", "--repeat", "10");
         config.AddCommand<InspectCommand>("inspect")
-            .WithDescription("Show the inputs, outputs, ops and sizes of an .onnx model or a .wasm module")
-            .WithExample("inspect", "model.onnx");
+            .WithDescription("Show the inputs, outputs, op histogram, parameter and arena sizes of an .onnx model or a .wasm module")
+            .WithExample("inspect", "model.onnx")
+            .WithExample("inspect", "model.wasm");
         config.AddCommand<ConformanceCommand>("conformance")
             .WithDescription("Run the ONNX backend test suite through the pipeline and write docs/conformance.md")
+            .WithExample("conformance")
             .WithExample("conformance", "--filter", "reduce");
+        config.AddCommand<ZooCommand>("zoo").WithDescription("Write a standard topology (resnet50, mobilenetv2, squeezenet1.1, lenet5) with seeded weights as ONNX").WithExample("zoo", "resnet50", "-o", "resnet50.onnx");
         config.AddCommand<PluginsCommand>("plugins")
             .WithDescription("List the discovered plugins and their frontends, passes, backends and runtimes")
-            .WithExample("plugins");
+            .WithExample("plugins")
+            .WithExample("plugins", "--plugins", "my-plugins", "--verbose");
     }
 
     /// <summary>Accepts the compiler-style <c>-O0</c> … <c>-O3</c> as <c>--opt-level N</c>.</summary>
