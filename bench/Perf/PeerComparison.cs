@@ -54,7 +54,10 @@ public static class PeerComparison
         var (webMs, problem) = model.Prepend is null
             ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat)
             : (null, "chained preprocessing is not run in the web peer");
-        return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude);
+        int runs = Math.Max(4, repeat / 2);
+        double one = wasm.Throughput(wasm.Module, inputs, 1, runs);
+        double two = wasm.Throughput(wasm.Module, inputs, 2, runs);
+        return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude, one, two);
     }
 
     private static (double Diff, double Magnitude) Compare(BenchModel model, Dictionary<string, TensorData> inputs, IReadOnlyDictionary<string, TensorData> actual)

@@ -45,6 +45,7 @@ public sealed class WasmGraphEngine : IDisposable
         Graph = graph;
         var artifact = new LlvmWasmBackend().Compile(graph, new BackendOptions());
         var coldMs = clock.Elapsed.TotalMilliseconds;
+        Module = artifact.Bytes;
 
         clock.Restart();
         _runtime.Load(artifact.Bytes, new RuntimeOptions { CacheDirectory = _cache }).Dispose();
@@ -54,6 +55,12 @@ public sealed class WasmGraphEngine : IDisposable
         var cachedMs = clock.Elapsed.TotalMilliseconds;
         return new CompileFigures(coldMs, firstLoadMs, cachedMs, artifact.Bytes.LongLength, artifact.Metadata.WeightBytes, artifact.Metadata.ArenaBytes);
     }
+
+    /// <summary>Inferences per second with <paramref name="instances"/> instances running at once (run --batch-parallel).</summary>
+    public double Throughput(byte[] module, IReadOnlyDictionary<string, TensorData> inputs, int instances, int runs)
+        => Host.Pipeline.ParallelThroughput.ImagesPerSecond(_runtime, module, new RuntimeOptions { CacheDirectory = _cache }, inputs, instances, runs);
+
+    public byte[] Module { get; private set; } = [];
 
     public IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs) => _session!.Run(inputs);
 

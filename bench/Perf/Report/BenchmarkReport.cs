@@ -31,6 +31,14 @@ public static class BenchmarkReport
         }
         md.AppendLine().AppendLine("![latency](benchmarks.png)").AppendLine();
 
+        md.AppendLine("## Throughput (`run --batch-parallel N`: N independent Wasmtime instances, one thread each)").AppendLine();
+        md.AppendLine("| model | 1 instance | 2 instances | scaling |").AppendLine("|---|---|---|---|");
+        foreach (var r in results)
+        {
+            md.AppendLine($"| {r.Model.Name} | {F(r.ThroughputOne)} /s | {F(r.ThroughputTwo)} /s | {r.ThroughputTwo / r.ThroughputOne:F2}× |");
+        }
+        md.AppendLine();
+
         md.AppendLine("## Compile, size, memory").AppendLine();
         md.AppendLine("| model | cold compile | Wasmtime first load | start-up from cache | .wasm size | weights | size − weights | arena | peak working set | max abs diff vs ORT |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");

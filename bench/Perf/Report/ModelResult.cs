@@ -19,7 +19,9 @@ public sealed record ModelResult(
     long PeakWorkingSetBytes,
     IReadOnlyList<KernelTime> Kernels,
     double MaxAbsDiffVsOrt,
-    double MaxAbsRef)
+    double MaxAbsRef,
+    double ThroughputOne,
+    double ThroughputTwo)
 {
     public double VsWeb => OrtWebMedianMs is { } web ? WasmMedianMs / web : double.NaN;
     public double VsNative => WasmMedianMs / OrtNativeMedianMs;

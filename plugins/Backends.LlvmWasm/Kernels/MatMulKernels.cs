@@ -132,6 +132,13 @@ internal sealed class MatMulKernel : IKernelGenerator
 
     public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => Packed(node, graph) ? [1] : [];
 
+    /// <summary>A run-time B of a batched product is packed per batch into scratch (see <see cref="PackedGemm.PackAtRunTime"/>).</summary>
+    public long ScratchBytes(Node node, Graph graph)
+    {
+        var b = graph.TypeOf(node.Inputs[1]).Shape;
+        return Packed(node, graph) || b.Rank < 2 ? 0 : PackedGemm.PanelFloats(b[b.Rank - 2], b[b.Rank - 1]) * 4;
+    }
+
     public void Emit(KernelContext k)
     {
         var e = k.E;
@@ -154,6 +161,15 @@ internal sealed class MatMulKernel : IKernelGenerator
         var batch = Abstractions.Ops.ShapeMath.Broadcast(batchA, batchB)!;
         var strideA = BinaryKernel.BroadcastStrides(batchA, batch).Select(s => s * m * kDim).ToArray();
         var strideB = BinaryKernel.BroadcastStrides(batchB, batch).Select(s => s * kDim * n).ToArray();
+        if (k.Scratch is { } runTimePanels)
+        {
+            e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
+            {
+                PackedGemm.PackAtRunTime(e, k.Input(1), offsets[1], kDim, n, n, 1, runTimePanels);
+                PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsets[0], kDim, 1, runTimePanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false);
+            });
+            return;
+        }
         Func<LValue, LValue>? epilogue = k.Attributes.Has(Activation.Attribute) ? v => Activation.Apply(e, k.Attributes, v) : null;
         e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
             MatrixProduct.Emit(e, m, n, kDim,

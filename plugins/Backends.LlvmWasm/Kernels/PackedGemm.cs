@@ -33,6 +33,33 @@ internal static class PackedGemm
         return packed;
     }
 
+    /// <summary>Floats of scratch a run-time packed B of K × N needs.</summary>
+    public static long PanelFloats(long k, long n) => (n + Columns - 1) / Columns * k * Columns;
+
+    /// <summary>
+    /// Packs B (K × N, element (k, j) at <paramref name="bBase"/> + k·<paramref name="rowStride"/> + j·<paramref name="colStride"/>)
+    /// into <paramref name="panels"/> at run time, for products whose B is an activation (attention's Q·Kᵀ and P·V).
+    /// Costs one pass over B, against M passes saved in the product.
+    /// </summary>
+    public static void PackAtRunTime(Emitter e, LValue b, LValue bBase, long k, long n, long rowStride, long colStride, LValue panels)
+    {
+        long panelCount = (n + Columns - 1) / Columns;
+        e.For(panelCount, p => e.For(k, kk =>
+        {
+            var target = e.Mul(e.Add(e.Mul(p, k), kk), Columns);
+            var source = e.Add(bBase, e.Add(e.Mul(kk, rowStride), e.Mul(e.Mul(p, Columns), colStride)));
+            for (int c = 0; c < Columns; c++)
+            {
+                // Columns past N are read clamped and zeroed, so the ragged last panel needs no separate loop.
+                var column = e.Add(e.Mul(p, Columns), c);
+                var inside = e.B.ICmp(IntPredicate.Slt, column, e.I(n));
+                var at = e.B.Select(inside, e.Add(source, c * colStride), bBase);
+                var value = e.B.Select(inside, e.LoadF32(b, at), e.F(0));
+                e.StoreF32(value, panels, e.Add(target, c));
+            }
+        }));
+    }
+
     /// <summary>The padded row stride of a bias table built by <see cref="BiasTable"/>.</summary>
     public static long PaddedColumns(long n) => (n + Columns - 1) / Columns * Columns;
 

@@ -9,6 +9,7 @@ using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
 using WasmGraph.Host.IO;
+using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 using WasmGraph.Host.Reference;
 
@@ -78,6 +79,14 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             PrintReference(reference, inputs, session.Metadata, outputs);
         }
         PrintTimings(runtime.Name, loadMs, times);
+        if (settings.BatchParallel is { } instances)
+        {
+            int runs = Math.Max(settings.Repeat, 4);
+            var perSecond = ParallelThroughput.ImagesPerSecond(runtime, bytes, runtimeOptions, inputs, instances, runs, cancellation);
+            var single = 1000.0 / times.Order().ElementAt(times.Count / 2);
+            _consoles.Out.MarkupLine($"throughput: {instances} instance(s) × {runs} runs: [bold]{perSecond:F2}[/] inferences/s " +
+                                     $"(one instance, median: {single:F2}/s)");
+        }
         return 0;
     }
 

@@ -54,6 +54,10 @@ public sealed class RunSettings : HostCommandSettings
     [Description("Run N times and report the median time (default 1)")]
     public int Repeat { get; init; } = 1;
 
+    [CommandOption("--batch-parallel <N>")]
+    [Description("Also measure throughput: N independent instances running at once, one thread each (images/s)")]
+    public int? BatchParallel { get; init; }
+
     [CommandOption("--timeout <SECONDS>")]
     [Description("Wall-clock limit for one run")]
     public double? TimeoutSeconds { get; init; }
@@ -67,6 +71,10 @@ public sealed class RunSettings : HostCommandSettings
         if (Repeat < 1)
         {
             return ValidationResult.Error("--repeat must be at least 1");
+        }
+        if (BatchParallel is < 1 or > 64)
+        {
+            return ValidationResult.Error("--batch-parallel must be between 1 and 64");
         }
         if (TimeoutSeconds is <= 0)
         {
