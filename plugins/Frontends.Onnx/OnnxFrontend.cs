@@ -24,6 +24,8 @@ public sealed class OnnxFrontend : IFrontend
 
     public string Description => "ONNX models (opsets 7-17 of the default domain), imported into canonical IR ops";
 
+    public IReadOnlyList<string> Extensions { get; } = [".onnx"];
+
     public bool CanLoad(string path) => string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase);
 
     public Graph Load(Stream stream, FrontendOptions options)

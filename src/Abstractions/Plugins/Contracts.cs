@@ -36,6 +36,13 @@ public sealed record FrontendOptions
 /// <summary>Reads a model file into the IR. The graph it returns must verify and have fully static types.</summary>
 public interface IFrontend : IComponent
 {
+    /// <summary>
+    /// The file extensions this frontend reads (".onnx"), shown by <c>wasmgraph plugins</c> so users can tell which
+    /// frontend takes their file. Informational only: <see cref="CanLoad"/> decides. Defaults to none, so frontends
+    /// built before this member existed still load.
+    /// </summary>
+    IReadOnlyList<string> Extensions => Array.Empty<string>();
+
     bool CanLoad(string path);
 
     Graph Load(Stream stream, FrontendOptions options);

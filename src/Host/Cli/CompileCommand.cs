@@ -136,55 +136,15 @@ public sealed class CompileCommand : AsyncCommand<CompileSettings>
         {
             DumpIr = (stage, graph) =>
             {
-                _consoles.Out.MarkupLine($"[grey]// IR after {Markup.Escape(stage)}[/]");
+                _consoles.Out.MarkupLine($"[grey]// IR after {Markup.Escape(stage)}: {graph.Nodes.Length} nodes, {graph.Constants.Count} constants " +
+                                         $"({Markup.Escape(Format.Bytes(graph.ConstantBytes))})[/]");
                 _consoles.Out.WriteLine(graph.Print());
             },
         };
-        var result = RunWithProgress(pipeline, request, observer, settings.Verbose, cancellation);
-        PrintSummary(result, pipeline.Options, settings.Verbose);
+        // A live display would interleave with dumped IR on stdout and with --verbose log lines on stderr.
+        bool live = _consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose && request.DumpIrAfter is null;
+        var result = CompileProgress.Run(_consoles.Error, live, observer, o => pipeline.Compile(request, o, cancellation));
+        CompileReport.Write(_consoles.Out, result, pipeline.Options, settings.Verbose);
         return 0;
-    }
-
-    /// <summary>Shows a spinner with the current stage on an interactive terminal; plain otherwise (CI logs, pipes).</summary>
-    private CompileResult RunWithProgress(CompilePipeline pipeline, CompileRequest request, CompileObserver observer, bool verbose, CancellationToken cancellation)
-    {
-        if (!_consoles.Error.Profile.Capabilities.Interactive || verbose || request.DumpIrAfter is not null)
-        {
-            return pipeline.Compile(request, observer, cancellation);
-        }
-        return _consoles.Error.Status().Spinner(Spinner.Known.Dots).Start("compiling", status =>
-        {
-            var withStatus = observer with
-            {
-                StageStarted = stage => status.Status($"{Markup.Escape(stage)}"),
-                BackendProgress = new Progress<(string Step, double Fraction)>(p =>
-                    status.Status(string.Create(CultureInfo.InvariantCulture, $"backend: {Markup.Escape(p.Step)} ({p.Fraction:P0})"))),
-            };
-            return pipeline.Compile(request, withStatus, cancellation);
-        });
-    }
-
-    private void PrintSummary(CompileResult result, PipelineOptions options, bool verbose)
-    {
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("stage").AddColumn(new TableColumn("time").RightAligned());
-        foreach (var stage in result.Stages)
-        {
-            table.AddRow(Markup.Escape(stage.Stage), Format.Ms(stage.Milliseconds));
-            if (verbose)
-            {
-                foreach (var (key, value) in stage.Details)
-                {
-                    var shown = stage.Stage.StartsWith("backend", StringComparison.Ordinal) ? Format.Ms(value) : Format.Number(value);
-                    table.AddRow($"[grey]  {Markup.Escape(key)}[/]", $"[grey]{shown}[/]");
-                }
-            }
-        }
-        table.AddRow("[bold]total[/]", $"[bold]{Format.Ms(result.TotalMilliseconds)}[/]");
-        _consoles.Out.Write(table);
-
-        var meta = result.Artifact.Metadata;
-        _consoles.Out.MarkupLine($"wrote [green]{Markup.Escape(result.OutputPath)}[/]: {Format.Bytes(result.Artifact.Bytes.LongLength)}");
-        _consoles.Out.MarkupLine($"weights {Format.Bytes(meta.WeightBytes)}, arena {Format.Bytes(meta.ArenaBytes)}, " +
-                                 $"-O{options.Backend.OptLevel}, passes: {Markup.Escape(PassListResolver.Format(options.Passes))}");
     }
 }

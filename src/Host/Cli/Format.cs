@@ -28,5 +28,18 @@ public static class Format
 
     public static string Shape(IEnumerable<long> dims) => "[" + string.Join(",", dims) + "]";
 
+    /// <summary>"6 kFLOP", "4.09 GFLOP": scaled so tiny test models and real CNNs both read as numbers, not "0".</summary>
+    public static string Flops(double flops)
+    {
+        string[] units = ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP"];
+        int unit = 0;
+        while (Math.Abs(flops) >= 1000 && unit < units.Length - 1)
+        {
+            flops /= 1000;
+            unit++;
+        }
+        return flops.ToString(unit == 0 ? "0" : "0.##", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
     public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -17,7 +17,7 @@ public class HostCommandSettings : CommandSettings
     public string? PluginsDirectory { get; init; }
 
     [CommandOption("-v|--verbose")]
-    [Description("More detail: pass statistics, backend sub-timings, stack traces of internal errors")]
+    [Description("More detail: the pass report (time, nodes before → after, statistics), backend sub-timings, a backend's op list, stack traces of internal errors")]
     public bool Verbose { get; init; }
 
     public HostSettings ToHostSettings(PipelineStages needs) => new()

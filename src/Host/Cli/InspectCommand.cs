@@ -1,14 +1,18 @@
 using System.ComponentModel;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Hosting;
+using WasmGraph.Host.Configuration;
 using WasmGraph.Host.IO;
+using WasmGraph.Host.Plugins;
 
 namespace WasmGraph.Host.Cli;
 
-public sealed class InspectSettings : CommandSettings
+public sealed class InspectSettings : HostCommandSettings
 {
     [CommandArgument(0, "<FILE>")]
     [Description("An ONNX model (.onnx) or a compiled module (.wasm)")]
@@ -17,13 +21,20 @@ public sealed class InspectSettings : CommandSettings
 
 /// <summary>
 /// <c>inspect FILE</c>: what is in a model or a module. It reads the files directly (protobuf wire format, wasm
-/// sections) and needs no plugin, so it also works on models the frontend cannot compile yet.
+/// sections), so it also works on models the frontend cannot compile yet; only the activation estimate of an ONNX
+/// model asks the frontend plugin for shapes, and says why when it cannot. For a module, the op histogram and FLOPs
+/// come from the metadata's kernel list, so they describe what the module really runs (after fusion).
 /// </summary>
 public sealed class InspectCommand : Command<InspectSettings>
 {
     private readonly IAnsiConsole _out;
+    private readonly WasmGraphHostFactory _hosts;
 
-    public InspectCommand(HostConsoles consoles) => _out = consoles.Out;
+    public InspectCommand(HostConsoles consoles, WasmGraphHostFactory hosts)
+    {
+        _out = consoles.Out;
+        _hosts = hosts;
+    }
 
     public override int Execute(CommandContext context, InspectSettings settings, CancellationToken cancellation)
     {
@@ -39,12 +50,12 @@ public sealed class InspectCommand : Command<InspectSettings>
         }
         else
         {
-            ShowOnnx(path, bytes);
+            ShowOnnx(path, bytes, settings);
         }
         return 0;
     }
 
-    private void ShowOnnx(string path, byte[] bytes)
+    private void ShowOnnx(string path, byte[] bytes, InspectSettings settings)
     {
         OnnxModelSummary model;
         try
@@ -62,6 +73,7 @@ public sealed class InspectCommand : Command<InspectSettings>
         about.AddRow("opsets", Markup.Escape(string.Join(", ", model.Opsets.Select(o => $"{o.Key} {o.Value}"))));
         about.AddRow("nodes", Format.Count(model.NodeCount));
         about.AddRow("parameters", $"{Format.Count(model.ParameterCount)} in {model.InitializerCount} initializers, {Format.Bytes(model.ParameterBytes)}");
+        about.AddRow("activations", Markup.Escape(ActivationEstimate(path, settings)));
         about.AddRow("file size", Format.Bytes(bytes.LongLength));
         foreach (var (key, value) in model.MetadataProps)
         {
@@ -80,7 +92,7 @@ public sealed class InspectCommand : Command<InspectSettings>
         }
         _out.Write(io);
 
-        var ops = new Table().Border(TableBorder.Rounded).AddColumn("op").AddColumn(new TableColumn("count").RightAligned());
+        var ops = new Table().Border(TableBorder.Rounded).Title("op histogram").AddColumn("op").AddColumn(new TableColumn("count").RightAligned());
         foreach (var (op, count) in model.OpHistogram.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
         {
             ops.AddRow(Markup.Escape(op), $"{count}");
@@ -99,6 +111,9 @@ public sealed class InspectCommand : Command<InspectSettings>
         about.AddRow("module size", Format.Bytes(bytes.LongLength));
         about.AddRow("weights", Format.Bytes(meta.WeightBytes));
         about.AddRow("arena", Format.Bytes(meta.ArenaBytes));
+        about.AddRow("kernels", meta.Kernels.IsEmpty
+            ? "not recorded (the module predates the kernel list)"
+            : $"{meta.Kernels.Length}, {Format.Flops(meta.Kernels.Sum(k => (double)k.Flops))} per run");
         foreach (var (key, value) in meta.Hints.OrderBy(h => h.Key, StringComparer.Ordinal))
         {
             about.AddRow($"hint {Markup.Escape(key)}", Markup.Escape(value));
@@ -110,12 +125,58 @@ public sealed class InspectCommand : Command<InspectSettings>
         AddTensors(io, "output", meta.Outputs);
         _out.Write(io);
 
+        if (!meta.Kernels.IsEmpty)
+        {
+            _out.Write(KernelHistogram(meta.Kernels));
+        }
+
         var sections = new Table().Border(TableBorder.Rounded).AddColumn("section").AddColumn(new TableColumn("size").RightAligned());
         foreach (var section in WasmModuleReader.Sections(bytes, path))
         {
             sections.AddRow(Markup.Escape(section.Describe()), Format.Bytes(section.Length));
         }
         _out.Write(sections);
+    }
+
+    /// <summary>Kernels by op, most FLOPs first: where a run's time can go.</summary>
+    private static Table KernelHistogram(IReadOnlyList<KernelInfo> kernels)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("op histogram (compiled kernels)")
+            .AddColumn("op").AddColumn(new TableColumn("kernels").RightAligned())
+            .AddColumn(new TableColumn("work").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
+        double total = Math.Max(1, kernels.Sum(k => (double)k.Flops));
+        foreach (var group in kernels.GroupBy(k => k.Op).OrderByDescending(g => g.Sum(k => k.Flops)).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            double flops = group.Sum(k => (double)k.Flops);
+            table.AddRow(Markup.Escape(group.Key), $"{group.Count()}",
+                         Format.Flops(flops), (flops / total).ToString("P1", CultureInfo.InvariantCulture));
+        }
+        return table;
+    }
+
+    /// <summary>
+    /// Peak live activation bytes of the model as the frontend imports it, or why it is not known. The frontend is the
+    /// only component that knows every intermediate shape, so this is the one part of inspect that loads plugins.
+    /// </summary>
+    private string ActivationEstimate(string path, InspectSettings settings)
+    {
+        try
+        {
+            using var host = _hosts.Build(settings.ToHostSettings(PipelineStages.None));
+            var frontend = host.Services.GetRequiredService<ComponentCatalog>().Frontends.FirstOrDefault(f => f.CanLoad(path));
+            if (frontend is null)
+            {
+                return "unknown (no frontend plugin reads this file)";
+            }
+            using var stream = System.IO.File.OpenRead(path);
+            var graph = frontend.Load(stream, new FrontendOptions { SourceName = path });
+            return $"{Format.Bytes(ActivationMemory.PeakLiveBytes(graph))} peak live (the arena before fusion needs at least this)";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Any failure of the frontend only costs this one figure: inspect exists for models that do not compile yet.
+            return $"unknown (frontend: {e.Message.Split('\n')[0]})";
+        }
     }
 
     private static void AddTensors(Table table, string kind, IEnumerable<TensorInfo> tensors)

@@ -9,8 +9,9 @@ using WasmGraph.Host.Plugins;
 namespace WasmGraph.Host.Cli;
 
 /// <summary>
-/// <c>plugins</c>: every discovered component (kind, name, plugin, version, description; a backend's supported ops) and
-/// every plugin that was skipped. It validates nothing, because it is how users find the names to put in the config.
+/// <c>plugins</c>: every discovered component with what it can do (a frontend's file extensions, a pass's required
+/// passes, a backend's op count and, with --verbose, its op list), the plugin and version it came from, and every plugin
+/// that was skipped and why. It validates nothing, because it is how users find the names to put in the config.
 /// </summary>
 public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
 {
@@ -32,18 +33,22 @@ public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
         var output = _consoles.Out;
 
         output.MarkupLine($"plugins directory: [blue]{Markup.Escape(report.Directory)}[/]");
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("kind", "name", "plugin", "version", "description");
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("kind", "name", "capabilities", "plugin", "version", "description");
         foreach (var entry in components)
         {
-            var description = entry.Component.Description;
-            if (entry.Component is IBackend backend)
-            {
-                description += $"\nops: {string.Join(", ", backend.SupportedOps.Order(StringComparer.Ordinal))}";
-            }
-            table.AddRow(entry.Kind, $"[bold]{Markup.Escape(entry.Component.Name)}[/]", Markup.Escape(entry.Plugin),
-                         Markup.Escape(entry.Version), Markup.Escape(description));
+            table.AddRow(entry.Kind, $"[bold]{Markup.Escape(entry.Component.Name)}[/]", Markup.Escape(Capabilities(entry.Component)),
+                         Markup.Escape(entry.Plugin), Markup.Escape(entry.Version), Markup.Escape(entry.Component.Description));
         }
         output.Write(table);
+        if (settings.Verbose)
+        {
+            // After the table, not in it: ~90 op names would make the table wider than any terminal.
+            foreach (var backend in components.Select(c => c.Component).OfType<IBackend>())
+            {
+                output.MarkupLine($"[bold]{Markup.Escape(backend.Name)}[/] lowers {backend.SupportedOps.Count} ops: " +
+                                  Markup.Escape(string.Join(", ", backend.SupportedOps.Order(StringComparer.Ordinal))));
+            }
+        }
 
         var silent = report.Loaded.Where(p => components.All(c => c.Plugin != p.Name)).ToList();
         foreach (var plugin in silent)
@@ -54,7 +59,17 @@ public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
         {
             output.MarkupLine($"[red]skipped[/] {Markup.Escape(failure.Name)}: {Markup.Escape(failure.Reason)}");
         }
-        output.MarkupLine($"{report.Loaded.Count} plugin(s) loaded, {report.Failures.Count} skipped, {components.Count} component(s)");
+        output.MarkupLine($"{report.Loaded.Count} plugin(s) loaded, {report.Failures.Count} skipped, {components.Count} component(s)" +
+                          (settings.Verbose ? "" : "; --verbose lists each backend's ops"));
         return Task.FromResult(0);
     }
+
+    /// <summary>What a user needs to know to pick the component: which files, which order, which ops.</summary>
+    internal static string Capabilities(IComponent component) => component switch
+    {
+        IFrontend f => f.Extensions.Count == 0 ? "reads: (see description)" : "reads: " + string.Join(" ", f.Extensions),
+        IPass p => p.Requires.Count == 0 ? "" : "requires: " + string.Join(", ", p.Requires),
+        IBackend b => $"lowers {b.SupportedOps.Count} ops",
+        _ => "",
+    };
 }

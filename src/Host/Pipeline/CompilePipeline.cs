@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
@@ -13,8 +12,8 @@ using WasmGraph.Host.Plugins;
 namespace WasmGraph.Host.Pipeline;
 
 /// <summary>
-/// Runs frontend → passes (in config order) → backend and writes the module atomically. Every stage is timed, the IR
-/// can be verified after each stage and dumped after any, and all components are resolved before the model is read, so
+/// Runs frontend → passes (in config order) → backend and writes the module atomically. Every stage is timed and
+/// its node counts and statistics recorded (for the --verbose report), the IR can be verified after each stage and dumped after any, and all components are resolved before the model is read, so
 /// a bad pipeline fails in milliseconds rather than after a long frontend.
 /// </summary>
 public sealed class CompilePipeline
@@ -23,16 +22,13 @@ public sealed class CompilePipeline
     private readonly PipelineOptions _options;
     private readonly IConfiguration _configuration;
     private readonly OpRegistry _registry;
-    private readonly ILogger<CompilePipeline> _logger;
 
-    public CompilePipeline(ComponentCatalog catalog, IOptions<PipelineOptions> options, IConfiguration configuration,
-                           OpRegistry registry, ILogger<CompilePipeline> logger)
+    public CompilePipeline(ComponentCatalog catalog, IOptions<PipelineOptions> options, IConfiguration configuration, OpRegistry registry)
     {
         _catalog = catalog;
         _options = options.Value;
         _configuration = configuration;
         _registry = registry;
-        _logger = logger;
     }
 
     public PipelineOptions Options => _options;
@@ -58,9 +54,11 @@ public sealed class CompilePipeline
             throw new WasmGraphException($"preprocessing model not found: {Path.GetFullPath(prepend)}");
         }
 
+        var backendStage = $"backend ({backend.Name})";
+        observer.Planned?.Invoke(["frontend", .. passes.Select(p => p.Name), backendStage, "write"]);
         var stages = new List<StageTiming>();
         cancellation.ThrowIfCancellationRequested();
-        var graph = Timed("frontend", observer, stages, () =>
+        var graph = Timed("frontend", observer, stages, null, () =>
         {
             var model = Load(frontend, request.ModelPath, request.PrependModelPath is null ? request.InputShapes : ImmutableDictionary<string, ImmutableArray<long>>.Empty);
             if (request.PrependModelPath is { } pre)
@@ -68,7 +66,7 @@ public sealed class CompilePipeline
                 model = GraphComposition.Chain(Load(frontend, pre, request.InputShapes), model);
             }
             return request.Hints.IsEmpty ? model : model with { Metadata = model.Metadata.SetItems(request.Hints.Select(h => KeyValuePair.Create("hint." + h.Key, h.Value))) };
-        });
+        }, g => g.Nodes.Length);
         AfterStage("frontend", graph, request, observer);
 
         foreach (var pass in passes)
@@ -76,39 +74,34 @@ public sealed class CompilePipeline
             cancellation.ThrowIfCancellationRequested();
             var context = new PassContext(_registry, _configuration.GetSection(PipelineOptions.PassOptionsPath(pass.Name)), cancellation);
             var input = graph;
-            graph = Timed(pass.Name, observer, stages,
+            graph = Timed(pass.Name, observer, stages, input.Nodes.Length,
                           () => ComponentFailureException.Guard("pass", pass.Name, _catalog.PluginOf(pass), () => pass.Run(input, context)),
-                          context.Statistics);
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                foreach (var (counter, value) in context.Statistics)
-                {
-                    _logger.LogDebug("{Pass}: {Counter} = {Value}", pass.Name, counter, value);
-                }
-            }
+                          g => g.Nodes.Length, context.Statistics.Select(kv => KeyValuePair.Create(kv.Key, (double)kv.Value)));
             AfterStage(pass.Name, graph, request, observer);
         }
 
         RejectUnsupported(backend, graph, request.ModelPath);
+        // The backend reports each step as it finishes; their order is kept so --verbose lists sub-timings as they ran.
+        var steps = new BackendStepRecorder(observer.BackendProgress);
         var backendOptions = new BackendOptions
         {
             OptLevel = _options.Backend.OptLevel,
             Features = _options.Backend.Features,
             Deterministic = _options.Backend.Deterministic,
-            Progress = observer.BackendProgress,
+            Progress = steps,
             Cancellation = cancellation,
         };
         var finalGraph = graph;
-        var artifact = Timed($"backend ({backend.Name})", observer, stages,
-                             () => ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () => backend.Compile(finalGraph, backendOptions)));
+        var artifact = Timed(backendStage, observer, stages, finalGraph.Nodes.Length,
+                             () => ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () => backend.Compile(finalGraph, backendOptions)),
+                             _ => null, details: null, timingsOf: a => steps.Order(a.TimingsMs));
         cancellation.ThrowIfCancellationRequested();
-        stages[^1] = stages[^1] with { Details = artifact.TimingsMs };
 
-        Timed("write", observer, stages, () =>
+        Timed("write", observer, stages, null, () =>
         {
             AtomicFile.WriteAllBytes(request.OutputPath, artifact.Bytes, cancellation);
             return 0;
-        });
+        }, _ => null);
         return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
     }
 
@@ -119,14 +112,21 @@ public sealed class CompilePipeline
             () => frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes }));
     }
 
-    private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, Func<T> work,
-                              IReadOnlyDictionary<string, long>? statistics = null)
+    private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, int? nodesBefore, Func<T> work,
+                              Func<T, int?> nodesAfter, IEnumerable<KeyValuePair<string, double>>? details = null,
+                              Func<T, IReadOnlyList<KeyValuePair<string, double>>>? timingsOf = null)
     {
         observer.StageStarted?.Invoke(stage);
         var clock = Stopwatch.StartNew();
         var result = work();
-        var details = statistics?.ToDictionary(kv => kv.Key, kv => (double)kv.Value) ?? new Dictionary<string, double>();
-        stages.Add(new StageTiming(stage, clock.Elapsed.TotalMilliseconds, details));
+        var timing = new StageTiming(stage, clock.Elapsed.TotalMilliseconds, timingsOf?.Invoke(result) ?? details?.ToList() ?? [])
+        {
+            NodesBefore = nodesBefore,
+            NodesAfter = nodesAfter(result),
+            DetailsAreTimings = timingsOf is not null,
+        };
+        stages.Add(timing);
+        observer.StageFinished?.Invoke(timing);
         return result;
     }
 

@@ -22,8 +22,19 @@ public sealed record CompileRequest(string ModelPath, string OutputPath)
     public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
 }
 
-/// <summary>How long one stage took, with the pass statistics or backend sub-timings it reported.</summary>
-public sealed record StageTiming(string Stage, double Milliseconds, IReadOnlyDictionary<string, double> Details);
+/// <summary>
+/// How long one stage took, the graph's node count before and after it (null where there is no graph on that side:
+/// before the frontend, after the backend), and the pass statistics or backend sub-timings it reported, in the order
+/// they happened.
+/// </summary>
+public sealed record StageTiming(string Stage, double Milliseconds, IReadOnlyList<KeyValuePair<string, double>> Details)
+{
+    public int? NodesBefore { get; init; }
+    public int? NodesAfter { get; init; }
+
+    /// <summary>Whether <see cref="Details"/> are sub-timings in milliseconds (backend) rather than counters (passes).</summary>
+    public bool DetailsAreTimings { get; init; }
+}
 
 /// <summary>What a compilation produced.</summary>
 public sealed record CompileResult(Artifact Artifact, string OutputPath, IReadOnlyList<StageTiming> Stages, Graph FinalGraph)
@@ -31,10 +42,15 @@ public sealed record CompileResult(Artifact Artifact, string OutputPath, IReadOn
     public double TotalMilliseconds => Stages.Sum(s => s.Milliseconds);
 }
 
-/// <summary>Callbacks a CLI gives the pipeline: which stage is running, and where dumped IR goes.</summary>
+/// <summary>
+/// Callbacks a CLI gives the pipeline: the stages in the order they will run (before any starts), which stage is
+/// running, which has finished, the backend's own progress, and where dumped IR goes.
+/// </summary>
 public sealed record CompileObserver
 {
+    public Action<IReadOnlyList<string>>? Planned { get; init; }
     public Action<string>? StageStarted { get; init; }
+    public Action<StageTiming>? StageFinished { get; init; }
     public Action<string, Graph>? DumpIr { get; init; }
     public IProgress<(string Step, double Fraction)>? BackendProgress { get; init; }
 }
