@@ -156,7 +156,15 @@ internal sealed class ConvKernel : IKernelGenerator
                 var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
                 var inputBase = e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride);
                 var outBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels);
-                e.For(g.Tiles, tile => MicroKernel(k, g, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)));
+                // Full tiles, then one narrower tile for the rest, so small planes (7×7 in ResNet's last stage) do not
+                // compute a mostly empty final tile.
+                long fullTiles = g.VirtualPixels / g.NR;
+                e.For(fullTiles, tile => MicroKernel(k, g, (int)g.Vectors, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)));
+                long rest = g.VirtualPixels - fullTiles * g.NR;
+                if (rest > 0)
+                {
+                    MicroKernel(k, g, (int)((rest + 3) / 4), weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.I(fullTiles * g.NR));
+                }
             }));
             Epilogue(k, g, n, scratchOut);
         });
@@ -193,11 +201,11 @@ internal sealed class ConvKernel : IKernelGenerator
     }
 
     /// <summary>One MR × NR tile: accumulate over the group's channels and all taps, then store to the output scratch.</summary>
-    private static void MicroKernel(KernelContext k, Geometry g, LValue weights, LValue scratchIn, LValue scratchOut,
+    private static void MicroKernel(KernelContext k, Geometry g, int vectors, LValue weights, LValue scratchIn, LValue scratchOut,
                                     LValue weightBase, LValue inputBase, LValue outBase, LValue pixel)
     {
         var e = k.E;
-        int mr = (int)g.MR, vectors = (int)g.Vectors;
+        int mr = (int)g.MR;
         var zero = Enumerable.Repeat(e.ZeroF32x4(), mr * vectors).ToArray();
         var tileInput = e.Add(inputBase, pixel);
         // Kernel rows are a run-time loop and only the columns of one row are unrolled: each accumulator then gets
