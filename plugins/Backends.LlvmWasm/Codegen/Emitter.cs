@@ -213,6 +213,10 @@ internal sealed class Emitter
         {
             return initial;
         }
+        if (end - start <= step)
+        {
+            return body(I(start), initial);
+        }
         var pre = B.CurrentBlock;
         var loop = B.AppendBlock(Function, "foldn");
         var exit = B.AppendBlock(Function, "foldn.exit");

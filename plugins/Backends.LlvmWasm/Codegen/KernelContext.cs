@@ -54,6 +54,9 @@ internal sealed class KernelContext
     /// <summary>Embeds a compile-time float table in the module (a data segment) and returns a pointer to it.</summary>
     public LValue EmbedFloats(float[] values) => _addConstant(MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 
+    /// <summary>Embeds a compile-time i32 table (offsets, indices).</summary>
+    public LValue EmbedInts(int[] values) => _addConstant(MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
     public ModelException Unsupported(string detail) => new($"cannot lower: {detail}", node: Node.Name, op: Node.Op);
 }
 

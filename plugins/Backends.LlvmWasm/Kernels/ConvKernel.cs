@@ -56,13 +56,14 @@ internal sealed class ConvKernel : IKernelGenerator
         public long Tiles => (VirtualPixels + NR - 1) / NR;
         public long PaddedPixels => Tiles * NR;
 
-        /// <summary>Float offset of tap (kh, kw) from a virtual pixel's position in its channel.</summary>
-        public long TapOffset(long kh, long kw)
-        {
-            long rh = kh * DH, rw = kw * DW;
-            long phase = rh % SH * SW + rw % SW;
-            return phase * PhasePlane + rh / SH * PhaseWidth + rw / SW;
-        }
+        /// <summary>Float offset of tap (kh, kw) from a virtual pixel's position in its channel: a row part plus a column part.</summary>
+        public long TapOffset(long kh, long kw) => RowOffset(kh) + ColumnOffset(kw);
+
+        /// <summary>The kernel row's share of a tap offset: its row phase and the phase rows it skips.</summary>
+        public long RowOffset(long kh) => kh * DH % SH * SW * PhasePlane + kh * DH / SH * PhaseWidth;
+
+        /// <summary>The kernel column's share of a tap offset: its column phase and the phase columns it skips.</summary>
+        public long ColumnOffset(long kw) => kw * DW % SW * PhasePlane + kw * DW / SW;
 
         /// <summary>Room past the last channel for the discarded columns of the last tile to read.</summary>
         public long Slack => TapOffset(KH - 1, KW - 1) + NR + PhaseWidth;
@@ -155,7 +156,15 @@ internal sealed class ConvKernel : IKernelGenerator
                 var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
                 var inputBase = e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride);
                 var outBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels);
-                e.For(g.Tiles, tile => MicroKernel(k, g, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)));
+                // Full tiles, then one narrower tile for the rest, so small planes (7×7 in ResNet's last stage) do not
+                // compute a mostly empty final tile.
+                long fullTiles = g.VirtualPixels / g.NR;
+                e.For(fullTiles, tile => MicroKernel(k, g, (int)g.Vectors, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)));
+                long rest = g.VirtualPixels - fullTiles * g.NR;
+                if (rest > 0)
+                {
+                    MicroKernel(k, g, (int)((rest + 3) / 4), weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.I(fullTiles * g.NR));
+                }
             }));
             Epilogue(k, g, n, scratchOut);
         });
@@ -192,36 +201,41 @@ internal sealed class ConvKernel : IKernelGenerator
     }
 
     /// <summary>One MR × NR tile: accumulate over the group's channels and all taps, then store to the output scratch.</summary>
-    private static void MicroKernel(KernelContext k, Geometry g, LValue weights, LValue scratchIn, LValue scratchOut,
+    private static void MicroKernel(KernelContext k, Geometry g, int vectors, LValue weights, LValue scratchIn, LValue scratchOut,
                                     LValue weightBase, LValue inputBase, LValue outBase, LValue pixel)
     {
         var e = k.E;
-        int mr = (int)g.MR, vectors = (int)g.Vectors;
+        int mr = (int)g.MR;
         var zero = Enumerable.Repeat(e.ZeroF32x4(), mr * vectors).ToArray();
         var tileInput = e.Add(inputBase, pixel);
-        var sums = e.FoldMany(0, g.ChannelsPerGroup, 1, zero, (c, acc) =>
+        // Kernel rows are a run-time loop and only the columns of one row are unrolled: each accumulator then gets
+        // KW multiply-adds per iteration, so the 12 dependency chains stay interleaved in the emitted code instead
+        // of being laid out one after another (which starves the FMA pipes when the chains are long).
+        var rowOffsets = k.EmbedInts(Enumerable.Range(0, (int)g.KH).Select(kh => (int)g.RowOffset(kh)).ToArray());
+        var sums = e.FoldMany(0, g.ChannelsPerGroup, 1, zero, (c, channelAcc) =>
         {
             var channelInput = e.Add(tileInput, e.Mul(c, g.ChannelStride));
             var channelWeights = e.Add(weightBase, e.Mul(c, g.Taps * g.MR));
-            var next = acc.ToArray();
-            for (long kh = 0; kh < g.KH; kh++)
+            return e.FoldMany(0, g.KH, 1, channelAcc, (kh, acc) =>
             {
+                var rowInput = g.KH == 1 ? channelInput : e.Add(channelInput, e.Load(e.Ctx.I32, 4, rowOffsets, kh));
+                var rowWeights = e.Add(channelWeights, e.Mul(kh, g.KW * g.MR));
+                var next = acc.ToArray();
                 for (long kw = 0; kw < g.KW; kw++)
                 {
-                    long tap = kh * g.KW + kw;
-                    long at = g.TapOffset(kh, kw);
-                    var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, channelInput, at + v * 4)).ToArray();
+                    long at = g.ColumnOffset(kw);
+                    var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, rowInput, at + v * 4)).ToArray();
                     for (int r = 0; r < mr; r++)
                     {
-                        var w = e.SplatF32x4(e.LoadF32(weights, channelWeights, tap * g.MR + r));
+                        var w = e.SplatF32x4(e.LoadF32(weights, rowWeights, kw * g.MR + r));
                         for (int v = 0; v < vectors; v++)
                         {
                             next[r * vectors + v] = e.MulAddF32x4(w, x[v], next[r * vectors + v], k.Deterministic);
                         }
                     }
                 }
-            }
-            return next;
+                return next;
+            });
         });
         for (int r = 0; r < mr; r++)
         {
