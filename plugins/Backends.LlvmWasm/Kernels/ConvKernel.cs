@@ -26,13 +26,13 @@ internal sealed class ConvKernel : IKernelGenerator
 
     /// <summary>
     /// Output channels per register tile. With <see cref="TileVectors"/> this gives 12 accumulators, which keeps the
-    /// FMA pipes busy without spilling Cranelift's 16 vector registers; 3×4 beat 4×2, 4×3 and 2×6 on ResNet18
-    /// (docs/benchmarks.md, "Conv tile").
+    /// FMA pipes busy within Cranelift's 16 vector registers (12 accumulators, 3 pixel vectors, 1 weight); on
+    /// ResNet18 4×3 beat 3×4, 4×2, 3×3, 2×4, 5×2 and 6×2 (docs/benchmarks.md, "Conv tile").
     /// </summary>
-    private const long TileChannels = 3;
+    private const long TileChannels = 4;
 
     /// <summary>Four-pixel vectors per register tile.</summary>
-    private const long TileVectors = 4;
+    private const long TileVectors = 3;
 
     private sealed record Geometry(long N, long C, long H, long W, long M, long OH, long OW, long KH, long KW,
                                    long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
@@ -49,7 +49,7 @@ internal sealed class ConvKernel : IKernelGenerator
         public long MR => Math.Min(TileChannels, OutputsPerGroup);
 
         /// <summary>Vectors of 4 pixels per tile: more when the tile has fewer channels, to keep enough accumulators.</summary>
-        public long Vectors => MR >= TileChannels ? TileVectors : MR >= 2 ? 5 : 4;
+        public long Vectors => MR >= TileChannels ? TileVectors : 4;
         public long NR => Vectors * 4;
         public long Blocks => (OutputsPerGroup + MR - 1) / MR;
         public long VirtualPixels => OH * PhaseWidth;
