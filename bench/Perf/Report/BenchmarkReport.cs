@@ -59,6 +59,12 @@ public static class BenchmarkReport
             {
                 md.AppendLine($"| {k.Name} | {k.Op} | {F(k.Ms)} | {k.Ms / total:P0} | {F(k.Gflops)} | {(k.Flops > 0 ? (k.Gflops / peakGflops).ToString("P0", Invariant) : "")} |");
             }
+            md.AppendLine().AppendLine("| op | kernels | ms | share | GFLOP/s |").AppendLine("|---|---|---|---|---|");
+            foreach (var byOp in r.Kernels.GroupBy(k => k.Op).OrderByDescending(g => g.Sum(k => k.Ms)).Take(8))
+            {
+                double ms = byOp.Sum(k => k.Ms);
+                md.AppendLine($"| {byOp.Key} | {byOp.Count()} | {F(ms)} | {ms / total:P0} | {(ms > 0 ? F(byOp.Sum(k => k.Flops) / ms / 1e6) : "")} |");
+            }
             var convs = r.Kernels.Where(k => k.Op == "Conv").ToList();
             if (convs.Count > 0)
             {
