@@ -39,6 +39,31 @@ public static class HostProcess
         return RunProcess(start, timeoutSeconds);
     }
 
+    /// <summary>
+    /// Builds the project in <paramref name="projectDirectory"/> with a nested <c>dotnet build -c Release</c>, without
+    /// the MSBuild variables that <c>dotnet test</c> sets for its own build (a nested build must not inherit them).
+    /// </summary>
+    public static void DotnetBuild(string projectDirectory, string what)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = projectDirectory,
+        };
+        foreach (var arg in new[] { "build", "-c", "Release", "-nologo", "--disable-build-servers", "-p:UseSharedCompilation=false" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+        var result = RunProcess(start, 300);
+        Assert.True(result.ExitCode == 0, $"building {what} failed:\n{result}");
+    }
+
     /// <summary>Runs any process to completion, killing it (and its children) if it overruns.</summary>
     public static HostResult RunProcess(ProcessStartInfo start, int timeoutSeconds)
     {

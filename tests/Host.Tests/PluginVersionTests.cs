@@ -113,23 +113,7 @@ public sealed class PluginVersionTests : IDisposable
               </ItemGroup>
             </Project>
             """);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = plugin,
-        };
-        foreach (var arg in new[] { "build", "-c", "Release", "-nologo", "--disable-build-servers", "-p:UseSharedCompilation=false" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-        var result = HostProcess.RunProcess(start, 300);
-        Assert.True(result.ExitCode == 0, $"building the Future plugin failed:\n{result}");
+        HostProcess.DotnetBuild(plugin, "the Future plugin");
         Assert.False(File.Exists(Path.Combine(plugins, "Future", "WasmGraph.Abstractions.dll")), "the old contracts must not ship with the plugin");
         return plugins;
     }

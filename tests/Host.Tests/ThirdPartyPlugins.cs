@@ -57,24 +57,7 @@ public sealed class ThirdPartyPlugins : IDisposable
               </ItemGroup>
             </Project>
             """);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = project,
-        };
-        foreach (var arg in new[] { "build", "-c", "Release", "-nologo", "--disable-build-servers", "-p:UseSharedCompilation=false" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        // `dotnet test` sets MSBuild variables for its own build; a nested build must not inherit them.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-        var result = HostProcess.RunProcess(start, 300);
-        Assert.True(result.ExitCode == 0, $"building the {name} plugin failed:\n{result}");
+        HostProcess.DotnetBuild(project, $"the {name} plugin");
     }
 
     private const string ToyKitSource = """

@@ -21,7 +21,7 @@ public sealed class BrowserTests
     [Fact]
     public void ThePageRunsAModuleOnARawInputAndMatchesWasmtime()
     {
-        using var dir = new TempFolder();
+        using var dir = new TempDirectory();
         var (onnx, shape) = WebTools.SmallConvNet();
         var module = WasmPipeline.Compile(WasmPipeline.Import(onnx)).Bytes;
         var input = TestTensors.Random(shape, seed: 11);
@@ -47,7 +47,7 @@ public sealed class BrowserTests
             _log.WriteLine("BlazeFace is not fetched (./wasmgraph fetch); nothing to detect with");
             return;
         }
-        using var dir = new TempFolder();
+        using var dir = new TempDirectory();
         var module = WasmPipeline.Compile(WasmPipeline.Import(File.ReadAllBytes(model), model) with
         {
             Metadata = WasmPipeline.Import(File.ReadAllBytes(model), model).Metadata

@@ -17,7 +17,7 @@ public sealed class NodeLoaderTests
     [Fact]
     public void TheNodeExampleMatchesWasmtimeOnTheSameModuleAndInput()
     {
-        using var dir = new TempFolder();
+        using var dir = new TempDirectory();
         var (onnx, shape) = WebTools.SmallConvNet();
         var module = WasmPipeline.Compile(WasmPipeline.Import(onnx)).Bytes;
         var input = TestTensors.Random(shape, seed: 7);
@@ -39,7 +39,7 @@ public sealed class NodeLoaderTests
     [Fact]
     public void TheLoaderReadsTheMetadataSectionFromTheBytes()
     {
-        using var dir = new TempFolder();
+        using var dir = new TempDirectory();
         var (onnx, _) = WebTools.SmallConvNet();
         File.WriteAllBytes(dir.File("model.wasm"), WasmPipeline.Compile(WasmPipeline.Import(onnx)).Bytes);
         var script = dir.File("meta.mjs");
@@ -59,7 +59,7 @@ public sealed class NodeLoaderTests
     [Fact]
     public void TheNodeExampleRejectsAnInputOfTheWrongType()
     {
-        using var dir = new TempFolder();
+        using var dir = new TempDirectory();
         var (onnx, _) = WebTools.SmallConvNet();
         File.WriteAllBytes(dir.File("model.wasm"), WasmPipeline.Compile(WasmPipeline.Import(onnx)).Bytes);
         NpyFile.Write(dir.File("x.npy"), TensorData.FromInt64s(new Shape(2), [1, 2]));
@@ -68,30 +68,5 @@ public sealed class NodeLoaderTests
 
         Assert.Equal(2, exit);
         Assert.Contains("is int64, input 'x' is float32", stderr);
-    }
-}
-
-/// <summary>A fresh temporary folder, removed on dispose.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "wasmgraph-web-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

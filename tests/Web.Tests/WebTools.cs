@@ -11,7 +11,7 @@ namespace WasmGraph.Web.Tests;
 /// </summary>
 public static class WebTools
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => WasmGraph.TestSupport.TestFiles.RepoRoot;
 
     public static string Web => Path.Combine(RepoRoot, "web");
 
@@ -86,17 +86,5 @@ public static class WebTools
         var values = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                            .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
         return (values["chromium"], values["node_modules"]);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "WasmGraph.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"WasmGraph.sln not found above {AppContext.BaseDirectory}");
     }
 }
