@@ -56,22 +56,43 @@ public sealed partial class InterruptionTests
         return new HostResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// The signal is sent when the compile reports reaching <paramref name="stage"/> on its progress lines, not after
+    /// a fixed delay, so the test interrupts the same phase whether the machine is fast or busy.
+    /// </summary>
     [Theory]
-    [InlineData(SigInt, 1200, 130)]
-    [InlineData(SigInt, 3500, 130)]
-    [InlineData(SigTerm, 2500, 143)]
-    public void ASignalDuringCompileStopsItCleanly(int signal, int delayMs, int expectedExit)
+    [InlineData(SigInt, "[1/", 130)]        // just after the frontend: during the passes or early backend
+    [InlineData(SigInt, "kernels", 130)]    // during LLVM code generation
+    [InlineData(SigTerm, "llvm-opt", 143)]  // after optimisation: during object emission or linking
+    public async Task ASignalDuringCompileStopsItCleanly(int signal, string stage, int expectedExit)
     {
         using var dir = TestPaths.NewTempDirectory();
         var output = dir.File("out/resnet18.wasm");
         var tmp = dir.File("tmp");
         using var process = StartCompile(ResNet18, output, tmp);
+        var stderr = new System.Text.StringBuilder();
+        using var reached = new ManualResetEventSlim();
+        process.ErrorDataReceived += (_, line) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(line.Data);
+            }
+            if (line.Data?.Contains(stage, StringComparison.Ordinal) == true)
+            {
+                reached.Set();
+            }
+        };
+        process.BeginErrorReadLine();
+        var stdout = process.StandardOutput.ReadToEndAsync();
 
-        Thread.Sleep(delayMs);
-        Assert.False(process.HasExited, "the compile finished before the signal; it is expected to take several seconds");
+        Assert.True(reached.Wait(TimeSpan.FromSeconds(120)), $"the compile never reported '{stage}':\n{stderr}");
+        Assert.False(process.HasExited, $"the compile finished before the signal at '{stage}'");
         Assert.Equal(0, SendSignal(process.Id, signal));
         var clock = Stopwatch.StartNew();
-        var result = Finish(process);
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "the host did not stop within 60 s of the signal");
+        process.WaitForExit();
+        var result = new HostResult(process.ExitCode, await stdout, stderr.ToString());
 
         Assert.True(result.ExitCode == expectedExit, result.ToString());
         Assert.Contains("interrupted", result.StdErr);
