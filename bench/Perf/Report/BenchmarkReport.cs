@@ -91,6 +91,13 @@ public static class BenchmarkReport
     private static void Chart(string path, IReadOnlyList<ModelResult> results)
     {
         var plot = new ScottPlot.Plot();
+        // SkiaSharp's dependency-free native build cannot ask fontconfig for system fonts, so name a font file.
+        const string font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+        if (File.Exists(font))
+        {
+            ScottPlot.Fonts.AddFontFile("DejaVu Sans", font);
+            plot.Font.Set("DejaVu Sans");
+        }
         var engines = new (string Name, Func<ModelResult, double?> Ms)[]
         {
             ("WasmGraph (Wasmtime)", r => r.WasmMedianMs),
@@ -107,7 +114,7 @@ public static class BenchmarkReport
         plot.Axes.Bottom.SetTicks(results.Select((_, i) => (double)(i * (engines.Length + 1) + 1)).ToArray(), results.Select(r => r.Model.Name).ToArray());
         plot.YLabel("median latency, ms (1 thread)");
         plot.Title("Inference latency, one run on one machine");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.Axes.Margins(bottom: 0);
         plot.SavePng(path, 900, 500);
     }

@@ -27,7 +27,7 @@ internal sealed class ConvKernel : IKernelGenerator
     /// <summary>
     /// Output channels per register tile. With <see cref="TileVectors"/> this gives 12 accumulators, which keeps the
     /// FMA pipes busy within Cranelift's 16 vector registers (12 accumulators, 3 pixel vectors, 1 weight); on
-    /// ResNet18 4×3 beat 3×4, 4×2, 3×3, 2×4, 5×2 and 6×2 (docs/benchmarks.md, "Conv tile").
+    /// ResNet18 4×3 beat 3×4, 4×2, 3×3, 2×4, 5×2 and 6×2 (docs/performance.md, "Conv tile").
     /// </summary>
     private const long TileChannels = 4;
 
