@@ -25,6 +25,8 @@ public sealed class LlvmWasmBackend : IBackend
         new GlobalAveragePoolKernel(), new GemmKernel(), new MatMulKernel(), new ReshapeKernel(), new TransposeKernel(),
         new ConcatKernel(), new SplitKernel(), new SoftmaxKernel(),
         new UnaryMathKernel(), new BroadcastKernel(), new GatherKernel(), new StridedCopyKernel(), new MappedCopyKernel(), new CastKernel(), new ReduceKernel(), new ArgReduceKernel(), new LayerNormKernel(), new ResizeKernel(), new ConvTransposeKernel(), new TriluKernel(),
+        new GatherElementsKernel(), new ScatterElementsKernel(), new CumSumKernel(), new HardmaxKernel(), new NllLossKernel(),
+        new OneHotKernel(), new TopKKernel(), new ReverseSequenceKernel(), new InstanceNormKernel(), new LrnKernel(), new GatherNdKernel(), new ScatterNdKernel(), new EinsumKernel(), new QuantizeLinearKernel(), new DynamicQuantizeLinearKernel(),
     ];
 
     private static readonly FrozenDictionary<string, IKernelGenerator> ByOp =

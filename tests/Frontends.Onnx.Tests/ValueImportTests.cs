@@ -157,7 +157,20 @@ public class ValueImportTests
     }
 
     [Fact]
-    public void ItRefusesADropoutWhoseMaskIsUsed()
+    public void ItRefusesAnOpset9DropoutWhoseMaskIsUsed()
+    {
+        // Before opset 10 the mask had the input's type; only the bool form is produced.
+        var model = new OnnxModelBuilder().Opset(9)
+            .Input("x", DataType.Float32, 2, 3)
+            .Node("Dropout", ["x"], ["y", "mask"])
+            .Output("y", DataType.Float32)
+            .Output("mask", DataType.Float32);
+
+        Assert.Throws<UnsupportedOpException>(() => Import.Load(model));
+    }
+
+    [Fact]
+    public void ItTurnsAnInferenceModeDropoutMaskIntoAllTrue()
     {
         var model = new OnnxModelBuilder().Opset(13)
             .Input("x", DataType.Float32, 2, 3)
@@ -165,6 +178,9 @@ public class ValueImportTests
             .Output("y", DataType.Float32)
             .Output("mask", DataType.Bool);
 
-        Assert.Throws<UnsupportedOpException>(() => Import.Load(model));
+        var graph = Import.Load(model);
+        var mask = graph.Constants["mask"];
+        Assert.Equal(new TensorType(DataType.Bool, new Shape(2, 3)), mask.Type);
+        Assert.All(mask.Bytes.ToArray(), b => Assert.Equal(1, b));
     }
 }

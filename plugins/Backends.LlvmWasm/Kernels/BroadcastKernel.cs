@@ -27,9 +27,9 @@ internal sealed class BroadcastKernel : IKernelGenerator
     public string? CheckSupported(Node node, Graph graph)
     {
         var type = graph.TypeOf(node.Inputs[node.Op == "Where" ? 1 : 0]).ElementType;
-        if (type == DataType.Float64)
+        if (type == DataType.Float64 && node.Op is "Pow" or "PRelu")
         {
-            return "float64 is not lowered";
+            return $"float64 {node.Op} is not lowered"; // both build float32 constants and maths
         }
         if (node.Op == "Mod" && Scalars.IsFloat(type) && node.Attributes.GetInt("fmod", 0) == 0)
         {

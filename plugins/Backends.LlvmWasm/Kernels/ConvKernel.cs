@@ -34,6 +34,11 @@ internal sealed class ConvKernel : IKernelGenerator
     /// <summary>Four-pixel vectors per register tile.</summary>
     private const long TileVectors = 3;
 
+    /// <summary>3-D convolutions (rank-5 inputs) go to the direct N-d kernel; this one stays 1-D/2-D only.</summary>
+    private static readonly DirectConvKernel Direct = new();
+
+    private static bool IsDirect(Node node, Graph graph) => graph.TypeOf(node.Inputs[0]).Shape.Rank == 5;
+
     private sealed record Geometry(long N, long C, long H, long W, long M, long OH, long OW, long KH, long KW,
                                    long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
     {
@@ -78,9 +83,13 @@ internal sealed class ConvKernel : IKernelGenerator
         {
             return "only float32 convolution is lowered";
         }
+        if (x.Shape.Rank == 5)
+        {
+            return Direct.CheckSupported(node, graph);
+        }
         if (x.Shape.Rank is not (3 or 4))
         {
-            return $"only 1-D and 2-D convolution is lowered (input {x.Shape})";
+            return $"only 1-D, 2-D and 3-D convolution is lowered (input {x.Shape})";
         }
         if (!graph.IsConstant(node.Inputs[1]))
         {
@@ -89,10 +98,14 @@ internal sealed class ConvKernel : IKernelGenerator
         return Activation.Check(node);
     }
 
-    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => [1];
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => IsDirect(node, graph) ? [] : [1];
 
     public long ScratchBytes(Node node, Graph graph)
     {
+        if (IsDirect(node, graph))
+        {
+            return 0;
+        }
         var g = Describe(node, graph);
         return (AlignedFloats(g.InputScratchFloats) + g.OutputScratchFloats) * 4;
     }
@@ -141,6 +154,11 @@ internal sealed class ConvKernel : IKernelGenerator
 
     public void Emit(KernelContext k)
     {
+        if (IsDirect(k.Node, k.Graph))
+        {
+            Direct.Emit(k);
+            return;
+        }
         var e = k.E;
         var g = Describe(k.Node, k.Graph);
         var weights = k.EmbedFloats(PackWeights(g, k.ConstantInput(1)!.ToFloatArray()));

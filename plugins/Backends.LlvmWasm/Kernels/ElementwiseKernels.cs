@@ -17,7 +17,7 @@ internal sealed class BinaryKernel : IKernelGenerator
         => graph.TypeOf(node.Outputs[0]).ElementType switch
         {
             DataType.Float32 => Activation.Check(node),
-            DataType.Int32 or DataType.Int64 or DataType.Int8 or DataType.UInt8 when !node.Attributes.Has(Activation.Attribute) => null,
+            DataType.Float64 or DataType.Int32 or DataType.Int64 or DataType.Int8 or DataType.UInt8 when !node.Attributes.Has(Activation.Attribute) => null,
             var t => $"{t.Name()} arithmetic is not lowered",
         };
 
@@ -25,7 +25,7 @@ internal sealed class BinaryKernel : IKernelGenerator
     {
         if (k.OutputType(0).ElementType != DataType.Float32)
         {
-            IntegerEmit(k); // integer tensors (shape arithmetic that could not fold) take the typed path
+            IntegerEmit(k); // integer and float64 tensors (shape arithmetic that could not fold, double models) take the typed path
             return;
         }
         var e = k.E;
@@ -33,13 +33,7 @@ internal sealed class BinaryKernel : IKernelGenerator
         var strideA = BroadcastStrides(k.InputType(0).Shape, outShape);
         var strideB = BroadcastStrides(k.InputType(1).Shape, outShape);
         var (dims, strides) = Coalesce(outShape.Dims.ToArray(), [strideA, strideB]);
-        var op = k.Node.Op switch
-        {
-            "Add" => BinaryOp.FAdd,
-            "Sub" => BinaryOp.FSub,
-            "Mul" => BinaryOp.FMul,
-            _ => BinaryOp.FDiv,
-        };
+        var op = FloatOp(k.Node.Op);
         e.ForEachIndex(dims, strides, (linear, offsets) =>
         {
             var a = e.LoadF32(k.Input(0), offsets[0]);
@@ -48,6 +42,14 @@ internal sealed class BinaryKernel : IKernelGenerator
             e.StoreF32(result, k.Output(0), linear);
         });
     }
+
+    private static BinaryOp FloatOp(string op) => op switch
+    {
+        "Add" => BinaryOp.FAdd,
+        "Sub" => BinaryOp.FSub,
+        "Mul" => BinaryOp.FMul,
+        _ => BinaryOp.FDiv,
+    };
 
     private static void IntegerEmit(KernelContext k)
     {
@@ -59,7 +61,8 @@ internal sealed class BinaryKernel : IKernelGenerator
         {
             var a = Scalars.Load(e, type, k.Input(0), offsets[0]);
             var b = Scalars.Load(e, type, k.Input(1), offsets[1]);
-            Scalars.Store(e, type, BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type), k.Output(0), linear);
+            var result = type == DataType.Float64 ? e.B.Binary(FloatOp(k.Node.Op), a, b) : BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type);
+            Scalars.Store(e, type, result, k.Output(0), linear);
         });
     }
 
@@ -112,17 +115,28 @@ internal sealed class BinaryKernel : IKernelGenerator
     }
 }
 
-/// <summary>Relu, Sigmoid and Clip: one flat loop over the elements.</summary>
+/// <summary>Relu, Sigmoid and Clip: one flat loop over the elements (Clip also on integers, with integer bounds).</summary>
 internal sealed class UnaryKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Relu", "Sigmoid", "Clip"];
 
     public string? CheckSupported(Node node, Graph graph)
-        => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 is lowered" : null;
+        => graph.TypeOf(node.Outputs[0]).ElementType switch
+        {
+            DataType.Float32 => null,
+            DataType.Int8 or DataType.UInt8 or DataType.Int32 or DataType.Int64 when node.Op == "Clip" => null,
+            _ => "only float32 is lowered",
+        };
 
     public void Emit(KernelContext k)
     {
         var e = k.E;
+        var type = k.OutputType(0).ElementType;
+        if (type != DataType.Float32)
+        {
+            ClipIntegers(k, type);
+            return;
+        }
         e.For(k.OutputType(0).ElementCount, i =>
         {
             var x = e.LoadF32(k.Input(0), i);
@@ -133,6 +147,34 @@ internal sealed class UnaryKernel : IKernelGenerator
                 _ => e.FMinKeepNaN(e.FMaxKeepNaN(x, e.F(k.Attributes.GetFloat("min", float.NegativeInfinity))), e.F(k.Attributes.GetFloat("max", float.PositiveInfinity))),
             };
             e.StoreF32(y, k.Output(0), i);
+        });
+    }
+
+    /// <summary>
+    /// Integer Clip: the float bounds (±float.MaxValue when absent) are narrowed to the element type's range and
+    /// rounded inwards at compile time, then each element is clamped with integer compares.
+    /// </summary>
+    private static void ClipIntegers(KernelContext k, DataType type)
+    {
+        var e = k.E;
+        var (low, high) = type switch
+        {
+            DataType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
+            DataType.UInt8 => (byte.MinValue, byte.MaxValue),
+            DataType.Int32 => (int.MinValue, int.MaxValue),
+            _ => (long.MinValue, (double)long.MaxValue),
+        };
+        double min = Math.Ceiling(Math.Max(k.Attributes.GetFloat("min", float.NegativeInfinity), low));
+        double max = Math.Floor(Math.Min(k.Attributes.GetFloat("max", float.PositiveInfinity), high));
+        var lo = Scalars.Constant(e, type, min);
+        var hi = Scalars.Constant(e, type, max);
+        bool unsigned = Scalars.IsUnsigned(type);
+        e.For(k.OutputType(0).ElementCount, i =>
+        {
+            var x = Scalars.Load(e, type, k.Input(0), i);
+            x = e.B.Select(e.B.ICmp(unsigned ? IntPredicate.Ult : IntPredicate.Slt, x, lo), lo, x);
+            x = e.B.Select(e.B.ICmp(unsigned ? IntPredicate.Ugt : IntPredicate.Sgt, x, hi), hi, x);
+            Scalars.Store(e, type, x, k.Output(0), i);
         });
     }
 }

@@ -27,6 +27,12 @@ internal sealed class UnaryMathKernel : IKernelGenerator
         ["Round"] = (e, x, _) => e.CallIntrinsic("llvm.roundeven", x.Type, x),
         ["Tanh"] = (e, x, _) => e.Tanh(x),
         ["Erf"] = (e, x, _) => e.Erf(x),
+        ["Sin"] = (e, x, _) => e.Sin(x),
+        ["Cos"] = (e, x, _) => e.Cos(x),
+        ["Tan"] = (e, x, _) => e.Tan(x),
+        ["Asin"] = (e, x, _) => e.Asin(x),
+        ["Acos"] = (e, x, _) => e.Acos(x),
+        ["Atan"] = (e, x, _) => e.Atan(x),
         ["Sinh"] = (e, x, _) => e.FMul(e.FSub(e.Exp(x), e.Exp(e.B.FNeg(x))), e.F(0.5)),
         ["Cosh"] = (e, x, _) => e.FMul(e.FAdd(e.Exp(x), e.Exp(e.B.FNeg(x))), e.F(0.5)),
         ["Asinh"] = (e, x, _) =>

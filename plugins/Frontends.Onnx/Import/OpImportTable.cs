@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using WasmGraph.Frontends.Onnx.Import.Ops;
+using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import;
 
@@ -31,6 +32,7 @@ internal static class OpImportTable
         ["Gemm"] = LinearAlgebraImporters.Gemm,
         ["MatMul"] = LinearAlgebraImporters.MatMul,
         ["Softmax"] = LinearAlgebraImporters.Softmax,
+        ["Einsum"] = EinsumImporter.Einsum,
 
         ["Reshape"] = ReshapeImporters.Reshape,
         ["Flatten"] = ReshapeImporters.Flatten,
@@ -101,8 +103,33 @@ internal static class OpImportTable
         ["Upsample"] = ResampleImporters.Upsample,
         ["ConvTranspose"] = ResampleImporters.ConvTranspose,
 
+        ["GatherElements"] = SelectionImporters.GatherElements,
+        ["Scatter"] = SelectionImporters.ScatterElements, ["ScatterElements"] = SelectionImporters.ScatterElements,
+        ["CumSum"] = SelectionImporters.CumSum,
+        ["ReverseSequence"] = (node, opset, context) => context.EmitDirect(node, "ReverseSequence", IrAttributes.Empty
+            .With("batch_axis", node.Attributes.Int("batch_axis", 1)).With("time_axis", node.Attributes.Int("time_axis", 0)), inputCount: 2),
+        ["DequantizeLinear"] = SelectionImporters.Quantization("DequantizeLinear"),
+        ["QuantizeLinear"] = SelectionImporters.Quantization("QuantizeLinear"),
+        ["DynamicQuantizeLinear"] = (node, opset, context) => context.Emit(node, "DynamicQuantizeLinear", [context.Input(node, 0)],
+            Enumerable.Range(0, 3).Select(i => node.HasOutput(i) ? node.Outputs[i] : context.Temp(node, $"output{i}")), IrAttributes.Empty),
+        ["GatherND"] = (node, opset, context) => context.EmitDirect(node, "GatherND",
+            IrAttributes.Empty.With("batch_dims", node.Attributes.Int("batch_dims", 0)), inputCount: 2),
+        ["ScatterND"] = (node, opset, context) => context.EmitDirect(node, "ScatterND",
+            IrAttributes.Empty.With("reduction", node.Attributes.String("reduction", "none")), inputCount: 3),
+        ["Hardmax"] = SelectionImporters.Hardmax,
+        ["InstanceNormalization"] = (node, opset, context) => context.EmitDirect(node, "InstanceNormalization",
+            IrAttributes.Empty.With("epsilon", node.Attributes.Float("epsilon", 1e-5f)), inputCount: 3),
+        ["LRN"] = (node, opset, context) => context.EmitDirect(node, "LRN", IrAttributes.Empty
+            .With("alpha", node.Attributes.Float("alpha", 1e-4f)).With("beta", node.Attributes.Float("beta", 0.75f))
+            .With("bias", node.Attributes.Float("bias", 1f)).With("size", node.Attributes.Int("size")), inputCount: 1),
+        ["OneHot"] = SelectionImporters.OneHot,
+        ["TopK"] = SelectionImporters.TopK,
+        ["NegativeLogLikelihoodLoss"] = SelectionImporters.NegativeLogLikelihoodLoss,
+        ["SoftmaxCrossEntropyLoss"] = SelectionImporters.SoftmaxCrossEntropyLoss,
+
         ["Constant"] = ValueImporters.Constant,
         ["Identity"] = ValueImporters.Identity,
         ["Dropout"] = ValueImporters.Dropout,
+        ["EyeLike"] = ValueImporters.EyeLike,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 }

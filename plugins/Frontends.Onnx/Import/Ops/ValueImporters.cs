@@ -59,7 +59,46 @@ internal static class ValueImporters
                 throw context.Unsupported(node, "training_mode=true");
             }
         }
-        context.RefuseUsedOutputs(node, 1, "dropout mask");
+        if (opset >= 10 && node.Outputs.Count > 1 && context.IsUsed(node.Outputs[1]))
+        {
+            // Outside training the mask keeps every element: a constant all-true bool tensor (opset 10+ types it bool).
+            var mask = new TensorType(DataType.Bool, context.InputShape(node, 0));
+            context.Limits.CheckType(mask, $"output '{node.Outputs[1]}' ({mask})", node.Name, node.OpType);
+            var ones = Enumerable.Repeat(1L, checked((int)mask.ElementCount)).ToArray();
+            context.AddConstant(node, node.Outputs[1], Abstractions.Ops.ConstantMath.FromLongs(DataType.Bool, mask.Shape, ones));
+        }
+        context.RefuseUsedOutputs(node, opset >= 10 ? 2 : 1, "dropout mask");
         context.Alias(node, context.FirstOutput(node), context.Input(node, 0));
+    }
+
+    /// <summary>
+    /// EyeLike depends only on the input's static shape, so it becomes a constant: ones on diagonal k, zeros elsewhere,
+    /// in the dtype attribute's type (or the input's).
+    /// </summary>
+    public static void EyeLike(OnnxNode node, int opset, ImportContext context)
+    {
+        var input = context.InputType(node, 0);
+        if (input.Shape.Rank != 2)
+        {
+            throw context.Error(node, $"input must be 2-D, got {input.Shape}");
+        }
+        var type = node.Attributes.Has("dtype") ? (DataType)node.Attributes.Int("dtype") : input.ElementType;
+        if (type is not (DataType.Float32 or DataType.Float64 or DataType.Int64 or DataType.Int32 or DataType.Int8 or DataType.UInt8 or DataType.Bool))
+        {
+            throw context.Unsupported(node, $"dtype {type.Name()}");
+        }
+        var result = new TensorType(type, input.Shape);
+        context.Limits.CheckType(result, $"output '{context.FirstOutput(node)}' ({result})", node.Name, node.OpType);
+        long rows = input.Shape[0], columns = input.Shape[1], k = node.Attributes.Int("k", 0);
+        var values = new long[rows * columns];
+        for (long r = 0; r < rows; r++)
+        {
+            long c = r + k;
+            if (c >= 0 && c < columns)
+            {
+                values[r * columns + c] = 1;
+            }
+        }
+        context.AddConstant(node, context.FirstOutput(node), Abstractions.Ops.ConstantMath.FromLongs(type, input.Shape, values));
     }
 }

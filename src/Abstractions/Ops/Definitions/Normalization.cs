@@ -12,6 +12,14 @@ public static partial class StandardOps
         {
             RequiredAttributes = ["epsilon", "spatial"],
         };
+        yield return new OpDefinition("InstanceNormalization", FusionKind.Opaque, InferInstanceNorm, "normalise each (n, c) plane, then per-channel scale and bias")
+        {
+            RequiredAttributes = ["epsilon"],
+        };
+        yield return new OpDefinition("LRN", FusionKind.Opaque, InferLrn, "local response normalisation across neighbouring channels")
+        {
+            RequiredAttributes = ["alpha", "beta", "bias", "size"],
+        };
         yield return new OpDefinition("Softmax", FusionKind.Reduction, InferSoftmax, "softmax along one axis")
         {
             RequiredAttributes = ["axis"],
@@ -34,6 +42,27 @@ public static partial class StandardOps
             {
                 throw c.Error($"parameter {i} has shape {p.Shape}, expected {expected}");
             }
+        }
+        return One(x);
+    }
+
+    private static ImmutableArray<TensorType> InferInstanceNorm(InferenceContext c)
+    {
+        var x = c.Input(0);
+        if (x.Shape.Rank < 3 || c.Input(1).ElementCount != x.Shape[1] || c.Input(2).ElementCount != x.Shape[1])
+        {
+            throw c.Error($"needs an [N, C, d…] input with [C] scale and bias, got {x.Shape}, {c.Input(1).Shape}, {c.Input(2).Shape}");
+        }
+        return One(x);
+    }
+
+    /// <summary>LRN keeps the input type; it needs [N, C, …].</summary>
+    private static ImmutableArray<TensorType> InferLrn(InferenceContext c)
+    {
+        var x = c.Input(0);
+        if (x.Shape.Rank < 2 || c.Attributes.GetInt("size") < 1)
+        {
+            throw c.Error($"needs an [N, C, …] input and size ≥ 1, got {x.Shape}");
         }
         return One(x);
     }
