@@ -18,5 +18,6 @@ public static partial class StandardOps
             .Concat(Indexing())
             .Concat(Reduction())
             .Concat(Transformer())
-            .Concat(Resampling());
+            .Concat(Resampling())
+            .Concat(Fused());
 }
