@@ -24,7 +24,7 @@ public sealed class LlvmWasmBackend : IBackend
         new BinaryKernel(), new UnaryKernel(), new BatchNormKernel(), new ConvKernel(), new WindowPoolKernel(),
         new GlobalAveragePoolKernel(), new GemmKernel(), new MatMulKernel(), new ReshapeKernel(), new TransposeKernel(),
         new ConcatKernel(), new SplitKernel(), new SoftmaxKernel(),
-        new UnaryMathKernel(), new BroadcastKernel(), new GatherKernel(), new StridedCopyKernel(), new MappedCopyKernel(), new CastKernel(), new ReduceKernel(), new ArgReduceKernel(), new LayerNormKernel(), new ResizeKernel(), new ConvTransposeKernel(), new TriluKernel(),
+        new UnaryMathKernel(), new BroadcastKernel(), new GatherKernel(), new StridedCopyKernel(), new MappedCopyKernel(), new CastKernel(), new ReduceKernel(), new ArgReduceKernel(), new LayerNormKernel(), new ResizeKernel(), new ConvTransposeKernel(), new FusedElementwiseKernel(), new TriluKernel(),
         new GatherElementsKernel(), new ScatterElementsKernel(), new CumSumKernel(), new HardmaxKernel(), new NllLossKernel(),
         new OneHotKernel(), new TopKKernel(), new ReverseSequenceKernel(), new InstanceNormKernel(), new LrnKernel(), new GatherNdKernel(), new ScatterNdKernel(), new EinsumKernel(), new QuantizeLinearKernel(), new DynamicQuantizeLinearKernel(),
     ];

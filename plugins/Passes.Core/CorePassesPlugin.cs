@@ -13,6 +13,7 @@ public sealed class CorePassesPlugin : IPluginFactory
         services.AddSingleton<IPass, FoldBatchNormPass>();
         services.AddSingleton<IPass, FuseResidualAddPass>();
         services.AddSingleton<IPass, FuseActivationPass>();
+        services.AddSingleton<IPass, FuseElementwisePass>();
         services.AddSingleton<IPass, EliminateDeadCodePass>();
         services.AddSingleton<IPass, EliminateCommonSubexpressionsPass>();
     }

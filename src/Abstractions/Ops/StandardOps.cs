@@ -20,5 +20,6 @@ public static partial class StandardOps
             .Concat(Transformer())
             .Concat(Resampling())
             .Concat(Selection())
-            .Concat(Einsum());
+            .Concat(Einsum())
+            .Concat(Fused());
 }
