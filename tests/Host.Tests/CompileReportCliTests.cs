@@ -55,7 +55,8 @@ public sealed class CompileReportCliTests : IClassFixture<CompileReportCliTests.
     {
         var lines = _compiled.VerboseCompile.StdErr.Split('\n');
 
-        Assert.Contains(lines, l => l.StartsWith("[1/", StringComparison.Ordinal) && l.Contains("frontend", StringComparison.Ordinal) && l.Contains("nodes", StringComparison.Ordinal));
+        // "[ 1/10] frontend …": the stage number is padded to the width of the stage count.
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\[ *1/\d+\] frontend .* nodes$"));
         Assert.Contains(lines, l => l.Contains("backend (llvm-wasm): kernels", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("write", StringComparison.Ordinal) && l.EndsWith(" ms", StringComparison.Ordinal));
         Assert.DoesNotContain("\u001b[", _compiled.VerboseCompile.StdErr); // no cursor movement or colour in a log

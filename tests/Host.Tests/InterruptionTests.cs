@@ -61,7 +61,7 @@ public sealed partial class InterruptionTests
     /// a fixed delay, so the test interrupts the same phase whether the machine is fast or busy.
     /// </summary>
     [Theory]
-    [InlineData(SigInt, "[1/", 130)]        // just after the frontend: during the passes or early backend
+    [InlineData(SigInt, "] frontend", 130)] // just after the frontend: during the passes or early backend
     [InlineData(SigInt, "kernels", 130)]    // during LLVM code generation
     [InlineData(SigTerm, "llvm-opt", 143)]  // after optimisation: during object emission or linking
     public async Task ASignalDuringCompileStopsItCleanly(int signal, string stage, int expectedExit)
