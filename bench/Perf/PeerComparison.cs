@@ -32,6 +32,9 @@ public static class PeerComparison
             var r = results[^1];
             Console.WriteLine($"  wasm {r.WasmMedianMs:F1} ms, ORT native {r.OrtNativeMedianMs:F1} ms, ORT web {r.OrtWebMedianMs?.ToString("F1") ?? "n/a"} ms");
         }
+        // The probe is short, so a busy neighbour can halve it; measure again at the end and keep the better figure.
+        peak = Math.Max(peak, SimdPeak.MeasureGflops());
+        Console.WriteLine($"SIMD128 peak (best of start and end): {peak:F1} GFLOP/s");
         BenchmarkReport.Write(output, results, peak, repeat, skipped);
         Console.WriteLine($"wrote {output}");
         return 0;

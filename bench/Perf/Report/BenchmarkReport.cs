@@ -18,8 +18,11 @@ public static class BenchmarkReport
         md.AppendLine($"| CPU | {Cpu()} ({Environment.ProcessorCount} logical cores) |");
         md.AppendLine($"| OS | {RuntimeInformation.OSDescription} |");
         md.AppendLine($"| .NET | {RuntimeInformation.FrameworkDescription} |");
-        md.AppendLine($"| SIMD128 FMA peak (relaxed_madd loop in Wasmtime) | {F(peakGflops)} GFLOP/s |");
+        md.AppendLine($"| SIMD128 FMA peak (relaxed_madd loop in Wasmtime, best of the start and the end of the run) | {F(peakGflops)} GFLOP/s |");
         md.AppendLine($"| repetitions | median of {repeat} runs after one warm-up; 1 thread everywhere |").AppendLine();
+        md.AppendLine("This machine is a 2-core VM that shares its host: absolute times move by up to ±30 % between runs (the SIMD");
+        md.AppendLine("peak probe moved between ~25 and ~44 GFLOP/s in one afternoon). Compare engines by their ratio within one run;");
+        md.AppendLine("docs/performance.md records the experiments behind the kernels.").AppendLine();
 
         md.AppendLine("## Latency").AppendLine();
         md.AppendLine("| model | GFLOP | WasmGraph (Wasmtime) | ONNX Runtime native, 1 thread | onnxruntime-web 1.30 (Node, SIMD, 1 thread) | vs web | vs native |");
