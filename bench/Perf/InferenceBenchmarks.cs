@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Bench.Engines;
+using WasmGraph.Host.Reference;
 
 namespace WasmGraph.Bench;
 
@@ -14,7 +15,7 @@ namespace WasmGraph.Bench;
 public sealed class InferenceBenchmarks : IDisposable
 {
     private WasmGraphEngine? _wasm;
-    private OrtNativeEngine? _native;
+    private OnnxReferenceSession? _native;
     private Dictionary<string, TensorData> _inputs = new();
 
     [ParamsSource(nameof(Models))]
@@ -31,7 +32,7 @@ public sealed class InferenceBenchmarks : IDisposable
         _wasm = new WasmGraphEngine();
         _wasm.Compile(model, root);
         _inputs = model.MakeInputs(_wasm.Graph!);
-        _native = new OrtNativeEngine(model);
+        _native = new OnnxReferenceSession(model.Prepend is null ? [model.Path] : [model.Prepend, model.Path]);
     }
 
     [Benchmark(Baseline = true)]

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Bench.Engines;
 using WasmGraph.Bench.Report;
+using WasmGraph.Host.Cli;
+using WasmGraph.Host.Reference;
 
 namespace WasmGraph.Bench;
 
@@ -51,9 +53,11 @@ public static class PeerComparison
         var kernels = wasm.Metadata!.Kernels.Zip(profile, (k, ms) => new KernelTime(k.Name, k.Op, k.Flops, ms)).ToList();
         long workingSet = Process.GetCurrentProcess().PeakWorkingSet64;
 
-        using var native = new OrtNativeEngine(model);
+        // The native peer is the host's ONNX Runtime reference session (1 intra-op thread, default graph optimisations).
+        using var native = new OnnxReferenceSession(model.Prepend is null ? [model.Path] : [model.Prepend, model.Path]);
+        var expected = native.Run(inputs);
         double nativeMs = Median(repeat, () => native.Run(inputs));
-        var (diff, magnitude) = Compare(model, inputs, actual);
+        var (diff, magnitude) = Compare(expected, actual);
         var (webMs, problem) = model.Prepend is null
             ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat)
             : (null, "chained preprocessing is not run in the web peer");
@@ -63,34 +67,15 @@ public static class PeerComparison
         return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude, one, two);
     }
 
-    private static (double Diff, double Magnitude) Compare(BenchModel model, Dictionary<string, TensorData> inputs, IReadOnlyDictionary<string, TensorData> actual)
+    /// <summary>The worst difference over all outputs both engines produce, and the largest reference value.</summary>
+    private static (double Diff, double Magnitude) Compare(IReadOnlyDictionary<string, TensorData> expected, IReadOnlyDictionary<string, TensorData> actual)
     {
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model.Path);
-        var feeds = session.InputNames.Select(n =>
-        {
-            var t = inputs[n];
-            var shape = t.Type.Shape.Dims.ToArray();
-            return t.Type.ElementType == DataType.Int64
-                ? Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(t.AsSpan<long>().ToArray(), shape)
-                : Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(t.AsSpan<float>().ToArray(), shape);
-        }).ToList();
-        using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), session.InputNames, feeds, session.OutputNames);
         double diff = 0, magnitude = 0;
-        for (int o = 0; o < session.OutputNames.Count; o++)
+        foreach (var (name, reference) in expected.Where(e => actual.ContainsKey(e.Key)))
         {
-            if (!actual.TryGetValue(session.OutputNames[o], out var mine))
-            {
-                continue;
-            }
-            var expected = outputs[o].GetTensorDataAsSpan<float>();
-            var got = mine.AsSpan<float>();
-            for (int i = 0; i < Math.Min(expected.Length, got.Length); i++)
-            {
-                diff = Math.Max(diff, Math.Abs(expected[i] - got[i]));
-                magnitude = Math.Max(magnitude, Math.Abs(expected[i]));
-            }
+            var (d, m) = TensorStats.Compare(actual[name], reference);
+            (diff, magnitude) = (Math.Max(diff, d), Math.Max(magnitude, m));
         }
-        feeds.ForEach(f => f.Dispose());
         return (diff, magnitude);
     }
 
