@@ -30,8 +30,12 @@ public sealed record PreparedCase(
         ["Pad"] = [1, 2, 3], ["Resize"] = [1, 2, 3], ["Upsample"] = [1], ["Split"] = [1], ["ConstantOfShape"] = [0],
         ["Range"] = [0, 1, 2], ["Clip"] = [1, 2], ["TopK"] = [1], ["OneHot"] = [1], ["CumSum"] = [1], ["Dropout"] = [1, 2],
         ["Trilu"] = [1], ["NonMaxSuppression"] = [2, 3, 4],
+        // sequence_lens and Compress's condition decide the unrolled or gathered program; window and mel-matrix sizes the output.
+        ["RNN"] = [4], ["GRU"] = [4], ["LSTM"] = [4], ["Compress"] = [1],
+        ["HannWindow"] = [0], ["HammingWindow"] = [0], ["BlackmanWindow"] = [0], ["MelWeightMatrix"] = [0, 1, 2, 3, 4],
         // Weights: deployed models always carry them as initializers, and these kernels pack them at compile time.
         ["Conv"] = [1, 2], ["ConvTranspose"] = [1, 2], ["BatchNormalization"] = [1, 2, 3, 4],
+        ["ConvInteger"] = [1, 3], ["QLinearConv"] = [3, 4, 5, 8],
     }.ToImmutableDictionary(StringComparer.Ordinal);
 
     /// <summary>Prepares every test_data_set_* of a case; a problem reading the data is reported as <paramref name="problem"/>.</summary>

@@ -37,6 +37,8 @@ internal sealed class OnnxAttributes
 
     public float[]? Floats(string name) => Find(name, AttributeType.Floats)?.Floats.ToArray();
 
+    public List<string>? Strings(string name) => Find(name, AttributeType.Strings)?.Strings.Select(s => s.ToStringUtf8()).ToList();
+
     public TensorProto? Tensor(string name) => Find(name, AttributeType.Tensor)?.T;
 
     /// <summary>The attribute's kind (explicit, or deduced for IR version 1 files), or null when absent.</summary>

@@ -51,12 +51,20 @@ internal sealed class OnnxImporter
         return graph;
     }
 
+    /// <summary>
+    /// The default-domain opset used when a model imports none: allowed only when every node belongs to another domain
+    /// that has importers (a model of ai.onnx.preview.training optimisers, say), so the number affects only metadata
+    /// and messages. 12 is the default opset of ONNX 1.7, the release that introduced ai.onnx.preview.training 1.
+    /// </summary>
+    public const int OpsetWithoutDefaultImport = 12;
+
     private int DefaultOpset()
     {
         var versions = _model.OpsetImport.Where(o => DefaultDomains.Contains(o.Domain)).Select(o => o.Version).ToList();
         if (versions.Count == 0)
         {
-            throw new ModelException("the model imports no opset of the default ONNX domain", file: _file);
+            bool allOtherDomains = _graph.Node.Count > 0 && _graph.Node.All(n => !DefaultDomains.Contains(n.Domain) && OpImportTable.Find(n.Domain, n.OpType, isDefaultDomain: false) is not null);
+            return allOtherDomains ? OpsetWithoutDefaultImport : throw new ModelException("the model imports no opset of the default ONNX domain", file: _file);
         }
         long opset = versions.Max();
         if (opset < 1 || opset > int.MaxValue)
@@ -126,18 +134,17 @@ internal sealed class OnnxImporter
 
     private void ImportNode(OnnxNode node, string domain, ImportContext context)
     {
-        if (!DefaultDomains.Contains(domain))
+        bool isDefault = DefaultDomains.Contains(domain);
+        int opset = isDefault
+            ? context.Opset
+            : (int)Math.Clamp(_model.OpsetImport.Where(o => o.Domain == domain).Select(o => o.Version).DefaultIfEmpty(0).Max(), 0, int.MaxValue);
+        if (OpImportTable.Find(domain, node.OpType, isDefault) is not { } importer)
         {
-            int domainOpset = (int)Math.Clamp(_model.OpsetImport.Where(o => o.Domain == domain).Select(o => o.Version).DefaultIfEmpty(0).Max(), 0, int.MaxValue);
-            throw new UnsupportedOpException($"{domain}.{node.OpType}", domainOpset, node.Name, _file);
-        }
-        if (!OpImportTable.Importers.TryGetValue(node.OpType, out var importer))
-        {
-            throw new UnsupportedOpException(node.OpType, context.Opset, node.Name, _file);
+            throw new UnsupportedOpException(isDefault ? node.OpType : $"{domain}.{node.OpType}", opset, node.Name, _file);
         }
         try
         {
-            importer(node, context.Opset, context);
+            importer(node, opset, context);
         }
         catch (ModelException e) when (e.File is null)
         {

@@ -4,7 +4,7 @@ using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import;
 
-/// <summary>Imports one ONNX node of the default domain at the model's opset, emitting canonical IR through the context.</summary>
+/// <summary>Imports one ONNX node at its domain's opset, emitting canonical IR through the context.</summary>
 internal delegate void OpImporter(OnnxNode node, int opset, ImportContext context);
 
 /// <summary>
@@ -131,5 +131,42 @@ internal static class OpImportTable
         ["Identity"] = ValueImporters.Identity,
         ["Dropout"] = ValueImporters.Dropout,
         ["EyeLike"] = ValueImporters.EyeLike,
+
+        ["RNN"] = RecurrentImporters.Rnn,
+        ["GRU"] = RecurrentImporters.Gru,
+        ["LSTM"] = RecurrentImporters.Lstm,
+
+        ["MatMulInteger"] = QuantizedImporters.MatMulInteger,
+        ["ConvInteger"] = QuantizedImporters.ConvInteger,
+        ["QLinearMatMul"] = QuantizedImporters.QLinearMatMul,
+        ["QLinearConv"] = QuantizedImporters.QLinearConv,
+
+        ["MeanVarianceNormalization"] = ReductionImporters.MeanVarianceNormalization,
+        ["Compress"] = IndexingImporters.Compress,
+
+        ["HannWindow"] = SignalImporters.Window(0.5, 0.5),
+        ["HammingWindow"] = SignalImporters.Window(25.0 / 46, 21.0 / 46),
+        ["BlackmanWindow"] = SignalImporters.Window(0.42, 0.5, 0.08),
+        ["MelWeightMatrix"] = SignalImporters.MelWeightMatrix,
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The training-preview domain: optimiser update rules, which are elementwise maths on static shapes.</summary>
+    public const string PreviewTrainingDomain = "ai.onnx.preview.training";
+
+    /// <summary>Importers of domains other than the default one, by domain and op type (the node's domain opset is passed).</summary>
+    public static FrozenDictionary<string, FrozenDictionary<string, OpImporter>> DomainImporters { get; } = new Dictionary<string, FrozenDictionary<string, OpImporter>>
+    {
+        [PreviewTrainingDomain] = new Dictionary<string, OpImporter>
+        {
+            ["Adagrad"] = OptimizerImporters.Adagrad,
+            ["Momentum"] = OptimizerImporters.Momentum,
+            ["Adam"] = OptimizerImporters.Adam,
+        }.ToFrozenDictionary(StringComparer.Ordinal),
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The importer of <paramref name="opType"/> in <paramref name="domain"/> ("" or "ai.onnx" for the default domain), if any.</summary>
+    public static OpImporter? Find(string domain, string opType, bool isDefaultDomain)
+        => isDefaultDomain
+            ? Importers.GetValueOrDefault(opType)
+            : DomainImporters.TryGetValue(domain, out var table) ? table.GetValueOrDefault(opType) : null;
 }

@@ -5,7 +5,7 @@ using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 namespace WasmGraph.Frontends.Onnx.Import.Ops;
 
 /// <summary>
-/// Gather, Slice, Expand, Tile, Pad and the depth/space rearrangements. ONNX passes their index parameters as
+/// Gather, Slice, Expand, Tile, Pad, Compress and the depth/space rearrangements. ONNX passes their index parameters as
 /// inputs (from opset 10/11/13); they must be constants (possibly folded), and become resolved attributes.
 /// </summary>
 internal static class IndexingImporters
@@ -168,6 +168,42 @@ internal static class IndexingImporters
         context.Emit(node, "Reshape", [context.Input(node, 0)], [a], IrAttributes.Empty.With("shape", split), part: "split");
         context.Emit(node, "Transpose", [a], [t], IrAttributes.Empty.With("perm", perm), part: "permute");
         context.Emit(node, "Reshape", [t], [context.FirstOutput(node)], IrAttributes.Empty.With("shape", result));
+    }
+
+    /// <summary>
+    /// Compress with a constant condition is a Gather of the selected indices (after flattening when there is no axis).
+    /// The condition decides the output's size, so a runtime condition cannot be compiled to a static program.
+    /// </summary>
+    public static void Compress(OnnxNode node, int opset, ImportContext context)
+    {
+        var d = new Decomposer(node, context);
+        string input = context.Input(node, 0);
+        var shape = d.ShapeOf(input);
+        if (!context.Builder.Constants.TryGetValue(context.Input(node, 1), out var condition))
+        {
+            throw context.Unsupported(node, "Compress: condition must be a constant; its output size depends on it");
+        }
+        if (condition.Type.Shape.Rank != 1)
+        {
+            throw context.Error(node, $"condition must be 1-D, got {condition.Type.Shape}");
+        }
+        long axis = 0;
+        if (node.Attributes.Has("axis"))
+        {
+            axis = Axis(node, context, node.Attributes.Int("axis", 0), shape.Rank);
+        }
+        else
+        {
+            input = d.Reshape(input, [shape.ElementCount]);
+        }
+        long length = d.ShapeOf(input)[(int)axis];
+        var selected = condition.ToInt64Array().Select((c, i) => (c, i)).Where(p => p.c != 0).Select(p => (long)p.i).ToArray();
+        if (selected.Any(i => i >= length))
+        {
+            throw context.Error(node, $"condition selects index {selected.Max()}, beyond the {length} entries of axis {axis}");
+        }
+        string indices = d.Constant(TensorData.FromInt64s(new Shape(selected.Length), selected), "indices");
+        d.Op("Gather", [input, indices], IrAttributes.Empty.With("axis", axis), context.FirstOutput(node));
     }
 
     public static long Axis(OnnxNode node, ImportContext context, long axis, int rank)

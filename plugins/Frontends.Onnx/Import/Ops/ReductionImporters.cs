@@ -4,7 +4,8 @@ namespace WasmGraph.Frontends.Onnx.Import.Ops;
 
 /// <summary>
 /// Reductions (axes from the attribute or, from opset 13/18, a constant input; empty axes mean all axes unless
-/// noop_with_empty_axes), ArgMax/ArgMin, GlobalMaxPool, LogSoftmax and inference-mode LayerNormalization.
+/// noop_with_empty_axes), ArgMax/ArgMin, GlobalMaxPool, LogSoftmax, inference-mode LayerNormalization and
+/// MeanVarianceNormalization.
 /// </summary>
 internal static class ReductionImporters
 {
@@ -81,5 +82,22 @@ internal static class ReductionImporters
         var outputs = Enumerable.Range(0, last + 1).Select(i => node.HasOutput(i) ? node.Outputs[i] : context.Temp(node, $"output{i}")).ToList();
         var inputs = Enumerable.Range(0, 3).Where(node.HasInput).Select(i => context.Input(node, i)).ToList();
         context.Emit(node, "LayerNormalization", inputs, outputs, attributes);
+    }
+
+    /// <summary>
+    /// MeanVarianceNormalization as its ONNX function body: (X − E[X]) / (√(E[X²] − E[X]²) + 1e-9), the means over
+    /// <c>axes</c> (default [0, 2, 3]) kept as size-1 axes.
+    /// </summary>
+    public static void MeanVarianceNormalization(OnnxNode node, int opset, ImportContext context)
+    {
+        var d = new Decomposer(node, context);
+        string x = context.Input(node, 0);
+        int rank = d.ShapeOf(x).Rank;
+        var axes = (node.Attributes.Ints("axes") ?? [0, 2, 3]).Select(a => IndexingImporters.Axis(node, context, a, rank)).Distinct().Order().ToArray();
+        var mean = IrAttributes.Empty.With("axes", axes).With("keepdims", 1L);
+        string xMean = d.Op("ReduceMean", [x], mean);
+        string meanOfSquares = d.Op("ReduceMean", [d.Mul(x, x)], mean);
+        string deviation = d.Unary("Sqrt", d.Sub(meanOfSquares, d.Mul(xMean, xMean)));
+        d.Div(d.Sub(x, xMean), d.Add(deviation, d.Scalar(1e-9f)), context.FirstOutput(node));
     }
 }

@@ -7,22 +7,23 @@ namespace WasmGraph.Frontends.Onnx.Import.Ops;
 internal static class WindowImporters
 {
     public static void Conv(OnnxNode node, int opset, ImportContext context)
+        => context.EmitDirect(node, "Conv", ConvAttributes(node, context, context.InputShape(node, 0), context.InputShape(node, 1)), inputCount: 3);
+
+    /// <summary>The canonical Conv attributes of a Conv-like node (also ConvInteger and QLinearConv) on input x and weight w.</summary>
+    public static IrAttributes ConvAttributes(OnnxNode node, ImportContext context, Shape x, Shape w)
     {
-        var x = context.InputShape(node, 0);
-        var w = context.InputShape(node, 1);
         if (x.Rank < 3 || w.Rank != x.Rank)
         {
             throw context.Error(node, $"needs an input of rank ≥ 3 and a weight of the same rank, got {x} and {w}");
         }
         var kernel = node.Attributes.Ints("kernel_shape") ?? w.Dims.Skip(2).ToArray();
         var window = WindowAttributes.Resolve(node, context, kernel, Spatial(x));
-        var attributes = IrAttributes.Empty
+        return IrAttributes.Empty
             .With("kernel_shape", window.Kernel)
             .With("strides", window.Strides)
             .With("dilations", window.Dilations)
             .With("pads", window.Pads)
             .With("group", node.Attributes.Int("group", 1));
-        context.EmitDirect(node, "Conv", attributes, inputCount: 3);
     }
 
     public static void MaxPool(OnnxNode node, int opset, ImportContext context)
