@@ -42,6 +42,18 @@ public static class PeerComparison
         return 0;
     }
 
+    /// <summary>The op, with depthwise convolutions told apart: they run a different kernel at a different arithmetic intensity.</summary>
+    private static string Label(Node node, Graph graph)
+    {
+        if (node.Op != "Conv")
+        {
+            return node.Op;
+        }
+        long group = node.Attributes.GetInt("group", 1);
+        long channels = graph.TypeOf(node.Inputs[0]).Shape[1];
+        return group > 1 && group == channels && graph.TypeOf(node.Outputs[0]).Shape[1] == channels ? "Conv (depthwise)" : "Conv";
+    }
+
     private static ModelResult Measure(string repoRoot, BenchModel model, int repeat)
     {
         using var wasm = new WasmGraphEngine();
@@ -50,7 +62,8 @@ public static class PeerComparison
         var actual = wasm.Run(inputs);
         double wasmMs = Median(repeat, () => wasm.Run(inputs));
         var profile = wasm.Profile(inputs, 3);
-        var kernels = wasm.Metadata!.Kernels.Zip(profile, (k, ms) => new KernelTime(k.Name, k.Op, k.Flops, ms)).ToList();
+        var kernels = wasm.Metadata!.Kernels.Zip(wasm.Graph!.Nodes, profile)
+            .Select(t => new KernelTime(t.First.Name, Label(t.Second, wasm.Graph), t.First.Flops, t.Third)).ToList();
         long workingSet = Process.GetCurrentProcess().PeakWorkingSet64;
 
         // The native peer is the host's ONNX Runtime reference session (1 intra-op thread, default graph optimisations).

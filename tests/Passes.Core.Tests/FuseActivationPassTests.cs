@@ -10,6 +10,8 @@ public class FuseActivationPassTests
     [InlineData("Conv", "Relu")]
     [InlineData("Conv", "Clip")]
     [InlineData("Gemm", "Sigmoid")]
+    [InlineData("DepthwiseConv", "Clip")]
+    [InlineData("DepthwiseConv", "Sigmoid")]
     [InlineData("MatMul", "Relu")]
     [InlineData("Add", "Relu")]
     public void ItFusesTheActivationIntoItsProducer(string producer, string activation)
@@ -20,6 +22,10 @@ public class FuseActivationPassTests
             case "Conv":
                 model.Input("x", DataType.Float32, 1, 2, 5, 5).Initializer("w", TestTensors.Random([3, 2, 3, 3], seed: 2))
                      .Node("Conv", ["x", "w"], ["p"]);
+                break;
+            case "DepthwiseConv":
+                model.Input("x", DataType.Float32, 1, 3, 6, 9).Initializer("w", TestTensors.Random([3, 1, 3, 3], seed: 2))
+                     .Node("Conv", ["x", "w"], ["p"], OnnxAttr.Ints("pads", 1, 1, 1, 1), OnnxAttr.Int("group", 3));
                 break;
             case "Gemm":
                 model.Input("x", DataType.Float32, 3, 4).Initializer("w", TestTensors.Random([4, 5], seed: 2))
@@ -46,7 +52,7 @@ public class FuseActivationPassTests
         var before = WasmPipeline.Import(model.Output("y", DataType.Float32).ToBytes());
         var (after, _) = Apply(new FuseActivationPass(), before);
         var node = Assert.Single(after.Nodes);
-        Assert.Equal(producer, node.Op);
+        Assert.Equal(producer == "DepthwiseConv" ? "Conv" : producer, node.Op);
         Assert.Equal(activation, node.Attributes.GetString("wg.activation", ""));
         AssertEquivalent(before, after, RandomInputs(before));
     }

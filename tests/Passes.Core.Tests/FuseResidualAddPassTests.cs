@@ -6,12 +6,12 @@ namespace WasmGraph.Passes.Core.Tests;
 
 public class FuseResidualAddPassTests
 {
-    private static Graph ResidualBlock(bool bias, bool convOnTheRight)
+    private static Graph ResidualBlock(bool bias, bool convOnTheRight, bool depthwise = false)
     {
         var model = new OnnxModelBuilder().Opset(13)
             .Input("x", DataType.Float32, 1, 4, 6, 6)
-            .Initializer("w", TestTensors.Random([4, 4, 3, 3], seed: 2))
-            .Node("Conv", bias ? ["x", "w", "b"] : ["x", "w"], ["c"], OnnxAttr.Ints("pads", 1, 1, 1, 1))
+            .Initializer("w", TestTensors.Random([4, depthwise ? 1 : 4, 3, 3], seed: 2))
+            .Node("Conv", bias ? ["x", "w", "b"] : ["x", "w"], ["c"], OnnxAttr.Ints("pads", 1, 1, 1, 1), OnnxAttr.Int("group", depthwise ? 4 : 1))
             .Node("Add", convOnTheRight ? ["x", "c"] : ["c", "x"], ["s"])
             .Node("Relu", ["s"], ["y"])
             .Output("y", DataType.Float32);
@@ -23,11 +23,12 @@ public class FuseResidualAddPassTests
     }
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    public void ItFoldsTheShortcutAddAndThenTheReluIntoTheConv(bool bias, bool convOnTheRight)
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, false, true)] // the depthwise kernel's epilogue
+    public void ItFoldsTheShortcutAddAndThenTheReluIntoTheConv(bool bias, bool convOnTheRight, bool depthwise)
     {
-        var before = ResidualBlock(bias, convOnTheRight);
+        var before = ResidualBlock(bias, convOnTheRight, depthwise);
         var (residual, context) = Apply(new FuseResidualAddPass(), before);
         Assert.Equal(1, context.Statistics["fused"]);
         var (after, _) = Apply(new FuseActivationPass(), residual);

@@ -68,11 +68,11 @@ public static class BenchmarkReport
                 double ms = byOp.Sum(k => k.Ms);
                 md.AppendLine($"| {byOp.Key} | {byOp.Count()} | {F(ms)} | {ms / total:P0} | {(ms > 0 ? F(byOp.Sum(k => k.Flops) / ms / 1e6) : "")} |");
             }
-            var convs = r.Kernels.Where(k => k.Op == "Conv").ToList();
+            var convs = r.Kernels.Where(k => k.Op == "Conv").ToList(); // dense convolutions; depthwise ones are listed by op above
             if (convs.Count > 0)
             {
                 double convGflops = convs.Sum(k => k.Flops) / convs.Sum(k => k.Ms) / 1e6;
-                md.AppendLine().AppendLine($"All {convs.Count} convolutions together: {F(convGflops)} GFLOP/s = {convGflops / peakGflops:P0} of the measured peak " +
+                md.AppendLine().AppendLine($"All {convs.Count} dense (not depthwise) convolutions together: {F(convGflops)} GFLOP/s = {convGflops / peakGflops:P0} of the measured peak " +
                                            $"({F(convs.Sum(k => k.Ms))} ms of {F(total)} ms profiled).");
             }
             md.AppendLine();

@@ -24,57 +24,10 @@ internal sealed class ConvKernel : IKernelGenerator
     /// <summary>Set by fuse-residual: input 3 is added to the output before the activation.</summary>
     public const string ResidualAttribute = "wg.residual";
 
-    /// <summary>
-    /// Output channels per register tile. With <see cref="TileVectors"/> this gives 12 accumulators, which keeps the
-    /// FMA pipes busy within Cranelift's 16 vector registers (12 accumulators, 3 pixel vectors, 1 weight); on
-    /// ResNet18 4×3 beat 3×4, 4×2, 3×3, 2×4, 5×2 and 6×2 (docs/performance.md, "Conv tile").
-    /// </summary>
-    private const long TileChannels = 4;
-
-    /// <summary>Four-pixel vectors per register tile.</summary>
-    private const long TileVectors = 3;
-
     /// <summary>3-D convolutions (rank-5 inputs) go to the direct N-d kernel; this one stays 1-D/2-D only.</summary>
     private static readonly DirectConvKernel Direct = new();
 
     private static bool IsDirect(Node node, Graph graph) => graph.TypeOf(node.Inputs[0]).Shape.Rank == 5;
-
-    private sealed record Geometry(long N, long C, long H, long W, long M, long OH, long OW, long KH, long KW,
-                                   long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
-    {
-        public long ChannelsPerGroup => C / Group;
-        public long OutputsPerGroup => M / Group;
-        public long PhaseHeight => (H + PadTop + PadBottom + SH - 1) / SH;
-        public long PhaseWidth => (W + PadLeft + PadRight + SW - 1) / SW;
-        public long PhasePlane => PhaseHeight * PhaseWidth;
-        public long ChannelStride => SH * SW * PhasePlane;
-        public long Taps => KH * KW;
-
-        /// <summary>Output channels per register tile: <see cref="TileChannels"/>, or fewer when a group has fewer (depthwise: 1).</summary>
-        public long MR => Math.Min(TileChannels, OutputsPerGroup);
-
-        /// <summary>Vectors of 4 pixels per tile: more when the tile has fewer channels, to keep enough accumulators.</summary>
-        public long Vectors => MR >= TileChannels ? TileVectors : 4;
-        public long NR => Vectors * 4;
-        public long Blocks => (OutputsPerGroup + MR - 1) / MR;
-        public long VirtualPixels => OH * PhaseWidth;
-        public long Tiles => (VirtualPixels + NR - 1) / NR;
-        public long PaddedPixels => Tiles * NR;
-
-        /// <summary>Float offset of tap (kh, kw) from a virtual pixel's position in its channel: a row part plus a column part.</summary>
-        public long TapOffset(long kh, long kw) => RowOffset(kh) + ColumnOffset(kw);
-
-        /// <summary>The kernel row's share of a tap offset: its row phase and the phase rows it skips.</summary>
-        public long RowOffset(long kh) => kh * DH % SH * SW * PhasePlane + kh * DH / SH * PhaseWidth;
-
-        /// <summary>The kernel column's share of a tap offset: its column phase and the phase columns it skips.</summary>
-        public long ColumnOffset(long kw) => kw * DW % SW * PhasePlane + kw * DW / SW;
-
-        /// <summary>Room past the last channel for the discarded columns of the last tile to read.</summary>
-        public long Slack => TapOffset(KH - 1, KW - 1) + NR + PhaseWidth;
-        public long InputScratchFloats => C * ChannelStride + Slack;
-        public long OutputScratchFloats => Group * Blocks * MR * PaddedPixels;
-    }
 
     public string? CheckSupported(Node node, Graph graph)
     {
@@ -100,39 +53,26 @@ internal sealed class ConvKernel : IKernelGenerator
 
     public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => IsDirect(node, graph) ? [] : [1];
 
+    private static bool IsDepthwise(Node node, Graph graph) => !IsDirect(node, graph) && DepthwiseConvKernel.Applies(node, graph);
+
     public long ScratchBytes(Node node, Graph graph)
     {
         if (IsDirect(node, graph))
         {
             return 0;
         }
-        var g = Describe(node, graph);
+        if (IsDepthwise(node, graph))
+        {
+            return DepthwiseConvKernel.ScratchBytes(node, graph);
+        }
+        var g = ConvGeometry.Describe(node, graph);
         return (AlignedFloats(g.InputScratchFloats) + g.OutputScratchFloats) * 4;
     }
 
     private static long AlignedFloats(long floats) => (floats + 15) / 16 * 16;
 
-    private static Geometry Describe(Node node, Graph graph)
-    {
-        var x = graph.TypeOf(node.Inputs[0]).Shape;
-        var y = graph.TypeOf(node.Outputs[0]).Shape;
-        var a = node.Attributes;
-        var kernel = a.GetInts("kernel_shape");
-        var strides = a.GetInts("strides");
-        var dilations = a.GetInts("dilations");
-        var pads = a.GetInts("pads");
-        if (x.Rank == 3)
-        {
-            // 1-D: a 2-D convolution over an image of height 1.
-            return new Geometry(x[0], x[1], 1, x[2], y[1], 1, y[2], 1, kernel[0], 1, strides[0], 1, dilations[0],
-                                0, pads[0], 0, pads[1], a.GetInt("group"));
-        }
-        return new Geometry(x[0], x[1], x[2], x[3], y[1], y[2], y[3], kernel[0], kernel[1], strides[0], strides[1],
-                            dilations[0], dilations[1], pads[0], pads[1], pads[2], pads[3], a.GetInt("group"));
-    }
-
     /// <summary>Weights re-laid out as [group][block][c][tap][MR], zero-filled past the group's last channel.</summary>
-    private static float[] PackWeights(Geometry g, float[] w)
+    private static float[] PackWeights(ConvGeometry g, float[] w)
     {
         long k = g.ChannelsPerGroup * g.Taps;
         var packed = new float[g.Group * g.Blocks * k * g.MR];
@@ -159,8 +99,13 @@ internal sealed class ConvKernel : IKernelGenerator
             Direct.Emit(k);
             return;
         }
+        if (IsDepthwise(k.Node, k.Graph))
+        {
+            DepthwiseConvKernel.Emit(k);
+            return;
+        }
         var e = k.E;
-        var g = Describe(k.Node, k.Graph);
+        var g = ConvGeometry.Describe(k.Node, k.Graph);
         var weights = k.EmbedFloats(PackWeights(g, k.ConstantInput(1)!.ToFloatArray()));
         var scratchIn = k.Scratch!.Value;
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));
@@ -168,7 +113,8 @@ internal sealed class ConvKernel : IKernelGenerator
         e.ZeroBytes(scratchIn, g.InputScratchFloats * 4); // borders and slack stay zero for every image
         e.For(g.N, n =>
         {
-            SplitIntoPhases(k, g, n, scratchIn);
+            var imageBase = e.Mul(n, g.C * g.H * g.W);
+            e.For(g.C, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride)));
             e.For(g.Group, grp => e.For(g.Blocks, block =>
             {
                 var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
@@ -188,38 +134,8 @@ internal sealed class ConvKernel : IKernelGenerator
         });
     }
 
-    /// <summary>Copies image n into the zero-bordered, phase-split scratch layout [c][phase][row][col].</summary>
-    private static void SplitIntoPhases(KernelContext k, Geometry g, LValue n, LValue scratch)
-    {
-        var e = k.E;
-        var imageBase = e.Mul(n, g.C * g.H * g.W);
-        e.For(g.C, c => e.For(g.H, h =>
-        {
-            long ph0 = g.PadTop; // padded row = h + PadTop
-            var paddedRow = e.Add(h, ph0);
-            var rowPhase = e.B.Binary(BinaryOp.SRem, paddedRow, e.I(g.SH));
-            var phaseRow = e.B.Binary(BinaryOp.SDiv, paddedRow, e.I(g.SH));
-            var source = e.Add(imageBase, e.Add(e.Mul(c, g.H * g.W), e.Mul(h, g.W)));
-            var rowBase = e.Add(e.Mul(c, g.ChannelStride), e.Add(e.Mul(rowPhase, g.SW * g.PhasePlane), e.Mul(phaseRow, g.PhaseWidth)));
-            if (g.SW == 1)
-            {
-                e.CopyBytes(scratch, e.Mul(e.Add(rowBase, g.PadLeft), 4), k.Input(0), e.Mul(source, 4), g.W * 4);
-                return;
-            }
-            e.For(g.W, w =>
-            {
-                long shift = g.PadLeft;
-                var paddedCol = e.Add(w, shift);
-                var colPhase = e.B.Binary(BinaryOp.SRem, paddedCol, e.I(g.SW));
-                var phaseCol = e.B.Binary(BinaryOp.SDiv, paddedCol, e.I(g.SW));
-                var target = e.Add(rowBase, e.Add(e.Mul(colPhase, g.PhasePlane), phaseCol));
-                e.StoreF32(e.LoadF32(k.Input(0), e.Add(source, w)), scratch, target);
-            });
-        }));
-    }
-
     /// <summary>One MR × NR tile: accumulate over the group's channels and all taps, then store to the output scratch.</summary>
-    private static void MicroKernel(KernelContext k, Geometry g, int vectors, LValue weights, LValue scratchIn, LValue scratchOut,
+    private static void MicroKernel(KernelContext k, ConvGeometry g, int vectors, LValue weights, LValue scratchIn, LValue scratchOut,
                                     LValue weightBase, LValue inputBase, LValue outBase, LValue pixel)
     {
         var e = k.E;
@@ -266,7 +182,7 @@ internal sealed class ConvKernel : IKernelGenerator
     }
 
     /// <summary>Bias, activation and the real columns of each virtual row, into the NCHW output.</summary>
-    private static void Epilogue(KernelContext k, Geometry g, LValue n, LValue scratchOut)
+    private static void Epilogue(KernelContext k, ConvGeometry g, LValue n, LValue scratchOut)
     {
         var e = k.E;
         LValue? bias = k.HasInput(2) ? k.Input(2) : null;
