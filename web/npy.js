@@ -3,7 +3,11 @@
 
 import { DTYPES } from './wasmgraph.js';
 
-const DESCR = { float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', int8: '|i1', uint8: '|u1', bool: '|b1' };
+// bfloat16 has no NumPy dtype: it is written as '<u2' bits, so a '<u2' file reads back as uint16 (listed last, it wins).
+const DESCR = {
+  float32: '<f4', float64: '<f8', float16: '<f2', bfloat16: '<u2', int64: '<i8', int32: '<i4', int16: '<i2', int8: '|i1',
+  uint64: '<u8', uint32: '<u4', uint16: '<u2', uint8: '|u1', bool: '|b1',
+};
 const BY_DESCR = Object.fromEntries(Object.entries(DESCR).map(([k, v]) => [v, k]));
 
 /** Parses .npy bytes into { dtype, shape, data } (data is a typed array of the dtype). */

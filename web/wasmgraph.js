@@ -13,13 +13,22 @@
 export const ABI_VERSION = 1;
 export const METADATA_SECTION = 'wasmgraph.meta';
 
-/** Typed-array constructor for each dtype of the metadata (bool is one byte per element). */
+/**
+ * Typed-array constructor for each dtype of the metadata (bool is one byte per element). float16 and bfloat16 have
+ * no typed array in Node 20, so they come as Uint16Array holding the bits (docs/abi.md).
+ */
 export const DTYPES = {
   float32: Float32Array,
   float64: Float64Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
   int64: BigInt64Array,
   int32: Int32Array,
+  int16: Int16Array,
   int8: Int8Array,
+  uint64: BigUint64Array,
+  uint32: Uint32Array,
+  uint16: Uint16Array,
   uint8: Uint8Array,
   bool: Uint8Array,
 };

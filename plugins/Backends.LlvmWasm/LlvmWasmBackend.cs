@@ -47,7 +47,11 @@ public sealed class LlvmWasmBackend : IBackend
         }
         var unknown = node.Attributes.All.Select(a => a.Key)
                           .FirstOrDefault(a => a.StartsWith("wg.", StringComparison.Ordinal) && a is not (Activation.Attribute or "wg.clip_min" or "wg.clip_max" or ConvKernel.ResidualAttribute));
-        reason = unknown is not null ? $"unknown backend attribute '{unknown}'" : generator.CheckSupported(node, graph);
+        var unlowered = node.Inputs.Where(i => i.Length > 0).Concat(node.Outputs)
+                            .Select(v => (DataType?)graph.TypeOf(v).ElementType).FirstOrDefault(t => !generator.ElementTypes.Contains(t!.Value));
+        reason = unknown is not null ? $"unknown backend attribute '{unknown}'"
+               : unlowered is { } type ? $"{type.Name()} tensors are not lowered for {node.Op}"
+               : generator.CheckSupported(node, graph);
         return reason is null;
     }
 

@@ -33,6 +33,9 @@ public sealed record PreparedCase(
         // sequence_lens and Compress's condition decide the unrolled or gathered program; window and mel-matrix sizes the output.
         ["RNN"] = [4], ["GRU"] = [4], ["LSTM"] = [4], ["Compress"] = [1],
         ["HannWindow"] = [0], ["HammingWindow"] = [0], ["BlackmanWindow"] = [0], ["MelWeightMatrix"] = [0, 1, 2, 3, 4],
+        // CastLike reads only the element type of its second input (the 1.12 bfloat16 cases even declare it [3,4]
+        // and ship a [1] tensor), so it is compile-time information like a shape.
+        ["CastLike"] = [1],
         // Weights: deployed models always carry them as initializers, and these kernels pack them at compile time.
         ["Conv"] = [1, 2], ["ConvTranspose"] = [1, 2], ["BatchNormalization"] = [1, 2, 3, 4],
         ["ConvInteger"] = [1, 3], ["QLinearConv"] = [3, 4, 5, 8],
@@ -69,12 +72,17 @@ public sealed record PreparedCase(
                 if (parameters.Contains(inputs[i]))
                 {
                     proto.Name = inputs[i];
+                    if (proto.DataType == (int)TensorProto.Types.DataType.Uint16
+                        && ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])) == (int)DataType.BFloat16)
+                    {
+                        proto.DataType = (int)DataType.BFloat16; // see ProtoTensors.ToTensorData
+                    }
                     variant.Graph.Initializer.Add(proto);
                     var declared = variant.Graph.Input.First(v => v.Name == inputs[i]);
                     variant.Graph.Input.Remove(declared);
                     continue;
                 }
-                var data = ProtoTensors.ToTensorData(proto, out problem);
+                var data = ProtoTensors.ToTensorData(proto, out problem, ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])));
                 if (data is null)
                 {
                     return [];
@@ -90,7 +98,7 @@ public sealed record PreparedCase(
                 {
                     continue;
                 }
-                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), out problem);
+                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), out problem, ProtoTensors.DeclaredType(graph.Output[i]));
                 if (data is null)
                 {
                     return [];
@@ -106,24 +114,24 @@ public sealed record PreparedCase(
         return prepared;
     }
 
+    /// <summary>
+    /// Every node that reads <paramref name="input"/> reads it at a parameter position. An input that nothing reads
+    /// (the expanded CastLike cases keep <c>like</c> after their Cast stopped using it) counts too, unless it is
+    /// also a graph output: its value cannot matter at run time.
+    /// </summary>
     private static bool IsParameter(GraphProto graph, string input)
     {
-        bool read = false;
         foreach (var node in graph.Node)
         {
             for (int position = 0; position < node.Input.Count; position++)
             {
-                if (node.Input[position] != input)
-                {
-                    continue;
-                }
-                read = true;
-                if (!ParameterPositions.TryGetValue(node.OpType, out var positions) || !positions.Contains(position))
+                if (node.Input[position] == input
+                    && (!ParameterPositions.TryGetValue(node.OpType, out var positions) || !positions.Contains(position)))
                 {
                     return false;
                 }
             }
         }
-        return read;
+        return graph.Output.All(o => o.Name != input);
     }
 }

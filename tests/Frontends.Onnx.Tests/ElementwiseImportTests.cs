@@ -107,6 +107,39 @@ public class ElementwiseImportTests
         return model.Node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], outputs, attributes);
     }
 
+    [Theory]
+    [InlineData("LEFT")]
+    [InlineData("RIGHT")]
+    public void ItImportsBitShiftWithItsDirection(string direction)
+    {
+        var model = new OnnxModelBuilder().Opset(11)
+            .Input("x", DataType.UInt32, 4)
+            .Input("n", DataType.UInt32, 4)
+            .Node("BitShift", ["x", "n"], ["y"], OnnxAttr.String("direction", direction))
+            .Output("y", DataType.UInt32);
+
+        var shift = Import.Load(model).Single("BitShift");
+
+        Assert.Equal(direction, shift.Attributes.GetString("direction", ""));
+    }
+
+    [Theory]
+    [InlineData(DataType.UInt32, null, "direction must be LEFT or RIGHT")]
+    [InlineData(DataType.Int32, "LEFT", "int32 is not allowed")]
+    public void ItRefusesBitShiftWithoutADirectionOrOnSignedIntegers(DataType type, string? direction, string expected)
+    {
+        var attributes = direction is null ? [] : new[] { OnnxAttr.String("direction", direction) };
+        var model = new OnnxModelBuilder().Opset(11)
+            .Input("x", type, 4)
+            .Input("n", type, 4)
+            .Node("BitShift", ["x", "n"], ["y"], attributes)
+            .Output("y", type);
+
+        var error = Assert.Throws<ModelException>(() => Import.Load(model));
+
+        Assert.Contains(expected, error.Message);
+    }
+
     [Fact]
     public void ItImportsOpset8BatchNormalizationWithSpatial()
     {

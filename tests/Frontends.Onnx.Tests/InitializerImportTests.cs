@@ -23,6 +23,12 @@ public class InitializerImportTests
             TensorData.FromArray(DataType.UInt8, new Shape(3), [(byte)0, (byte)200, (byte)255]),
             TensorData.FromArray(DataType.Int8, new Shape(2), [(sbyte)-128, (sbyte)127]),
             TensorData.FromArray(DataType.Float64, new Shape(2), [1.5, -2.25]),
+            TensorData.FromArray(DataType.Int16, new Shape(2), [(short)-32768, (short)32767]),
+            TensorData.FromArray(DataType.UInt16, new Shape(2), [(ushort)0, (ushort)65535]),
+            TensorData.FromArray(DataType.UInt32, new Shape(2), [7u, uint.MaxValue]),
+            TensorData.FromArray(DataType.UInt64, new Shape(2), [7ul, ulong.MaxValue]),
+            TensorData.FromArray(DataType.Float16, new Shape(3), [(ushort)0x3C00, (ushort)0xFC00, (ushort)0x0001]), // 1, −∞, smallest subnormal
+            TensorData.FromArray(DataType.BFloat16, new Shape(2), [(ushort)0x3F80, (ushort)0xC0A0]),                 // 1, −5
         };
         foreach (var tensor in tensors)
         {
@@ -82,14 +88,14 @@ public class InitializerImportTests
     [Fact]
     public void ItNamesTheTensorAndTypeOfAnUnsupportedElementType()
     {
-        var tensor = new TensorProto { Name = "half", DataType = (int)TensorProto.Types.DataType.Float16, RawData = ByteString.CopyFrom(new byte[4]) };
+        var tensor = new TensorProto { Name = "complex", DataType = (int)TensorProto.Types.DataType.Complex64, RawData = ByteString.CopyFrom(new byte[16]) };
         tensor.Dims.Add(2);
-        var model = new OnnxModelBuilder().Initializer(tensor).Node("Identity", ["half"], ["y"]).Output("y", DataType.Float32);
+        var model = new OnnxModelBuilder().Initializer(tensor).Node("Identity", ["complex"], ["y"]).Output("y", DataType.Float32);
 
         var error = Assert.Throws<ModelException>(() => Import.Load(model));
 
-        Assert.Contains("'half'", error.Message);
-        Assert.Contains("FLOAT16", error.Message);
+        Assert.Contains("'complex'", error.Message);
+        Assert.Contains("COMPLEX64", error.Message);
     }
 
     [Theory]

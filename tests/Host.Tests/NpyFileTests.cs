@@ -18,7 +18,42 @@ public sealed class NpyFileTests
         { DataType.Bool, new long[] { 3 } },
         { DataType.Float32, Array.Empty<long>() },
         { DataType.Int64, new long[] { 0, 3 } },
+        { DataType.Float16, new long[] { 2, 2 } },
+        { DataType.Int16, new long[] { 3 } },
+        { DataType.UInt16, new long[] { 3 } },
+        { DataType.UInt32, new long[] { 2 } },
+        { DataType.UInt64, new long[] { 2 } },
     };
+
+    [Theory]
+    [InlineData(DataType.Float16, "<f2")]
+    [InlineData(DataType.Int16, "<i2")]
+    [InlineData(DataType.UInt16, "<u2")]
+    [InlineData(DataType.UInt32, "<u4")]
+    [InlineData(DataType.UInt64, "<u8")]
+    [InlineData(DataType.BFloat16, "<u2")]
+    public void ItNamesTheNewTypesWithNumPyDescrs(DataType type, string descr)
+    {
+        using var stream = new MemoryStream();
+        NpyFile.Write(stream, new TensorData(new TensorType(type, new Shape(2)), new byte[2 * type.SizeOf()]));
+        Assert.Contains($"'descr': '{descr}'", Encoding.Latin1.GetString(stream.ToArray()));
+    }
+
+    [Fact]
+    public void ItWritesBFloat16AsUInt16BitsAndReadsThemBackForABFloat16Input()
+    {
+        var original = TensorData.FromArray<ushort>(DataType.BFloat16, new Shape(2), [0x3F80, 0xC0A0]);
+        using var stream = new MemoryStream();
+        NpyFile.Write(stream, original);
+        stream.Position = 0;
+        var read = NpyFile.Read(stream, "bf16.npy");
+
+        Assert.Equal(DataType.UInt16, read.Type.ElementType);
+        var asInput = NpyFile.AsDeclared(read, original.Type);
+        Assert.NotNull(asInput);
+        Assert.Equal(original.Bytes.ToArray(), asInput.Bytes.ToArray());
+        Assert.Null(NpyFile.AsDeclared(read, new TensorType(DataType.Float16, new Shape(2))));
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

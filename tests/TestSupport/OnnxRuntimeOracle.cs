@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using WasmGraph.Abstractions.Ir;
@@ -43,39 +42,21 @@ public static class OnnxRuntimeOracle
         }
     }
 
+    /// <summary>ONNX Runtime's TensorElementType codes are ONNX's, like DataType, and the bytes are laid out alike.</summary>
     private static OrtValue ToOrtValue(TensorData tensor)
     {
-        var shape = tensor.Type.Shape.Dims.ToArray();
-        return tensor.Type.ElementType switch
-        {
-            DataType.Float32 => OrtValue.CreateTensorValueFromMemory(tensor.AsSpan<float>().ToArray(), shape),
-            DataType.Float64 => OrtValue.CreateTensorValueFromMemory(tensor.AsSpan<double>().ToArray(), shape),
-            DataType.Int64 => OrtValue.CreateTensorValueFromMemory(tensor.AsSpan<long>().ToArray(), shape),
-            DataType.Int32 => OrtValue.CreateTensorValueFromMemory(tensor.AsSpan<int>().ToArray(), shape),
-            DataType.UInt8 => OrtValue.CreateTensorValueFromMemory(tensor.Bytes.ToArray(), shape),
-            DataType.Int8 => OrtValue.CreateTensorValueFromMemory(tensor.AsSpan<sbyte>().ToArray(), shape),
-            DataType.Bool => OrtValue.CreateTensorValueFromMemory(tensor.Bytes.ToArray().Select(b => b != 0).ToArray(), shape),
-            _ => throw new NotSupportedException($"ONNX Runtime oracle: element type {tensor.Type.ElementType} is not supported"),
-        };
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)tensor.Type.ElementType, tensor.Type.Shape.Dims.ToArray());
+        tensor.Bytes.CopyTo(value.GetTensorMutableRawData());
+        return value;
     }
 
     private static TensorData FromOrtValue(OrtValue value, string name)
     {
         var info = value.GetTensorTypeAndShape();
-        var shape = new Shape(info.Shape);
-        return info.ElementDataType switch
+        if (!DataTypes.IsDefined((int)info.ElementDataType))
         {
-            TensorElementType.Float => Copy<float>(value, DataType.Float32, shape),
-            TensorElementType.Double => Copy<double>(value, DataType.Float64, shape),
-            TensorElementType.Int64 => Copy<long>(value, DataType.Int64, shape),
-            TensorElementType.Int32 => Copy<int>(value, DataType.Int32, shape),
-            TensorElementType.UInt8 => Copy<byte>(value, DataType.UInt8, shape),
-            TensorElementType.Int8 => Copy<sbyte>(value, DataType.Int8, shape),
-            TensorElementType.Bool => Copy<bool>(value, DataType.Bool, shape),
-            _ => throw new NotSupportedException($"ONNX Runtime oracle: output '{name}' has element type {info.ElementDataType}"),
-        };
+            throw new NotSupportedException($"ONNX Runtime oracle: output '{name}' has element type {info.ElementDataType}");
+        }
+        return new TensorData(new TensorType((DataType)(int)info.ElementDataType, new Shape(info.Shape)), value.GetTensorMutableRawData().ToArray());
     }
-
-    private static TensorData Copy<T>(OrtValue value, DataType type, Shape shape) where T : unmanaged
-        => new(new TensorType(type, shape), MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<T>()).ToArray());
 }

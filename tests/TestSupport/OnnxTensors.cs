@@ -11,7 +11,7 @@ public enum TensorEncoding
     /// <summary>Little-endian bytes in <c>raw_data</c>.</summary>
     Raw,
 
-    /// <summary>The typed field for the element type (<c>float_data</c>, <c>int32_data</c>, <c>int64_data</c>, <c>double_data</c>).</summary>
+    /// <summary>The typed field for the element type (<c>float_data</c>, <c>int32_data</c>, <c>int64_data</c>, <c>uint64_data</c>, <c>double_data</c>).</summary>
     Typed,
 }
 
@@ -34,6 +34,10 @@ public static class OnnxTensors
             case DataType.Int64: proto.Int64Data.AddRange(data.AsSpan<long>().ToArray()); break;
             case DataType.Int32: proto.Int32Data.AddRange(data.AsSpan<int>().ToArray()); break;
             case DataType.Int8: proto.Int32Data.AddRange(MemoryMarshal.Cast<byte, sbyte>(data.Bytes).ToArray().Select(v => (int)v)); break;
+            case DataType.Int16: proto.Int32Data.AddRange(data.AsSpan<short>().ToArray().Select(v => (int)v)); break;
+            case DataType.UInt16 or DataType.Float16 or DataType.BFloat16: proto.Int32Data.AddRange(data.AsSpan<ushort>().ToArray().Select(v => (int)v)); break;
+            case DataType.UInt32: proto.Uint64Data.AddRange(data.AsSpan<uint>().ToArray().Select(v => (ulong)v)); break;
+            case DataType.UInt64: proto.Uint64Data.AddRange(data.AsSpan<ulong>().ToArray()); break;
             default: proto.Int32Data.AddRange(data.Bytes.ToArray().Select(v => (int)v)); break;
         }
         return proto;

@@ -12,7 +12,7 @@ internal enum BinaryOp
     URem = 17, SRem = 18, Shl = 20, LShr = 21, AShr = 22, And = 23, Or = 24, Xor = 25,
 }
 
-internal enum CastOp { Trunc = 30, ZExt = 31, SExt = 32, FPToSI = 34, SIToFP = 36, FPTrunc = 37, FPExt = 38, PtrToInt = 39, IntToPtr = 40, BitCast = 41 }
+internal enum CastOp { Trunc = 30, ZExt = 31, SExt = 32, FPToUI = 33, FPToSI = 34, UIToFP = 35, SIToFP = 36, FPTrunc = 37, FPExt = 38, PtrToInt = 39, IntToPtr = 40, BitCast = 41 }
 
 [Flags]
 internal enum FastMath : uint { None = 0, Reassoc = 1, NoNaNs = 2, NoInfs = 4, NoSignedZeros = 8, Reciprocal = 16, Contract = 32, ApproxFunc = 64 }
@@ -95,7 +95,7 @@ internal sealed unsafe class LlvmBuilder : IDisposable
     }
 
     private long ElementBytes(LType element)
-        => element == Context.F32 || element == Context.I32 ? 4 : element == Context.I64 || element == Context.F64 ? 8 : element == Context.I8 ? 1 : 16;
+        => element == Context.F32 || element == Context.I32 ? 4 : element == Context.I64 || element == Context.F64 ? 8 : element == Context.I8 ? 1 : element == Context.I16 ? 2 : 16;
 
     public LValue Gep(LType element, LValue pointer, LValue index)
     {

@@ -16,6 +16,7 @@ internal sealed unsafe class LlvmContext : IDisposable
         F64 = new LType(LLVMDoubleTypeInContext(h));
         I1 = new LType(LLVMInt1TypeInContext(h));
         I8 = new LType(LLVMInt8TypeInContext(h));
+        I16 = new LType(LLVMInt16TypeInContext(h));
         I32 = new LType(LLVMInt32TypeInContext(h));
         I64 = new LType(LLVMInt64TypeInContext(h));
         Void = new LType(LLVMVoidTypeInContext(h));
@@ -30,6 +31,7 @@ internal sealed unsafe class LlvmContext : IDisposable
     public LType F64 { get; }
     public LType I1 { get; }
     public LType I8 { get; }
+    public LType I16 { get; }
     public LType I32 { get; }
     public LType I64 { get; }
     public LType Void { get; }

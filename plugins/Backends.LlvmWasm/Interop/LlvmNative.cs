@@ -63,6 +63,7 @@ internal static unsafe partial class LlvmNative
     [LibraryImport(Lib)] internal static partial nint LLVMDoubleTypeInContext(nint ctx);
     [LibraryImport(Lib)] internal static partial nint LLVMInt1TypeInContext(nint ctx);
     [LibraryImport(Lib)] internal static partial nint LLVMInt8TypeInContext(nint ctx);
+    [LibraryImport(Lib)] internal static partial nint LLVMInt16TypeInContext(nint ctx);
     [LibraryImport(Lib)] internal static partial nint LLVMInt32TypeInContext(nint ctx);
     [LibraryImport(Lib)] internal static partial nint LLVMInt64TypeInContext(nint ctx);
     [LibraryImport(Lib)] internal static partial nint LLVMVoidTypeInContext(nint ctx);

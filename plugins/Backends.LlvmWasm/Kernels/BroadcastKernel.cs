@@ -5,9 +5,10 @@ using WasmGraph.Backends.LlvmWasm.Interop;
 namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
-/// Typed elementwise ops with NumPy broadcasting over two or three operands: Pow, Max, Min, Mod, PRelu, the
-/// comparisons and logic ops (bool results), Where, and integer Add/Sub/Mul/Div (float arithmetic stays in
-/// <see cref="BinaryKernel"/>). Same loop structure as BinaryKernel: per-operand strides, coalesced axes.
+/// Typed elementwise ops with NumPy broadcasting over two or three operands: Pow, Max, Min, Mod, PRelu, BitShift,
+/// the comparisons and logic ops (bool results), Where, and integer Add/Sub/Mul/Div (float arithmetic stays in
+/// <see cref="BinaryKernel"/>). Same loop structure as BinaryKernel: per-operand strides, coalesced axes. Operands
+/// are loaded in their compute type (float16 and bfloat16 widened to f32) and the result narrowed when stored.
 /// </summary>
 internal sealed class BroadcastKernel : IKernelGenerator
 {
@@ -20,7 +21,9 @@ internal sealed class BroadcastKernel : IKernelGenerator
         ["GreaterOrEqual"] = (RealPredicate.Oge, IntPredicate.Sge, IntPredicate.Uge),
     };
 
-    public IReadOnlyList<string> Ops { get; } = ["Pow", "Max", "Min", "Mod", "PRelu", "Where", "And", "Or", "Xor", .. Comparisons.Keys];
+    public IReadOnlyList<string> Ops { get; } = ["Pow", "Max", "Min", "Mod", "PRelu", "BitShift", "Where", "And", "Or", "Xor", .. Comparisons.Keys];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public static readonly string[] IntegerArithmetic = ["Add", "Sub", "Mul", "Div"];
 
@@ -31,9 +34,13 @@ internal sealed class BroadcastKernel : IKernelGenerator
         {
             return $"float64 {node.Op} is not lowered"; // both build float32 constants and maths
         }
-        if (node.Op == "Mod" && Scalars.IsFloat(type) && node.Attributes.GetInt("fmod", 0) == 0)
+        if (node.Op == "Mod" && type.IsFloat() && node.Attributes.GetInt("fmod", 0) == 0)
         {
             return "float Mod needs fmod=1";
+        }
+        if (node.Op == "BitShift" && !type.IsUnsigned())
+        {
+            return $"BitShift needs an unsigned integer type, got {type.Name()}";
         }
         return node.Op is "PRelu" && type != DataType.Float32 ? "PRelu needs float32" : null;
     }
@@ -45,13 +52,14 @@ internal sealed class BroadcastKernel : IKernelGenerator
         int arity = k.Node.Inputs.Length;
         var strides = Enumerable.Range(0, arity).Select(i => BinaryKernel.BroadcastStrides(k.InputType(i).Shape, outShape)).ToArray();
         var (dims, coalesced) = BinaryKernel.Coalesce(outShape.Dims.ToArray(), strides);
-        var types = Enumerable.Range(0, arity).Select(i => k.InputType(i).ElementType).ToArray();
+        var stored = Enumerable.Range(0, arity).Select(i => k.InputType(i).ElementType).ToArray();
+        var types = stored.Select(Scalars.ComputeType).ToArray();
         var outType = k.OutputType(0).ElementType;
         e.ForEachIndex(dims, coalesced, (linear, offsets) =>
         {
-            var values = Enumerable.Range(0, arity).Select(i => Scalars.Load(e, types[i], k.Input(i), offsets[i])).ToArray();
-            var result = Compute(e, k.Node, values, types, outType);
-            Scalars.Store(e, outType, result, k.Output(0), linear);
+            var values = Enumerable.Range(0, arity).Select(i => Scalars.LoadForCompute(e, stored[i], k.Input(i), offsets[i])).ToArray();
+            var result = Compute(e, k.Node, values, types, Scalars.ComputeType(outType));
+            Scalars.StoreFromCompute(e, outType, result, k.Output(0), linear);
         });
     }
 
@@ -95,9 +103,19 @@ internal sealed class BroadcastKernel : IKernelGenerator
                 return e.FSub(v[0], e.FMul(e.CallIntrinsic("llvm.trunc", v[0].Type, e.FDiv(v[0], v[1])), v[1]));
             case "Mod":
                 return IntegerMod(e, v[0], v[1], type, node.Attributes.GetInt("fmod", 0) != 0);
+            case "BitShift":
+                return Shift(e, v[0], v[1], type, node.Attributes.GetString("direction", "RIGHT") == "LEFT");
             default:
                 return IntegerArithmeticOp(e, node.Op, v[0], v[1], type);
         }
+    }
+
+    /// <summary>Logical shift of an unsigned integer; an amount of the bit width or more gives 0 (LLVM would give poison).</summary>
+    private static LValue Shift(Emitter e, LValue a, LValue amount, DataType type, bool left)
+    {
+        var shifted = e.B.Binary(left ? BinaryOp.Shl : BinaryOp.LShr, a, amount);
+        var tooFar = e.B.ICmp(IntPredicate.Uge, amount, Scalars.Constant(e, type, type.SizeOf() * 8));
+        return e.B.Select(tooFar, Scalars.Constant(e, type, 0), shifted);
     }
 
     private static LValue SafeDivisor(Emitter e, LValue b, DataType type)

@@ -9,6 +9,8 @@ internal sealed class ReshapeKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Reshape"];
 
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
     public string? CheckSupported(Node node, Graph graph) => null;
 
     public void Emit(KernelContext k) => k.E.CopyBytes(k.Output(0), k.E.I(0), k.Input(0), k.E.I(0), k.OutputType(0).ByteSize);
@@ -18,6 +20,8 @@ internal sealed class ReshapeKernel : IKernelGenerator
 internal sealed class TransposeKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Transpose"];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph) => null;
 
@@ -39,6 +43,8 @@ internal sealed class TransposeKernel : IKernelGenerator
 internal sealed class ConcatKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Concat"];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph) => null;
 
@@ -66,6 +72,8 @@ internal sealed class ConcatKernel : IKernelGenerator
 internal sealed class SplitKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Split"];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph) => null;
 
@@ -95,6 +103,7 @@ internal static class ElementStorage
     public static (LType Type, int Size) Of(Emitter e, DataType type) => type.SizeOf() switch
     {
         1 => (e.Ctx.I8, 1),
+        2 => (e.Ctx.I16, 2),
         4 => (e.Ctx.I32, 4),
         _ => (e.Ctx.I64, 8),
     };

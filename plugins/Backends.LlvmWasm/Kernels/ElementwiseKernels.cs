@@ -13,19 +13,22 @@ internal sealed class BinaryKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Add", "Sub", "Mul", "Div"];
 
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Outputs[0]).ElementType switch
         {
             DataType.Float32 => Activation.Check(node),
-            DataType.Float64 or DataType.Int32 or DataType.Int64 or DataType.Int8 or DataType.UInt8 when !node.Attributes.Has(Activation.Attribute) => null,
-            var t => $"{t.Name()} arithmetic is not lowered",
+            DataType.Bool => "bool arithmetic is not lowered",
+            var t when node.Attributes.Has(Activation.Attribute) => $"a fused activation on {t.Name()} arithmetic is not lowered",
+            _ => null,
         };
 
     public void Emit(KernelContext k)
     {
         if (k.OutputType(0).ElementType != DataType.Float32)
         {
-            IntegerEmit(k); // integer and float64 tensors (shape arithmetic that could not fold, double models) take the typed path
+            TypedEmit(k); // integer, float64 and 16-bit float tensors (shape arithmetic that could not fold, double and half models)
             return;
         }
         var e = k.E;
@@ -51,18 +54,19 @@ internal sealed class BinaryKernel : IKernelGenerator
         _ => BinaryOp.FDiv,
     };
 
-    private static void IntegerEmit(KernelContext k)
+    private static void TypedEmit(KernelContext k)
     {
         var e = k.E;
         var type = k.OutputType(0).ElementType;
+        bool isFloat = Scalars.IsFloat(Scalars.ComputeType(type));
         var outShape = k.OutputType(0).Shape;
         var (dims, strides) = Coalesce(outShape.Dims.ToArray(), [BroadcastStrides(k.InputType(0).Shape, outShape), BroadcastStrides(k.InputType(1).Shape, outShape)]);
         e.ForEachIndex(dims, strides, (linear, offsets) =>
         {
-            var a = Scalars.Load(e, type, k.Input(0), offsets[0]);
-            var b = Scalars.Load(e, type, k.Input(1), offsets[1]);
-            var result = type == DataType.Float64 ? e.B.Binary(FloatOp(k.Node.Op), a, b) : BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type);
-            Scalars.Store(e, type, result, k.Output(0), linear);
+            var a = Scalars.LoadForCompute(e, type, k.Input(0), offsets[0]);
+            var b = Scalars.LoadForCompute(e, type, k.Input(1), offsets[1]);
+            var result = isFloat ? e.B.Binary(FloatOp(k.Node.Op), a, b) : BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type);
+            Scalars.StoreFromCompute(e, type, result, k.Output(0), linear);
         });
     }
 

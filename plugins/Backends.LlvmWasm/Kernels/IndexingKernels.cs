@@ -9,6 +9,8 @@ internal sealed class GatherKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Gather"];
 
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
     public string? CheckSupported(Node node, Graph graph) => null;
 
     public void Emit(KernelContext k)
@@ -38,6 +40,8 @@ internal sealed class GatherKernel : IKernelGenerator
 internal sealed class StridedCopyKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Slice", "Expand"];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph) => null;
 
@@ -75,6 +79,8 @@ internal sealed class StridedCopyKernel : IKernelGenerator
 internal sealed class MappedCopyKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Tile", "Pad"];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph)
         => node.Op == "Pad" && graph.TypeOf(node.Inputs[0]).ElementType == DataType.Float64 ? "float64 Pad is not lowered" : null;
@@ -166,6 +172,8 @@ internal sealed class TriluKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Trilu"];
 
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
     public string? CheckSupported(Node node, Graph graph) => null;
 
     public void Emit(KernelContext k)
@@ -193,6 +201,8 @@ internal sealed class TriluKernel : IKernelGenerator
 internal sealed class CastKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Cast"];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph) => null;
 

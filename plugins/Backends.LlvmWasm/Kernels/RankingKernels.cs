@@ -102,6 +102,8 @@ internal sealed class ReverseSequenceKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["ReverseSequence"];
 
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
     public string? CheckSupported(Node node, Graph graph) => null;
 
     public void Emit(KernelContext k)

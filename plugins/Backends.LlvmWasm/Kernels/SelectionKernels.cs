@@ -44,6 +44,8 @@ internal sealed class GatherElementsKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["GatherElements"];
 
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
     public string? CheckSupported(Node node, Graph graph) => null;
 
     public void Emit(KernelContext k)

@@ -30,6 +30,8 @@ internal sealed class GatherNdKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["GatherND"];
 
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
     public string? CheckSupported(Node node, Graph graph) => null;
 
     public void Emit(KernelContext k)

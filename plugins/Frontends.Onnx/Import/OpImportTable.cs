@@ -81,6 +81,7 @@ internal static class OpImportTable
         ["Pow"] = ElementwiseImporters.Binary("Pow"),
         ["PRelu"] = MathImporters.PRelu,
         ["Mod"] = MathImporters.Mod,
+        ["BitShift"] = MathImporters.BitShift,
         ["Equal"] = ElementwiseImporters.Binary("Equal"), ["Less"] = ElementwiseImporters.Binary("Less"),
         ["Greater"] = ElementwiseImporters.Binary("Greater"), ["LessOrEqual"] = ElementwiseImporters.Binary("LessOrEqual"),
         ["GreaterOrEqual"] = ElementwiseImporters.Binary("GreaterOrEqual"),

@@ -111,6 +111,16 @@ internal static class TensorReader
                 CheckCount(tensor.Int32Data.Count, count, "int32_data", type, what, file);
                 // One element per int32; the low byte is the value (two's complement for int8).
                 return tensor.Int32Data.Select(v => unchecked((byte)v)).ToArray();
+            case DataType.UInt16 or DataType.Int16 or DataType.Float16 or DataType.BFloat16:
+                CheckCount(tensor.Int32Data.Count, count, "int32_data", type, what, file);
+                // One element per int32; the low 16 bits are the value (the raw bits for float16 and bfloat16).
+                return MemoryMarshal.AsBytes(tensor.Int32Data.Select(v => unchecked((ushort)v)).ToArray().AsSpan()).ToArray();
+            case DataType.UInt32:
+                CheckCount(tensor.Uint64Data.Count, count, "uint64_data", type, what, file);
+                return MemoryMarshal.AsBytes(tensor.Uint64Data.Select(v => unchecked((uint)v)).ToArray().AsSpan()).ToArray();
+            case DataType.UInt64:
+                CheckCount(tensor.Uint64Data.Count, count, "uint64_data", type, what, file);
+                return MemoryMarshal.AsBytes(tensor.Uint64Data.ToArray().AsSpan()).ToArray();
             default:
                 throw new ModelException($"{what} has element type {type.ElementType.Name()}, which has no typed ONNX field", file: file);
         }

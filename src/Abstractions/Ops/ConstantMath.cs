@@ -6,20 +6,16 @@ namespace WasmGraph.Abstractions.Ops;
 
 /// <summary>
 /// Plain C# tensor arithmetic for the op evaluators (constant folding). Values travel as <c>double</c> for float
-/// types and as <c>long</c> for integer and bool types, so int64 shape arithmetic never loses precision. Speed does
-/// not matter here: evaluators run on shape programs and small constant subgraphs at compile time.
+/// types (float16 and bfloat16 included: double holds them exactly, results are rounded once on the way back) and as
+/// <c>long</c> for integer and bool types, so int64 shape arithmetic never loses precision; uint64 travels as the same
+/// 64 bits, and ops whose result depends on signedness give an unsigned evaluator for it. Speed does not matter here:
+/// evaluators run on shape programs and small constant subgraphs at compile time.
 /// </summary>
 public static class ConstantMath
 {
-    public static bool IsFloat(DataType type) => type is DataType.Float32 or DataType.Float64;
+    public static bool IsFloat(DataType type) => type.IsFloat();
 
-    public static double[] Doubles(TensorData t)
-        => t.Type.ElementType switch
-        {
-            DataType.Float64 => t.AsSpan<double>().ToArray(),
-            DataType.Float32 => t.AsSpan<float>().ToArray().Select(v => (double)v).ToArray(),
-            _ => t.ToInt64Array().Select(v => (double)v).ToArray(),
-        };
+    public static double[] Doubles(TensorData t) => t.ToDoubleArray();
 
     public static long[] Longs(TensorData t) => t.ToInt64Array();
 
@@ -28,6 +24,8 @@ public static class ConstantMath
     {
         DataType.Float32 => TensorData.FromFloats(shape, values.Select(v => (float)v).ToArray()),
         DataType.Float64 => TensorData.FromArray<double>(type, shape, values),
+        DataType.Float16 or DataType.BFloat16 => TensorData.FromArray(type, shape, values.Select(v => HalfFloats.FromDouble(v, type)).ToArray().AsSpan()),
+        DataType.UInt64 => FromLongs(type, shape, values.Select(v => unchecked((long)ToULong(v))).ToArray()),
         _ => FromLongs(type, shape, values.Select(ToLong).ToArray()),
     };
 
@@ -38,6 +36,10 @@ public static class ConstantMath
         DataType.Bool => TensorData.FromArray(type, shape, values.Select(v => v != 0 ? (byte)1 : (byte)0).ToArray().AsSpan()),
         DataType.UInt8 => TensorData.FromArray(type, shape, values.Select(v => unchecked((byte)v)).ToArray().AsSpan()),
         DataType.Int8 => TensorData.FromArray(type, shape, values.Select(v => unchecked((sbyte)v)).ToArray().AsSpan()),
+        DataType.Int16 => TensorData.FromArray(type, shape, values.Select(v => unchecked((short)v)).ToArray().AsSpan()),
+        DataType.UInt16 => TensorData.FromArray(type, shape, values.Select(v => unchecked((ushort)v)).ToArray().AsSpan()),
+        DataType.UInt32 => TensorData.FromArray(type, shape, values.Select(v => unchecked((uint)v)).ToArray().AsSpan()),
+        DataType.UInt64 => TensorData.FromArray(type, shape, values.Select(v => unchecked((ulong)v)).ToArray().AsSpan()),
         _ => FromDoubles(type, shape, values.Select(v => (double)v).ToArray()),
     };
 
@@ -86,12 +88,19 @@ public static class ConstantMath
 
     /// <summary>
     /// Elementwise evaluation with broadcasting over any number of inputs. Float tensors go through
-    /// <paramref name="onDoubles"/>, integer and bool tensors through <paramref name="onLongs"/> (when given).
+    /// <paramref name="onDoubles"/>, integer and bool tensors through <paramref name="onLongs"/> (when given), and
+    /// uint64 tensors through <paramref name="onULongs"/> when the op's result depends on signedness (the long
+    /// arguments then carry the uint64 bits).
     /// </summary>
     public static TensorData Broadcast(IReadOnlyList<TensorData> inputs, TensorType output,
-                                       Func<double[], double>? onDoubles, Func<long[], long>? onLongs, DataType? operandType = null)
+                                       Func<double[], double>? onDoubles, Func<long[], long>? onLongs, DataType? operandType = null,
+                                       Func<ulong[], ulong>? onULongs = null)
     {
         var type = operandType ?? inputs[^1].Type.ElementType;
+        if (type == DataType.UInt64 && onULongs is not null)
+        {
+            onLongs = args => unchecked((long)onULongs(Array.ConvertAll(args, a => unchecked((ulong)a))));
+        }
         bool useLongs = !IsFloat(type) && onLongs is not null;
         var longs = useLongs ? inputs.Select(Longs).ToArray() : null;
         var doubles = useLongs ? null : inputs.Select(Doubles).ToArray();
@@ -118,6 +127,10 @@ public static class ConstantMath
     /// <summary>C-style conversion of a double to an integer: truncation, NaN to 0, saturating at the int64 range.</summary>
     public static long ToLong(double v)
         => double.IsNaN(v) ? 0 : v >= 9.2233720368547758E18 ? long.MaxValue : v <= -9.2233720368547758E18 ? long.MinValue : (long)v;
+
+    /// <summary>Conversion of a double to uint64 as the backend does it (fptoui.sat): truncation, NaN and negatives to 0, saturating at 2^64 − 1.</summary>
+    public static ulong ToULong(double v)
+        => double.IsNaN(v) || v <= 0 ? 0 : v >= 18446744073709551616.0 ? ulong.MaxValue : (ulong)v;
 
     public static byte[] Bytes<T>(T[] values) where T : unmanaged => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 }

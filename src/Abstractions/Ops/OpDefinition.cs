@@ -62,6 +62,16 @@ public sealed record OpDefinition(string Name, FusionKind Fusion, InferTypes Inf
 {
     public Evaluate? Evaluate { get; init; }
 
+    /// <summary>
+    /// The element types ONNX allows for the typed operand (input <see cref="ConstrainedInput"/>, the schema's type
+    /// variable T). Empty: not constrained here (the inference function checks what it needs). Checked by
+    /// <see cref="OpRegistry.Infer"/> before inference, so a model that breaks the schema fails with a clear message.
+    /// </summary>
+    public ImmutableArray<DataType> ElementTypes { get; init; } = ImmutableArray<DataType>.Empty;
+
+    /// <summary>The input whose element type <see cref="ElementTypes"/> constrains.</summary>
+    public int ConstrainedInput { get; init; }
+
     /// <summary>Attributes the canonical form always carries (the frontend fills defaults).</summary>
     public ImmutableArray<string> RequiredAttributes { get; init; } = ImmutableArray<string>.Empty;
 }

@@ -35,6 +35,13 @@ public sealed class OpRegistry
         var def = Find(node.Op) ?? throw new ModelException("op is not in the op registry", node: node.Name, op: node.Op);
         var types = node.Inputs.Select(i => i.Length == 0 ? null : typeOf(i)).ToImmutableArray();
         var consts = node.Inputs.Select(i => i.Length == 0 ? null : constantOf(i)).ToImmutableArray();
+        if (!def.ElementTypes.IsEmpty && def.ConstrainedInput < types.Length && types[def.ConstrainedInput] is { } constrained
+            && !def.ElementTypes.Contains(constrained.ElementType))
+        {
+            throw new ModelException(
+                $"element type {constrained.ElementType.Name()} is not allowed for input {def.ConstrainedInput} (allowed: {string.Join(", ", def.ElementTypes.Select(t => t.Name()))})",
+                node: node.Name, op: node.Op);
+        }
         var result = def.InferTypes(new InferenceContext(node, types, consts));
         if (result.Length != node.Outputs.Length)
         {

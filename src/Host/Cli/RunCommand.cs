@@ -127,7 +127,8 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         {
             var path = Path.Combine(directory, TensorStats.SafeFileName(info.Name) + ".npy");
             NpyFile.Write(path, outputs[info.Name]);
-            _consoles.Out.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]");
+            var note = outputs[info.Name].Type.ElementType == DataType.BFloat16 ? " (bfloat16 as <u2 bits: .npy has no bfloat16)" : "";
+            _consoles.Out.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]{Markup.Escape(note)}");
         }
     }
 

@@ -21,11 +21,8 @@ public static class RunInputs
                        ?? throw new WasmGraphException($"--input {spec}: the module has no input '{name}'; inputs: {Describe(metadata)}");
             var tensor = NpyFile.Read(file);
             var expected = info.ToTensorType();
-            if (tensor.Type != expected)
-            {
-                throw new WasmGraphException($"{file}: holds {tensor.Type}, but input '{name}' is {expected}");
-            }
-            inputs[name] = tensor;
+            inputs[name] = NpyFile.AsDeclared(tensor, expected) ?? throw new WasmGraphException(
+                $"{file}: holds {tensor.Type}, but input '{name}' is {expected}" + (expected.ElementType == DataType.BFloat16 ? " (give bfloat16 as uint16 bits)" : ""));
         }
         if (settings.Image is { } image)
         {

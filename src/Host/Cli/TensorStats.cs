@@ -7,9 +7,7 @@ public sealed record TensorStats(double Min, double Max, double Mean)
 {
     public static TensorStats Of(TensorData tensor)
     {
-        var values = tensor.Type.ElementType == DataType.Float64
-            ? tensor.AsSpan<double>().ToArray()
-            : Array.ConvertAll(tensor.ToFloatArray(), v => (double)v);
+        var values = tensor.ToDoubleArray();
         if (values.Length == 0)
         {
             return new TensorStats(double.NaN, double.NaN, double.NaN);

@@ -11,6 +11,8 @@ namespace WasmGraph.Host.IO;
 /// Reads and writes NumPy <c>.npy</c> files (format 1.0, 2.0 and 3.0 headers; little-endian, C order), the lingua franca
 /// for tensors between WasmGraph, NumPy and other tools. Errors are <see cref="WasmGraphException"/>s naming the file.
 /// See https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html for the format.
+/// NumPy has no bfloat16 dtype: a bfloat16 tensor is written as <c>&lt;u2</c> holding its bits, and
+/// <see cref="AsDeclared"/> reads such a file back for a bfloat16 input (docs/abi.md).
 /// </summary>
 public static partial class NpyFile
 {
@@ -19,9 +21,26 @@ public static partial class NpyFile
     /// <summary>NumPy descr (without the byte-order character) for each element type.</summary>
     private static readonly (string Descr, DataType Type)[] Descrs =
     [
-        ("f4", DataType.Float32), ("f8", DataType.Float64), ("i8", DataType.Int64), ("i4", DataType.Int32),
-        ("u1", DataType.UInt8), ("i1", DataType.Int8), ("b1", DataType.Bool),
+        ("f4", DataType.Float32), ("f8", DataType.Float64), ("f2", DataType.Float16), ("i8", DataType.Int64), ("i4", DataType.Int32),
+        ("i2", DataType.Int16), ("i1", DataType.Int8), ("u8", DataType.UInt64), ("u4", DataType.UInt32), ("u2", DataType.UInt16),
+        ("u1", DataType.UInt8), ("b1", DataType.Bool),
     ];
+
+    private static readonly string SupportedList = string.Join(", ", Descrs.Select(d => (d.Type.SizeOf() == 1 ? "|" : "<") + d.Descr));
+
+    /// <summary>
+    /// <paramref name="tensor"/> as the type a model input declares, when the file may hold it: the same type, or
+    /// uint16 bits for a bfloat16 input (the one type .npy cannot name). Null when they do not match.
+    /// </summary>
+    public static TensorData? AsDeclared(TensorData tensor, TensorType declared)
+    {
+        if (tensor.Type == declared)
+        {
+            return tensor;
+        }
+        bool bfloat16Bits = declared.ElementType == DataType.BFloat16 && tensor.Type.ElementType == DataType.UInt16 && tensor.Type.Shape == declared.Shape;
+        return bfloat16Bits ? new TensorData(declared, tensor.Bytes.ToArray()) : null;
+    }
 
     public static TensorData Read(string path)
     {
@@ -77,8 +96,9 @@ public static partial class NpyFile
 
     public static void Write(Stream stream, TensorData tensor)
     {
-        var descr = Descrs.First(d => d.Type == tensor.Type.ElementType).Descr;
-        var order = descr is "u1" or "i1" or "b1" ? "|" : "<";
+        var stored = tensor.Type.ElementType == DataType.BFloat16 ? DataType.UInt16 : tensor.Type.ElementType; // its bits
+        var descr = Descrs.First(d => d.Type == stored).Descr;
+        var order = stored.SizeOf() == 1 ? "|" : "<";
         var dims = tensor.Type.Shape.Dims;
         var shape = dims.Length == 1 ? $"({dims[0]},)" : $"({string.Join(", ", dims)})";
         var dict = $"{{'descr': '{order}{descr}', 'fortran_order': False, 'shape': {shape}, }}";
@@ -123,12 +143,12 @@ public static partial class NpyFile
         var text = descr.Groups[1].Value;
         if (text.Length < 2 || text[0] == '>' || (text[0] is not ('<' or '|' or '=')))
         {
-            throw new WasmGraphException($"{name}: dtype '{text}' is not supported (need little-endian: <f4, <f8, <i8, <i4, |u1, |i1, |b1)");
+            throw new WasmGraphException($"{name}: dtype '{text}' is not supported (need little-endian: {SupportedList})");
         }
         var match = Descrs.FirstOrDefault(d => d.Descr == text[1..]);
         if (match.Descr is null)
         {
-            throw new WasmGraphException($"{name}: dtype '{text}' is not supported (supported: <f4, <f8, <i8, <i4, |u1, |i1, |b1)");
+            throw new WasmGraphException($"{name}: dtype '{text}' is not supported (supported: {SupportedList}; bfloat16 as <u2 bits)");
         }
         var dims = new List<long>();
         foreach (var part in shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

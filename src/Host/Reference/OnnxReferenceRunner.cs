@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using WasmGraph.Abstractions;
@@ -100,39 +99,26 @@ public static class OnnxReferenceRunner
         return session.Run(inputs);
     }
 
+    /// <summary>
+    /// Copies a tensor into ONNX Runtime. Its TensorElementType codes are ONNX's, like <see cref="DataType"/>, and
+    /// both store row-major little-endian bytes (bool as one byte, 16-bit floats as their bits), so every type is
+    /// one byte copy.
+    /// </summary>
     internal static OrtValue ToOrtValue(TensorData tensor)
     {
-        var shape = tensor.Type.Shape.Dims.ToArray();
-        var bytes = tensor.Bytes;
-        return tensor.Type.ElementType switch
-        {
-            DataType.Float32 => OrtValue.CreateTensorValueFromMemory(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), shape),
-            DataType.Float64 => OrtValue.CreateTensorValueFromMemory(MemoryMarshal.Cast<byte, double>(bytes).ToArray(), shape),
-            DataType.Int64 => OrtValue.CreateTensorValueFromMemory(MemoryMarshal.Cast<byte, long>(bytes).ToArray(), shape),
-            DataType.Int32 => OrtValue.CreateTensorValueFromMemory(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), shape),
-            DataType.UInt8 => OrtValue.CreateTensorValueFromMemory(bytes.ToArray(), shape),
-            DataType.Int8 => OrtValue.CreateTensorValueFromMemory(MemoryMarshal.Cast<byte, sbyte>(bytes).ToArray(), shape),
-            DataType.Bool => OrtValue.CreateTensorValueFromMemory(MemoryMarshal.Cast<byte, bool>(bytes).ToArray(), shape),
-            _ => throw new WasmGraphException($"ONNX Runtime reference: unsupported input type {tensor.Type}"),
-        };
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)tensor.Type.ElementType, tensor.Type.Shape.Dims.ToArray());
+        tensor.Bytes.CopyTo(value.GetTensorMutableRawData());
+        return value;
     }
 
     internal static TensorData FromOrtValue(OrtValue value, string name)
     {
         var info = value.GetTensorTypeAndShape();
-        var shape = new Shape(info.Shape);
-        return info.ElementDataType switch
+        if (!DataTypes.IsDefined((int)info.ElementDataType))
         {
-            TensorElementType.Float => Make(DataType.Float32, MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<float>())),
-            TensorElementType.Double => Make(DataType.Float64, MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<double>())),
-            TensorElementType.Int64 => Make(DataType.Int64, MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<long>())),
-            TensorElementType.Int32 => Make(DataType.Int32, MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<int>())),
-            TensorElementType.UInt8 => Make(DataType.UInt8, value.GetTensorDataAsSpan<byte>()),
-            TensorElementType.Int8 => Make(DataType.Int8, MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<sbyte>())),
-            TensorElementType.Bool => Make(DataType.Bool, MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<bool>())),
-            _ => throw new WasmGraphException($"ONNX Runtime reference: output '{name}' has unsupported type {info.ElementDataType}"),
-        };
-
-        TensorData Make(DataType type, ReadOnlySpan<byte> data) => new(new TensorType(type, shape), data.ToArray());
+            throw new WasmGraphException($"ONNX Runtime reference: output '{name}' has unsupported type {info.ElementDataType}");
+        }
+        var type = new TensorType((DataType)(int)info.ElementDataType, new Shape(info.Shape));
+        return new TensorData(type, value.GetTensorMutableRawData().ToArray());
     }
 }

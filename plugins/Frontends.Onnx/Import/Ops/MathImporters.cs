@@ -33,6 +33,17 @@ internal static class MathImporters
     public static void Mod(OnnxNode node, int opset, ImportContext context)
         => context.EmitDirect(node, "Mod", IrAttributes.Empty.With("fmod", node.Attributes.Int("fmod", 0)), inputCount: 2);
 
+    /// <summary>BitShift: <c>direction</c> has no default in ONNX and must be LEFT or RIGHT.</summary>
+    public static void BitShift(OnnxNode node, int opset, ImportContext context)
+    {
+        var direction = node.Attributes.String("direction", "");
+        if (direction is not ("LEFT" or "RIGHT"))
+        {
+            throw context.Error(node, $"direction must be LEFT or RIGHT, got '{direction}'");
+        }
+        context.EmitDirect(node, "BitShift", IrAttributes.Empty.With("direction", direction), inputCount: 2);
+    }
+
     /// <summary>
     /// PRelu: a per-channel slope of shape [C] that does not broadcast NumPy-style (older exporters relied on the
     /// pre-opset-7 channel semantics) is reshaped to [C, 1, …] so that it broadcasts along axis 1.

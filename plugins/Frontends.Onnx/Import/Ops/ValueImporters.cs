@@ -83,7 +83,7 @@ internal static class ValueImporters
             throw context.Error(node, $"input must be 2-D, got {input.Shape}");
         }
         var type = node.Attributes.Has("dtype") ? (DataType)node.Attributes.Int("dtype") : input.ElementType;
-        if (type is not (DataType.Float32 or DataType.Float64 or DataType.Int64 or DataType.Int32 or DataType.Int8 or DataType.UInt8 or DataType.Bool))
+        if (!DataTypes.IsDefined((int)type))
         {
             throw context.Unsupported(node, $"dtype {type.Name()}");
         }

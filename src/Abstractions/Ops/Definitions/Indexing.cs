@@ -52,7 +52,7 @@ public static partial class StandardOps
         yield return new OpDefinition("Cast", FusionKind.Elementwise, c => One((DataType)c.Attributes.GetInt("to"), c.Input(0).Shape), "convert the element type")
         {
             RequiredAttributes = ["to"],
-            Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.IsFloat(inputs[0]!.Type.ElementType)
+            Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.IsFloat(inputs[0]!.Type.ElementType) || (inputs[0]!.Type.ElementType == DataType.UInt64 && ConstantMath.IsFloat(types[0].ElementType))
                 ? ConstantMath.FromDoubles(types[0].ElementType, types[0].Shape, ConstantMath.Doubles(inputs[0]!))
                 : ConstantMath.FromLongs(types[0].ElementType, types[0].Shape, ConstantMath.Longs(inputs[0]!))),
         };

@@ -10,13 +10,15 @@ namespace WasmGraph.Abstractions.Ops;
 /// </summary>
 public static partial class StandardOps
 {
-    private sealed record UnarySpec(string Op, string Summary, Func<double, Attributes, double> F, Func<long, long>? L = null, string[]? Attrs = null, bool BoolOut = false);
+    /// <summary>One unary op; <paramref name="U"/> is its uint64 form where the signed one would be wrong (Abs, Sign).</summary>
+    private sealed record UnarySpec(string Op, string Summary, Func<double, Attributes, double> F, Func<long, long>? L = null, string[]? Attrs = null, bool BoolOut = false,
+                                    Func<ulong, ulong>? U = null);
 
     private static readonly UnarySpec[] UnarySpecs =
     [
-        new("Abs", "|x|", (x, _) => Math.Abs(x), Math.Abs),
-        new("Neg", "-x", (x, _) => -x, x => -x),
-        new("Sign", "sign(x)", (x, _) => double.IsNaN(x) ? x : Math.Sign(x), x => Math.Sign(x)),
+        new("Abs", "|x|", (x, _) => Math.Abs(x), x => x == long.MinValue ? x : Math.Abs(x), U: x => x),
+        new("Neg", "-x", (x, _) => -x, x => unchecked(-x)),
+        new("Sign", "sign(x)", (x, _) => double.IsNaN(x) ? x : Math.Sign(x), x => Math.Sign(x), U: x => x == 0 ? 0UL : 1UL),
         new("Exp", "e^x", (x, _) => Math.Exp(x)),
         new("Log", "ln x", (x, _) => Math.Log(x)),
         new("Sqrt", "√x", (x, _) => Math.Sqrt(x)),
@@ -62,7 +64,8 @@ public static partial class StandardOps
             {
                 RequiredAttributes = [.. spec.Attrs ?? []],
                 Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.Broadcast(
-                    [inputs[0]!], types[0], v => spec.F(v[0], node.Attributes), spec.L is null ? null : v => spec.L(v[0]), inputs[0]!.Type.ElementType)),
+                    [inputs[0]!], types[0], v => spec.F(v[0], node.Attributes), spec.L is null ? null : v => spec.L(v[0]), inputs[0]!.Type.ElementType,
+                    spec.U is null ? null : v => spec.U(v[0]))),
             };
         }
     }
