@@ -76,7 +76,7 @@ public sealed class LlvmWasmBackend : IBackend
         }
 
         byte[] objectFile;
-        MemoryPlan plan;
+        ArenaLayout layout;
         using (var context = new LlvmContext())
         using (var module = new LlvmModule(context, graph.Name))
         using (var builder = new LlvmBuilder(context))
@@ -84,7 +84,7 @@ public sealed class LlvmWasmBackend : IBackend
         {
             machine.Configure(module);
             var emitter = new Emitter(context, module, builder);
-            plan = new ModuleGenerator(emitter, graph, ByOp, options.Deterministic)
+            layout = new ModuleGenerator(emitter, graph, ByOp, options.Deterministic)
                 .Generate(i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
             if (module.Verify() is { } problem)
             {
@@ -104,7 +104,8 @@ public sealed class LlvmWasmBackend : IBackend
         Lap("wasm-ld", 0.95);
         var metadata = ModelMetadata.For(graph) with
         {
-            ArenaBytes = plan.ArenaBytes,
+            ArenaBytes = layout.ArenaBytes,
+            ScratchBytes = layout.ScratchBytes,
             Kernels = graph.Nodes.Select(n => new KernelInfo(n.Name, n.Op, KernelCost.Flops(n, graph))).ToImmutableArray(),
         };
         var bytes = WasmCustomSection.Append(linked, ModelMetadata.SectionName, Encoding.UTF8.GetBytes(metadata.ToJson()));

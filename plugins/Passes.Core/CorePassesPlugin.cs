@@ -16,5 +16,6 @@ public sealed class CorePassesPlugin : IPluginFactory
         services.AddSingleton<IPass, FuseElementwisePass>();
         services.AddSingleton<IPass, EliminateDeadCodePass>();
         services.AddSingleton<IPass, EliminateCommonSubexpressionsPass>();
+        services.AddSingleton<IPass, PlanMemoryPass>();
     }
 }

@@ -44,6 +44,8 @@ public sealed class CompileReportCliTests : IClassFixture<CompileReportCliTests.
         }
         // Every pass row shows "before → after"; the frontend row shows the imported node count alone.
         Assert.Matches(@"│ eliminate-dead-code\s+│[^│]+│[^│]+│\s+\d+ → \d+", result.StdOut);
+        // plan-memory, last in the default pipeline, reports the arena against what the buffers would take without reuse.
+        Assert.Matches(@"│ plan-memory\s+│[^│]+│[^│]+│\s+\d+ → \d+\s+│ values \d+, arena KiB \d+", result.StdOut);
         // Backend sub-timings come in the order the backend ran them.
         int codegen = result.StdOut.IndexOf("codegen", StringComparison.Ordinal);
         int link = result.StdOut.IndexOf("wasm-ld", StringComparison.Ordinal);
@@ -99,7 +101,8 @@ public sealed class CompileReportCliTests : IClassFixture<CompileReportCliTests.
         Assert.Matches(@"│ Gemm\s+│\s+1 │\s+6 kFLOP │", result.StdOut);
         Assert.Contains("weights", result.StdOut);
         Assert.Contains("(16,000 B)", result.StdOut); // 3000 + 1000 float32 weights
-        Assert.Matches(@"│ arena\s+│ \d", result.StdOut);
+        Assert.Matches(@"│ arena \(peak activation memory\)\s+│ \d", result.StdOut);
+        Assert.Matches(@"│   of which kernel scratch\s+│ \d", result.StdOut);
         Assert.Matches(@"│ kernels\s+│ \d+, [\d.]+ kFLOP per run", result.StdOut);
     }
 
@@ -115,7 +118,7 @@ public sealed class CompileReportCliTests : IClassFixture<CompileReportCliTests.
             Assert.Matches($@"│ {op}\s+│\s+1 │", result.StdOut);
         }
         Assert.Contains("4,000 in 2 initializers", result.StdOut);
-        // Live at once at worst, while Flatten runs: x (192 floats) + logits (1000) + pooled (3) + flat (3) = 4,792 bytes.
-        Assert.Contains("(4,792 B) peak live", result.StdOut);
+        // Live at once at worst, while Gemm runs: x (192 floats, an input: the whole run) + flat (3) + logits (1000) = 4,780 bytes.
+        Assert.Contains("(4,780 B) peak live", result.StdOut);
     }
 }

@@ -4,7 +4,7 @@ using WasmGraph.Backends.LlvmWasm.Interop;
 namespace WasmGraph.Backends.LlvmWasm.Codegen;
 
 /// <summary>
-/// Turns a scheduled graph into one LLVM module: an arena global sized by the memory plan, one constant global per
+/// Turns a scheduled graph into one LLVM module: an arena global sized by the arena layout, one constant global per
 /// weight tensor (becoming data segments), one internal function per node (its kernel, with noalias pointer
 /// parameters), <c>wg_run</c> calling them in order, and the ABI's address and version exports.
 /// </summary>
@@ -27,15 +27,15 @@ internal sealed class ModuleGenerator
 
     public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version", "wg_kernel_count", "wg_run_kernel"];
 
-    public MemoryPlan Generate(Action<int>? onNode = null)
+    public ArenaLayout Generate(Action<int>? onNode = null)
     {
         var ctx = _e.Ctx;
-        var plan = MemoryPlan.Create(_graph, i => Kernel(_graph.Nodes[i]).ScratchBytes(_graph.Nodes[i], _graph));
-        var arena = _e.Module.AddGlobal("wg_arena", ctx.Array(ctx.I8, plan.ArenaBytes), ctx.Null(ctx.Array(ctx.I8, plan.ArenaBytes)),
-                                        isConstant: false, Linkage.Internal, MemoryPlan.Alignment);
-        foreach (var (name, offset) in plan.Offsets)
+        var layout = ArenaLayout.Create(_graph, i => Kernel(_graph.Nodes[i]).ScratchBytes(_graph.Nodes[i], _graph));
+        var arena = _e.Module.AddGlobal("wg_arena", ctx.Array(ctx.I8, layout.ArenaBytes), ctx.Null(ctx.Array(ctx.I8, layout.ArenaBytes)),
+                                        isConstant: false, Linkage.Internal, layout.Values.Alignment);
+        foreach (var (name, slot) in layout.Values.Slots)
         {
-            _pointers[name] = ctx.ConstByteOffset(arena, offset);
+            _pointers[name] = ctx.ConstByteOffset(arena, slot.Offset);
         }
         var usedConstants = _graph.Nodes.SelectMany(RuntimeInputs).Concat(_graph.Outputs)
                                   .Where(_graph.IsConstant).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal);
@@ -47,7 +47,7 @@ internal sealed class ModuleGenerator
         var kernelFunctions = new List<(LValue Function, LType Type, LValue[] Args)>();
         for (int i = 0; i < _graph.Nodes.Length; i++)
         {
-            kernelFunctions.Add(EmitNode(i, plan, arena));
+            kernelFunctions.Add(EmitNode(i, layout, arena));
             onNode?.Invoke(i);
         }
 
@@ -68,7 +68,7 @@ internal sealed class ModuleGenerator
         var version = _e.Module.AddFunction("wg_abi_version", runType, Linkage.External);
         _e.BeginFunction(version);
         _e.B.Ret(_e.I(Abstractions.Plugins.ModelMetadata.AbiVersion));
-        return plan;
+        return layout;
     }
 
     private IKernelGenerator Kernel(Node node) => _kernels[node.Op];
@@ -87,13 +87,13 @@ internal sealed class ModuleGenerator
         return _e.Module.AddGlobal($"wg_const_{_constantCount++}", ctx.Array(ctx.I8, bytes.Length), init, isConstant: true, Linkage.Internal, 16);
     }
 
-    private (LValue, LType, LValue[]) EmitNode(int index, MemoryPlan plan, LValue arena)
+    private (LValue, LType, LValue[]) EmitNode(int index, ArenaLayout layout, LValue arena)
     {
         var ctx = _e.Ctx;
         var node = _graph.Nodes[index];
         var inputs = RuntimeInputs(node).ToList();
         var compileTime = Kernel(node).CompileTimeInputs(node, _graph);
-        bool hasScratch = plan.ScratchOffsets.ContainsKey(index);
+        bool hasScratch = layout.ScratchOffsets.ContainsKey(index);
         int parameterCount = inputs.Count + node.Outputs.Length + (hasScratch ? 1 : 0);
         var type = ctx.Function(ctx.Void, Enumerable.Repeat(ctx.Ptr, parameterCount).ToArray());
         var function = _e.Module.AddFunction($"k{index}_{Sanitize(node.Op)}", type, Linkage.Internal);
@@ -115,7 +115,7 @@ internal sealed class ModuleGenerator
 
         var args = inputs.Select(i => _pointers[i])
                          .Concat(node.Outputs.Select(o => _pointers[o]))
-                         .Concat(hasScratch ? [ctx.ConstByteOffset(arena, plan.ScratchOffsets[index])] : [])
+                         .Concat(hasScratch ? [ctx.ConstByteOffset(arena, layout.ScratchOffsets[index])] : [])
                          .ToArray();
         return (function, type, args);
     }

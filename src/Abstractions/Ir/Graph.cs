@@ -20,6 +20,15 @@ public sealed record Graph
     /// <summary>Free-form model metadata: producer, opset, source file, preprocessing hints.</summary>
     public ImmutableDictionary<string, string> Metadata { get; init; } = ImmutableDictionary<string, string>.Empty;
 
+    /// <summary>
+    /// The static memory plan of the non-constant values, when the plan-memory pass has run; null otherwise. It is
+    /// an annotation of this exact graph: a <see cref="GraphBuilder"/> rewrite drops it, and the verifier and the
+    /// backend reject one that no longer fits (after a <c>with { Nodes = … }</c> rewrite, say).
+    /// </summary>
+    public MemoryPlan? Memory { get; init; }
+
+    public Graph WithMemoryPlan(MemoryPlan? plan) => this with { Memory = plan };
+
     public TensorType TypeOf(string value)
         => Types.TryGetValue(value, out var t) ? t : throw new KeyNotFoundException($"value '{value}' has no type in graph '{Name}'");
 
@@ -72,7 +81,16 @@ public sealed record Graph
             }
             sb.Append("  # ").AppendLine(node.Name);
         }
-        sb.Append("  return ").AppendLine(string.Join(", ", Outputs)).AppendLine("}");
+        sb.Append("  return ").AppendLine(string.Join(", ", Outputs));
+        if (Memory is { } plan)
+        {
+            sb.Append("  memory: arena ").Append(plan.ArenaBytes).Append(" bytes, alignment ").Append(plan.Alignment).AppendLine();
+            foreach (var (name, slot) in plan.Slots.OrderBy(s => s.Value.Offset).ThenBy(s => s.Key, StringComparer.Ordinal))
+            {
+                sb.Append("    ").Append(name).Append(' ').Append(slot).AppendLine();
+            }
+        }
+        sb.AppendLine("}");
         return sb.ToString();
     }
 }

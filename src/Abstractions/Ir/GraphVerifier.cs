@@ -4,7 +4,8 @@ namespace WasmGraph.Abstractions.Ir;
 
 /// <summary>
 /// Checks the invariants every pass must keep: values defined once and before use, every op registered, every
-/// recorded type equal to what inference computes, outputs defined. Runs after every pass in tests and with --verify-each.
+/// recorded type equal to what inference computes, outputs defined, and a memory plan, when present, that fits the graph
+/// (see <see cref="MemoryPlanner.Check"/>). Runs after every pass in tests and with --verify-each.
 /// </summary>
 public static class GraphVerifier
 {
@@ -62,6 +63,10 @@ public static class GraphVerifier
         foreach (var output in graph.Outputs)
         {
             if (!defined.Contains(output)) { problems.Add($"graph output '{output}' is never defined"); }
+        }
+        if (graph.Memory is { } plan && problems.Count == 0) // lifetimes mean something only in a well-formed graph
+        {
+            problems.AddRange(MemoryPlanner.Check(graph, plan).Select(p => "memory plan: " + p));
         }
         return problems;
     }

@@ -41,7 +41,16 @@ public sealed record ModelMetadata
     [JsonPropertyName("opset")] public long Opset { get; init; }
     [JsonPropertyName("inputs")] public ImmutableArray<TensorInfo> Inputs { get; init; } = ImmutableArray<TensorInfo>.Empty;
     [JsonPropertyName("outputs")] public ImmutableArray<TensorInfo> Outputs { get; init; } = ImmutableArray<TensorInfo>.Empty;
+    /// <summary>The whole arena: peak activation memory, kernel scratch included.</summary>
     [JsonPropertyName("arena_bytes")] public long ArenaBytes { get; init; }
+
+    /// <summary>
+    /// The part of <see cref="ArenaBytes"/> that kernel scratch adds beyond the activations' plan: 0 when every scratch
+    /// buffer fits in a gap; null in modules that predate the field.
+    /// </summary>
+    [JsonPropertyName("scratch_bytes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ScratchBytes { get; init; }
     [JsonPropertyName("weight_bytes")] public long WeightBytes { get; init; }
 
     /// <summary>The kernels <c>wg_run</c> calls, in order, with their floating-point work.</summary>

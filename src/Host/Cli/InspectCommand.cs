@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Hosting;
 using WasmGraph.Host.Configuration;
@@ -110,7 +111,11 @@ public sealed class InspectCommand : Command<InspectSettings>
         about.AddRow("ABI version", $"{meta.Abi}");
         about.AddRow("module size", Format.Bytes(bytes.LongLength));
         about.AddRow("weights", Format.Bytes(meta.WeightBytes));
-        about.AddRow("arena", Format.Bytes(meta.ArenaBytes));
+        about.AddRow("arena (peak activation memory)", Format.Bytes(meta.ArenaBytes));
+        if (meta.ScratchBytes is { } scratch)
+        {
+            about.AddRow("  of which kernel scratch", Format.Bytes(scratch)); // 0 when every scratch buffer fits in a gap
+        }
         about.AddRow("kernels", meta.Kernels.IsEmpty
             ? "not recorded (the module predates the kernel list)"
             : $"{meta.Kernels.Length}, {Format.Flops(meta.Kernels.Sum(k => (double)k.Flops))} per run");
@@ -170,7 +175,7 @@ public sealed class InspectCommand : Command<InspectSettings>
             }
             using var stream = System.IO.File.OpenRead(path);
             var graph = frontend.Load(stream, new FrontendOptions { SourceName = path });
-            return $"{Format.Bytes(ActivationMemory.PeakLiveBytes(graph))} peak live (the arena before fusion needs at least this)";
+            return $"{Format.Bytes(MemoryPlanner.PeakLiveBytes(graph))} peak live (the arena before fusion needs at least this)";
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
