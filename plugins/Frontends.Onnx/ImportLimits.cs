@@ -24,6 +24,12 @@ public sealed record ImportLimits
     /// <summary>Most nodes in the graph.</summary>
     public int MaxNodes { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// Most ONNX nodes one Loop or Scan may be unrolled into (iterations × nodes of its body, nested bodies included).
+    /// The IR has no loops, so a long loop becomes a long program; beyond this it is refused rather than compiled.
+    /// </summary>
+    public long MaxUnrolledNodes { get; init; } = 10_000;
+
     /// <summary>Most values in one list attribute (ints, floats, strings), and most bytes in one string attribute.</summary>
     public int MaxAttributeElements { get; init; } = 1 << 20;
 

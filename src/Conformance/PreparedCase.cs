@@ -11,8 +11,10 @@ namespace WasmGraph.Conformance;
 /// <para>
 /// Why the rewrite: the test data passes shape, axes, pads, split sizes, bounds and scales as graph inputs, while
 /// WasmGraph compiles a static program and requires them at compile time. An input is a parameter when every node
-/// that reads it reads it at a parameter position (<see cref="ParameterPositions"/>); its input_N.pb then becomes an
-/// initializer. This is what a user does with <c>--input-shape</c> and a model whose shape inputs are constants.
+/// that reads it reads it at a parameter position (<see cref="ParameterPositions"/>), or when a value at a parameter
+/// position is computed from it (the trip count of an expanded Range's Loop is Ceil((limit − start) / delta), so start,
+/// limit and delta must be known); its input_N.pb then becomes an initializer. This is what a user does with
+/// <c>--input-shape</c> and a model whose shape inputs are constants.
 /// </para>
 /// </summary>
 public sealed record PreparedCase(
@@ -32,6 +34,8 @@ public sealed record PreparedCase(
         ["Trilu"] = [1], ["NonMaxSuppression"] = [2, 3, 4],
         // sequence_lens and Compress's condition decide the unrolled or gathered program; window and mel-matrix sizes the output.
         ["RNN"] = [4], ["GRU"] = [4], ["LSTM"] = [4], ["Compress"] = [1],
+        // A Loop is unrolled at compile time: its trip count and initial condition decide how many times.
+        ["Loop"] = [0, 1],
         ["HannWindow"] = [0], ["HammingWindow"] = [0], ["BlackmanWindow"] = [0], ["MelWeightMatrix"] = [0, 1, 2, 3, 4],
         // CastLike reads only the element type of its second input (the 1.12 bfloat16 cases even declare it [3,4]
         // and ship a [1] tensor), so it is compile-time information like a shape.
@@ -55,6 +59,7 @@ public sealed record PreparedCase(
             return [];
         }
         var parameters = inputs.Where(name => IsParameter(graph, name)).ToHashSet(StringComparer.Ordinal);
+        parameters.UnionWith(InputsComputingParameters(graph, inputs));
         var prepared = new List<PreparedCase>();
         foreach (var dataSet in Directory.GetDirectories(testCase.Directory, "test_data_set_*").Order(StringComparer.Ordinal))
         {
@@ -133,5 +138,46 @@ public sealed record PreparedCase(
             }
         }
         return graph.Output.All(o => o.Name != input);
+    }
+
+    /// <summary>
+    /// Inputs that a value at a parameter position is computed from, following producers back through the graph. Shape
+    /// and Size read only their input's (static) shape, so the walk stops there.
+    /// </summary>
+    private static HashSet<string> InputsComputingParameters(GraphProto graph, IReadOnlyCollection<string> inputs)
+    {
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            foreach (var output in node.Output)
+            {
+                producers[output] = node;
+            }
+        }
+        var pending = new Stack<string>(graph.Node
+            .Where(n => ParameterPositions.ContainsKey(n.OpType))
+            .SelectMany(n => ParameterPositions[n.OpType].Where(p => p < n.Input.Count).Select(p => n.Input[p]))
+            .Where(v => v.Length > 0));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryPop(out var value))
+        {
+            if (!seen.Add(value))
+            {
+                continue;
+            }
+            if (inputs.Contains(value))
+            {
+                found.Add(value);
+            }
+            else if (producers.TryGetValue(value, out var producer) && producer.OpType is not ("Shape" or "Size"))
+            {
+                foreach (var input in producer.Input.Where(i => i.Length > 0))
+                {
+                    pending.Push(input);
+                }
+            }
+        }
+        return found;
     }
 }

@@ -33,4 +33,16 @@ public static class OnnxAttr
 
     public static AttributeProto Tensor(string name, TensorData value)
         => new() { Name = name, Type = AttributeType.Tensor, T = OnnxTensors.ToProto(name, value, TensorEncoding.Raw) };
+
+    /// <summary>
+    /// A subgraph attribute (an If branch, a Loop or Scan body), written with the same builder as a model: its
+    /// <c>Input</c>s are the formal inputs, its <c>Output</c>s the results, and names it does not define are read from
+    /// the enclosing graph. <c>OnnxAttr.Graph("body", new OnnxModelBuilder().Input(…).Node(…).Output(…))</c>.
+    /// </summary>
+    public static AttributeProto Graph(string name, OnnxModelBuilder body)
+    {
+        var graph = body.Graph.Clone();
+        graph.Name = name;
+        return new AttributeProto { Name = name, Type = AttributeType.Graph, G = graph };
+    }
 }

@@ -8,22 +8,54 @@ namespace WasmGraph.Frontends.Onnx.Import;
 
 /// <summary>
 /// What an op importer works with: the graph being built, the mapping from ONNX value names to IR values (which
-/// differ only where an Identity or Dropout was removed), and helpers that emit canonical IR nodes with their types
-/// inferred at once, so every later importer sees static shapes.
+/// differ only where an Identity or Dropout was removed, or inside an inlined subgraph), and helpers that emit
+/// canonical IR nodes with their types inferred at once, so every later importer sees static shapes.
+/// <para>
+/// A subgraph (the body of If, Loop, Scan) is imported in a child context (<see cref="ForSubgraph"/>): its own
+/// bindings map the body's names to the fresh IR values of one inlining, and any other name is looked up in the
+/// enclosing scopes, which is how a body reads outer-scope values.
+/// </para>
 /// </summary>
 internal sealed class ImportContext
 {
-    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _aliases;
     private readonly HashSet<string> _used;
+    private readonly IReadOnlyDictionary<string, string>? _bindings;
+    private readonly ImportContext? _parent;
+    private readonly Action<OnnxNode, ImportContext> _importNode;
 
-    public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues, LimitChecker limits)
+    public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues, LimitChecker limits, Action<OnnxNode, ImportContext> importNode)
     {
         Limits = limits;
         Builder = builder;
         File = file;
         Opset = opset;
         _used = usedValues;
+        _aliases = new(StringComparer.Ordinal);
+        _importNode = importNode;
     }
+
+    private ImportContext(ImportContext parent, IReadOnlyDictionary<string, string> bindings, HashSet<string> usedValues)
+    {
+        Limits = parent.Limits;
+        Builder = parent.Builder;
+        File = parent.File;
+        Opset = parent.Opset;
+        _used = usedValues;
+        _aliases = parent._aliases;
+        _importNode = parent._importNode;
+        _bindings = bindings;
+        _parent = parent;
+    }
+
+    /// <summary>
+    /// A scope for one inlining of a subgraph: <paramref name="bindings"/> maps each name the body defines (formal
+    /// inputs, initializers, node outputs) to its IR value; <paramref name="usedValues"/> are the IR names the body reads.
+    /// </summary>
+    public ImportContext ForSubgraph(IReadOnlyDictionary<string, string> bindings, HashSet<string> usedValues) => new(this, bindings, usedValues);
+
+    /// <summary>Imports one node through the op table in this context (control-flow importers inline bodies with it).</summary>
+    public void ImportNode(OnnxNode node) => _importNode(node, this);
 
     public GraphBuilder Builder { get; }
 
@@ -37,8 +69,19 @@ internal sealed class ImportContext
     /// <summary>Whether any node or graph output reads this ONNX value (used to refuse training-only outputs).</summary>
     public bool IsUsed(string onnxName) => onnxName.Length > 0 && _used.Contains(onnxName);
 
-    /// <summary>The IR value an ONNX name stands for after alias removal.</summary>
-    public string Resolve(string onnxName) => _aliases.TryGetValue(onnxName, out var target) ? target : onnxName;
+    /// <summary>The IR value an ONNX name stands for: bound by the innermost scope that defines it, after alias removal.</summary>
+    public string Resolve(string onnxName)
+    {
+        for (var scope = this; scope is not null; scope = scope._parent)
+        {
+            if (scope._bindings is not null && scope._bindings.TryGetValue(onnxName, out var bound))
+            {
+                onnxName = bound;
+                break;
+            }
+        }
+        return _aliases.TryGetValue(onnxName, out var target) ? target : onnxName;
+    }
 
     public bool IsDefined(string irName) => Builder.Types.ContainsKey(irName);
 

@@ -5,7 +5,7 @@ using WasmGraph.Frontends.Onnx.Proto;
 namespace WasmGraph.Frontends.Onnx.Import;
 
 /// <summary>
-/// Applies <see cref="ImportLimits"/> to what a model declares: node count, every initializer's and Constant's dims,
+/// Applies <see cref="ImportLimits"/> to what a model declares (subgraphs included): node count, every initializer's and Constant's dims,
 /// the total weight bytes, attribute sizes, and (through <see cref="ImportContext"/>) every inferred type. All checks
 /// read declarations only, so they run before the tensors they guard are materialised, and element counts are
 /// multiplied without overflow.
@@ -21,14 +21,30 @@ internal sealed class LimitChecker
         _file = file;
     }
 
-    /// <summary>Checks the whole graph's declarations; called before any initializer is read.</summary>
+    /// <summary>Checks the whole graph's declarations, subgraphs included; called before any initializer is read.</summary>
     public void CheckGraph(GraphProto graph)
     {
-        if (graph.Node.Count > _limits.MaxNodes)
+        long nodes = 0, weightBytes = 0;
+        Measure(graph, ref nodes, ref weightBytes);
+        if (nodes > _limits.MaxNodes)
         {
-            throw new ModelException($"the graph has {graph.Node.Count} nodes, more than the limit of {_limits.MaxNodes}", file: _file);
+            throw new ModelException($"the graph has {nodes} nodes, more than the limit of {_limits.MaxNodes}", file: _file);
         }
-        long weightBytes = 0;
+        long budget = _limits.EffectiveWeightBudget();
+        if (weightBytes > budget)
+        {
+            throw new ModelException(
+                $"the model declares {weightBytes} bytes of weights, more than the {budget} bytes this process may use", file: _file);
+        }
+    }
+
+    /// <summary>Most ONNX nodes a Loop or Scan may be unrolled into (iterations × body nodes).</summary>
+    public long MaxUnrolledNodes => _limits.MaxUnrolledNodes;
+
+    /// <summary>Counts the nodes and checks the initializers and attributes of a graph and of the subgraphs in its attributes.</summary>
+    private void Measure(GraphProto graph, ref long nodes, ref long weightBytes)
+    {
+        nodes += graph.Node.Count;
         foreach (var tensor in graph.Initializer)
         {
             weightBytes = AddBytes(weightBytes, CheckTensor(tensor, $"initializer '{tensor.Name}'"));
@@ -36,17 +52,19 @@ internal sealed class LimitChecker
         for (int i = 0; i < graph.Node.Count; i++)
         {
             var node = graph.Node[i];
-            string name = string.IsNullOrEmpty(node.Name) ? $"{node.OpType}_{i}" : node.Name;
+            string name = OnnxNode.DisplayName(node, i);
             foreach (var attribute in node.Attribute)
             {
                 weightBytes = AddBytes(weightBytes, CheckAttribute(attribute, name, node.OpType));
+                if (attribute.G is { } body)
+                {
+                    Measure(body, ref nodes, ref weightBytes);
+                }
+                foreach (var subgraph in attribute.Graphs)
+                {
+                    Measure(subgraph, ref nodes, ref weightBytes);
+                }
             }
-        }
-        long budget = _limits.EffectiveWeightBudget();
-        if (weightBytes > budget)
-        {
-            throw new ModelException(
-                $"the model declares {weightBytes} bytes of weights, more than the {budget} bytes this process may use", file: _file);
         }
     }
 

@@ -41,6 +41,10 @@ internal sealed class OnnxAttributes
 
     public TensorProto? Tensor(string name) => Find(name, AttributeType.Tensor)?.T;
 
+    /// <summary>A required subgraph attribute (the body of If, Loop, Scan).</summary>
+    public GraphProto Graph(string name)
+        => Require(name, AttributeType.Graph).G ?? throw new ModelException($"attribute '{name}' holds no graph", node: _node.Name, op: _node.OpType);
+
     /// <summary>The attribute's kind (explicit, or deduced for IR version 1 files), or null when absent.</summary>
     public AttributeType? KindOf(string name) => _byName.TryGetValue(name, out var a) ? KindOf(a) : null;
 
@@ -71,6 +75,7 @@ internal sealed class OnnxAttributes
         if (a.Floats.Count > 0) { return AttributeType.Floats; }
         if (a.Strings.Count > 0) { return AttributeType.Strings; }
         if (a.T is not null) { return AttributeType.Tensor; }
+        if (a.G is not null) { return AttributeType.Graph; }
         if (a.HasS) { return AttributeType.String; }
         if (a.HasF) { return AttributeType.Float; }
         if (a.HasI) { return AttributeType.Int; }

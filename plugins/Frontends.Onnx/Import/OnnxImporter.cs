@@ -39,10 +39,10 @@ internal sealed class OnnxImporter
         _limits.CheckGraph(_graph);
         AddInitializers(builder);
         AddInputs(builder);
-        var context = new ImportContext(builder, _file, opset, UsedValues(), _limits);
+        var context = new ImportContext(builder, _file, opset, UsedValues(_graph), _limits, ImportNode);
         for (int i = 0; i < _graph.Node.Count; i++)
         {
-            ImportNode(new OnnxNode(_graph.Node[i], i), _graph.Node[i].Domain, context);
+            ImportNode(new OnnxNode(_graph.Node[i], i), context);
         }
         OutputBinder.Bind(context, _graph.Output.Select(o => o.Name));
         RemoveUnreadConstants(builder);
@@ -124,16 +124,33 @@ internal sealed class OnnxImporter
         }
     }
 
-    private HashSet<string> UsedValues()
+    /// <summary>The names the graph's nodes and outputs read, including those its subgraphs read from the outer scope.</summary>
+    public static HashSet<string> UsedValues(GraphProto graph)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
-        used.UnionWith(_graph.Node.SelectMany(n => n.Input).Where(i => i.Length > 0));
-        used.UnionWith(_graph.Output.Select(o => o.Name));
+        void Collect(GraphProto g)
+        {
+            used.UnionWith(g.Node.SelectMany(n => n.Input).Where(i => i.Length > 0));
+            used.UnionWith(g.Output.Select(o => o.Name));
+            foreach (var attribute in g.Node.SelectMany(n => n.Attribute))
+            {
+                if (attribute.G is { } body)
+                {
+                    Collect(body);
+                }
+                foreach (var subgraph in attribute.Graphs)
+                {
+                    Collect(subgraph);
+                }
+            }
+        }
+        Collect(graph);
         return used;
     }
 
-    private void ImportNode(OnnxNode node, string domain, ImportContext context)
+    private void ImportNode(OnnxNode node, ImportContext context)
     {
+        string domain = node.Domain;
         bool isDefault = DefaultDomains.Contains(domain);
         int opset = isDefault
             ? context.Opset

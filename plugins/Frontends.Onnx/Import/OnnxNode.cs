@@ -9,17 +9,28 @@ namespace WasmGraph.Frontends.Onnx.Import;
 /// </summary>
 internal sealed class OnnxNode
 {
-    public OnnxNode(NodeProto proto, int index)
+    public OnnxNode(NodeProto proto, int index) : this(proto, DisplayName(proto, index), proto.Output) { }
+
+    /// <summary>A node with an explicit name and output names (a subgraph node inlined under fresh names).</summary>
+    public OnnxNode(NodeProto proto, string name, IEnumerable<string> outputs)
     {
         OpType = proto.OpType;
-        Name = string.IsNullOrEmpty(proto.Name) ? $"{proto.OpType}_{index}" : proto.Name;
+        Domain = proto.Domain;
+        Name = name;
         Inputs = proto.Input.ToArray();
-        Outputs = proto.Output.ToArray();
+        Outputs = outputs.ToArray();
         Attributes = new OnnxAttributes(proto.Attribute, this);
     }
 
+    /// <summary>The ONNX name, or <c>op_index</c> when the file leaves it empty.</summary>
+    public static string DisplayName(NodeProto proto, int index)
+        => string.IsNullOrEmpty(proto.Name) ? $"{proto.OpType}_{index}" : proto.Name;
+
     public string Name { get; }
     public string OpType { get; }
+
+    /// <summary>The op's domain as written ("" or "ai.onnx" for the default domain).</summary>
+    public string Domain { get; }
     public IReadOnlyList<string> Inputs { get; }
     public IReadOnlyList<string> Outputs { get; }
     public OnnxAttributes Attributes { get; }

@@ -137,6 +137,10 @@ internal static class OpImportTable
         ["GRU"] = RecurrentImporters.Gru,
         ["LSTM"] = RecurrentImporters.Lstm,
 
+        ["If"] = ControlFlowImporters.If,
+        ["Loop"] = ControlFlowImporters.Loop,
+        ["Scan"] = ScanImporter.Scan,
+
         ["MatMulInteger"] = QuantizedImporters.MatMulInteger,
         ["ConvInteger"] = QuantizedImporters.ConvInteger,
         ["QLinearMatMul"] = QuantizedImporters.QLinearMatMul,
