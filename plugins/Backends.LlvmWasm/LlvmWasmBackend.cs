@@ -27,6 +27,7 @@ public sealed class LlvmWasmBackend : IBackend
         new UnaryMathKernel(), new BroadcastKernel(), new GatherKernel(), new StridedCopyKernel(), new MappedCopyKernel(), new CastKernel(), new ReduceKernel(), new ArgReduceKernel(), new LayerNormKernel(), new ResizeKernel(), new ConvTransposeKernel(), new FusedElementwiseKernel(), new TriluKernel(),
         new GatherElementsKernel(), new ScatterElementsKernel(), new CumSumKernel(), new HardmaxKernel(), new NllLossKernel(),
         new OneHotKernel(), new TopKKernel(), new ReverseSequenceKernel(), new InstanceNormKernel(), new LrnKernel(), new GatherNdKernel(), new ScatterNdKernel(), new EinsumKernel(), new QuantizeLinearKernel(), new DynamicQuantizeLinearKernel(),
+        new GridSampleKernel(), new TfIdfVectorizerKernel(), new MaxUnpoolKernel(), new DeterminantKernel(), new DftKernel(), new StftKernel(), new RoiAlignKernel(),
     ];
 
     private static readonly FrozenDictionary<string, IKernelGenerator> ByOp =

@@ -31,7 +31,8 @@ public sealed record PreparedCase(
         ["ReduceL1"] = [1], ["ReduceL2"] = [1], ["ReduceLogSum"] = [1], ["ReduceLogSumExp"] = [1], ["ReduceSumSquare"] = [1],
         ["Pad"] = [1, 2, 3], ["Resize"] = [1, 2, 3], ["Upsample"] = [1], ["Split"] = [1], ["ConstantOfShape"] = [0],
         ["Range"] = [0, 1, 2], ["Clip"] = [1, 2], ["TopK"] = [1], ["OneHot"] = [1], ["CumSum"] = [1], ["Dropout"] = [1, 2],
-        ["Trilu"] = [1], ["NonMaxSuppression"] = [2, 3, 4],
+        ["Trilu"] = [1], ["NonMaxSuppression"] = [2, 3, 4], ["MaxUnpool"] = [2],
+        ["DFT"] = [1, 2], ["STFT"] = [1, 3],
         // sequence_lens and Compress's condition decide the unrolled or gathered program; window and mel-matrix sizes the output.
         ["RNN"] = [4], ["GRU"] = [4], ["LSTM"] = [4], ["Compress"] = [1],
         // A Loop is unrolled at compile time: its trip count and initial condition decide how many times.

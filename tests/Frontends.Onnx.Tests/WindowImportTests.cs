@@ -80,17 +80,21 @@ public class WindowImportTests
     }
 
     [Fact]
-    public void ItRefusesAMaxPoolWhoseIndicesAreUsed()
+    public void ItKeepsTheIndicesOfAMaxPoolWhenTheyAreUsed()
     {
         var model = new OnnxModelBuilder().Opset(12)
             .Input("x", DataType.Float32, 1, 1, 4, 4)
-            .Node("MaxPool", ["x"], ["y", "indices"], OnnxAttr.Ints("kernel_shape", 2, 2))
+            .Node("MaxPool", ["x"], ["y", "indices"], OnnxAttr.Ints("kernel_shape", 2, 2), OnnxAttr.Int("storage_order", 1))
             .Output("y", DataType.Float32)
             .Output("indices", DataType.Int64);
 
-        var error = Assert.Throws<UnsupportedOpException>(() => Import.Load(model));
+        var graph = Import.Load(model);
 
-        Assert.Contains("indices", error.Message);
+        var pool = graph.Single("MaxPool");
+        Assert.Equal<string>(["y", "indices"], pool.Outputs);
+        Assert.Equal(1, pool.Attributes.GetInt("storage_order"));
+        Assert.Equal(DataType.Int64, graph.TypeOf("indices").ElementType);
+        Assert.Equal([1, 1, 3, 3], graph.Dims("indices"));
     }
 
     [Fact]

@@ -419,4 +419,73 @@ internal sealed class Emitter
         result = B.Select(zeroBase, zeroResult, result);
         return B.Select(B.FCmp(RealPredicate.Oeq, b, F(0)), F(1), result);
     }
+
+    // ---- runtime-bounded loops and conversions (kernels whose extents come from data: Det, RoiAlign, TfIdf) ----------
+    /// <summary>
+    /// for (i = start; i &lt; end; i++) body(i) with bounds known only at run time (signed compare). The guard makes an
+    /// empty or negative range run zero times.
+    /// </summary>
+    public void ForRuntime(LValue start, LValue end, Action<LValue> body)
+    {
+        var pre = B.CurrentBlock;
+        var loop = B.AppendBlock(Function, "rloop");
+        var exit = B.AppendBlock(Function, "rloop.exit");
+        B.CondBr(B.ICmp(IntPredicate.Slt, start, end), loop, exit);
+        B.PositionAtEnd(loop);
+        var i = B.Phi(Ctx.I32);
+        B.AddIncoming(i, start, pre);
+        body(i);
+        var next = B.Binary(BinaryOp.Add, i, I(1));
+        B.AddIncoming(i, next, B.CurrentBlock);
+        B.CondBr(B.ICmp(IntPredicate.Slt, next, end), loop, exit);
+        B.PositionAtEnd(exit);
+    }
+
+    /// <summary>As <see cref="ForRuntime"/>, carrying values; returns them unchanged when the range is empty.</summary>
+    public LValue[] FoldRuntime(LValue start, LValue end, LValue[] initial, Func<LValue, LValue[], LValue[]> body)
+    {
+        var pre = B.CurrentBlock;
+        var loop = B.AppendBlock(Function, "rfold");
+        var latchExit = B.AppendBlock(Function, "rfold.done");
+        var exit = B.AppendBlock(Function, "rfold.exit");
+        B.CondBr(B.ICmp(IntPredicate.Slt, start, end), loop, exit);
+        B.PositionAtEnd(loop);
+        var i = B.Phi(Ctx.I32);
+        B.AddIncoming(i, start, pre);
+        var carried = initial.Select(v => B.Phi(v.Type)).ToArray();
+        for (int k = 0; k < carried.Length; k++)
+        {
+            B.AddIncoming(carried[k], initial[k], pre);
+        }
+        var updated = body(i, carried);
+        var next = B.Binary(BinaryOp.Add, i, I(1));
+        var latch = B.CurrentBlock;
+        B.AddIncoming(i, next, latch);
+        for (int k = 0; k < carried.Length; k++)
+        {
+            B.AddIncoming(carried[k], updated[k], latch);
+        }
+        B.CondBr(B.ICmp(IntPredicate.Slt, next, end), loop, latchExit);
+        B.PositionAtEnd(latchExit);
+        B.Br(exit);
+        B.PositionAtEnd(exit);
+        var results = new LValue[initial.Length];
+        for (int k = 0; k < initial.Length; k++)
+        {
+            results[k] = B.Phi(initial[k].Type);
+            B.AddIncoming(results[k], initial[k], pre);
+            B.AddIncoming(results[k], updated[k], latchExit);
+        }
+        return results;
+    }
+
+    /// <summary>float → i32 rounding toward zero, saturating, NaN to 0: never poison, so it may feed addresses.</summary>
+    public LValue FloatToI32(LValue value) => CallIntrinsic2("llvm.fptosi.sat", Ctx.I32, value.Type, value);
+
+    /// <summary>Calls an intrinsic overloaded on two types (result and operand), such as llvm.fptosi.sat.</summary>
+    public LValue CallIntrinsic2(string name, LType first, LType second, params LValue[] args)
+    {
+        var (fn, type) = Module.Intrinsic(name, first, second);
+        return B.Call(type, fn, args);
+    }
 }

@@ -57,6 +57,9 @@ internal sealed class KernelContext
     /// <summary>Embeds a compile-time i32 table (offsets, indices).</summary>
     public LValue EmbedInts(int[] values) => _addConstant(MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 
+    /// <summary>Embeds a compile-time i64 table (token ids).</summary>
+    public LValue EmbedLongs(long[] values) => _addConstant(MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
     public ModelException Unsupported(string detail) => new($"cannot lower: {detail}", node: Node.Name, op: Node.Op);
 }
 

@@ -26,6 +26,21 @@ internal static class KernelCost
                 return 2 * output.ElementCount * left[left.Rank - 1];
             case "Reshape" or "Transpose" or "Concat" or "Split":
                 return 0;
+            case "DFT" or "STFT":
+                // Direct transform: per output bin and input sample, a complex multiply-add (4 flops for real input).
+                var signal = graph.TypeOf(node.Inputs[0]).Shape;
+                long taps = node.Op == "STFT"
+                    ? node.Attributes.GetInt("frame_length")
+                    : Math.Min(signal[(int)node.Attributes.GetInt("axis")], node.Attributes.GetInt("dft_length"));
+                return output.ElementCount / 2 * taps * (signal[signal.Rank - 1] == 2 ? 8 : 4);
+            case "Det":
+                // LU elimination: about 2/3·M³ per matrix.
+                var matrix = graph.TypeOf(node.Inputs[0]).Shape;
+                long m = matrix[matrix.Rank - 1];
+                return output.ElementCount * 2 * m * m * m / 3;
+            case "GridSample":
+                long samples = node.Attributes.GetString("mode", "linear") switch { "nearest" => 1, "linear" => 4, _ => 16 };
+                return 2 * output.ElementCount * samples;
             default:
                 return output.ElementCount;
         }

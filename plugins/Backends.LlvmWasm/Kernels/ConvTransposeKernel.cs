@@ -5,14 +5,18 @@ using WasmGraph.Backends.LlvmWasm.Interop;
 namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
-/// ConvTranspose (1-D and 2-D, groups, dilations, pads, output_padding) in gather form: each output pixel sums the
-/// input pixels whose stride grid reaches it, y[n,m,oh,ow] = Σ x[n,c,ih,iw]·w[c,m,kh,kw] with oh = ih·s − pad + kh·d.
-/// Taps whose (oh + pad − kh·d) is not a multiple of the stride or leaves the input are skipped by a mask, so each
-/// output is written once and needs no zero-initialised accumulator buffer.
+/// ConvTranspose (1-D, 2-D and 3-D, groups, dilations, pads, output_padding) in gather form: each output pixel sums
+/// the input pixels whose stride grid reaches it, y[n,m,o] = Σ x[n,c,i]·w[c,m,k] with o = i·s − pad + k·d per axis.
+/// Taps whose (o + pad − k·d) is not a multiple of the stride or leaves the input are skipped by a mask, so each
+/// output is written once and needs no zero-initialised accumulator buffer. Lower ranks are the 3-D case with unit
+/// leading axes, whose loops are not emitted (a unit count calls the body directly) and whose masks fold to true.
 /// </summary>
 internal sealed class ConvTransposeKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["ConvTranspose"];
+
+    /// <summary>Per spatial axis (depth, height, width): input and output extent, kernel, stride, dilation, leading pad.</summary>
+    private sealed record Axis(long In, long Out, long Kernel, long Stride, long Dilation, long PadBegin);
 
     public string? CheckSupported(Node node, Graph graph)
     {
@@ -21,7 +25,7 @@ internal sealed class ConvTransposeKernel : IKernelGenerator
         {
             return "only float32 ConvTranspose is lowered";
         }
-        return x.Shape.Rank is 3 or 4 ? Activation.Check(node) : $"only 1-D and 2-D ConvTranspose is lowered (input {x.Shape})";
+        return x.Shape.Rank is 3 or 4 or 5 ? Activation.Check(node) : $"only 1-D, 2-D and 3-D ConvTranspose is lowered (input {x.Shape})";
     }
 
     public void Emit(KernelContext k)
@@ -30,48 +34,55 @@ internal sealed class ConvTransposeKernel : IKernelGenerator
         var xs = k.InputType(0).Shape;
         var ws = k.InputType(1).Shape;
         var ys = k.OutputType(0).Shape;
-        bool oneD = xs.Rank == 3;
         var a = k.Attributes;
-        long At(string name, int i, long oneDValue) => oneD && i == 0 ? oneDValue : a.GetInts(name)[oneD ? i - 1 : i];
-        long n = xs[0], c = xs[1], h = oneD ? 1 : xs[2], w = xs[xs.Rank - 1];
-        long m = ys[1], oh = oneD ? 1 : ys[2], ow = ys[ys.Rank - 1];
-        long kh = oneD ? 1 : ws[2], kw = ws[ws.Rank - 1];
-        long sh = At("strides", 0, 1), sw = At("strides", 1, 1);
-        long dh = At("dilations", 0, 1), dw = At("dilations", 1, 1);
+        int spatial = xs.Rank - 2;
+        var strides = a.GetInts("strides");
+        var dilations = a.GetInts("dilations");
         var pads = a.GetInts("pads");
-        long padTop = oneD ? 0 : pads[0], padLeft = oneD ? pads[0] : pads[1];
+        var axes = Enumerable.Range(0, 3).Select(i =>
+        {
+            int d = i - (3 - spatial);
+            return d < 0 ? new Axis(1, 1, 1, 1, 1, 0) : new Axis(xs[d + 2], ys[d + 2], ws[d + 2], strides[d], dilations[d], pads[d]);
+        }).ToArray();
+        var (ad, ah, aw) = (axes[0], axes[1], axes[2]);
+        long n = xs[0], c = xs[1], m = ys[1];
         long group = a.GetInt("group");
         long cPerGroup = c / group, mPerGroup = m / group;
         bool hasBias = k.HasInput(2);
+        LValue Taps(long count, LValue initial, Func<LValue, LValue, LValue> body)
+            => e.FoldMany(0, count, 1, [initial], (i, acc) => [body(i, acc[0])])[0];
 
-        e.For(n, b => e.For(m, oc => e.For(oh, y => e.For(ow, x =>
+        e.For(n, b => e.For(m, oc => e.For(ad.Out, z => e.For(ah.Out, y => e.For(aw.Out, x =>
         {
             var g = e.B.Binary(BinaryOp.UDiv, oc, e.I(mPerGroup));
             var ocInGroup = e.B.Binary(BinaryOp.URem, oc, e.I(mPerGroup));
             var initial = hasBias ? e.LoadF32(k.Input(2), oc) : e.F(0);
-            var sum = e.Fold(0, cPerGroup, 1, initial, (ci, acc0) =>
+            var sum = Taps(cPerGroup, initial, (ci, acc0) =>
             {
                 var ic = e.Add(e.Mul(g, cPerGroup), ci);
-                return e.Fold(0, kh, 1, acc0, (ky, acc1) =>
+                return Taps(ad.Kernel, acc0, (kz, acc1) =>
                 {
-                    var rowSpan = e.Sub(e.Add(y, e.I(padTop)), e.Mul(ky, dh));
-                    var (iy, rowOk) = Source(e, rowSpan, sh, h);
-                    return e.Fold(0, kw, 1, acc1, (kx, acc2) =>
+                    var (iz, depthOk) = Source(e, e.Sub(e.Add(z, e.I(ad.PadBegin)), e.Mul(kz, ad.Dilation)), ad.Stride, ad.In);
+                    return Taps(ah.Kernel, acc1, (ky, acc2) =>
                     {
-                        var colSpan = e.Sub(e.Add(x, e.I(padLeft)), e.Mul(kx, dw));
-                        var (ix, colOk) = Source(e, colSpan, sw, w);
-                        var ok = e.B.Binary(BinaryOp.And, rowOk, colOk);
-                        var inIndex = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(b, c), ic), h), iy), w), ix);
-                        var safe = e.B.Select(ok, inIndex, e.I(0));
-                        var wIndex = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(ic, mPerGroup), ocInGroup), kh), ky), kw), kx);
-                        var product = e.FMul(e.LoadF32(k.Input(0), safe), e.LoadF32(k.Input(1), wIndex));
-                        return e.B.Select(ok, e.FAdd(acc2, product), acc2);
+                        var (iy, rowOk) = Source(e, e.Sub(e.Add(y, e.I(ah.PadBegin)), e.Mul(ky, ah.Dilation)), ah.Stride, ah.In);
+                        return Taps(aw.Kernel, acc2, (kx, acc3) =>
+                        {
+                            var (ix, colOk) = Source(e, e.Sub(e.Add(x, e.I(aw.PadBegin)), e.Mul(kx, aw.Dilation)), aw.Stride, aw.In);
+                            var ok = e.B.Binary(BinaryOp.And, e.B.Binary(BinaryOp.And, depthOk, rowOk), colOk);
+                            var inIndex = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(b, c), ic), ad.In), iz), ah.In), iy), aw.In), ix);
+                            var safe = e.B.Select(ok, inIndex, e.I(0));
+                            var tap = e.Add(e.Mul(e.Add(e.Mul(kz, ah.Kernel), ky), aw.Kernel), kx);
+                            var wIndex = e.Add(e.Mul(e.Add(e.Mul(ic, mPerGroup), ocInGroup), ad.Kernel * ah.Kernel * aw.Kernel), tap);
+                            var product = e.FMul(e.LoadF32(k.Input(0), safe), e.LoadF32(k.Input(1), wIndex));
+                            return e.B.Select(ok, e.FAdd(acc3, product), acc3);
+                        });
                     });
                 });
             });
-            var outIndex = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(b, m), oc), oh), y), ow), x);
+            var outIndex = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(b, m), oc), ad.Out), z), ah.Out), y), aw.Out), x);
             e.StoreF32(Activation.Apply(e, a, sum), k.Output(0), outIndex);
-        }))));
+        })))));
     }
 
     /// <summary>The input coordinate span/stride when span is a non-negative multiple of the stride inside the input.</summary>

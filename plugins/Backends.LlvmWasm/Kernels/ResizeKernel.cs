@@ -9,13 +9,14 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// Resize (nearest, linear, cubic) as a separable weighted gather. Every coordinate transform, rounding rule and
 /// cubic coefficient depends only on positions, so the compiler computes, per axis, each output position's input
 /// taps and weights into tables; the kernel sums Π weight · input over the taps. Axes that keep their size and map
-/// identically read straight through.
+/// identically read straight through. tf_crop_and_resize maps output positions into the roi box; positions outside the
+/// input get extrapolation_value, from a per-axis table of outside flags checked at the store.
 /// </summary>
 internal sealed class ResizeKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["Resize"];
 
-    private sealed record AxisTaps(int Count, int[] Index, float[] Weight, bool Identity);
+    private sealed record AxisTaps(int Count, int[] Index, float[] Weight, bool Identity, float[]? Outside = null);
 
     public string? CheckSupported(Node node, Graph graph)
     {
@@ -24,7 +25,7 @@ internal sealed class ResizeKernel : IKernelGenerator
             return "only float32 Resize is lowered";
         }
         var transform = node.Attributes.GetString("coordinate_transformation_mode", "");
-        return transform is "half_pixel" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_half_pixel_for_nn"
+        return transform is "half_pixel" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_half_pixel_for_nn" or "tf_crop_and_resize"
             ? null : $"coordinate_transformation_mode '{transform}' is not lowered";
     }
 
@@ -38,12 +39,22 @@ internal sealed class ResizeKernel : IKernelGenerator
         var taps = Enumerable.Range(0, input.Rank).Select(d => Taps(k.Attributes, d, input[d], output[d])).ToArray();
         var indexTables = taps.Select(t => t.Identity ? null : (LValue?)k.EmbedFloats(MemoryMarshal.Cast<int, float>(t.Index).ToArray())).ToArray();
         var weightTables = taps.Select(t => t.Identity ? null : (LValue?)k.EmbedFloats(t.Weight)).ToArray();
+        var outsideTables = taps.Select(t => t.Outside is { } flags ? (LValue?)k.EmbedFloats(flags) : null).ToArray();
+        var extrapolation = e.F(k.Attributes.GetFloat("extrapolation_value", 0f));
 
         void Level(int d, LValue outLinear, LValue[] positions)
         {
             if (d == input.Rank)
             {
                 var value = Sum(0, e.I(0), e.F(1), e.F(0));
+                for (int axis = 0; axis < input.Rank; axis++)
+                {
+                    if (outsideTables[axis] is { } flags)
+                    {
+                        var outside = e.B.FCmp(RealPredicate.One, e.LoadF32(flags, positions[axis]), e.F(0));
+                        value = e.B.Select(outside, extrapolation, value);
+                    }
+                }
                 e.StoreF32(value, k.Output(0), outLinear);
                 return;
             }
@@ -77,13 +88,18 @@ internal sealed class ResizeKernel : IKernelGenerator
         double scale = a.GetFloats("scales")[axis];
         string mode = a.GetString("mode", "nearest");
         string transform = a.GetString("coordinate_transformation_mode", "half_pixel");
-        if (length == outLength && (scale == 1 || transform == "align_corners"))
+        var roi = a.GetFloats("roi");
+        double roiStart = roi.Length == 2 * a.GetFloats("scales").Length ? roi[axis] : 0;
+        double roiEnd = roi.Length == 2 * a.GetFloats("scales").Length ? roi[axis + roi.Length / 2] : 1;
+        bool cropped = transform == "tf_crop_and_resize";
+        if (length == outLength && (cropped ? roiStart == 0 && roiEnd == 1 : scale == 1 || transform == "align_corners"))
         {
             return new AxisTaps(1, [], [], Identity: true);
         }
         int count = mode switch { "nearest" => 1, "linear" => 2, _ => 4 };
         var index = new int[outLength * count];
         var weight = new float[outLength * count];
+        var extrapolated = cropped ? new float[outLength] : null;
         for (long o = 0; o < outLength; o++)
         {
             double x = transform switch
@@ -93,8 +109,15 @@ internal sealed class ResizeKernel : IKernelGenerator
                 // ONNX uses the unrounded resized length (length · scale) here, as ONNX Runtime does.
                 "align_corners" => length * scale <= 1 ? 0 : o * (length - 1) / (length * scale - 1),
                 "tf_half_pixel_for_nn" => (o + 0.5) / scale,
+                "tf_crop_and_resize" => outLength > 1
+                    ? roiStart * (length - 1) + o * (roiEnd - roiStart) * (length - 1) / (outLength - 1)
+                    : 0.5 * (roiStart + roiEnd) * (length - 1),
                 _ => o / scale,
             };
+            if (extrapolated is not null && (x < 0 || x > length - 1))
+            {
+                extrapolated[o] = 1;
+            }
             var (idx, w) = mode switch
             {
                 "nearest" => ([Nearest(x, a.GetString("nearest_mode", "round_prefer_floor"))], [1.0]),
@@ -115,7 +138,7 @@ internal sealed class ResizeKernel : IKernelGenerator
                 weight[o * count + t] = (float)(exclude && total != 0 ? w[t] / total : w[t]);
             }
         }
-        return new AxisTaps(count, index, weight, Identity: false);
+        return new AxisTaps(count, index, weight, Identity: false, extrapolated is not null && extrapolated.Contains(1) ? extrapolated : null);
     }
 
     private static long Nearest(double x, string rounding) => rounding switch

@@ -117,6 +117,19 @@ internal sealed class ImportContext
             : throw Error(node, $"input '{role}' ('{node.Inputs[index]}') must be a constant (an initializer or a Constant node)");
     }
 
+    /// <summary>
+    /// As <see cref="OptionalConstant"/>, for inputs that a valid model may compute at run time but WasmGraph needs at
+    /// compile time (output shapes, DFT lengths): a non-constant one is unsupported rather than an error.
+    /// </summary>
+    public TensorData? OptionalParameter(OnnxNode node, int index, string role)
+    {
+        if (node.HasInput(index) && !Builder.Constants.ContainsKey(Input(node, index)))
+        {
+            throw Unsupported(node, $"input '{role}' ('{node.Inputs[index]}') is computed at run time; it must be a constant (an initializer or a Constant node)");
+        }
+        return OptionalConstant(node, index, role);
+    }
+
     public TensorData Constant(OnnxNode node, int index, string role)
         => OptionalConstant(node, index, role) ?? throw Error(node, $"input '{role}' is required");
 

@@ -19,6 +19,7 @@ internal static class OpImportTable
         ["MaxPool"] = WindowImporters.MaxPool,
         ["AveragePool"] = WindowImporters.AveragePool,
         ["GlobalAveragePool"] = WindowImporters.GlobalAveragePool,
+        ["MaxUnpool"] = WindowImporters.MaxUnpool,
 
         ["Relu"] = ElementwiseImporters.Relu,
         ["Sigmoid"] = ElementwiseImporters.Sigmoid,
@@ -33,6 +34,7 @@ internal static class OpImportTable
         ["MatMul"] = LinearAlgebraImporters.MatMul,
         ["Softmax"] = LinearAlgebraImporters.Softmax,
         ["Einsum"] = EinsumImporter.Einsum,
+        ["Det"] = (node, opset, context) => context.EmitDirect(node, "Det", IrAttributes.Empty, inputCount: 1),
 
         ["Reshape"] = ReshapeImporters.Reshape,
         ["Flatten"] = ReshapeImporters.Flatten,
@@ -103,6 +105,11 @@ internal static class OpImportTable
         ["Resize"] = ResampleImporters.Resize,
         ["Upsample"] = ResampleImporters.Upsample,
         ["ConvTranspose"] = ResampleImporters.ConvTranspose,
+        ["GridSample"] = ResampleImporters.GridSample,
+        ["RoiAlign"] = ResampleImporters.RoiAlign,
+        ["TfIdfVectorizer"] = TextImporters.TfIdfVectorizer,
+        ["DFT"] = SpectralImporters.Dft,
+        ["STFT"] = SpectralImporters.Stft,
 
         ["GatherElements"] = SelectionImporters.GatherElements,
         ["Scatter"] = SelectionImporters.ScatterElements, ["ScatterElements"] = SelectionImporters.ScatterElements,

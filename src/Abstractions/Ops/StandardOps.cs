@@ -21,5 +21,7 @@ public static partial class StandardOps
             .Concat(Resampling())
             .Concat(Selection())
             .Concat(Einsum())
+            .Concat(Text())
+            .Concat(Spectral())
             .Concat(Fused());
 }

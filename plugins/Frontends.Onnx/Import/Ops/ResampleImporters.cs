@@ -3,7 +3,10 @@ using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import.Ops;
 
-/// <summary>Resize (opset 10, 11+), the older Upsample, and ConvTranspose with its output_shape / auto_pad forms.</summary>
+/// <summary>
+/// Resize (opset 10, 11+), the older Upsample, ConvTranspose with its output_shape / auto_pad forms, GridSample and
+/// RoiAlign.
+/// </summary>
 internal static class ResampleImporters
 {
     /// <summary>
@@ -14,10 +17,11 @@ internal static class ResampleImporters
     {
         var input = context.InputShape(node, 0);
         int scalesIndex = opset < 11 ? 1 : 2;
-        float[]? roi = opset >= 11 ? context.OptionalConstant(node, 1, "roi")?.ToFloatArray() : null;
+        float[]? roi = opset >= 11 ? context.OptionalParameter(node, 1, "roi")?.ToFloatArray() : null;
         float[]? scales = context.OptionalConstant(node, scalesIndex, "scales")?.ToFloatArray();
         long[]? sizes = opset >= 11 ? context.OptionalConstant(node, 3, "sizes")?.ToInt64Array() : null;
         if (scales is { Length: 0 }) { scales = null; }
+        if (roi is { Length: 0 }) { roi = null; }
         if (sizes is { Length: 0 }) { sizes = null; }
         string transform = opset < 11 ? "asymmetric" : node.Attributes.String("coordinate_transformation_mode", "half_pixel");
         Emit(node, context, input, scales, sizes, roi, node.Attributes.String("mode", "nearest"), transform);
@@ -114,6 +118,45 @@ internal static class ResampleImporters
             .With("kernel_shape", kernel).With("strides", strides).With("dilations", dilations)
             .With("pads", pads).With("output_padding", outputPadding).With("group", a.Int("group", 1));
         context.EmitDirect(node, "ConvTranspose", attributes, inputCount: 3);
+    }
+
+    /// <summary>GridSample: opset 16 spells the modes bilinear/bicubic, opset 20 linear/cubic; the IR uses the latter.</summary>
+    public static void GridSample(OnnxNode node, int opset, ImportContext context)
+    {
+        string mode = node.Attributes.String("mode", opset < 20 ? "bilinear" : "linear") switch
+        {
+            "bilinear" => "linear",
+            "bicubic" => "cubic",
+            var other => other,
+        };
+        if (mode is not ("linear" or "nearest" or "cubic"))
+        {
+            throw context.Unsupported(node, $"mode '{mode}'");
+        }
+        string padding = node.Attributes.String("padding_mode", "zeros");
+        if (padding is not ("zeros" or "border" or "reflection"))
+        {
+            throw context.Unsupported(node, $"padding_mode '{padding}'");
+        }
+        var attributes = IrAttributes.Empty
+            .With("mode", mode)
+            .With("padding_mode", padding)
+            .With("align_corners", node.Attributes.Int("align_corners", 0));
+        context.EmitDirect(node, "GridSample", attributes, inputCount: 2);
+    }
+
+    /// <summary>RoiAlign: opset 10 had only the output_half_pixel coordinates, opset 16 added half_pixel as the default.</summary>
+    public static void RoiAlign(OnnxNode node, int opset, ImportContext context)
+    {
+        var a = node.Attributes;
+        var attributes = IrAttributes.Empty
+            .With("mode", a.String("mode", "avg"))
+            .With("output_height", a.Int("output_height", 1))
+            .With("output_width", a.Int("output_width", 1))
+            .With("sampling_ratio", a.Int("sampling_ratio", 0))
+            .With("spatial_scale", a.Float("spatial_scale", 1f))
+            .With("coordinate_transformation_mode", opset < 16 ? "output_half_pixel" : a.String("coordinate_transformation_mode", "half_pixel"));
+        context.EmitDirect(node, "RoiAlign", attributes, inputCount: 3);
     }
 
     private static long[] Ones(int count) => Enumerable.Repeat(1L, count).ToArray();

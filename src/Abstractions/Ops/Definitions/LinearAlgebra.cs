@@ -13,6 +13,18 @@ public static partial class StandardOps
             RequiredAttributes = ["alpha", "beta", "transA", "transB"],
         };
         yield return new OpDefinition("MatMul", FusionKind.OutElementwiseFusable, InferMatMul, "NumPy matmul with batch broadcasting");
+        yield return new OpDefinition("Det", FusionKind.Opaque, InferDet, "determinant of each square matrix in the last two axes");
+    }
+
+    /// <summary>[*, M, M] → [*].</summary>
+    private static ImmutableArray<TensorType> InferDet(InferenceContext c)
+    {
+        var x = c.Input(0);
+        if (x.Shape.Rank < 2 || x.Shape[x.Shape.Rank - 1] != x.Shape[x.Shape.Rank - 2])
+        {
+            throw c.Error($"input must be [*, M, M], got {x.Shape}");
+        }
+        return One(x.ElementType, new Shape(x.Shape.Dims.RemoveRange(x.Shape.Rank - 2, 2)));
     }
 
     private static ImmutableArray<TensorType> InferGemm(InferenceContext c)

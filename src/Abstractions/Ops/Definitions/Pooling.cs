@@ -8,7 +8,7 @@ public static partial class StandardOps
 {
     public static IEnumerable<OpDefinition> Pooling()
     {
-        yield return new OpDefinition("MaxPool", FusionKind.Reduction, InferPool, "max over windows, with dilations and ceil_mode")
+        yield return new OpDefinition("MaxPool", FusionKind.Reduction, InferMaxPool, "max over windows, with dilations and ceil_mode; optional int64 argmax Indices")
         {
             RequiredAttributes = ["kernel_shape", "strides", "dilations", "pads", "ceil_mode"],
         };
@@ -17,6 +17,38 @@ public static partial class StandardOps
             RequiredAttributes = ["kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad"],
         };
         yield return new OpDefinition("GlobalAveragePool", FusionKind.Reduction, InferGlobalPool, "mean over all spatial positions");
+        yield return new OpDefinition("MaxUnpool", FusionKind.Opaque, InferMaxUnpool, "scatter pooled values back to their argmax positions, zeros elsewhere")
+        {
+            RequiredAttributes = ["kernel_shape", "strides", "pads", "output_shape"],
+        };
+    }
+
+    /// <summary>X [N, C, spatial…] and int64 indices of the same shape → output_shape (resolved by the frontend).</summary>
+    private static ImmutableArray<TensorType> InferMaxUnpool(InferenceContext c)
+    {
+        var x = c.Input(0);
+        var indices = c.Input(1);
+        var shape = c.Attributes.GetInts("output_shape");
+        if (indices.ElementType != DataType.Int64 || indices.Shape != x.Shape)
+        {
+            throw c.Error($"indices must be int64 of the input's shape {x.Shape}, got {indices}");
+        }
+        if (x.Shape.Rank < 3 || shape.Length != x.Shape.Rank || shape[0] != x.Shape[0] || shape[1] != x.Shape[1] || shape.Any(d => d < 0))
+        {
+            throw c.Error($"output_shape [{string.Join(",", shape)}] must keep N and C of {x.Shape}");
+        }
+        return One(x.ElementType, new Shape(shape.ToArray()));
+    }
+
+    /// <summary>As <see cref="InferPool"/>, plus the int64 Indices output when the node has a second output.</summary>
+    private static ImmutableArray<TensorType> InferMaxPool(InferenceContext c)
+    {
+        var values = InferPool(c);
+        if (c.Attributes.GetInt("storage_order", 0) is not (0 or 1))
+        {
+            throw c.Error("storage_order must be 0 (row-major) or 1 (column-major)");
+        }
+        return c.Node.Outputs.Length > 1 ? values.Add(new TensorType(DataType.Int64, values[0].Shape)) : values;
     }
 
     private static ImmutableArray<TensorType> InferPool(InferenceContext c)

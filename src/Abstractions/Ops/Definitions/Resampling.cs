@@ -4,7 +4,10 @@ using static WasmGraph.Abstractions.Ops.ShapeMath;
 
 namespace WasmGraph.Abstractions.Ops;
 
-/// <summary>Ops that change spatial resolution: Resize (nearest, linear, cubic) and ConvTranspose.</summary>
+/// <summary>
+/// Ops that change spatial resolution or sample at computed positions: Resize (nearest, linear, cubic),
+/// ConvTranspose, GridSample and RoiAlign.
+/// </summary>
 public static partial class StandardOps
 {
     public static IEnumerable<OpDefinition> Resampling()
@@ -17,6 +20,62 @@ public static partial class StandardOps
         {
             RequiredAttributes = ["kernel_shape", "strides", "dilations", "pads", "output_padding", "group"],
         };
+        yield return new OpDefinition("GridSample", FusionKind.Opaque, InferGridSample, "sample X at the normalised positions of a runtime grid")
+        {
+            RequiredAttributes = ["mode", "padding_mode", "align_corners"],
+        };
+        yield return new OpDefinition("RoiAlign", FusionKind.Opaque, InferRoiAlign, "bilinear average or max pooling of regions of interest")
+        {
+            RequiredAttributes = ["mode", "output_height", "output_width", "sampling_ratio", "spatial_scale", "coordinate_transformation_mode"],
+        };
+    }
+
+    /// <summary>X [N, C, H, W], rois [R, 4], int64 batch_indices [R] → [R, C, output_height, output_width].</summary>
+    private static ImmutableArray<TensorType> InferRoiAlign(InferenceContext c)
+    {
+        var x = c.Input(0);
+        var rois = c.Input(1).Shape;
+        var indices = c.Input(2);
+        var a = c.Attributes;
+        if (x.Shape.Rank != 4 || rois.Rank != 2 || rois[1] != 4 || indices.Shape != new Shape(rois[0]) || indices.ElementType != DataType.Int64)
+        {
+            throw c.Error($"needs X [N, C, H, W], rois [R, 4] and int64 batch_indices [R], got {x.Shape}, {rois}, {indices}");
+        }
+        if (a.GetString("mode", "") is not ("avg" or "max") || a.GetString("coordinate_transformation_mode", "") is not ("half_pixel" or "output_half_pixel"))
+        {
+            throw c.Error("mode must be avg or max and coordinate_transformation_mode half_pixel or output_half_pixel");
+        }
+        long height = a.GetInt("output_height"), width = a.GetInt("output_width");
+        if (height < 1 || width < 1 || a.GetInt("sampling_ratio") < 0)
+        {
+            throw c.Error("output_height and output_width must be ≥ 1 and sampling_ratio ≥ 0");
+        }
+        return One(x.ElementType, new Shape(rois[0], x.Shape[1], height, width));
+    }
+
+    /// <summary>X [N, C, D1…Dr], grid [N, O1…Or, r] → [N, C, O1…Or].</summary>
+    private static ImmutableArray<TensorType> InferGridSample(InferenceContext c)
+    {
+        var x = c.Input(0);
+        var grid = c.Input(1).Shape;
+        int r = x.Shape.Rank - 2;
+        if (r < 1 || grid.Rank != r + 2 || grid[0] != x.Shape[0] || grid[grid.Rank - 1] != r)
+        {
+            throw c.Error($"grid {grid} must be [N, spatial…, {r}] for input {x.Shape}");
+        }
+        if (c.Attributes.GetString("mode", "") is not ("linear" or "nearest" or "cubic")
+            || c.Attributes.GetString("padding_mode", "") is not ("zeros" or "border" or "reflection"))
+        {
+            throw c.Error("mode must be linear, nearest or cubic and padding_mode zeros, border or reflection");
+        }
+        var dims = new long[r + 2];
+        dims[0] = x.Shape[0];
+        dims[1] = x.Shape[1];
+        for (int i = 0; i < r; i++)
+        {
+            dims[i + 2] = grid[i + 1];
+        }
+        return One(x.ElementType, new Shape(dims));
     }
 
     private static ImmutableArray<TensorType> InferResize(InferenceContext c)
