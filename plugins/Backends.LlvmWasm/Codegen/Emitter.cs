@@ -272,6 +272,14 @@ internal sealed class Emitter
     }
 
     /// <summary>
+    /// Lane <paramref name="lane"/> of <paramref name="vector"/> in all four lanes: one <c>i8x16.shuffle</c>, which
+    /// Cranelift lowers to a single <c>pshufd</c>, where a <c>v128.load32_splat</c> becomes four x86 instructions
+    /// (address, scalar load, <c>vmovd</c>, <c>vpbroadcastd</c>).
+    /// </summary>
+    public LValue BroadcastLane(LValue vector, int lane)
+        => B.Shuffle(vector, Ctx.Poison(Ctx.F32x4), Ctx.ConstVector([I(lane), I(lane), I(lane), I(lane)]));
+
+    /// <summary>
     /// a·b + c on four lanes. Uses relaxed_madd (fused where the host has FMA) unless <paramref name="deterministic"/>
     /// asks for separately rounded mul and add, which give the same bits on every host.
     /// </summary>

@@ -17,14 +17,17 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
                                     long SH, long SW, long DH, long DW, long PadTop, long PadLeft, long PadBottom, long PadRight, long Group)
 {
     /// <summary>
-    /// Output channels per register tile of <see cref="ConvKernel"/>. With <see cref="TileVectors"/> this gives 12
-    /// accumulators, which keeps the FMA pipes busy within Cranelift's 16 vector registers (12 accumulators, 3 pixel
-    /// vectors, 1 weight); on ResNet18 4×3 beat 3×4, 4×2, 3×3, 2×4, 5×2 and 6×2 (docs/performance.md, "Conv tile").
+    /// Output channels per register tile of <see cref="ConvKernel"/>: the four weights of one tap are then one
+    /// vector, loaded once and broadcast lane by lane (docs/performance.md, "Conv tile").
     /// </summary>
     public const long TileChannels = 4;
 
-    /// <summary>Four-pixel vectors per register tile of <see cref="ConvKernel"/>.</summary>
-    public const long TileVectors = 3;
+    /// <summary>
+    /// Four-pixel vectors per register tile of <see cref="ConvKernel"/>: 4 × 2 = 8 accumulators. Cranelift's x64
+    /// FMA ties its result to a multiplicand, so every multiply-add needs a spare register for a copy; with 12
+    /// accumulators the loop spilled accumulators to the stack on every iteration.
+    /// </summary>
+    public const long TileVectors = 2;
 
     public long ChannelsPerGroup => C / Group;
     public long OutputsPerGroup => M / Group;

@@ -14,6 +14,7 @@ public class ConvKernelTests
     [InlineData(1, 8, 8, 10, 10, 3, 1, 1, new long[] { 1, 1, 1, 1 }, 8, true)]    // depthwise
     [InlineData(1, 8, 4, 10, 10, 3, 1, 2, new long[] { 2, 2, 2, 2 }, 2, true)]    // grouped + dilated
     [InlineData(1, 16, 8, 5, 5, 1, 1, 1, new long[] { 0, 0, 0, 0 }, 1, true)]    // 1x1 (GEMM-like)
+    [InlineData(1, 7, 12, 9, 6, 1, 2, 1, new long[] { 0, 0, 0, 0 }, 1, false)]   // 1x1 stride 2, odd channel count (unrolled pairs + 1)
     [InlineData(1, 4, 4, 6, 6, 2, 2, 1, new long[] { 1, 0, 0, 1 }, 1, false)]    // asymmetric pads, even kernel
     public void ItMatchesOnnxRuntimeFor2dConvolution(int n, int c, int m, int h, int w, int k, int stride, int dilation, long[] pads, int group, bool bias)
     {
