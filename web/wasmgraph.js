@@ -4,6 +4,8 @@
 // instantiates it with an empty import object and drives the ABI of docs/abi.md: write each input's raw little-endian
 // bytes at wg_input_ptr(i), call wg_run(), read each output at wg_output_ptr(i). It is the same contract the .NET host's
 // Wasmtime runtime follows, so the same .wasm gives the same numbers here (up to relaxed-SIMD rounding, see README).
+// A bounded output (NonZero, NonMaxSuppression, Unique: its size depends on the data) comes back trimmed to the dims
+// the module reports through wg_output_dims(i), with `shape` the actual dims.
 //
 //   import { WasmGraphModel } from './wasmgraph.js';
 //   const model = await WasmGraphModel.load(bytes);           // ArrayBuffer, Uint8Array or a fetch() Response
@@ -107,6 +109,13 @@ export class WasmGraphModel {
     // Addresses are fixed at compile time, so they are asked for once.
     this.inputPointers = metadata.inputs.map((_, i) => e.wg_input_ptr(i));
     this.outputPointers = metadata.outputs.map((_, i) => e.wg_output_ptr(i));
+    // Bounded outputs (docs/abi.md): their size depends on the data, and wg_output_dims(i) says where the module
+    // reports the actual dims after each run.
+    this.outputDimsPointers = metadata.outputs.map((info, i) => {
+      if (!info.dynamic_dims?.length) return null;
+      if (!('wg_output_dims' in e)) throw new Error(`wasmgraph: output '${info.name}' has a data-dependent size, but the module does not export 'wg_output_dims'`);
+      return e.wg_output_dims(i);
+    });
   }
 
   get inputs() { return this.metadata.inputs; }
@@ -134,10 +143,36 @@ export class WasmGraphModel {
       const copy = memory().slice(this.outputPointers[i], this.outputPointers[i] + info.bytes);
       const Type = DTYPES[info.dtype];
       if (!Type) throw new Error(`wasmgraph: output '${info.name}' has unknown dtype '${info.dtype}'`);
-      result[info.name] = { data: new Type(copy.buffer, 0, info.bytes / Type.BYTES_PER_ELEMENT), shape: info.shape, dtype: info.dtype };
+      const padded = new Type(copy.buffer, 0, info.bytes / Type.BYTES_PER_ELEMENT);
+      if (this.outputDimsPointers[i] === null) {
+        result[info.name] = { data: padded, shape: info.shape, dtype: info.dtype };
+      } else {
+        const dims = Array.from(new Int32Array(this.exports.memory.buffer, this.outputDimsPointers[i], info.shape.length));
+        result[info.name] = { data: trimToDims(padded, info, dims), shape: dims, dtype: info.dtype };
+      }
     });
     return result;
   }
+}
+
+/**
+ * The actual tensor inside a bounded output's buffer, which has the bound's layout: along each dynamic axis only the
+ * first dims[axis] entries are data (docs/abi.md, "Bounded outputs").
+ */
+export function trimToDims(padded, info, dims) {
+  const bound = info.shape;
+  const dynamic = new Set(info.dynamic_dims);
+  if (dims.length !== bound.length || dims.some((d, a) => (dynamic.has(a) ? d < 0 || d > bound[a] : d !== bound[a]))) {
+    throw new Error(`wasmgraph: the module reports dims [${dims}] for output '${info.name}', which do not fit its bound [${bound}]`);
+  }
+  const strides = bound.map((_, a) => bound.slice(a + 1).reduce((x, y) => x * y, 1));
+  const out = new padded.constructor(dims.reduce((x, y) => x * y, 1));
+  const index = new Array(dims.length).fill(0);
+  for (let n = 0; n < out.length; n++) {
+    out[n] = padded[index.reduce((offset, v, a) => offset + v * strides[a], 0)];
+    for (let a = dims.length - 1; a >= 0 && ++index[a] === dims[a]; a--) index[a] = 0;
+  }
+  return out;
 }
 
 /**

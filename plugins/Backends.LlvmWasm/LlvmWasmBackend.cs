@@ -28,6 +28,7 @@ public sealed class LlvmWasmBackend : IBackend
         new GatherElementsKernel(), new ScatterElementsKernel(), new CumSumKernel(), new HardmaxKernel(), new NllLossKernel(),
         new OneHotKernel(), new TopKKernel(), new ReverseSequenceKernel(), new InstanceNormKernel(), new LrnKernel(), new GatherNdKernel(), new ScatterNdKernel(), new EinsumKernel(), new QuantizeLinearKernel(), new DynamicQuantizeLinearKernel(),
         new GridSampleKernel(), new TfIdfVectorizerKernel(), new MaxUnpoolKernel(), new DeterminantKernel(), new DftKernel(), new StftKernel(), new RoiAlignKernel(),
+        new NonZeroKernel(), new NonMaxSuppressionKernel(), new UniqueKernel(),
     ];
 
     private static readonly FrozenDictionary<string, IKernelGenerator> ByOp =
@@ -58,6 +59,7 @@ public sealed class LlvmWasmBackend : IBackend
 
     public Artifact Compile(Graph graph, BackendOptions options)
     {
+        BoundedOutputs.ThrowIfConsumed(graph); // kernels take static shapes: a bounded value can only leave the module
         foreach (var node in graph.Nodes)
         {
             if (!IsOpSupported(node, graph, out var reason))

@@ -16,12 +16,21 @@ public static class AbiExports
     public const string OutputPtr = "wg_output_ptr";
     public const string AbiVersion = "wg_abi_version";
 
+    /// <summary>Optional: the address of output i's actual dims (rank i32s); modules with bounded outputs export it.</summary>
+    public const string OutputDims = "wg_output_dims";
+
     private static readonly (string Name, ValueKind[] Params, ValueKind[] Results)[] Functions =
     [
         (Run, [], [ValueKind.Int32]),
         (InputPtr, [ValueKind.Int32], [ValueKind.Int32]),
         (OutputPtr, [ValueKind.Int32], [ValueKind.Int32]),
         (AbiVersion, [], [ValueKind.Int32]),
+    ];
+
+    /// <summary>Exports a module may leave out; when present they must have these types.</summary>
+    private static readonly (string Name, ValueKind[] Params, ValueKind[] Results)[] OptionalFunctions =
+    [
+        (OutputDims, [ValueKind.Int32], [ValueKind.Int32]),
     ];
 
     /// <summary>Throws <see cref="WasmGraphException"/> unless <paramref name="module"/> exports the ABI with the right types.</summary>
@@ -48,11 +57,13 @@ public static class AbiExports
                 problems.Add($"export '{Memory}' is not a memory");
                 break;
         }
-        foreach (var (name, parameters, results) in Functions)
+        foreach (var (name, parameters, results) in Functions.Concat(OptionalFunctions))
         {
             string expected = Signature(parameters, results);
             switch (exports.GetValueOrDefault(name))
             {
+                case null when OptionalFunctions.Any(f => f.Name == name):
+                    break;
                 case null:
                     problems.Add($"missing export '{name}' {expected}");
                     break;

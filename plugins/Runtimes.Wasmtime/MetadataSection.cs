@@ -74,6 +74,10 @@ public static class MetadataSection
             {
                 throw new WasmGraphException($"model metadata gives {kind} '{tensor.Name}' a negative dimension in shape {FormatDims(tensor)}");
             }
+            if (tensor.DynamicDims is { } dynamic && (dynamic.Any(d => d < 0 || d >= tensor.Shape.Length) || dynamic.Distinct().Count() != dynamic.Length))
+            {
+                throw new WasmGraphException($"model metadata gives {kind} '{tensor.Name}' dynamic_dims [{string.Join(",", dynamic)}] that are not distinct axes of shape {FormatDims(tensor)}");
+            }
             if (!DataTypes.TryParse(tensor.DType, out _))
             {
                 throw new WasmGraphException($"model metadata gives {kind} '{tensor.Name}' the unknown dtype '{tensor.DType}'");

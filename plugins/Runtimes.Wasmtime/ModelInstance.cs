@@ -38,6 +38,9 @@ internal sealed class ModelInstance : IDisposable
 
     public long[] OutputAddresses { get; private set; } = [];
 
+    /// <summary>For each bounded output, the address of its actual dims (rank i32s, from <c>wg_output_dims</c>); null for the others.</summary>
+    public long?[] OutputDimsAddresses { get; private set; } = [];
+
     /// <summary>A call trapped or timed out; the instance's internal state is no longer trustworthy.</summary>
     public bool Faulted { get; private set; }
 
@@ -69,6 +72,7 @@ internal sealed class ModelInstance : IDisposable
             result.CheckAbiVersion(instance.GetFunction<int>(AbiExports.AbiVersion)!);
             result.InputAddresses = result.ResolveAddresses("input", metadata.Inputs, instance.GetFunction<int, int>(AbiExports.InputPtr)!);
             result.OutputAddresses = result.ResolveAddresses("output", metadata.Outputs, instance.GetFunction<int, int>(AbiExports.OutputPtr)!);
+            result.OutputDimsAddresses = result.ResolveDimsAddresses(metadata.Outputs, instance.GetFunction<int, int>(AbiExports.OutputDims));
             return result;
         }
         catch
@@ -113,6 +117,15 @@ internal sealed class ModelInstance : IDisposable
         return times;
     }
 
+    /// <summary>The actual dims of bounded output <paramref name="index"/> after a run, as the module reports them (unchecked).</summary>
+    public long[] ReadOutputDims(int index, int rank)
+    {
+        var address = OutputDimsAddresses[index] ?? throw new InvalidOperationException($"output {index} is not bounded");
+        var bytes = new byte[4 * rank];
+        Read(address, bytes);
+        return Enumerable.Range(0, rank).Select(d => (long)BitConverter.ToInt32(bytes, 4 * d)).ToArray();
+    }
+
     /// <summary>Copies <paramref name="bytes"/> into linear memory at <paramref name="address"/> (checked at creation).</summary>
     public void Write(long address, ReadOnlySpan<byte> bytes) => bytes.CopyTo(_memory.GetSpan(address, bytes.Length));
 
@@ -153,6 +166,34 @@ internal sealed class ModelInstance : IDisposable
             {
                 throw new WasmGraphException(
                     $"{kind} '{tensor.Name}' ({tensor.ByteSize} bytes at address {address}) lies outside the module's memory of {memoryBytes} bytes");
+            }
+            addresses[i] = address;
+        }
+        return addresses;
+    }
+
+    /// <summary>Asks <c>wg_output_dims</c> where each bounded output reports its dims; a module with bounded outputs must export it.</summary>
+    private long?[] ResolveDimsAddresses(IReadOnlyList<TensorInfo> outputs, Func<int, int>? dimsOf)
+    {
+        var addresses = new long?[outputs.Count];
+        long memoryBytes = _memory.GetLength();
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var output = outputs[i];
+            if (!output.IsBounded)
+            {
+                continue;
+            }
+            if (dimsOf is null)
+            {
+                throw new WasmGraphException($"output '{output.Name}' has a data-dependent size, but the module does not export {AbiExports.OutputDims}");
+            }
+            int index = i;
+            int pointer = Invoke(() => dimsOf(index), $"{AbiExports.OutputDims}({i})");
+            long address = (uint)pointer;
+            if (pointer == -1 || address + 4L * output.Shape.Length > memoryBytes)
+            {
+                throw new WasmGraphException($"{AbiExports.OutputDims}({i}) returned {pointer}, which is not an address of {output.Shape.Length} dims in the module's memory");
             }
             addresses[i] = address;
         }

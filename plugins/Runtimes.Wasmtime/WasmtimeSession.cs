@@ -6,7 +6,8 @@ namespace WasmGraph.Runtimes.Wasmtime;
 
 /// <summary>
 /// A loaded model. Inputs are copied straight into linear memory at their fixed addresses, <c>wg_run</c> is called, and
-/// the outputs are copied out: no serialisation on the data path. If a run traps or times out, the next run gets a
+/// the outputs are copied out: no serialisation on the data path. A bounded output (its size depends on the data) is
+/// trimmed to the dims the module reports for the run. If a run traps or times out, the next run gets a
 /// fresh instance of the same compiled module (instantiation is cheap next to compilation), so one bad input does not
 /// poison the session. Not thread-safe, like every <see cref="IModelSession"/>: use one session per thread.
 /// </summary>
@@ -63,9 +64,12 @@ public sealed class WasmtimeSession : IModelSession, IKernelProfiler
         var outputs = new Dictionary<string, TensorData>(_outputTypes.Length, StringComparer.Ordinal);
         for (int i = 0; i < _outputTypes.Length; i++)
         {
-            var bytes = new byte[_outputTypes[i].ByteSize];
+            var type = _outputTypes[i];
+            var bytes = new byte[type.ByteSize];
             instance.Read(instance.OutputAddresses[i], bytes);
-            outputs[Metadata.Outputs[i].Name] = new TensorData(_outputTypes[i], bytes);
+            outputs[Metadata.Outputs[i].Name] = type.IsBounded
+                ? BoundedOutputs.Trim(type, bytes, instance.ReadOutputDims(i, type.Shape.Rank), Metadata.Outputs[i].Name)
+                : new TensorData(type, bytes);
         }
         return outputs;
     }

@@ -7,7 +7,8 @@ namespace WasmGraph.Backends.LlvmWasm.Tests;
 
 /// <summary>
 /// Compiles a tiny ONNX model through the real pipeline (ONNX frontend → LLVM backend → wasm-ld → Wasmtime) and
-/// compares every output with ONNX Runtime on the same inputs.
+/// compares every output with ONNX Runtime on the same inputs. Types are compared first, shapes included, so a bounded
+/// output (trimmed by the session to the dims the module reports) must match ONNX Runtime's data-dependent shape.
 /// </summary>
 internal static class OpHarness
 {

@@ -13,9 +13,10 @@ namespace WasmGraph.Backends.LlvmWasm.Codegen;
 internal sealed class KernelContext
 {
     private readonly Func<ReadOnlyMemory<byte>, LValue> _addConstant;
+    private readonly Func<string, LValue?> _dimsOf;
 
     public KernelContext(Emitter emitter, Node node, Graph graph, IReadOnlyList<LValue?> inputs, IReadOnlyList<LValue> outputs,
-                         LValue? scratch, bool deterministic, Func<ReadOnlyMemory<byte>, LValue> addConstant)
+                         LValue? scratch, bool deterministic, Func<ReadOnlyMemory<byte>, LValue> addConstant, Func<string, LValue?> dimsOf)
     {
         E = emitter;
         Node = node;
@@ -25,6 +26,7 @@ internal sealed class KernelContext
         Scratch = scratch;
         Deterministic = deterministic;
         _addConstant = addConstant;
+        _dimsOf = dimsOf;
     }
 
     public Emitter E { get; }
@@ -42,6 +44,22 @@ internal sealed class KernelContext
     public LValue Input(int index) => Inputs[index] ?? throw new InvalidOperationException($"{Node.Describe()} has no input {index}");
 
     public LValue Output(int index) => Outputs[index];
+
+    /// <summary>
+    /// Where a bounded output's actual dims go: the output's <c>rank</c> i32 entries that <c>wg_output_dims</c> reports
+    /// (docs/abi.md), to which the kernel writes each dynamic extent on every run. Null when the output is not a graph
+    /// output (nothing reads it, so nothing needs its size).
+    /// </summary>
+    public LValue? OutputDims(int index) => _dimsOf(Node.Outputs[index]);
+
+    /// <summary>Stores a bounded output's actual extent along <paramref name="axis"/> (an i32) when a host can ask for it.</summary>
+    public void StoreOutputDim(int index, int axis, LValue extent)
+    {
+        if (OutputDims(index) is { } dims)
+        {
+            E.Store(E.Ctx.I32, 4, extent, dims, E.I(axis));
+        }
+    }
 
     public TensorType InputType(int index) => Graph.TypeOf(Node.Inputs[index]);
 

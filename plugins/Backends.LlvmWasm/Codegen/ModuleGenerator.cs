@@ -6,7 +6,9 @@ namespace WasmGraph.Backends.LlvmWasm.Codegen;
 /// <summary>
 /// Turns a scheduled graph into one LLVM module: an arena global sized by the arena layout, one constant global per
 /// weight tensor (becoming data segments), one internal function per node (its kernel, with noalias pointer
-/// parameters), <c>wg_run</c> calling them in order, and the ABI's address and version exports.
+/// parameters), <c>wg_run</c> calling them in order, and the ABI's address and version exports. Each graph output also
+/// gets its dims in one i32 table (<c>wg_output_dims</c>): the static shape, which the kernel of a bounded output
+/// overwrites with the actual extents on every run.
 /// </summary>
 internal sealed class ModuleGenerator
 {
@@ -15,6 +17,7 @@ internal sealed class ModuleGenerator
     private readonly bool _deterministic;
     private readonly Emitter _e;
     private readonly Dictionary<string, LValue> _pointers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LValue> _outputDims = new(StringComparer.Ordinal);
     private int _constantCount;
 
     public ModuleGenerator(Emitter emitter, Graph graph, IReadOnlyDictionary<string, IKernelGenerator> kernels, bool deterministic)
@@ -25,7 +28,7 @@ internal sealed class ModuleGenerator
         _deterministic = deterministic;
     }
 
-    public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version", "wg_kernel_count", "wg_run_kernel"];
+    public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version", "wg_output_dims", "wg_kernel_count", "wg_run_kernel"];
 
     public ArenaLayout Generate(Action<int>? onNode = null)
     {
@@ -43,6 +46,8 @@ internal sealed class ModuleGenerator
         {
             _pointers[name] = AddConstant(_graph.Constants[name].Bytes.ToArray());
         }
+
+        AddOutputDims();
 
         var kernelFunctions = new List<(LValue Function, LType Type, LValue[] Args)>();
         for (int i = 0; i < _graph.Nodes.Length; i++)
@@ -65,6 +70,7 @@ internal sealed class ModuleGenerator
         EmitKernelExports(kernelFunctions);
         EmitAddressTable("wg_input_ptr", _graph.Inputs.Select(i => _pointers[i]).ToList());
         EmitAddressTable("wg_output_ptr", _graph.Outputs.Select(o => _pointers[o]).ToList());
+        EmitAddressTable("wg_output_dims", _graph.Outputs.Select(o => _outputDims[o]).ToList());
         var version = _e.Module.AddFunction("wg_abi_version", runType, Linkage.External);
         _e.BeginFunction(version);
         _e.B.Ret(_e.I(Abstractions.Plugins.ModelMetadata.AbiVersion));
@@ -78,6 +84,32 @@ internal sealed class ModuleGenerator
     {
         var compileTime = Kernel(node).CompileTimeInputs(node, _graph);
         return node.Inputs.Where((name, i) => name.Length > 0 && !compileTime.Contains(i));
+    }
+
+    /// <summary>
+    /// One mutable i32 table holding the dims of every distinct graph output, initialised to its static shape (the
+    /// bound, for a bounded output); <see cref="_outputDims"/> points at each output's entries.
+    /// </summary>
+    private void AddOutputDims()
+    {
+        var ctx = _e.Ctx;
+        var values = new List<LValue>();
+        var offsets = new List<(string Name, long Offset)>();
+        foreach (var output in _graph.Outputs.Distinct(StringComparer.Ordinal))
+        {
+            offsets.Add((output, 4L * values.Count));
+            values.AddRange(_graph.TypeOf(output).Shape.Dims.Select(d => ctx.Int(ctx.I32, d)));
+        }
+        if (values.Count == 0)
+        {
+            values.Add(ctx.Int(ctx.I32, 0)); // scalars only: keep the table a real object
+        }
+        var table = _e.Module.AddGlobal("wg_output_dims_data", ctx.Array(ctx.I32, values.Count), ctx.ConstArray(ctx.I32, values),
+                                        isConstant: false, Linkage.Internal, 4);
+        foreach (var (name, offset) in offsets)
+        {
+            _outputDims[name] = ctx.ConstByteOffset(table, offset);
+        }
     }
 
     private LValue AddConstant(byte[] bytes)
@@ -109,7 +141,7 @@ internal sealed class ModuleGenerator
         LValue? scratch = hasScratch ? Param(function, next++) : null;
 
         var context = new KernelContext(_e, node, _graph, inputParams, outputParams, scratch, _deterministic,
-                                        bytes => AddConstant(bytes.ToArray()));
+                                        bytes => AddConstant(bytes.ToArray()), value => _outputDims.GetValueOrDefault(value));
         Kernel(node).Emit(context);
         _e.B.RetVoid();
 

@@ -47,6 +47,7 @@ internal sealed class OnnxImporter
         OutputBinder.Bind(context, _graph.Output.Select(o => o.Name));
         RemoveUnreadConstants(builder);
         var graph = builder.Build();
+        BoundedOutputs.ThrowIfConsumed(graph);
         GraphVerifier.Verify(graph, OpRegistry.Default, "onnx import");
         return graph;
     }

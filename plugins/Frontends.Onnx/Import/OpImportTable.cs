@@ -132,6 +132,9 @@ internal static class OpImportTable
             .With("bias", node.Attributes.Float("bias", 1f)).With("size", node.Attributes.Int("size")), inputCount: 1),
         ["OneHot"] = SelectionImporters.OneHot,
         ["TopK"] = SelectionImporters.TopK,
+        ["NonZero"] = DataDependentImporters.NonZero,
+        ["NonMaxSuppression"] = DataDependentImporters.NonMaxSuppression,
+        ["Unique"] = DataDependentImporters.Unique,
         ["NegativeLogLikelihoodLoss"] = SelectionImporters.NegativeLogLikelihoodLoss,
         ["SoftmaxCrossEntropyLoss"] = SelectionImporters.SoftmaxCrossEntropyLoss,
 

@@ -4,7 +4,7 @@ namespace WasmGraph.Abstractions.Ir;
 
 /// <summary>
 /// Checks the invariants every pass must keep: values defined once and before use, every op registered, every
-/// recorded type equal to what inference computes, outputs defined, and a memory plan, when present, that fits the graph
+/// recorded type equal to what inference computes, outputs defined, no node reading a bounded value (see <see cref="BoundedOutputs"/>), and a memory plan, when present, that fits the graph
 /// (see <see cref="MemoryPlanner.Check"/>). Runs after every pass in tests and with --verify-each.
 /// </summary>
 public static class GraphVerifier
@@ -63,6 +63,10 @@ public static class GraphVerifier
         foreach (var output in graph.Outputs)
         {
             if (!defined.Contains(output)) { problems.Add($"graph output '{output}' is never defined"); }
+        }
+        if (problems.Count == 0 && BoundedOutputs.FindConsumed(graph) is var (producer, value, consumer))
+        {
+            problems.Add($"{producer.Describe()}: {BoundedOutputs.Reason(value, consumer)}");
         }
         if (graph.Memory is { } plan && problems.Count == 0) // lifetimes mean something only in a well-formed graph
         {

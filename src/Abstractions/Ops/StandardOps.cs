@@ -20,6 +20,7 @@ public static partial class StandardOps
             .Concat(Transformer())
             .Concat(Resampling())
             .Concat(Selection())
+            .Concat(DataDependent())
             .Concat(Einsum())
             .Concat(Text())
             .Concat(Spectral())

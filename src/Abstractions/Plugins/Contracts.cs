@@ -143,6 +143,9 @@ public interface IModelSession : IDisposable
 {
     ModelMetadata Metadata { get; }
 
-    /// <summary>Runs the model. Inputs are matched by name and must have exactly the declared types.</summary>
+    /// <summary>
+    /// Runs the model. Inputs are matched by name and must have exactly the declared types. Outputs have their declared
+    /// types, except that a bounded output (<see cref="TensorInfo.DynamicDims"/>) comes trimmed to this run's actual dims.
+    /// </summary>
     IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs);
 }

@@ -5,18 +5,33 @@ using WasmGraph.Abstractions.Ir;
 
 namespace WasmGraph.Abstractions.Plugins;
 
-/// <summary>One model input or output as the module ABI describes it.</summary>
+/// <summary>
+/// One model input or output as the module ABI describes it. A bounded output (docs/abi.md, "Bounded outputs") lists
+/// its data-dependent axes in <see cref="DynamicDims"/>; its <see cref="Shape"/> and <see cref="ByteSize"/> are then
+/// the upper bound.
+/// </summary>
 public sealed record TensorInfo(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("dtype")] string DType,
     [property: JsonPropertyName("shape")] ImmutableArray<long> Shape,
     [property: JsonPropertyName("bytes")] long ByteSize)
 {
-    public static TensorInfo From(string name, TensorType type) => new(name, type.ElementType.Name(), type.Shape.Dims, type.ByteSize);
+    /// <summary>The axes whose extent the module reports after each run (<c>wg_output_dims</c>); null for a static tensor.</summary>
+    [JsonPropertyName("dynamic_dims")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImmutableArray<int>? DynamicDims { get; init; }
+
+    [JsonIgnore]
+    public bool IsBounded => DynamicDims is { IsDefaultOrEmpty: false };
+
+    public static TensorInfo From(string name, TensorType type) => new(name, type.ElementType.Name(), type.Shape.Dims, type.ByteSize)
+    {
+        DynamicDims = type.IsBounded ? type.Dynamic.Axes.ToImmutableArray() : null,
+    };
 
     public TensorType ToTensorType()
         => DataTypes.TryParse(DType, out var dt)
-            ? new TensorType(dt, new Shape(Shape))
+            ? new TensorType(dt, new Shape(Shape)) { Dynamic = IsBounded ? Ir.DynamicDims.Of(DynamicDims!.Value.ToArray()) : Ir.DynamicDims.None }
             : throw new WasmGraphException($"tensor '{Name}' has unknown dtype '{DType}'");
 }
 

@@ -28,6 +28,10 @@ public static class Format
 
     public static string Shape(IEnumerable<long> dims) => "[" + string.Join(",", dims) + "]";
 
+    /// <summary>A bounded tensor's shape, each data-dependent axis as "≤bound": "[≤6,3]".</summary>
+    public static string Shape(IEnumerable<long> dims, IReadOnlyCollection<int>? dynamicAxes)
+        => dynamicAxes is null or { Count: 0 } ? Shape(dims) : "[" + string.Join(",", dims.Select((d, i) => dynamicAxes.Contains(i) ? $"≤{d}" : $"{d}")) + "]";
+
     /// <summary>"6 kFLOP", "4.09 GFLOP": scaled so tiny test models and real CNNs both read as numbers, not "0".</summary>
     public static string Flops(double flops)
     {

@@ -189,7 +189,10 @@ public sealed class InspectCommand : Command<InspectSettings>
         int index = 0;
         foreach (var t in tensors)
         {
-            table.AddRow(kind, $"{index++}", Markup.Escape(t.Name), t.DType, Markup.Escape(Format.Shape(t.Shape)), Format.Count(t.ByteSize));
+            // A bounded output shows its bound, with "≤" on the axes whose extent each run reports (docs/abi.md).
+            var shape = Format.Shape(t.Shape, t.DynamicDims);
+            var bytes = t.IsBounded ? $"≤{Format.Count(t.ByteSize)}" : Format.Count(t.ByteSize);
+            table.AddRow(kind, $"{index++}", Markup.Escape(t.Name), t.DType, Markup.Escape(shape), bytes);
         }
     }
 }
