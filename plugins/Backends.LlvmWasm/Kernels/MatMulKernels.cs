@@ -67,6 +67,17 @@ internal sealed class GemmKernel : IKernelGenerator
     public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph)
         => !Packed(node, graph) ? [] : node.InputOrNull(2) is null ? [1] : [1, 2];
 
+    /// <summary>The packed micro-kernel's copy of one row tile of A.</summary>
+    public long ScratchBytes(Node node, Graph graph)
+    {
+        if (!Packed(node, graph))
+        {
+            return 0;
+        }
+        var a = graph.TypeOf(node.Inputs[0]).Shape;
+        return PackedGemm.APanelFloats(node.Attributes.GetInt("transA", 0) != 0 ? a[0] : a[1]) * 4;
+    }
+
     public void Emit(KernelContext k)
     {
         var e = k.E;
@@ -92,7 +103,7 @@ internal sealed class GemmKernel : IKernelGenerator
                 perRow = cRows > 1;
                 bias = k.EmbedFloats(PackedGemm.BiasTable(c.ToFloatArray(), cRows, cCols, n, beta));
             }
-            PackedGemm.Emit(k, m, n, kDim, k.Input(0), e.I(0), ta ? 1 : kDim, ta ? m : 1, panels, k.Output(0), e.I(0), alpha, bias, perRow);
+            PackedGemm.Emit(k, m, n, kDim, k.Input(0), e.I(0), ta ? 1 : kDim, ta ? m : 1, panels, k.Output(0), e.I(0), alpha, bias, perRow, k.Scratch);
             return;
         }
 
@@ -132,12 +143,23 @@ internal sealed class MatMulKernel : IKernelGenerator
 
     public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => Packed(node, graph) ? [1] : [];
 
-    /// <summary>A run-time B of a batched product is packed per batch into scratch (see <see cref="PackedGemm.PackAtRunTime"/>).</summary>
+    /// <summary>
+    /// A run-time B of a batched product is packed per batch into scratch (see <see cref="PackedGemm.PackAtRunTime"/>),
+    /// followed by the packed micro-kernel's copy of one row tile of A.
+    /// </summary>
     public long ScratchBytes(Node node, Graph graph)
     {
         var b = graph.TypeOf(node.Inputs[1]).Shape;
-        return Packed(node, graph) || b.Rank < 2 ? 0 : PackedGemm.PanelFloats(b[b.Rank - 2], b[b.Rank - 1]) * 4;
+        if (b.Rank < 2)
+        {
+            return 0;
+        }
+        long kDim = b[b.Rank - 2];
+        return (Packed(node, graph) ? 0 : RunTimePanelFloats(b)) * 4 + PackedGemm.APanelFloats(kDim) * 4;
     }
+
+    /// <summary>Run-time panels of B, rounded up to 16 floats so that the A tile after them stays 64-byte aligned.</summary>
+    private static long RunTimePanelFloats(Shape b) => (PackedGemm.PanelFloats(b[b.Rank - 2], b[b.Rank - 1]) + 15) / 16 * 16;
 
     public void Emit(KernelContext k)
     {
@@ -150,7 +172,7 @@ internal sealed class MatMulKernel : IKernelGenerator
             long kDimPacked = b[b.Rank - 2], nPacked = b[b.Rank - 1];
             long rows = a.ElementCount / kDimPacked;
             var panels = k.EmbedFloats(PackedGemm.Pack(k.ConstantInput(1)!.ToFloatArray(), kDimPacked, nPacked, transposed: false));
-            PackedGemm.Emit(k, rows, nPacked, kDimPacked, k.Input(0), e.I(0), kDimPacked, 1, panels, k.Output(0), e.I(0), 1f, null, false);
+            PackedGemm.Emit(k, rows, nPacked, kDimPacked, k.Input(0), e.I(0), kDimPacked, 1, panels, k.Output(0), e.I(0), 1f, null, false, k.Scratch);
             return;
         }
         var a2 = a.Rank == 1 ? new Shape(1, a[0]) : a;
@@ -163,10 +185,11 @@ internal sealed class MatMulKernel : IKernelGenerator
         var strideB = BinaryKernel.BroadcastStrides(batchB, batch).Select(s => s * kDim * n).ToArray();
         if (k.Scratch is { } runTimePanels)
         {
+            var aPanel = e.B.Gep(e.Ctx.F32, runTimePanels, e.I(RunTimePanelFloats(b2)));
             e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
             {
                 PackedGemm.PackAtRunTime(e, k.Input(1), offsets[1], kDim, n, n, 1, runTimePanels);
-                PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsets[0], kDim, 1, runTimePanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false);
+                PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsets[0], kDim, 1, runTimePanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false, aPanel);
             });
             return;
         }

@@ -6,8 +6,9 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// <summary>
 /// Y[M, N] = act(alpha · A[M, K] · B[K, N] + C) for a constant B, as a register-blocked SIMD128 micro-kernel.
 /// B is packed at compile time into panels of 8 columns laid out [panel][k][8], so the inner loop reads two vectors
-/// of B and broadcasts MR scalars of A per k, accumulating an MR × 8 tile in 2·MR vector registers. C (already
-/// multiplied by beta and broadcast to [rows][N padded to 8]) is added in the store, with the fused activation.
+/// of B and broadcasts MR scalars of A per k, accumulating an MR × 8 tile in 2·MR vector registers. For full 4-row
+/// tiles, A is first copied to [k][4 rows] so that the four scalars are one vector load and four lane shuffles. C
+/// (already multiplied by beta and broadcast to [rows][N padded to 8]) is added in the store, with the fused activation.
 /// </summary>
 internal static class PackedGemm
 {
@@ -32,6 +33,13 @@ internal static class PackedGemm
         }
         return packed;
     }
+
+    /// <summary>
+    /// Floats of scratch for one packed tile of A ([k][4 rows]), which <see cref="Emit"/> uses when it is given one:
+    /// the 4 rows' values of one k are then one vector load, broadcast by lane shuffles, instead of 4 scalar splat
+    /// loads (each 4 x86 instructions in Cranelift's lowering; docs/performance.md, "Conv tile").
+    /// </summary>
+    public static long APanelFloats(long k) => Rows * k;
 
     /// <summary>Floats of scratch a run-time packed B of K × N needs.</summary>
     public static long PanelFloats(long k, long n) => (n + Columns - 1) / Columns * k * Columns;
@@ -80,38 +88,70 @@ internal static class PackedGemm
 
     /// <param name="aRow">A's element stride between rows; <paramref name="aCol"/> between columns.</param>
     /// <param name="bias">A table from <see cref="BiasTable"/>, or null; <paramref name="biasPerRow"/> when it has M rows.</param>
+    /// <param name="aPanel">Scratch of <see cref="APanelFloats"/> floats, or null: full row tiles then read A from a
+    /// packed copy ([k][4 rows]) made once per row tile.</param>
     public static void Emit(KernelContext k, long m, long n, long kDim, LValue a, LValue aBase, long aRow, long aCol,
-                            LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow)
+                            LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel = null)
     {
         var e = k.E;
         long fullTiles = m / Rows;
-        e.For(fullTiles, tile => RowTile(k, Rows, e.Mul(tile, Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow));
+        e.For(fullTiles, tile => RowTile(k, Rows, e.Mul(tile, Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, aPanel));
         if (m % Rows != 0)
         {
-            RowTile(k, (int)(m % Rows), e.I(fullTiles * Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow);
+            RowTile(k, (int)(m % Rows), e.I(fullTiles * Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, null);
         }
     }
 
     private static void RowTile(KernelContext k, int rows, LValue row0, long n, long kDim, LValue a, LValue aBase, long aRow, long aCol,
-                                LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow)
+                                LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel)
     {
         var e = k.E;
         long fullPanels = n / Columns;
         var aTile = e.Add(aBase, e.Mul(row0, aRow));
-        e.For(fullPanels, p => Panel(k, rows, row0, aTile, p, n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, Columns));
+        if (aPanel is { } packedA)
+        {
+            // [k][4 rows]: one pass over the tile's rows of A, reused by every panel of B.
+            e.For(kDim, kk =>
+            {
+                for (int r = 0; r < Rows; r++)
+                {
+                    e.StoreF32(e.LoadF32(a, e.Add(aTile, e.Mul(kk, aCol)), r * aRow), packedA, e.Add(e.Mul(kk, Rows), r));
+                }
+            });
+        }
+        e.For(fullPanels, p => Panel(k, rows, row0, aTile, p, n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, Columns, aPanel));
         if (n % Columns != 0)
         {
-            Panel(k, rows, row0, aTile, e.I(fullPanels), n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, (int)(n % Columns));
+            Panel(k, rows, row0, aTile, e.I(fullPanels), n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, (int)(n % Columns), aPanel);
         }
     }
 
     private static void Panel(KernelContext k, int rows, LValue row0, LValue aTile, LValue panel, long n, long kDim, long aRow, long aCol,
-                              LValue a, LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, int validColumns)
+                              LValue a, LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, int validColumns,
+                              LValue? aPanel)
     {
         var e = k.E;
         var panelBase = e.Mul(panel, kDim * Columns);
         var zero = Enumerable.Repeat(e.ZeroF32x4(), rows * 2).ToArray();
-        var sums = e.FoldMany(0, kDim, 1, zero, (kk, acc) =>
+        LValue[] PackedStep(LValue kk, LValue[] acc)
+        {
+            var bRow = e.Add(panelBase, e.Mul(kk, Columns));
+            var b0 = e.LoadF32x4(panels, bRow, 0);
+            var b1 = e.LoadF32x4(panels, bRow, 4);
+            var aValues = e.LoadF32x4(aPanel!.Value, e.Mul(kk, Rows));
+            var next = acc.ToArray();
+            for (int r = 0; r < Rows; r++)
+            {
+                var av = e.BroadcastLane(aValues, r);
+                next[r * 2] = e.MulAddF32x4(av, b0, acc[r * 2], k.Deterministic);
+                next[r * 2 + 1] = e.MulAddF32x4(av, b1, acc[r * 2 + 1], k.Deterministic);
+            }
+            return next;
+        }
+        // One k per iteration: two per iteration saved the back-edge moves but spilled (4.0 x86 instructions per
+        // multiply-add with stack traffic against 4.5 without; the single step measured faster).
+        var sums = aPanel is not null ? e.FoldMany(0, kDim, 1, zero, (kk, acc) => PackedStep(kk, acc)) : null;
+        sums ??= e.FoldMany(0, kDim, 1, zero, (kk, acc) =>
         {
             var bRow = e.Add(panelBase, e.Mul(kk, Columns));
             var b0 = e.LoadF32x4(panels, bRow, 0);
