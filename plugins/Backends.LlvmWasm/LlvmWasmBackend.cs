@@ -21,7 +21,7 @@ public sealed class LlvmWasmBackend : IBackend
 {
     private static readonly IKernelGenerator[] Generators =
     [
-        new BinaryKernel(), new UnaryKernel(), new BatchNormKernel(), new ConvKernel(), new WindowPoolKernel(),
+        new BinaryKernel(), new UnaryKernel(), new BatchNormKernel(), new ConvKernel(), new BlockedConvKernel(), new BlockedLayoutKernel(), new WindowPoolKernel(),
         new GlobalAveragePoolKernel(), new GemmKernel(), new MatMulKernel(), new ReshapeKernel(), new TransposeKernel(),
         new ConcatKernel(), new SplitKernel(), new SoftmaxKernel(),
         new UnaryMathKernel(), new BroadcastKernel(), new GatherKernel(), new StridedCopyKernel(), new MappedCopyKernel(), new CastKernel(), new ReduceKernel(), new ArgReduceKernel(), new LayerNormKernel(), new ResizeKernel(), new ConvTransposeKernel(), new FusedElementwiseKernel(), new TriluKernel(),

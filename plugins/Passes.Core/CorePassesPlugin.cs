@@ -14,6 +14,7 @@ public sealed class CorePassesPlugin : IPluginFactory
         services.AddSingleton<IPass, FuseResidualAddPass>();
         services.AddSingleton<IPass, FuseActivationPass>();
         services.AddSingleton<IPass, FuseElementwisePass>();
+        services.AddSingleton<IPass, ConvertConvLayoutPass>();
         services.AddSingleton<IPass, EliminateDeadCodePass>();
         services.AddSingleton<IPass, EliminateCommonSubexpressionsPass>();
         services.AddSingleton<IPass, PlanMemoryPass>();

@@ -68,7 +68,7 @@ public static class BenchmarkReport
                 double ms = byOp.Sum(k => k.Ms);
                 md.AppendLine($"| {byOp.Key} | {byOp.Count()} | {F(ms)} | {ms / total:P0} | {(ms > 0 ? F(byOp.Sum(k => k.Flops) / ms / 1e6) : "")} |");
             }
-            var convs = r.Kernels.Where(k => k.Op == "Conv").ToList(); // dense convolutions; depthwise ones are listed by op above
+            var convs = r.Kernels.Where(k => k.Op is "Conv" or "ConvBlocked").ToList(); // dense convolutions; depthwise ones are listed by op above
             if (convs.Count > 0)
             {
                 double convGflops = convs.Sum(k => k.Flops) / convs.Sum(k => k.Ms) / 1e6;

@@ -17,6 +17,9 @@ internal static class KernelCost
                 var w = graph.TypeOf(node.Inputs[1]).Shape;
                 long perOutput = w.ElementCount / w[0]; // (C/group) · kernel taps
                 return 2 * output.ElementCount * perOutput;
+            case "ConvBlocked":
+                var packed = graph.TypeOf(node.Inputs[1]).Shape; // [M/4, C, KH, KW, 4]
+                return 2 * output.ElementCount * (packed.ElementCount / (packed[0] * packed[4]));
             case "Gemm":
                 var a = graph.TypeOf(node.Inputs[0]).Shape;
                 long k = node.Attributes.GetInt("transA", 0) != 0 ? a[0] : a[1];

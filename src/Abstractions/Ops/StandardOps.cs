@@ -9,6 +9,7 @@ public static partial class StandardOps
     public static IEnumerable<OpDefinition> All()
         => Elementwise()
             .Concat(Convolution())
+            .Concat(Layout())
             .Concat(Pooling())
             .Concat(Normalization())
             .Concat(LinearAlgebra())
