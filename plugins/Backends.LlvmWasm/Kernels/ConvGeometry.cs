@@ -111,4 +111,43 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
             });
         });
     }
+
+    /// <summary>
+    /// The epilogue of one output channel's plane: each of the OH rows (starting at <paramref name="from"/> in
+    /// <paramref name="scratch"/>, <paramref name="fromRowStride"/> floats apart) gets the channel's bias, the fused
+    /// residual (read from input 3 at the output position) and the fused activation, and its OW real columns are
+    /// stored at <paramref name="to"/> in output 0. Whole vectors of four columns first, then the leftover columns.
+    /// </summary>
+    public void StorePlane(KernelContext k, LValue scratch, LValue from, long fromRowStride, LValue to, LValue bias)
+    {
+        var e = k.E;
+        LValue? residual = k.Attributes.GetInt(ConvKernel.ResidualAttribute, 0) != 0 ? k.Input(3) : null;
+        bool sigmoid = k.Attributes.GetString(Activation.Attribute, "") == "Sigmoid";
+        var biasVector = e.SplatF32x4(bias);
+        e.For(OH, oh =>
+        {
+            var source = e.Add(from, e.Mul(oh, fromRowStride));
+            var target = e.Add(to, e.Mul(oh, OW));
+            e.For(OW / 4, quad =>
+            {
+                var at = e.Mul(quad, 4);
+                var v = e.FAdd(e.LoadF32x4(scratch, e.Add(source, at)), biasVector);
+                if (residual is { } shortcut)
+                {
+                    v = e.FAdd(v, e.LoadF32x4(shortcut, e.Add(target, at)));
+                }
+                v = sigmoid ? e.MapLanes(v, lane => Activation.Apply(e, k.Attributes, lane)) : Activation.Apply(e, k.Attributes, v);
+                e.StoreF32x4(v, k.Output(0), e.Add(target, at));
+            });
+            e.For(OW / 4 * 4, OW, 1, ow =>
+            {
+                var v = e.FAdd(e.LoadF32(scratch, e.Add(source, ow)), bias);
+                if (residual is { } shortcut)
+                {
+                    v = e.FAdd(v, e.LoadF32(shortcut, e.Add(target, ow)));
+                }
+                e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(target, ow));
+            });
+        });
+    }
 }

@@ -201,12 +201,10 @@ internal sealed class ConvKernel : IKernelGenerator
         }
     }
 
-    /// <summary>Bias, activation and the real columns of each virtual row, into the NCHW output.</summary>
+    /// <summary>Bias, residual, activation and the real columns of each virtual row, into the NCHW output.</summary>
     private static void Epilogue(KernelContext k, ConvGeometry g, LValue n, LValue scratchOut)
     {
         var e = k.E;
-        LValue? bias = k.HasInput(2) ? k.Input(2) : null;
-        LValue? residual = k.Attributes.GetInt(ResidualAttribute, 0) != 0 ? k.Input(3) : null;
         e.For(g.M, m =>
         {
             var grp = e.B.Binary(BinaryOp.SDiv, m, e.I(g.OutputsPerGroup));
@@ -215,21 +213,8 @@ internal sealed class ConvKernel : IKernelGenerator
             var lane = e.B.Binary(BinaryOp.SRem, local, e.I(g.MR));
             var source = e.Add(e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels), e.Mul(lane, g.PaddedPixels));
             var target = e.Add(e.Mul(n, g.M * g.OH * g.OW), e.Mul(m, g.OH * g.OW));
-            var b = bias is { } bp ? e.LoadF32(bp, m) : e.F(0);
-            e.For(g.OH, oh =>
-            {
-                var from = e.Add(source, e.Mul(oh, g.PhaseWidth));
-                var to = e.Add(target, e.Mul(oh, g.OW));
-                e.For(g.OW, ow =>
-                {
-                    var v = e.FAdd(e.LoadF32(scratchOut, e.Add(from, ow)), b);
-                    if (residual is { } shortcut)
-                    {
-                        v = e.FAdd(v, e.LoadF32(shortcut, e.Add(to, ow)));
-                    }
-                    e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(to, ow));
-                });
-            });
+            var bias = k.HasInput(2) ? e.LoadF32(k.Input(2), m) : e.F(0);
+            g.StorePlane(k, scratchOut, source, g.PhaseWidth, target, bias);
         });
     }
 }

@@ -90,7 +90,8 @@ internal sealed class DepthwiseConvKernel
             {
                 Rows(e.I(fullGroups * TileRows), (int)(g.OH % TileRows));
             }
-            Epilogue(k, g, plane, channel, scratchOut, outputRow);
+            var bias = k.HasInput(2) ? e.LoadF32(k.Input(2), channel) : e.F(0);
+            g.StorePlane(k, scratchOut, e.I(0), outputRow, e.Mul(plane, g.OH * g.OW), bias);
         });
     }
 
@@ -138,42 +139,5 @@ internal sealed class DepthwiseConvKernel
                 e.StoreF32x4(acc[r * vectors + v], scratchOut, output, r * outputRow + 4 * v);
             }
         }
-    }
-
-    /// <summary>Bias, residual and activation on whole vectors, then the leftover columns one at a time.</summary>
-    private static void Epilogue(KernelContext k, ConvGeometry g, LValue plane, LValue channel, LValue scratchOut, long outputRow)
-    {
-        var e = k.E;
-        LValue? bias = k.HasInput(2) ? k.Input(2) : null;
-        LValue? residual = k.Attributes.GetInt(ConvKernel.ResidualAttribute, 0) != 0 ? k.Input(3) : null;
-        bool sigmoid = k.Attributes.GetString(Activation.Attribute, "") == "Sigmoid";
-        var b = bias is { } bp ? e.LoadF32(bp, channel) : e.F(0);
-        var bVector = e.SplatF32x4(b);
-        var planeOut = e.Mul(plane, g.OH * g.OW);
-        e.For(g.OH, oh =>
-        {
-            var from = e.Mul(oh, outputRow);
-            var to = e.Add(planeOut, e.Mul(oh, g.OW));
-            e.For(g.OW / 4, quad =>
-            {
-                var at = e.Mul(quad, 4);
-                var v = e.FAdd(e.LoadF32x4(scratchOut, e.Add(from, at)), bVector);
-                if (residual is { } shortcut)
-                {
-                    v = e.FAdd(v, e.LoadF32x4(shortcut, e.Add(to, at)));
-                }
-                v = sigmoid ? e.MapLanes(v, lane => Activation.Apply(e, k.Attributes, lane)) : Activation.Apply(e, k.Attributes, v);
-                e.StoreF32x4(v, k.Output(0), e.Add(to, at));
-            });
-            e.For(g.OW / 4 * 4, g.OW, 1, ow =>
-            {
-                var v = e.FAdd(e.LoadF32(scratchOut, e.Add(from, ow)), b);
-                if (residual is { } shortcut)
-                {
-                    v = e.FAdd(v, e.LoadF32(shortcut, e.Add(to, ow)));
-                }
-                e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(to, ow));
-            });
-        });
     }
 }
