@@ -140,6 +140,7 @@ internal sealed class ConvKernel : IKernelGenerator
     {
         var e = k.E;
         int mr = (int)g.MR;
+        bool fullTile = mr == ConvGeometry.TileChannels;
         var zero = Enumerable.Repeat(e.ZeroF32x4(), mr * vectors).ToArray();
         var tileInput = e.Add(inputBase, pixel);
         // Kernel rows are a run-time loop and only the columns of one row are unrolled: each accumulator then gets
@@ -160,11 +161,10 @@ internal sealed class ConvKernel : IKernelGenerator
                     long at = g.ColumnOffset(kw);
                     var x = Enumerable.Range(0, vectors).Select(v => e.LoadF32x4(scratchIn, rowInput, at + v * 4)).ToArray();
                     // A full tile's MR = 4 weights of this tap are one vector: load it once and broadcast its lanes.
-                    var lanes = mr == 4;
-                    var tapWeights = lanes ? e.LoadF32x4(weights, rowWeights, kw * g.MR) : default;
+                    var tapWeights = fullTile ? e.LoadF32x4(weights, rowWeights, kw * g.MR) : default;
                     for (int r = 0; r < mr; r++)
                     {
-                        var w = lanes ? e.BroadcastLane(tapWeights, r) : e.SplatF32x4(e.LoadF32(weights, rowWeights, kw * g.MR + r));
+                        var w = fullTile ? e.BroadcastLane(tapWeights, r) : e.SplatF32x4(e.LoadF32(weights, rowWeights, kw * g.MR + r));
                         for (int v = 0; v < vectors; v++)
                         {
                             next[r * vectors + v] = e.MulAddF32x4(w, x[v], next[r * vectors + v], k.Deterministic);

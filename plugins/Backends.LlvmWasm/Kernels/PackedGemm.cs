@@ -133,34 +133,30 @@ internal static class PackedGemm
         var e = k.E;
         var panelBase = e.Mul(panel, kDim * Columns);
         var zero = Enumerable.Repeat(e.ZeroF32x4(), rows * 2).ToArray();
-        LValue[] PackedStep(LValue kk, LValue[] acc)
-        {
-            var bRow = e.Add(panelBase, e.Mul(kk, Columns));
-            var b0 = e.LoadF32x4(panels, bRow, 0);
-            var b1 = e.LoadF32x4(panels, bRow, 4);
-            var aValues = e.LoadF32x4(aPanel!.Value, e.Mul(kk, Rows));
-            var next = acc.ToArray();
-            for (int r = 0; r < Rows; r++)
+        // The rows' A values of one k: with a packed copy of A (full row tiles) one vector load broadcast lane by lane,
+        // otherwise one splat load per row. One k per iteration: two saved the loop's back-edge moves but spilled
+        // (4.0 x86 instructions per multiply-add with stack traffic against 4.5 without; the single step measured faster).
+        Func<LValue, Func<int, LValue>> aValuesAt = aPanel is { } packedA
+            ? kk =>
             {
-                var av = e.BroadcastLane(aValues, r);
-                next[r * 2] = e.MulAddF32x4(av, b0, acc[r * 2], k.Deterministic);
-                next[r * 2 + 1] = e.MulAddF32x4(av, b1, acc[r * 2 + 1], k.Deterministic);
+                var values = e.LoadF32x4(packedA, e.Mul(kk, Rows));
+                return r => e.BroadcastLane(values, r);
             }
-            return next;
-        }
-        // One k per iteration: two per iteration saved the back-edge moves but spilled (4.0 x86 instructions per
-        // multiply-add with stack traffic against 4.5 without; the single step measured faster).
-        var sums = aPanel is not null ? e.FoldMany(0, kDim, 1, zero, (kk, acc) => PackedStep(kk, acc)) : null;
-        sums ??= e.FoldMany(0, kDim, 1, zero, (kk, acc) =>
+            : kk =>
+            {
+                var column = e.Add(aTile, e.Mul(kk, aCol));
+                return r => e.SplatF32x4(e.LoadF32(a, column, r * aRow));
+            };
+        var sums = e.FoldMany(0, kDim, 1, zero, (kk, acc) =>
         {
             var bRow = e.Add(panelBase, e.Mul(kk, Columns));
             var b0 = e.LoadF32x4(panels, bRow, 0);
             var b1 = e.LoadF32x4(panels, bRow, 4);
-            var aColumn = e.Add(aTile, e.Mul(kk, aCol));
+            var aValue = aValuesAt(kk);
             var next = acc.ToArray();
             for (int r = 0; r < rows; r++)
             {
-                var av = e.SplatF32x4(e.LoadF32(a, aColumn, r * aRow));
+                var av = aValue(r);
                 next[r * 2] = e.MulAddF32x4(av, b0, acc[r * 2], k.Deterministic);
                 next[r * 2 + 1] = e.MulAddF32x4(av, b1, acc[r * 2 + 1], k.Deterministic);
             }

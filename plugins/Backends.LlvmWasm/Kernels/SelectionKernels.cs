@@ -34,6 +34,13 @@ internal static class AxisKernels
 
     public static bool IsNumeric(DataType type) => type is DataType.Float32 or DataType.Float64 or DataType.Int32 or DataType.Int64;
 
+    /// <summary>The Scatter family's support check: reduction none moves any type, the others combine numeric ones.</summary>
+    public static string? CheckScatterReduction(Node node, Graph graph)
+    {
+        var type = graph.TypeOf(node.Inputs[0]).ElementType;
+        return node.Attributes.GetString("reduction", "none") == "none" || IsNumeric(type) ? null : $"{type.Name()} scatter reduction is not lowered";
+    }
+
     /// <summary>(outer, axis, inner) extents of a shape split at <paramref name="axis"/>.</summary>
     public static (long Outer, long Axis, long Inner) Split(Shape shape, int axis)
         => (shape.Dims.Take(axis).Aggregate(1L, (a, b) => a * b), shape[axis], shape.Dims.Skip(axis + 1).Aggregate(1L, (a, b) => a * b));
@@ -75,11 +82,7 @@ internal sealed class ScatterElementsKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["ScatterElements"];
 
-    public string? CheckSupported(Node node, Graph graph)
-    {
-        var type = graph.TypeOf(node.Inputs[0]).ElementType;
-        return node.Attributes.GetString("reduction", "none") == "none" || AxisKernels.IsNumeric(type) ? null : $"{type.Name()} scatter reduction is not lowered";
-    }
+    public string? CheckSupported(Node node, Graph graph) => AxisKernels.CheckScatterReduction(node, graph);
 
     public void Emit(KernelContext k)
     {

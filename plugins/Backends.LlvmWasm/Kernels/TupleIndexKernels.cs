@@ -65,11 +65,7 @@ internal sealed class ScatterNdKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["ScatterND"];
 
-    public string? CheckSupported(Node node, Graph graph)
-    {
-        var type = graph.TypeOf(node.Inputs[0]).ElementType;
-        return node.Attributes.GetString("reduction", "none") == "none" || AxisKernels.IsNumeric(type) ? null : $"{type.Name()} scatter reduction is not lowered";
-    }
+    public string? CheckSupported(Node node, Graph graph) => AxisKernels.CheckScatterReduction(node, graph);
 
     public void Emit(KernelContext k)
     {
