@@ -2,12 +2,17 @@ using System.Diagnostics;
 
 namespace WasmGraph.Host.Tests;
 
-/// <summary>What a run of the built host printed and returned.</summary>
-public sealed record HostResult(int ExitCode, string StdOut, string StdErr)
+/// <summary>
+/// What a run of the built host printed and returned, and the largest resident set it reached (<c>VmHWM</c>, sampled
+/// every few milliseconds while it ran; 0 where it was not measured).
+/// </summary>
+public sealed record HostResult(int ExitCode, string StdOut, string StdErr, long PeakRssBytes = 0)
 {
+    public double PeakRssMiB => PeakRssBytes / (1024.0 * 1024.0);
+
     public string All => StdOut + "\n" + StdErr;
 
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
+    public override string ToString() => $"exit {ExitCode}, peak RSS {PeakRssMiB:F0} MiB\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
 }
 
 /// <summary>Runs <c>dotnet artifacts/host/WasmGraph.Host.dll …</c> as users and scripts do, with a time limit.</summary>
@@ -70,12 +75,41 @@ public static class HostProcess
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
+        var deadline = Stopwatch.StartNew();
+        long peak = 0;
+        while (!process.WaitForExit(5))
         {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{start.FileName} {string.Join(" ", start.ArgumentList)} did not finish in {timeoutSeconds} s");
+            peak = Math.Max(peak, PeakRss(process.Id));
+            if (deadline.Elapsed > TimeSpan.FromSeconds(timeoutSeconds))
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"{start.FileName} {string.Join(" ", start.ArgumentList)} did not finish in {timeoutSeconds} s");
+            }
         }
         process.WaitForExit();
-        return new HostResult(process.ExitCode, stdout.Result, stderr.Result);
+        return new HostResult(process.ExitCode, stdout.Result, stderr.Result, peak);
+    }
+
+    /// <summary>The process's high-water resident set (<c>VmHWM</c> in /proc/PID/status), or 0 once it is gone.</summary>
+    private static long PeakRss(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    return long.TryParse(kb, out long value) ? value * 1024 : 0;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return 0;
     }
 }
