@@ -206,7 +206,7 @@ export function validateMetadata(metadata) {
   if (abi !== ABI_VERSION) {
     throw new WasmGraphError(`module was built for WasmGraph ABI version ${JSON.stringify(abi)}; this runtime supports version ${ABI_VERSION}`);
   }
-  metadata.inputs ??= [];
+  if (metadata.inputs === undefined) metadata.inputs = []; // absent is none, as in .NET; null is an error
   checkTensors('input', metadata.inputs);
   checkTensors('output', metadata.outputs);
   if (metadata.outputs.length === 0) throw new WasmGraphError('model metadata declares no outputs');
