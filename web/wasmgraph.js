@@ -25,6 +25,12 @@ export const METADATA_SECTION = 'wasmgraph.meta';
 export const MAX_TENSOR_BYTES = 2 ** 31 - 1;
 
 /**
+ * The largest metadata section read: ResNet50's, kernels included, is under 100 KiB, and a string past V8's limit
+ * (about 512 MiB) could not even be decoded.
+ */
+export const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+
+/**
  * Typed-array constructor for each dtype of the metadata (bool is one byte per element). float16 and bfloat16 have
  * no typed array in Node 20, so they come as Uint16Array holding the bits (docs/abi.md).
  */
@@ -181,6 +187,9 @@ function metadataOf(info) {
   const section = findCustomSection(info, METADATA_SECTION);
   if (!section) {
     throw new WasmGraphError(`module has no '${METADATA_SECTION}' custom section, so its inputs and outputs are unknown; it was not built by WasmGraph or the section was stripped`);
+  }
+  if (section.byteLength > MAX_METADATA_BYTES) {
+    throw new WasmGraphError(`the '${METADATA_SECTION}' section is ${section.byteLength} bytes, over the limit of ${MAX_METADATA_BYTES} bytes`);
   }
   let text;
   try {

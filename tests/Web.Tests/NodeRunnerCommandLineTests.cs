@@ -173,4 +173,16 @@ public sealed class NodeRunnerCommandLineTests : IDisposable
         AssertUserError(result, $"outputs 'a:b' and 'a/b' would both be written to {Path.Combine(output, "a_b.npy")}");
         Assert.Empty(Directory.GetFileSystemEntries(output));
     }
+
+    [Fact]
+    public void AnOutputNameTooLongForAFileNameIsShortenedAndWritten()
+    {
+        var name = new string('n', 300);
+        var output = _dir.File("long");
+
+        var result = Logged(Run([AddOne(AddOneMetadata.Replace("\"name\":\"y\"", $"\"name\":\"{name}\"")), "-i", Input(1, 2, 3, 4), "--output-dir", output]));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([new string('n', 200) + ".npy"], Directory.GetFileSystemEntries(output).Select(Path.GetFileName));
+    }
 }

@@ -162,6 +162,18 @@ public sealed class NodeRunnerHostileInputTests : IDisposable
         RunRefused([module], expected);
     }
 
+    [Fact]
+    public void AMetadataSectionOverTheLimitIsRefusedWithoutDecodingIt()
+    {
+        // Valid JSON, padded with 65 MiB of spaces: past MAX_METADATA_BYTES (64 MiB) in web/wasmgraph.js.
+        var module = File("padded.wasm", Module(AddOneWat(), AddOneMetadata + new string(' ', 65 << 20)));
+
+        var result = Run([module]);
+
+        AssertUserError(result, $"the 'wasmgraph.meta' section is {AddOneMetadata.Length + (65 << 20)} bytes, over the limit of 67108864 bytes");
+        Assert.True(result.PeakRssBytes < MaxPeakRssBytes + (65L << 20), result.ToString()); // the file itself is read
+    }
+
     public static TheoryData<string, string, string, string> HostileModules => new()
     {
         { "trap", "(drop (i32.load (i32.const 70000)))", "", "run failed: memory access out of bounds" },
