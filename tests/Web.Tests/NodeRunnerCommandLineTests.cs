@@ -99,6 +99,15 @@ public sealed class NodeRunnerCommandLineTests : IDisposable
         Assert.True(good.ExitCode == 0, good.ToString());
     }
 
+    [Fact]
+    public void AStartFunctionThatNeverReturnsIsStoppedByTheTimeLimit()
+    {
+        var module = _dir.File("start.wasm");
+        File.WriteAllBytes(module, Module(AddOneWat(extra: "(func $spin (loop $forever (br $forever))) (start $spin)")));
+
+        AssertUserError(Logged(Run([module, "--timeout", "1"], timeoutSeconds: 90)), "loading the module exceeded the time limit of 1 s");
+    }
+
     [Theory]
     [InlineData("TERM", 143)]
     [InlineData("INT", 130)]
