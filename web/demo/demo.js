@@ -3,7 +3,8 @@
 // &input=URL feeds raw bytes to input 0 instead of the photo (so the test can give the browser exactly the tensor
 // Wasmtime got). The result is left in window.wasmgraphResult and document.body.dataset.state ('done' or 'error').
 
-import { WasmGraphModel, tensorFromRgba, preprocessingFromHints } from '../wasmgraph.js';
+import { WasmGraphModel } from '../wasmgraph.js';
+import { tensorFromRgba, preprocessingFromHints } from '../preprocessing.js';
 import { detectFaces, letterbox, INPUT_SIZE } from '../blazeface.js';
 
 const status = document.getElementById('status');
