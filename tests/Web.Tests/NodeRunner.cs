@@ -85,10 +85,13 @@ public static class NodeRunner
     public static NodeResult Run(string[] args, int timeoutSeconds = 120) => Run(args, timeoutSeconds, whileRunning: null);
 
     /// <summary>As <see cref="Run(string[], int)"/>; <paramref name="whileRunning"/> sees the process each few milliseconds.</summary>
-    public static NodeResult Run(string[] args, int timeoutSeconds, Action<Process>? whileRunning)
+    public static NodeResult Run(string[] args, int timeoutSeconds, Action<Process>? whileRunning) => RunScript(Script, args, timeoutSeconds, whileRunning);
+
+    /// <summary>Runs <c>node <paramref name="script"/> <paramref name="args"/></c>, sampling its peak RSS; fails the test if it overruns.</summary>
+    public static NodeResult RunScript(string script, string[] args, int timeoutSeconds, Action<Process>? whileRunning = null)
     {
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Script);
+        start.ArgumentList.Add(script);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
