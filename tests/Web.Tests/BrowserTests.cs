@@ -89,6 +89,23 @@ public sealed class BrowserTests
         }
     }
 
+    [Fact]
+    public void AnOutputNameHoldingMarkupIsShownAsTextNotInjectedIntoThePage()
+    {
+        using var dir = new TempDirectory();
+        var name = "<img src=x onerror=alert(1)><b>bold</b>";
+        File.WriteAllBytes(dir.File("m.wasm"), NodeRunner.Module(NodeRunner.AddOneWat(), NodeRunner.AddOneMetadata.Replace("\"name\":\"y\"", $"\"name\":\"{name}\"")));
+        File.WriteAllBytes(dir.File("input.bin"), NodeRunner.Floats(1, 2, 3, 4));
+
+        var result = WebTools.RunPage(dir.Path, "/demo/index.html?model=/m.wasm&input=/input.bin",
+                                      new Dictionary<string, string> { ["/m.wasm"] = dir.File("m.wasm"), ["/input.bin"] = dir.File("input.bin") });
+
+        var panel = result.GetProperty("panel");
+        Assert.Equal(0, panel.GetProperty("foreignElements").GetInt32());
+        Assert.Contains(name, panel.GetProperty("text").GetString());
+        Assert.Equal([2f, 3f, 4f, 5f], Floats(result.GetProperty("outputs").GetProperty(name)));
+    }
+
     private static float[] Floats(JsonElement array) => array.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
 
     private static double MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();

@@ -94,6 +94,6 @@ public sealed class NodeLoaderTests
         var (exit, _, stderr) = WebTools.Run("node", [Path.Combine(WebTools.Web, "examples", "node-run.mjs"), dir.File("model.wasm"), "--input", "x=" + dir.File("x.npy")], 60);
 
         Assert.Equal(2, exit);
-        Assert.Contains("is int64, input 'x' is float32", stderr);
+        Assert.Contains("x.npy: holds int64[2], but input 'x' is float32[1,3,32,32]", stderr);
     }
 }

@@ -3,7 +3,8 @@
 // &input=URL feeds raw bytes to input 0 instead of the photo (so the test can give the browser exactly the tensor
 // Wasmtime got). The result is left in window.wasmgraphResult and document.body.dataset.state ('done' or 'error').
 
-import { WasmGraphModel, tensorFromRgba, preprocessingFromHints } from '../wasmgraph.js';
+import { WasmGraphModel } from '../wasmgraph.js';
+import { tensorFromRgba, preprocessingFromHints } from '../preprocessing.js';
 import { detectFaces, letterbox, INPUT_SIZE } from '../blazeface.js';
 
 const status = document.getElementById('status');
@@ -69,9 +70,23 @@ function drawFaces(faces) {
   }
 }
 
+/** A table built with textContent: output names come from the module, which must not be able to inject markup. */
 function table(headers, rows) {
-  const cells = (tag, values) => `<tr>${values.map((v) => `<${tag}>${v}</${tag}>`).join('')}</tr>`;
-  return `<table>${cells('th', headers)}${rows.map((r) => cells('td', r)).join('')}</table>`;
+  const element = document.createElement('table');
+  const addRow = (tag, values) => {
+    const tr = element.appendChild(document.createElement('tr'));
+    for (const v of values) tr.appendChild(document.createElement(tag)).textContent = String(v);
+  };
+  addRow('th', headers);
+  rows.forEach((r) => addRow('td', r));
+  return element;
+}
+
+/** min, max and mean without spreading the values into arguments (that overflows the stack on large outputs). */
+function stats(values) {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
+  return { min, max, mean: sum / values.length };
 }
 
 async function run(rawInput) {
@@ -88,15 +103,15 @@ async function run(rawInput) {
       const faces = detectFaces(outputs, box);
       result.faces = faces;
       drawFaces(faces);
-      results.innerHTML = table(['#', 'score', 'x0', 'y0', 'x1', 'y1'],
-        faces.map((f, i) => [i + 1, f.score.toFixed(3), f.xMin.toFixed(1), f.yMin.toFixed(1), f.xMax.toFixed(1), f.yMax.toFixed(1)]));
+      results.replaceChildren(table(['#', 'score', 'x0', 'y0', 'x1', 'y1'],
+        faces.map((f, i) => [i + 1, f.score.toFixed(3), f.xMin.toFixed(1), f.yMin.toFixed(1), f.xMax.toFixed(1), f.yMax.toFixed(1)])));
       say(`${faces.length} face(s) in ${ms.toFixed(1)} ms`);
     } else {
       if (photo) { view.width = photo.width; view.height = photo.height; view.getContext('2d').drawImage(photo, 0, 0); }
-      results.innerHTML = table(['output', 'shape', 'min', 'max', 'mean'], Object.entries(outputs).map(([name, o]) => {
-        const values = Array.from(o.data, Number);
-        return [name, `[${o.shape}]`, Math.min(...values).toPrecision(5), Math.max(...values).toPrecision(5), (values.reduce((a, b) => a + b, 0) / values.length).toPrecision(5)];
-      }));
+      results.replaceChildren(table(['output', 'shape', 'min', 'max', 'mean'], Object.entries(outputs).map(([name, o]) => {
+        const { min, max, mean } = stats(Array.from(o.data, Number));
+        return [name, `[${o.shape}]`, min.toPrecision(5), max.toPrecision(5), mean.toPrecision(5)];
+      })));
       say(`ran ${metadata.name} in ${ms.toFixed(1)} ms`);
     }
     window.wasmgraphResult = result;

@@ -53,6 +53,12 @@ try {
   await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error',
                              null, { timeout: config.timeoutMs ?? 60000 });
   const result = await page.evaluate(() => window.wasmgraphResult);
+  // What the results panel shows, and how many elements in it are not table parts: a module's strings (output names)
+  // must arrive as text, never as markup.
+  result.panel = await page.evaluate(() => ({
+    text: document.getElementById('results')?.textContent ?? '',
+    foreignElements: [...document.querySelectorAll('#results *')].filter((e) => !['TABLE', 'TBODY', 'TR', 'TH', 'TD'].includes(e.tagName)).length,
+  }));
   if (config.screenshot) await page.screenshot({ path: config.screenshot, fullPage: true });
   result.browser = browser.browser()?.version() ?? 'chromium';
   result.console = console_;
