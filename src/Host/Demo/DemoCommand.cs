@@ -39,14 +39,18 @@ public sealed class DemoSettings : HostCommandSettings
     [Description("Timed runs per model for the medians (default 5)")]
     public int Repeat { get; init; } = 5;
 
-    public override ValidationResult Validate()
-    {
-        if (Only is not null && !DemoCommand.SectionNames.Contains(Only))
-        {
-            return ValidationResult.Error($"--only must be one of: {string.Join(", ", DemoCommand.SectionNames)}");
-        }
-        return Repeat < 0 ? ValidationResult.Error("--repeat must be 0 or more") : ValidationResult.Success();
-    }
+    protected override IEnumerable<string?> FlagErrors() =>
+    [
+        Only is not null && !DemoCommand.SectionNames.Contains(Only)
+            ? $"--only must be one of: {string.Join(", ", DemoCommand.SectionNames)}" +
+              (NameSuggestion.Closest(Only, DemoCommand.SectionNames) is { } close ? $"; did you mean '{close}'?" : "")
+            : null,
+        SettingsChecks.InRange(Repeat, "--repeat", 1, SettingsChecks.MaxRepeat),
+        SettingsChecks.ExistingDirectory(Data, "--data"),
+        SettingsChecks.ExistingFile(Image, "--image"),
+        SettingsChecks.OutputDirectory(OutputDir, "--output-dir"),
+        SettingsChecks.OutputFile(Report, "--report"),
+    ];
 }
 
 /// <summary>
@@ -74,10 +78,6 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
         var data = new DemoData(settings.Data);
-        if (settings.Image is { } image && !File.Exists(image))
-        {
-            throw new WasmGraphException($"{Path.GetFullPath(image)}: image file not found");
-        }
         using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run), cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
         var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
