@@ -78,6 +78,13 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
         var data = new DemoData(settings.Data);
+        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
+        var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only).ToList();
+        if (selected.All(s => s.Unavailable(data) is not null))
+        {
+            // Nothing to show and nothing to compare: that is missing data (the user's to fix), not a parity failure.
+            throw new WasmGraphException("no demo section can run: " + string.Join("; ", selected.Select(s => $"{s.Name}: {s.Unavailable(data)}")));
+        }
         using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run), cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
         var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
@@ -89,9 +96,8 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,
                                             new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory() },
                                             outputDirectory, settings.Repeat);
-        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
         var skipped = new List<(string Section, string Reason)>();
-        foreach (var section in sections.Where(s => settings.Only is null || s.Name == settings.Only))
+        foreach (var section in selected)
         {
             cancellation.ThrowIfCancellationRequested();
             _consoles.Out.WriteLine();
