@@ -18,6 +18,8 @@ public sealed class InspectSettings : HostCommandSettings
     [CommandArgument(0, "<FILE>")]
     [Description("An ONNX model (.onnx) or a compiled module (.wasm)")]
     public string File { get; init; } = "";
+
+    protected override IEnumerable<string?> FlagErrors() => [SettingsChecks.Empty(File, "FILE")];
 }
 
 /// <summary>
