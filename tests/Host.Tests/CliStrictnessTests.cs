@@ -64,6 +64,25 @@ public sealed class CliStrictnessTests
     }
 
     [Fact]
+    public void TheVersionFlagPrintsTheVersion()
+    {
+        var result = InProcessCli.Run("--version");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"^\d+\.\d+\.\d+", result.StdOut.Trim());
+    }
+
+    [Fact]
+    public void AnUnknownOptionBeforeTheVerbSaysTheVerbComesFirst()
+    {
+        var result = InProcessCli.Run("--timeout", "5", "run", "m.wasm");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("unknown option '--timeout'", result.StdErr);
+        Assert.Contains("a verb comes first", result.StdErr);
+    }
+
+    [Fact]
     public void AnUnknownShortFlagInAGroupIsRefused()
     {
         var result = InProcessCli.Run("conformance", "-vq");

@@ -27,6 +27,7 @@ public static class WasmGraphCli
         app.Configure(config =>
         {
             config.SetApplicationName("wasmgraph");
+            config.SetApplicationVersion(typeof(WasmGraphCli).Assembly.GetName().Version?.ToString(3) ?? "unknown");
             config.ConfigureConsole(consoles.Out);
             config.PropagateExceptions();
             config.ValidateExamples();
