@@ -75,8 +75,8 @@ public sealed class RunSettings : HostCommandSettings
         SettingsChecks.MemoryMiB(MaxMemoryMb, "--max-memory"),
         SettingsChecks.OutputDirectory(OutputDir, "--output-dir"),
         SettingsChecks.Empty(Image, "--image"),
-        SettingsChecks.Empty(Labels, "--labels"),
-        .. Inputs.Select(i => SettingsChecks.Empty(i, "--input")),
+        SettingsChecks.Empty(Labels, "--labels", "a file or a label set name"),
+        .. Inputs.Select(i => SettingsChecks.Empty(i, "--input", "NAME=FILE or FILE")),
         .. Reference.Select(r => SettingsChecks.Empty(r, "--reference")),
     ];
 }

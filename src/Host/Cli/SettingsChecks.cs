@@ -128,9 +128,9 @@ public static class SettingsChecks
              : null;
     }
 
-    /// <summary>An empty or blank path is always a mistake (an unset shell variable), never "the current directory".</summary>
-    public static string? Empty(string? path, string flag)
-        => path is not null && string.IsNullOrWhiteSpace(path) ? $"{flag} is empty; give a path" : null;
+    /// <summary>An empty or blank value is always a mistake (an unset shell variable), never "the current directory".</summary>
+    public static string? Empty(string? value, string flag, string expected = "a path")
+        => value is not null && string.IsNullOrWhiteSpace(value) ? $"{flag} is empty; give {expected}" : null;
 
     private static string? Creatable(string full, string flag)
     {
