@@ -64,6 +64,15 @@ public sealed class CliStrictnessTests
     }
 
     [Fact]
+    public void AFlagHiddenAfterADoubleDashIsRefusedNotIgnored()
+    {
+        var result = InProcessCli.Run("run", "m.wasm", "--", "--timeout", "5");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("'run' takes no arguments after '--', but got '--timeout'", result.StdErr);
+    }
+
+    [Fact]
     public void TheVersionFlagPrintsTheVersion()
     {
         var result = InProcessCli.Run("--version");

@@ -59,6 +59,11 @@ public sealed class ConfigurationCheckTests : IDisposable
                              "Pipeline:PassOptions:plan-memory:Alignmnet: pass 'plan-memory' has no option 'Alignmnet'; did you mean 'Pipeline:PassOptions:plan-memory:Alignment'?");
 
     [Fact]
+    public void AMisspelledPluginsKeyNamesTheClosestKey()
+        => AssertConfigError(CompileWithConfig("""{ "Plugins": { "Directroy": "elsewhere" } }"""),
+                             "Plugins:Directroy: not a setting; did you mean 'Plugins:Directory'?");
+
+    [Fact]
     public void EveryProblemIsListedAtOnce()
     {
         var result = CompileWithConfig("""{ "Pipeline": { "Backend": { "OptLevel": "high" }, "Passses": [] } }""");

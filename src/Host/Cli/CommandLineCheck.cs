@@ -56,7 +56,13 @@ public sealed class CommandLineCheck
             var token = args[i];
             if (token == "--")
             {
-                return; // Everything after "--" is an argument, even if it starts with a dash.
+                // Spectre would pass what follows as "remaining arguments", which no verb reads: a flag put there
+                // (run m.wasm -- --timeout 5) would be ignored like a misspelled one.
+                if (i + 1 < args.Count)
+                {
+                    throw new WasmGraphException($"'{verb}' takes no arguments after '--', but got '{Format.Untrusted(args[i + 1])}'");
+                }
+                return;
             }
             if (!IsOption(token))
             {

@@ -9,7 +9,7 @@ using WasmGraph.Host.Plugins;
 namespace WasmGraph.Host.Configuration;
 
 /// <summary>
-/// Checks the raw <c>Pipeline</c> section of every config layer (appsettings.json, <c>--config</c>, <c>WASMGRAPH_</c>
+/// Checks the raw <c>Pipeline</c> and <c>Plugins</c> sections of every config layer (appsettings.json, <c>--config</c>, <c>WASMGRAPH_</c>
 /// environment variables) before it is bound to <see cref="PipelineOptions"/>. The binder would otherwise ignore a
 /// misspelled key (<c>Pipeline:Backend:OptLevl</c>, a pass name under <c>PassOptions</c>, a pass's own option) and
 /// throw an internal error on a value of the wrong type (<c>"OptLevel": "high"</c>). Each problem names the full key, the
@@ -23,6 +23,7 @@ public static class PipelineConfigurationCheck
     public static void ThrowIfInvalid(IConfiguration configuration, ComponentCatalog catalog, PipelineStages needs)
     {
         var failures = Check(configuration.GetSection(PipelineOptions.Section), catalog, needs);
+        CheckObject(configuration.GetSection(PluginOptions.Section), typeof(PluginOptions), failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException(PipelineOptions.Section, typeof(PipelineOptions), failures);
