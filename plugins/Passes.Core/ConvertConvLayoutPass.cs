@@ -26,6 +26,8 @@ public sealed class ConvertConvLayoutPass : IPass
 
     public IReadOnlyList<string> Requires { get; } = ["fuse-residual", "fuse-activation"];
 
+    public IReadOnlyCollection<string>? OptionKeys => ConvertConvLayoutOptions.Keys;
+
     public Graph Run(Graph graph, PassContext context)
     {
         var options = ConvertConvLayoutOptions.From(context.Options);
@@ -132,6 +134,9 @@ public sealed record ConvertConvLayoutOptions(long Block, long MinChannels)
     public static readonly ConvertConvLayoutOptions Default = new(4, 4);
 
     private const string Section = "Pipeline:PassOptions:convert-conv-layout";
+
+    /// <summary>The keys <see cref="From"/> reads; any other key in the section is a typo the host reports.</summary>
+    public static readonly IReadOnlyCollection<string> Keys = ["Block", "MinChannels"];
 
     public static ConvertConvLayoutOptions From(IConfiguration section)
     {

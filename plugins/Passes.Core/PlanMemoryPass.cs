@@ -21,6 +21,8 @@ public sealed class PlanMemoryPass : IPass
 
     public string Description => "place activations in one arena, reusing the bytes of dead values";
 
+    public IReadOnlyCollection<string>? OptionKeys => PlanMemoryOptions.Keys;
+
     public Graph Run(Graph graph, PassContext context)
     {
         var options = PlanMemoryOptions.From(context.Options);
@@ -43,6 +45,9 @@ public sealed record PlanMemoryOptions(int Alignment, PlacementStrategy Strategy
     public static readonly PlanMemoryOptions Default = new(MemoryPlan.DefaultAlignment, PlacementStrategy.Smallest);
 
     private const string Section = "Pipeline:PassOptions:plan-memory";
+
+    /// <summary>The keys <see cref="From"/> reads; any other key in the section is a typo the host reports.</summary>
+    public static readonly IReadOnlyCollection<string> Keys = ["Alignment", "Strategy"];
 
     public static PlanMemoryOptions From(IConfiguration section)
     {

@@ -75,6 +75,13 @@ public interface IPass : IComponent
     /// <summary>Passes that must run earlier in the pipeline.</summary>
     IReadOnlyList<string> Requires => Array.Empty<string>();
 
+    /// <summary>
+    /// The keys this pass reads from its options section (<c>Pipeline:PassOptions:&lt;name&gt;</c>), so that the host can
+    /// refuse a misspelled key instead of silently ignoring it; null (the default, for passes built before this member
+    /// existed) means "not declared", and then keys are not checked.
+    /// </summary>
+    IReadOnlyCollection<string>? OptionKeys => null;
+
     Graph Run(Graph graph, PassContext context);
 }
 

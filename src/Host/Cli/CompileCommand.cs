@@ -68,8 +68,12 @@ public sealed class CompileSettings : HostCommandSettings
         return hints.ToImmutable();
     }
 
-    public override ValidationResult Validate()
-        => OptLevel is < 0 or > 3 ? ValidationResult.Error("--opt-level must be 0, 1, 2 or 3") : ValidationResult.Success();
+    protected override IEnumerable<string?> FlagErrors() =>
+    [
+        SettingsChecks.Empty(Model, "MODEL"),
+        OptLevel is < 0 or > 3 ? "--opt-level must be 0, 1, 2 or 3" : null,
+        SettingsChecks.Empty(Prepend, "--prepend"),
+    ];
 
     public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes()
     {

@@ -9,6 +9,7 @@ using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Conformance;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
+using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 
 namespace WasmGraph.Host.Cli;
@@ -24,12 +25,23 @@ public sealed class ConformanceSettings : HostCommandSettings
     public string? Data { get; init; }
 
     [CommandOption("--report <FILE>")]
-    [Description("Where to write the Markdown report (default: docs/conformance.md in the repository)")]
+    [Description("Where to write the Markdown report (default: docs/conformance.md in the repository, and only for a run of the whole suite: a --filter run writes no report unless given one)")]
     public string? Report { get; init; }
 
     [CommandOption("-j|--jobs <N>")]
     [Description("Cases compiled and run at once (default: the number of cores)")]
     public int? Jobs { get; init; }
+
+    /// <summary>More parallel cases than this only adds memory pressure; each case compiles and instantiates a module.</summary>
+    public const int MaxJobs = 256;
+
+    protected override IEnumerable<string?> FlagErrors() =>
+    [
+        SettingsChecks.InRange(Jobs, "-j|--jobs", 1, MaxJobs),
+        SettingsChecks.ExistingDirectory(Data, "--data"),
+        SettingsChecks.OutputFile(Report, "--report"),
+        Filter is { } filter && string.IsNullOrWhiteSpace(filter) ? "--filter is empty; give part of a case id, e.g. 'reduce'" : null,
+    ];
 }
 
 /// <summary>
@@ -88,12 +100,18 @@ public sealed class ConformanceCommand : Command<ConformanceSettings>
         }, cancellation);
 
         var report = new ConformanceReport(results);
-        var path = settings.Report ?? Path.Combine(repo, "docs", "conformance.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, report.ToMarkdown());
         output.MarkupLine($"{report.Passed} passed, {results.Count(r => r.Status == CaseStatus.Failed)} failed, " +
                           $"{results.Count(r => r.Status == CaseStatus.Unsupported)} unsupported of {results.Count}; " +
                           $"node/ inference-mode {ConformanceReport.Rate(report.NodeInference)}");
+        // docs/conformance.md is the tracked record of the whole suite: a filtered run would replace it with a subset.
+        var path = settings.Report ?? (settings.Filter is null ? Path.Combine(repo, "docs", "conformance.md") : null);
+        if (path is null)
+        {
+            output.MarkupLine("[grey]no report written: a --filter run does not replace docs/conformance.md; add --report FILE to keep one[/]");
+            return 0;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown()), cancellation);
         output.MarkupLine($"report: [blue]{Markup.Escape(Path.GetFullPath(path))}[/]");
         return 0;
     }

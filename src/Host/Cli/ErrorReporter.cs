@@ -10,7 +10,9 @@ namespace WasmGraph.Host.Cli;
 /// <summary>
 /// Maps exceptions to exit codes and messages. User errors (<see cref="WasmGraphException"/>, bad configuration, bad
 /// command lines) exit 2 with one red line and no stack trace; anything else is our bug, exits 1, and shows the stack
-/// only with --verbose or WASMGRAPH_DEBUG=1, so a user sees a short report and a developer can ask for more.
+/// only with --verbose or WASMGRAPH_DEBUG=1, so a user sees a short report and a developer can ask for more. Messages
+/// quote names from models, modules and command lines, so every one is printed through <see cref="Text"/>: control
+/// characters escaped (a crafted name cannot drive the terminal) and markup escaped.
 /// </summary>
 public static class ErrorReporter
 {
@@ -25,17 +27,17 @@ public static class ErrorReporter
         switch (e)
         {
             case WasmGraphException user:
-                error.MarkupLine($"[red]error:[/] {Markup.Escape(user.Message)}");
+                error.MarkupLine($"[red]error:[/] {Text(user.Message)}");
                 return UserError;
             case OptionsValidationException invalid:
                 error.MarkupLine("[red]error:[/] invalid configuration:");
                 foreach (var failure in invalid.Failures)
                 {
-                    error.MarkupLine($"  - {Markup.Escape(failure)}");
+                    error.MarkupLine($"  - {Text(failure)}");
                 }
                 return UserError;
             case CommandAppException usage:
-                error.MarkupLine($"[red]error:[/] {Markup.Escape(usage.Message)}");
+                error.MarkupLine($"[red]error:[/] {Text(usage.Message)}");
                 if (usage.Pretty is { } pretty && verbose)
                 {
                     error.Write(pretty);
@@ -47,22 +49,25 @@ public static class ErrorReporter
                 return Interrupted;
             case ComponentFailureException failure:
                 var cause = failure.InnerException ?? failure;
-                error.MarkupLine($"[red]internal error in {Markup.Escape(failure.Kind)} '{Markup.Escape(failure.Component)}' " +
-                                 $"(plugin {Markup.Escape(failure.Plugin)}):[/] {Markup.Escape(cause.GetType().FullName ?? cause.GetType().Name)}: {Markup.Escape(cause.Message)}");
+                error.MarkupLine($"[red]internal error in {Text(failure.Kind)} '{Text(failure.Component)}' " +
+                                 $"(plugin {Text(failure.Plugin)}):[/] {Text(cause.GetType().FullName ?? cause.GetType().Name)}: {Text(cause.Message)}");
                 ShowStack(cause, error, verbose);
                 return InternalError;
             default:
-                error.MarkupLine($"[red]internal error:[/] {Markup.Escape(e.GetType().FullName ?? e.GetType().Name)}: {Markup.Escape(e.Message)}");
+                error.MarkupLine($"[red]internal error:[/] {Text(e.GetType().FullName ?? e.GetType().Name)}: {Text(e.Message)}");
                 ShowStack(e, error, verbose);
                 return InternalError;
         }
     }
 
+    /// <summary>An untrusted part of an error line, safe to print: control characters escaped, then markup escaped.</summary>
+    private static string Text(string? text) => Markup.Escape(Format.ControlFree(text));
+
     private static void ShowStack(Exception e, IAnsiConsole error, bool verbose)
     {
         if (verbose || Environment.GetEnvironmentVariable("WASMGRAPH_DEBUG") == "1")
         {
-            error.WriteLine(e.ToString());
+            error.WriteLine(Format.ControlFree(e.ToString()));
         }
         else
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
@@ -19,6 +20,20 @@ public class HostCommandSettings : CommandSettings
     [CommandOption("-v|--verbose")]
     [Description("More detail: the pass report (time, nodes before → after, statistics), backend sub-timings, a backend's op list, stack traces of internal errors")]
     public bool Verbose { get; init; }
+
+    /// <summary>
+    /// Checks the shared flags, then <see cref="FlagErrors"/> of the verb; the first problem is exit 2 naming the flag.
+    /// Verbs add their checks by overriding <see cref="FlagErrors"/>, not this.
+    /// </summary>
+    public sealed override ValidationResult Validate()
+        => SettingsChecks.FirstError(new[]
+        {
+            SettingsChecks.ExistingFile(ConfigFile, "--config"),
+            SettingsChecks.Empty(PluginsDirectory, "--plugins"),
+        }.Concat(FlagErrors()));
+
+    /// <summary>The verb's own flag checks: each an error message, or null when that flag is fine.</summary>
+    protected virtual IEnumerable<string?> FlagErrors() => [];
 
     public HostSettings ToHostSettings(PipelineStages needs) => new()
     {

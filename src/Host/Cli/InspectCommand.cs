@@ -18,6 +18,8 @@ public sealed class InspectSettings : HostCommandSettings
     [CommandArgument(0, "<FILE>")]
     [Description("An ONNX model (.onnx) or a compiled module (.wasm)")]
     public string File { get; init; } = "";
+
+    protected override IEnumerable<string?> FlagErrors() => [SettingsChecks.Empty(File, "FILE")];
 }
 
 /// <summary>
@@ -67,36 +69,36 @@ public sealed class InspectCommand : Command<InspectSettings>
         {
             throw new ModelException($"neither a WebAssembly module nor a readable ONNX model: {e.Message}", path, inner: e);
         }
-        var about = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumns("key", "value").Title(Markup.Escape(Path.GetFileName(path)));
-        about.AddRow("graph", Markup.Escape(model.GraphName));
-        about.AddRow("producer", Markup.Escape($"{model.Producer} {model.ProducerVersion}".Trim()));
+        var about = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumns("key", "value").Title(Format.UntrustedMarkup(Path.GetFileName(path)));
+        about.AddRow("graph", Format.UntrustedMarkup(model.GraphName));
+        about.AddRow("producer", Format.UntrustedMarkup($"{model.Producer} {model.ProducerVersion}".Trim()));
         about.AddRow("IR version", $"{model.IrVersion}");
-        about.AddRow("opsets", Markup.Escape(string.Join(", ", model.Opsets.Select(o => $"{o.Key} {o.Value}"))));
+        about.AddRow("opsets", Format.UntrustedMarkup(string.Join(", ", model.Opsets.Select(o => $"{Format.Untrusted(o.Key)} {o.Value}")), maxLength: 1000));
         about.AddRow("nodes", Format.Count(model.NodeCount));
         about.AddRow("parameters", $"{Format.Count(model.ParameterCount)} in {model.InitializerCount} initializers, {Format.Bytes(model.ParameterBytes)}");
-        about.AddRow("activations", Markup.Escape(ActivationEstimate(path, settings)));
+        about.AddRow("activations", Format.UntrustedMarkup(ActivationEstimate(path, settings), maxLength: 1000));
         about.AddRow("file size", Format.Bytes(bytes.LongLength));
         foreach (var (key, value) in model.MetadataProps)
         {
-            about.AddRow(Markup.Escape(key), Markup.Escape(value));
+            about.AddRow(Format.UntrustedMarkup(key), Format.UntrustedMarkup(value));
         }
         _out.Write(about);
 
         var io = new Table().Border(TableBorder.Rounded).AddColumns("", "name", "dtype", "shape");
         foreach (var input in model.Inputs)
         {
-            io.AddRow("input", Markup.Escape(input.Name), input.DType, Markup.Escape("[" + string.Join(",", input.Dims) + "]"));
+            io.AddRow("input", Format.UntrustedMarkup(input.Name), Format.UntrustedMarkup(input.DType), Format.UntrustedMarkup("[" + string.Join(",", input.Dims) + "]"));
         }
         foreach (var output in model.Outputs)
         {
-            io.AddRow("output", Markup.Escape(output.Name), output.DType, Markup.Escape("[" + string.Join(",", output.Dims) + "]"));
+            io.AddRow("output", Format.UntrustedMarkup(output.Name), Format.UntrustedMarkup(output.DType), Format.UntrustedMarkup("[" + string.Join(",", output.Dims) + "]"));
         }
         _out.Write(io);
 
         var ops = new Table().Border(TableBorder.Rounded).Title("op histogram").AddColumn("op").AddColumn(new TableColumn("count").RightAligned());
         foreach (var (op, count) in model.OpHistogram.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            ops.AddRow(Markup.Escape(op), $"{count}");
+            ops.AddRow(Format.UntrustedMarkup(op), $"{count}");
         }
         _out.Write(ops);
     }
@@ -104,9 +106,9 @@ public sealed class InspectCommand : Command<InspectSettings>
     private void ShowWasm(string path, byte[] bytes)
     {
         var meta = WasmModuleReader.ReadMetadata(bytes, path);
-        var about = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumns("key", "value").Title(Markup.Escape(Path.GetFileName(path)));
-        about.AddRow("model", Markup.Escape(meta.Name));
-        about.AddRow("producer", Markup.Escape(meta.Producer));
+        var about = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumns("key", "value").Title(Format.UntrustedMarkup(Path.GetFileName(path)));
+        about.AddRow("model", Format.UntrustedMarkup(meta.Name));
+        about.AddRow("producer", Format.UntrustedMarkup(meta.Producer));
         about.AddRow("opset", $"{meta.Opset}");
         about.AddRow("ABI version", $"{meta.Abi}");
         about.AddRow("module size", Format.Bytes(bytes.LongLength));
@@ -121,7 +123,7 @@ public sealed class InspectCommand : Command<InspectSettings>
             : $"{meta.Kernels.Length}, {Format.Flops(meta.Kernels.Sum(k => (double)k.Flops))} per run");
         foreach (var (key, value) in meta.Hints.OrderBy(h => h.Key, StringComparer.Ordinal))
         {
-            about.AddRow($"hint {Markup.Escape(key)}", Markup.Escape(value));
+            about.AddRow($"hint {Format.UntrustedMarkup(key)}", Format.UntrustedMarkup(value));
         }
         _out.Write(about);
 
@@ -138,7 +140,7 @@ public sealed class InspectCommand : Command<InspectSettings>
         var sections = new Table().Border(TableBorder.Rounded).AddColumn("section").AddColumn(new TableColumn("size").RightAligned());
         foreach (var section in WasmModuleReader.Sections(bytes, path))
         {
-            sections.AddRow(Markup.Escape(section.Describe()), Format.Bytes(section.Length));
+            sections.AddRow(Format.UntrustedMarkup(section.Describe()), Format.Bytes(section.Length));
         }
         _out.Write(sections);
     }
@@ -153,7 +155,7 @@ public sealed class InspectCommand : Command<InspectSettings>
         foreach (var group in kernels.GroupBy(k => k.Op).OrderByDescending(g => g.Sum(k => k.Flops)).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
             double flops = group.Sum(k => (double)k.Flops);
-            table.AddRow(Markup.Escape(group.Key), $"{group.Count()}",
+            table.AddRow(Format.UntrustedMarkup(group.Key), $"{group.Count()}",
                          Format.Flops(flops), (flops / total).ToString("P1", CultureInfo.InvariantCulture));
         }
         return table;
@@ -192,7 +194,7 @@ public sealed class InspectCommand : Command<InspectSettings>
             // A bounded output shows its bound, with "≤" on the axes whose extent each run reports (docs/abi.md).
             var shape = Format.Shape(t.Shape, t.DynamicDims);
             var bytes = t.IsBounded ? $"≤{Format.Count(t.ByteSize)}" : Format.Count(t.ByteSize);
-            table.AddRow(kind, $"{index++}", Markup.Escape(t.Name), t.DType, Markup.Escape(shape), bytes);
+            table.AddRow(kind, $"{index++}", Format.UntrustedMarkup(t.Name), Format.UntrustedMarkup(t.DType), Format.UntrustedMarkup(shape), bytes);
         }
     }
 }

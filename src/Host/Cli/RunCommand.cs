@@ -110,7 +110,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
                 continue;
             }
             var stats = TensorStats.Of(tensor);
-            table.AddRow(Markup.Escape(info.Name), tensor.Type.ElementType.Name(), Markup.Escape(Format.Shape(tensor.Type.Shape.Dims)),
+            table.AddRow(Format.UntrustedMarkup(info.Name), tensor.Type.ElementType.Name(), Markup.Escape(Format.Shape(tensor.Type.Shape.Dims)),
                          Format.Number(stats.Min), Format.Number(stats.Max), Format.Number(stats.Mean));
         }
         _consoles.Out.Write(table);
@@ -145,15 +145,15 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
                 _consoles.Warn("--labels: no float32 output to rank");
                 return;
             }
-            _consoles.Warn($"--labels has {labels.Length} labels but output '{chosen.Key}' has {chosen.Value.Type.ElementCount} values; ranking it anyway");
+            _consoles.Warn($"--labels has {labels.Length} labels but output '{Format.Untrusted(chosen.Key)}' has {chosen.Value.Type.ElementCount} values; ranking it anyway");
         }
-        var table = new Table().Border(TableBorder.Rounded).Title($"top-5 of {Markup.Escape(chosen.Key)}")
+        var table = new Table().Border(TableBorder.Rounded).Title($"top-5 of {Format.UntrustedMarkup(chosen.Key)}")
             .AddColumns("#", "index", "label", "score", "softmax");
         int rank = 1;
         foreach (var (index, score, probability) in TensorStats.TopK(chosen.Value.ToFloatArray(), 5))
         {
             var label = index < labels.Length ? labels[index] : "?";
-            table.AddRow($"{rank++}", $"{index}", Markup.Escape(label), Format.Number(score), Format.Number(probability));
+            table.AddRow($"{rank++}", $"{index}", Format.UntrustedMarkup(label), Format.Number(score), Format.Number(probability));
         }
         _consoles.Out.Write(table);
     }
@@ -171,7 +171,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         }
         catch (WasmGraphException e)
         {
-            _consoles.Warn($"the module's label set '{name}' is not available: {e.Message}");
+            _consoles.Warn($"the module's label set '{Format.Untrusted(name)}' is not available: {e.Message}");
             return null;
         }
     }
@@ -190,14 +190,14 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             var reference = expected.TryGetValue(name, out var byName) ? byName : expected.Values.ElementAtOrDefault(i);
             if (reference is null || !outputs.TryGetValue(name, out var actual))
             {
-                table.AddRow(Markup.Escape(name), "-", "-", "no reference output");
+                table.AddRow(Format.UntrustedMarkup(name), "-", "-", "no reference output");
                 continue;
             }
             var (diff, magnitude) = TensorStats.Compare(actual, reference);
             var note = reference.Type.ElementCount != actual.Type.ElementCount
                 ? $"shape differs: {Format.Shape(reference.Type.Shape.Dims)}"
                 : "";
-            table.AddRow(Markup.Escape(name), Format.Number(diff), Format.Number(magnitude), Markup.Escape(note));
+            table.AddRow(Format.UntrustedMarkup(name), Format.Number(diff), Format.Number(magnitude), Markup.Escape(note));
         }
         _consoles.Out.Write(table);
     }

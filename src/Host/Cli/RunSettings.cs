@@ -66,20 +66,17 @@ public sealed class RunSettings : HostCommandSettings
     [Description("Upper bound on the module's linear memory, in MiB")]
     public long? MaxMemoryMb { get; init; }
 
-    public override ValidationResult Validate()
-    {
-        if (Repeat < 1)
-        {
-            return ValidationResult.Error("--repeat must be at least 1");
-        }
-        if (BatchParallel is < 1 or > 64)
-        {
-            return ValidationResult.Error("--batch-parallel must be between 1 and 64");
-        }
-        if (TimeoutSeconds is <= 0)
-        {
-            return ValidationResult.Error("--timeout must be positive");
-        }
-        return MaxMemoryMb is <= 0 ? ValidationResult.Error("--max-memory must be positive") : ValidationResult.Success();
-    }
+    protected override IEnumerable<string?> FlagErrors() =>
+    [
+        SettingsChecks.Empty(Module, "MODULE"),
+        SettingsChecks.InRange(Repeat, "--repeat", 1, SettingsChecks.MaxRepeat),
+        SettingsChecks.InRange(BatchParallel, "--batch-parallel", 1, 64),
+        SettingsChecks.Seconds(TimeoutSeconds, "--timeout"),
+        SettingsChecks.MemoryMiB(MaxMemoryMb, "--max-memory"),
+        SettingsChecks.OutputDirectory(OutputDir, "--output-dir"),
+        SettingsChecks.Empty(Image, "--image"),
+        SettingsChecks.Empty(Labels, "--labels", "a file or a label set name"),
+        .. Inputs.Select(i => SettingsChecks.Empty(i, "--input", "NAME=FILE or FILE")),
+        .. Reference.Select(r => SettingsChecks.Empty(r, "--reference")),
+    ];
 }

@@ -7,29 +7,38 @@ namespace WasmGraph.Host.Cli;
 /// <summary>
 /// The command-line application: verbs, their dependency wiring, and exit codes. To add a verb, write a
 /// <c>Command&lt;TSettings&gt;</c> (or <c>AsyncCommand</c>) taking its services in the constructor, and add one
-/// <c>config.AddCommand&lt;…&gt;("name")</c> line in <see cref="ConfigureVerbs"/>.
+/// <c>verbs.Add&lt;…&gt;(config, "name")</c> line in <see cref="ConfigureVerbs"/>. Parsing is strict: an unknown verb or
+/// flag is exit 2 with the closest known name (<see cref="CommandLineCheck"/>), never silently ignored. Everything
+/// written to the consoles goes through <see cref="TerminalSafeConsole"/>, so no string from a model, module or plugin
+/// can reach the terminal as a control sequence.
 /// </summary>
 public static class WasmGraphCli
 {
     public static async Task<int> RunAsync(string[] args, HostConsoles? consoles = null, CancellationToken cancellation = default)
     {
         consoles ??= HostConsoles.CreateDefault();
+        consoles = new HostConsoles(TerminalSafeConsole.Wrap(consoles.Out), TerminalSafeConsole.Wrap(consoles.Error));
         var services = new ServiceCollection();
         services.AddSingleton(consoles);
         services.AddSingleton<WasmGraphHostFactory>();
 
         var app = new CommandApp(new TypeRegistrar(services));
+        var verbs = new CommandLineCheck();
         app.Configure(config =>
         {
             config.SetApplicationName("wasmgraph");
+            config.SetApplicationVersion(typeof(WasmGraphCli).Assembly.GetName().Version?.ToString(3) ?? "unknown");
             config.ConfigureConsole(consoles.Out);
             config.PropagateExceptions();
             config.ValidateExamples();
-            ConfigureVerbs(config);
+            config.UseStrictParsing();
+            ConfigureVerbs(config, verbs);
         });
         try
         {
-            return await app.RunAsync(ExpandOptLevel(args), cancellation).ConfigureAwait(false);
+            var expanded = ExpandOptLevel(args);
+            verbs.Check(expanded);
+            return await app.RunAsync(expanded, cancellation).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -38,34 +47,34 @@ public static class WasmGraphCli
         }
     }
 
-    private static void ConfigureVerbs(IConfigurator config)
+    private static void ConfigureVerbs(IConfigurator config, CommandLineCheck verbs)
     {
-        config.AddCommand<Demo.DemoCommand>("demo")
+        verbs.Add<Demo.DemoCommand>(config, "demo")
             .WithDescription("The main job: compile the bundled real models, run them on bundled photos, compare with ONNX Runtime")
             .WithExample("demo")
             .WithExample("demo", "--only", "face-detection", "--repeat", "10")
             .WithExample("demo", "--image", "my-photo.jpg", "--report", "out/demo.json");
-        config.AddCommand<CompileCommand>("compile")
+        verbs.Add<CompileCommand>(config, "compile")
             .WithDescription("Compile a model to a self-contained WebAssembly module")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--opt-level", "3")
             .WithExample("compile", "model.onnx", "-o", "out/model.wasm", "--passes", "fold-batchnorm,eliminate-dead-code", "--verify-each")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--verbose")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--dump-ir", "fuse-activation")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--input-shape", "input=1,3,224,224");
-        config.AddCommand<RunCommand>("run")
+        verbs.Add<RunCommand>(config, "run")
             .WithDescription("Run a compiled module on .npy inputs or a photo")
             .WithExample("run", "model.wasm", "--image", "cat.png", "--labels", "imagenet")
             .WithExample("run", "model.wasm", "--input", "x=x.npy", "--output-dir", "out", "--reference", "model.onnx", "--repeat", "10");
-        config.AddCommand<InspectCommand>("inspect")
+        verbs.Add<InspectCommand>(config, "inspect")
             .WithDescription("Show the inputs, outputs, op histogram, parameter and arena sizes of an .onnx model or a .wasm module")
             .WithExample("inspect", "model.onnx")
             .WithExample("inspect", "model.wasm");
-        config.AddCommand<ConformanceCommand>("conformance")
+        verbs.Add<ConformanceCommand>(config, "conformance")
             .WithDescription("Run the ONNX backend test suite through the pipeline and write docs/conformance.md")
             .WithExample("conformance")
             .WithExample("conformance", "--filter", "reduce");
-        config.AddCommand<ZooCommand>("zoo").WithDescription("Write a standard topology (resnet50, mobilenetv2, squeezenet1.1, lenet5) with seeded weights as ONNX").WithExample("zoo", "resnet50", "-o", "resnet50.onnx");
-        config.AddCommand<PluginsCommand>("plugins")
+        verbs.Add<ZooCommand>(config, "zoo").WithDescription("Write a standard topology (resnet50, mobilenetv2, squeezenet1.1, lenet5) with seeded weights as ONNX").WithExample("zoo", "resnet50", "-o", "resnet50.onnx");
+        verbs.Add<PluginsCommand>(config, "plugins")
             .WithDescription("List the discovered plugins and their frontends, passes, backends and runtimes")
             .WithExample("plugins")
             .WithExample("plugins", "--plugins", "my-plugins", "--verbose");

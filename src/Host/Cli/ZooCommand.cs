@@ -25,7 +25,8 @@ public sealed class ZooSettings : CommandSettings
     public int Seed { get; init; } = 1;
 
     public override ValidationResult Validate()
-        => string.IsNullOrWhiteSpace(Output) ? ValidationResult.Error("missing -o|--output FILE.onnx") : ValidationResult.Success();
+        => Output is null ? ValidationResult.Error("missing -o|--output FILE.onnx")
+         : SettingsChecks.FirstError([SettingsChecks.Empty(Name, "NAME", "a model name, e.g. lenet5"), SettingsChecks.OutputFile(Output, "-o|--output")]);
 }
 
 /// <summary>

@@ -25,7 +25,10 @@ public sealed class PipelineOptions
 public sealed class BackendSection
 {
     public string Name { get; set; } = "llvm-wasm";
+
+    [System.ComponentModel.DataAnnotations.Range(0, 3)]
     public int OptLevel { get; set; } = 3;
+
     public string Features { get; set; } = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
     public bool Deterministic { get; set; }
 }

@@ -39,14 +39,18 @@ public sealed class DemoSettings : HostCommandSettings
     [Description("Timed runs per model for the medians (default 5)")]
     public int Repeat { get; init; } = 5;
 
-    public override ValidationResult Validate()
-    {
-        if (Only is not null && !DemoCommand.SectionNames.Contains(Only))
-        {
-            return ValidationResult.Error($"--only must be one of: {string.Join(", ", DemoCommand.SectionNames)}");
-        }
-        return Repeat < 0 ? ValidationResult.Error("--repeat must be 0 or more") : ValidationResult.Success();
-    }
+    protected override IEnumerable<string?> FlagErrors() =>
+    [
+        Only is not null && !DemoCommand.SectionNames.Contains(Only)
+            ? $"--only must be one of: {string.Join(", ", DemoCommand.SectionNames)}" +
+              (NameSuggestion.Closest(Only, DemoCommand.SectionNames) is { } close ? $"; did you mean '{close}'?" : "")
+            : null,
+        SettingsChecks.InRange(Repeat, "--repeat", 1, SettingsChecks.MaxRepeat),
+        SettingsChecks.ExistingDirectory(Data, "--data"),
+        SettingsChecks.ExistingFile(Image, "--image"),
+        SettingsChecks.OutputDirectory(OutputDir, "--output-dir"),
+        SettingsChecks.OutputFile(Report, "--report"),
+    ];
 }
 
 /// <summary>
@@ -74,9 +78,12 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
         var data = new DemoData(settings.Data);
-        if (settings.Image is { } image && !File.Exists(image))
+        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
+        var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only).ToList();
+        if (selected.All(s => s.Unavailable(data) is not null))
         {
-            throw new WasmGraphException($"{Path.GetFullPath(image)}: image file not found");
+            // Nothing to show and nothing to compare: that is missing data (the user's to fix), not a parity failure.
+            throw new WasmGraphException("no demo section can run: " + string.Join("; ", selected.Select(s => $"{s.Name}: {s.Unavailable(data)}")));
         }
         using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run), cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
@@ -89,9 +96,8 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,
                                             new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory() },
                                             outputDirectory, settings.Repeat);
-        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
         var skipped = new List<(string Section, string Reason)>();
-        foreach (var section in sections.Where(s => settings.Only is null || s.Name == settings.Only))
+        foreach (var section in selected)
         {
             cancellation.ThrowIfCancellationRequested();
             _consoles.Out.WriteLine();

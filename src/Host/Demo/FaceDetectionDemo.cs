@@ -25,7 +25,7 @@ public sealed class FaceDetectionDemo : IDemoSection
     public string Title => "Face detection: BlazeFace (MediaPipe, front 128×128), anchors and NMS in C#";
 
     public string? Unavailable(DemoData data)
-        => data.BlazeFace is null ? "BlazeFace (face_detection_front_128x128_barracuda.onnx) is not fetched (./wasmgraph fetch)" : null;
+        => data.BlazeFace is null ? $"BlazeFace (face_detection_front*.onnx) not found under {Path.GetFullPath(data.Directory)} (./wasmgraph fetch)" : null;
 
     /// <summary>NHWC RGB input scaled to −1..1, as MediaPipe feeds the detector.</summary>
     public static CompileRequest Request(string model) => new(model, "blazeface.wasm")

@@ -32,7 +32,7 @@ public sealed class SentenceSimilarityDemo : IDemoSection
     public string Title => "Sentence similarity: all-MiniLM-L6-v2, BERT tokenizer, mean pooling";
 
     public string? Unavailable(DemoData data)
-        => data.MiniLm is null ? "all-MiniLM-L6-v2 (model .onnx with vocab.txt, in a folder named after MiniLM) is not fetched (./wasmgraph fetch)" : null;
+        => data.MiniLm is null ? $"all-MiniLM-L6-v2 (an .onnx with vocab.txt beside it, in a folder named after MiniLM) not found under {Path.GetFullPath(data.Directory)} (./wasmgraph fetch)" : null;
 
     /// <summary>Token ids, attention mask and token types for <paramref name="sentences"/>, padded to the longest.</summary>
     public static (long[] Ids, long[] Mask, long[] Types, int Sequence) Tokenize(string vocabPath, IReadOnlyList<string> sentences)

@@ -68,7 +68,11 @@ public sealed class WasmGraphHostFactory
         {
             _consoles.Warn($"plugin '{failure.Name}' skipped: {failure.Reason}");
         }
-        if (!Directory.Exists(directory))
+        if (File.Exists(directory))
+        {
+            _consoles.Warn($"plugins directory '{directory}' is not a directory (it is a file); no components are available");
+        }
+        else if (!Directory.Exists(directory))
         {
             _consoles.Warn($"plugins directory '{directory}' does not exist; no components are available");
         }
@@ -81,6 +85,8 @@ public sealed class WasmGraphHostFactory
         services.AddSingleton<CompilePipeline>();
         services.AddOptions<PluginOptions>().Bind(builder.Configuration.GetSection(PluginOptions.Section));
         services.AddOptions<PipelineOptions>()
+            // Before binding: the binder ignores misspelled keys and throws an internal error on a mistyped value.
+            .Configure<ComponentCatalog>((_, catalog) => PipelineConfigurationCheck.ThrowIfInvalid(builder.Configuration, catalog, settings.Needs))
             .Bind(builder.Configuration.GetSection(PipelineOptions.Section))
             .PostConfigure(o => o.Passes = settings.Passes?.ToList() ?? PassListResolver.Resolve(builder.Configuration) ?? o.Passes)
             .ValidateOnStart();
