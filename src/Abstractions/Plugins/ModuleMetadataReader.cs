@@ -156,7 +156,8 @@ public static class ModuleMetadataReader
             if (tensor.DynamicDims is { } dynamic
                 && (dynamic.IsDefault || dynamic.Any(d => d < 0 || d >= tensor.Shape.Length) || dynamic.Distinct().Count() != dynamic.Length))
             {
-                throw new WasmGraphException($"model metadata gives {what} dynamic_dims that are not distinct axes of shape {FormatDims(tensor)}");
+                throw new WasmGraphException(
+                    $"model metadata gives {what} dynamic_dims [{(dynamic.IsDefault ? "null" : string.Join(",", dynamic))}] that are not distinct axes of shape {FormatDims(tensor)}");
             }
             long needed = BytesOf(dtype, tensor.Shape)
                 ?? throw new WasmGraphException($"model metadata gives {what} a shape {FormatDims(tensor)} too large to address");
