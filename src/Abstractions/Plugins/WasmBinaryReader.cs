@@ -44,7 +44,12 @@ public sealed record WasmModuleInfo(ReadOnlyMemory<byte> Bytes, IReadOnlyList<Wa
                 found = section;
             }
         }
-        return found is null ? null : Bytes.Slice(found.Offset, found.Length);
+        // Spelled out: in "found is null ? null : slice" the null would become an empty memory (via byte[]), not "none".
+        if (found is null)
+        {
+            return null;
+        }
+        return Bytes.Slice(found.Offset, found.Length);
     }
 }
 

@@ -107,6 +107,16 @@ public sealed class ModuleMetadataReaderTests
     }
 
     [Fact]
+    public void AModuleWithoutTheMetadataSectionIsAnError()
+    {
+        byte[] module = [.. Header, .. CustomSection("other", [1, 2, 3])];
+
+        Assert.Null(WasmBinaryReader.Read(module).FindCustomSection(ModelMetadata.SectionName));
+        var error = Assert.Throws<WasmGraphException>(() => Read(module));
+        Assert.Contains("has no 'wasmgraph.meta' custom section", error.Message);
+    }
+
+    [Fact]
     public void AModuleWithoutMemoryCanDeclareNoTensorBytes()
     {
         var bytes = new List<byte>(Header);
