@@ -12,7 +12,7 @@ namespace WasmGraph.Runtimes.Wasmtime;
 public static class MetadataSection
 {
     /// <summary>The checked metadata of <paramref name="module"/>, every tensor within its memory and <paramref name="maxMemoryBytes"/>.</summary>
-    public static ModelMetadata Read(WasmModuleInfo module, long? maxMemoryBytes) => ModuleMetadataReader.Read(module, maxMemoryBytes);
+    public static ModelMetadata Read(WasmModuleInfo module, long? maxMemoryBytes) => ModuleMetadataReader.ReadForRun(module, maxMemoryBytes);
 
     /// <summary>The declared type of each tensor, in ABI index order.</summary>
     public static TensorType[] TypesOf(ImmutableArray<TensorInfo> tensors) => tensors.Select(t => t.ToTensorType()).ToArray();

@@ -79,10 +79,6 @@ public sealed class HostileMetadataCliTests : IDisposable
         { "bytes-disagree", Json(output: "{\"name\":\"y\",\"dtype\":\"float32\",\"shape\":[1,10],\"bytes\":4000}"), "has 4000 bytes, but that type needs 40" },
         { "overflow", Json(output: "{\"name\":\"y\",\"dtype\":\"float32\",\"shape\":[4294967296,4294967296,4294967296],\"bytes\":40}"), "too large to address" },
         { "duplicate", Json(output: "{\"name\":\"y\",\"dtype\":\"float32\",\"shape\":[1,10],\"bytes\":40},{\"name\":\"y\",\"dtype\":\"float32\",\"shape\":[1,10],\"bytes\":40}"), "declares output 'y' twice" },
-        // 300 bytes of module claiming a 2 GB output in a 64 KiB memory.
-        { "2gb-output", Json(output: "{\"name\":\"y\",\"dtype\":\"float32\",\"shape\":[536870911],\"bytes\":2147483644}"), "output 'y' of 2147483644 bytes, more than the module's memory of 65536 bytes" },
-        // An image input whose declared shape the image path would allocate: 192 MiB of floats in a 64 KiB memory.
-        { "huge-image-input", Json(input: "{\"name\":\"x\",\"dtype\":\"float32\",\"shape\":[1,3,4096,4096],\"bytes\":201326592}"), "input 'x' of 201326592 bytes, more than the module's memory" },
     };
 
     [Theory]
@@ -93,6 +89,30 @@ public sealed class HostileMetadataCliTests : IDisposable
 
         AssertRefused(Run(module), module, expected);
         AssertRefused(HostProcess.Run("inspect", module), module, expected);
+    }
+
+    public static TheoryData<string, string, string> Overclaims => new()
+    {
+        // 300 bytes of module claiming a 2 GB output in a 64 KiB memory.
+        { "2gb-output", Json(output: "{\"name\":\"y\",\"dtype\":\"float32\",\"shape\":[536870911],\"bytes\":2147483644}"), "output 'y' of 2147483644 bytes, more than the module's memory of 65536 bytes" },
+        // An image input whose declared shape the image path would allocate: 192 MiB of floats in a 64 KiB memory.
+        { "huge-image-input", Json(input: "{\"name\":\"x\",\"dtype\":\"float32\",\"shape\":[1,3,4096,4096],\"bytes\":201326592}"), "input 'x' of 201326592 bytes, more than the module's memory" },
+    };
+
+    /// <summary>
+    /// Sizes beyond the module's own memory: <c>run</c> refuses them before building the input or any output buffer;
+    /// <c>inspect</c>, which allocates nothing from them, shows what the module claims.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Overclaims))]
+    public void RunRefusesSizesBeyondTheModulesMemoryWhichInspectShows(string name, string json, string expected)
+    {
+        var module = Module(name, json);
+
+        AssertRefused(Run(module), module, expected);
+        var inspect = HostProcess.Run("inspect", module);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.True(inspect.PeakRssMiB < RssBoundMiB, inspect.ToString());
     }
 
     [Fact]

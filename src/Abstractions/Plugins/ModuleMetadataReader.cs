@@ -31,10 +31,22 @@ public static class ModuleMetadataReader
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
-    /// Reads and checks the metadata of <paramref name="module"/>: well-formed, consistent, and every tensor it declares
-    /// fits in the module's initial memory, which must itself fit in <paramref name="maxMemoryBytes"/> when given.
+    /// The metadata of a module that is about to run: <see cref="Read(WasmModuleInfo)"/>, and every tensor it declares
+    /// fits in the module's initial memory, which must itself fit in <paramref name="maxMemoryBytes"/> when given
+    /// (<see cref="CheckFits"/>). Hosts size their input and output buffers from what this returns.
     /// </summary>
-    public static ModelMetadata Read(WasmModuleInfo module, long? maxMemoryBytes = null)
+    public static ModelMetadata ReadForRun(WasmModuleInfo module, long? maxMemoryBytes)
+    {
+        var metadata = Read(module);
+        CheckFits(metadata, module.InitialMemoryBytes, maxMemoryBytes);
+        return metadata;
+    }
+
+    /// <summary>
+    /// Reads and checks the metadata of <paramref name="module"/>: well-formed and consistent. Enough for showing it
+    /// (<c>inspect</c>, which allocates nothing from it); a host that will run the module uses <see cref="ReadForRun"/>.
+    /// </summary>
+    public static ModelMetadata Read(WasmModuleInfo module)
     {
         var section = module.FindCustomSection(ModelMetadata.SectionName)
             ?? throw new WasmGraphException(
@@ -53,9 +65,7 @@ public static class ModuleMetadataReader
         {
             throw new WasmGraphException($"the '{ModelMetadata.SectionName}' section is not valid UTF-8");
         }
-        var metadata = ModelMetadata.FromJson(json);
-        CheckFits(metadata, module.InitialMemoryBytes, maxMemoryBytes);
-        return metadata;
+        return ModelMetadata.FromJson(json);
     }
 
     /// <summary>Throws unless every field of <paramref name="metadata"/> is present, in range and consistent.</summary>

@@ -38,7 +38,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         }
         var bytes = await File.ReadAllBytesAsync(settings.Module, cancellation).ConfigureAwait(false);
         // Checked before any input is built from it: every declared size fits the module's memory and --max-memory.
-        var declared = WasmModuleReader.ReadMetadata(bytes, settings.Module, settings.MaxMemoryMb * 1024 * 1024);
+        var declared = WasmModuleReader.ReadMetadataForRun(bytes, settings.Module, settings.MaxMemoryMb * 1024 * 1024);
         var inputs = RunInputs.Build(settings, declared);
         var labels = settings.Labels is not null ? LabelSets.Read(settings.Labels) : LabelsFromHint(settings.Module, declared);
 

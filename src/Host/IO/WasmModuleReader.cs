@@ -13,13 +13,17 @@ public static class WasmModuleReader
 {
     public static IReadOnlyList<WasmSection> Sections(byte[] module, string name) => Named(name, () => WasmBinaryReader.Read(module).Sections);
 
+    /// <summary>The checked metadata of a WasmGraph module, for showing it; a user error naming <paramref name="name"/> otherwise.</summary>
+    public static ModelMetadata ReadMetadata(byte[] module, string name)
+        => Named(name, () => ModuleMetadataReader.Read(WasmBinaryReader.Read(module)));
+
     /// <summary>
-    /// The metadata of a WasmGraph module, checked field by field and against the module's initial memory and
-    /// <paramref name="maxMemoryBytes"/> (<c>run --max-memory</c>), so that nothing the host allocates from it can
-    /// exceed what the module could really hold; a user error naming <paramref name="name"/> otherwise.
+    /// The metadata of a module about to run, checked also against the module's initial memory and
+    /// <paramref name="maxMemoryBytes"/> (<c>run --max-memory</c>), so that no input or output buffer the host sizes
+    /// from it can exceed what the module could really hold.
     /// </summary>
-    public static ModelMetadata ReadMetadata(byte[] module, string name, long? maxMemoryBytes = null)
-        => Named(name, () => ModuleMetadataReader.Read(WasmBinaryReader.Read(module), maxMemoryBytes));
+    public static ModelMetadata ReadMetadataForRun(byte[] module, string name, long? maxMemoryBytes)
+        => Named(name, () => ModuleMetadataReader.ReadForRun(WasmBinaryReader.Read(module), maxMemoryBytes));
 
     private static T Named<T>(string name, Func<T> read)
     {

@@ -66,5 +66,5 @@ internal static class CraftedModules
 
     /// <summary>What the host and the runtime do with a module's bytes before anything else.</summary>
     public static ModelMetadata Read(byte[] module, long? maxMemoryBytes = null)
-        => ModuleMetadataReader.Read(WasmBinaryReader.Read(module), maxMemoryBytes);
+        => ModuleMetadataReader.ReadForRun(WasmBinaryReader.Read(module), maxMemoryBytes);
 }

@@ -98,7 +98,7 @@ public sealed class ModuleMetadataFuzzTests
         try
         {
             var info = WasmBinaryReader.Read(module);
-            metadata = ModuleMetadataReader.Read(info, limit);
+            metadata = ModuleMetadataReader.ReadForRun(info, limit);
             Assert.All(metadata.Inputs.Concat(metadata.Outputs), t =>
             {
                 Assert.True(t.ByteSize >= 0 && t.ByteSize <= info.InitialMemoryBytes, $"{label}: '{t.Name}' declares {t.ByteSize} bytes in {info.InitialMemoryBytes}");
