@@ -1,4 +1,6 @@
 using System.Text;
+using Google.Protobuf;
+using WasmGraph.Frontends.Onnx.Proto;
 
 namespace WasmGraph.Host.Tests;
 
@@ -177,6 +179,40 @@ public sealed class HostileMetadataCliTests : IDisposable
 
         var overridden = Run(module, "--layout", "NCHW", "--std", "1");
         Assert.True(overridden.ExitCode == 0, overridden.ToString());
+    }
+
+    [Fact]
+    public void CompileRefusesAnOutputNameThatRunWouldRefuse()
+    {
+        var longName = new string('y', 300);
+        var graph = new GraphProto { Name = "long-name" };
+        graph.Input.Add(Value("x"));
+        graph.Output.Add(Value(longName));
+        var relu = new NodeProto { OpType = "Relu", Name = "relu" };
+        relu.Input.Add("x");
+        relu.Output.Add(longName);
+        graph.Node.Add(relu);
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        var path = _dir.File("long-name.onnx");
+        File.WriteAllBytes(path, model.ToByteArray());
+
+        var result = HostProcess.Run("compile", path, "-o", _dir.File("long-name.wasm"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("has a 300-character name; a module's inputs and outputs may have at most 200", result.StdErr);
+        Assert.False(File.Exists(_dir.File("long-name.wasm")));
+
+        static ValueInfoProto Value(string name)
+        {
+            var shape = new TensorShapeProto();
+            shape.Dim.Add(new[] { 1L, 4L }.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+            return new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            };
+        }
     }
 
     private static void WriteU32(List<byte> output, uint value)

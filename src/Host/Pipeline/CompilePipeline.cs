@@ -66,6 +66,7 @@ public sealed class CompilePipeline
             {
                 model = GraphComposition.Chain(Load(frontend, pre, request.InputShapes), model);
             }
+            CheckAbiNames(model, request.ModelPath);
             if (request.Hints.IsEmpty)
             {
                 return model;
@@ -109,6 +110,23 @@ public sealed class CompilePipeline
             return 0;
         }, _ => null);
         return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
+    }
+
+    /// <summary>
+    /// Inputs and outputs keep their names in the module's metadata, where <c>run</c> refuses names over
+    /// <see cref="ModuleMetadataReader.MaxTensorNameLength"/> characters (outputs become file names); refused here
+    /// too, so compile never writes a module that cannot run.
+    /// </summary>
+    private static void CheckAbiNames(Graph model, string path)
+    {
+        foreach (var (kind, names) in new[] { ("input", model.Inputs), ("output", model.Outputs) })
+        {
+            if (names.FirstOrDefault(n => n.Length > ModuleMetadataReader.MaxTensorNameLength) is { } name)
+            {
+                throw new WasmGraphException(
+                    $"{path}: {kind} '{name[..40]}…' has a {name.Length}-character name; a module's inputs and outputs may have at most {ModuleMetadataReader.MaxTensorNameLength}");
+            }
+        }
     }
 
     /// <summary>
