@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
+using Xunit.Abstractions;
 using WasmGraph.Abstractions.Plugins;
 using static WasmGraph.Abstractions.Tests.Plugins.CraftedModules;
 
@@ -16,6 +17,10 @@ namespace WasmGraph.Abstractions.Tests.Plugins;
 public sealed class ModuleMetadataFuzzTests
 {
     private const int Cases = 2000;
+
+    private readonly ITestOutputHelper _output;
+
+    public ModuleMetadataFuzzTests(ITestOutputHelper output) => _output = output;
 
     private enum Outcome
     {
@@ -69,6 +74,7 @@ public sealed class ModuleMetadataFuzzTests
             outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
         }, iter: Cases, threads: 2);
 
+        _output.WriteLine($"read {outcomes.GetValueOrDefault(Outcome.Read)}, rejected {outcomes.GetValueOrDefault(Outcome.Rejected)}");
         // Not vacuous: some mutations keep the metadata valid, most do not.
         Assert.True(outcomes.GetValueOrDefault(Outcome.Read) > 0, "no mutated metadata was accepted");
         Assert.True(outcomes.GetValueOrDefault(Outcome.Rejected) > Cases / 2, "too few mutations were rejected");
@@ -89,6 +95,7 @@ public sealed class ModuleMetadataFuzzTests
             outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
         }, iter: Cases, threads: 2);
 
+        _output.WriteLine($"read {outcomes.GetValueOrDefault(Outcome.Read)}, rejected {outcomes.GetValueOrDefault(Outcome.Rejected)}");
         Assert.True(outcomes.GetValueOrDefault(Outcome.Rejected) > 0);
     }
 
