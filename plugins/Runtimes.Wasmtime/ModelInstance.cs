@@ -158,10 +158,7 @@ internal sealed class ModelInstance : IDisposable
                 throw new WasmGraphException($"module has no address for {kind} {i} '{tensor.Name}' (wg_{kind}_ptr({i}) returned -1)");
             }
             long address = (uint)pointer;
-            if (tensor.ByteSize > int.MaxValue)
-            {
-                throw new WasmGraphException($"{kind} '{tensor.Name}' has {tensor.ByteSize} bytes; tensors over 2 GiB are not supported");
-            }
+            // ModuleMetadataReader bounded ByteSize by the initial memory; this places the tensor exactly.
             if (address + tensor.ByteSize > memoryBytes)
             {
                 throw new WasmGraphException(

@@ -37,7 +37,8 @@ public sealed class WasmtimeRuntime : IRuntime, IDisposable
             throw new WasmGraphException(
                 $"module imports {info.ImportCount} item{(info.ImportCount == 1 ? "" : "s")}; WasmGraph modules must be self-contained");
         }
-        var metadata = MetadataSection.Read(info);
+        // Before anything is compiled or allocated: every size the metadata declares fits the module's memory and the limit.
+        var metadata = MetadataSection.Read(info, options.MaxMemoryBytes);
 
         bool interruptible = options.Timeout is not null;
         var engine = _engines.Get(interruptible);

@@ -105,6 +105,19 @@ public sealed class WasmtimeRuntimeLoadTests : IDisposable
     }
 
     [Fact]
+    public void ItRefusesATensorLargerThanTheModulesMemoryBeforeCompilingIt()
+    {
+        // 2 GB claimed in one 64 KiB page: refused from the metadata alone, so no host buffer ever follows the claim.
+        var metadata = TestModules.AddOneMetadata with { Outputs = [new TensorInfo("y", "float32", [536870911], 2147483644)] };
+        using var cache = new TempDirectory();
+
+        var error = LoadFails(TestModules.Build(TestModules.AbiWat(TestModules.AddOneBody), metadata), new RuntimeOptions { CacheDirectory = cache.Path });
+
+        Assert.Equal("model metadata declares output 'y' of 2147483644 bytes, more than the module's memory of 65536 bytes", error.Message);
+        Assert.Empty(Directory.GetFiles(cache.Path));
+    }
+
+    [Fact]
     public void ItRejectsATensorWithoutAnAddress()
     {
         var metadata = TestModules.AddOneMetadata with { Inputs = [.. TestModules.AddOneMetadata.Inputs, new TensorInfo("z", "int64", [1], 8)] };

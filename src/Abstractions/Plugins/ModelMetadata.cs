@@ -78,16 +78,33 @@ public sealed record ModelMetadata
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>
+    /// Parses and checks metadata JSON (<see cref="ModuleMetadataReader.Validate"/>): anything malformed, missing or
+    /// inconsistent is a <see cref="WasmGraphException"/> naming the field, never another exception.
+    /// </summary>
     public static ModelMetadata FromJson(string json)
     {
+        ModelMetadata? metadata;
         try
         {
-            return JsonSerializer.Deserialize<ModelMetadata>(json, Json) ?? throw new WasmGraphException("model metadata is empty");
+            metadata = JsonSerializer.Deserialize<ModelMetadata>(json, Json);
         }
         catch (JsonException e)
         {
             throw new WasmGraphException($"model metadata is not valid JSON: {e.Message}", e);
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or FormatException or OverflowException)
+        {
+            // Well-formed JSON the model cannot take: a repeated hint key (ArgumentException from the immutable
+            // dictionary), a value of the wrong kind in a collection, and the like.
+            throw new WasmGraphException($"model metadata does not have the expected form: {e.Message}", e);
+        }
+        if (metadata is null)
+        {
+            throw new WasmGraphException("model metadata is empty (null)");
+        }
+        ModuleMetadataReader.Validate(metadata);
+        return metadata;
     }
 
     /// <summary>Builds the metadata for a graph: its inputs, outputs and the metadata keys the frontend recorded.</summary>

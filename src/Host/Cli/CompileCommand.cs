@@ -7,6 +7,7 @@ using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 
 namespace WasmGraph.Host.Cli;
@@ -53,6 +54,7 @@ public sealed class CompileSettings : HostCommandSettings
     [Description("A preprocessing hint stored in the module metadata (layout, scale, mean, std, channel_order, labels); repeatable")]
     public string[] Hints { get; init; } = [];
 
+    /// <summary>The <c>--hint</c>s, each checked against <see cref="HintSchema"/> (known key, value grammar) before anything runs.</summary>
     public ImmutableDictionary<string, string> ParseHints()
     {
         var hints = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
@@ -61,9 +63,15 @@ public sealed class CompileSettings : HostCommandSettings
             int eq = spec.IndexOf('=');
             if (eq <= 0)
             {
-                throw new WasmGraphException($"--hint '{spec}': expected KEY=VALUE, e.g. layout=NCHW");
+                throw new WasmGraphException($"--hint '{HintSchema.Printable(spec)}': expected KEY=VALUE, e.g. layout=NCHW");
             }
-            hints[spec[..eq]] = spec[(eq + 1)..];
+            var (key, value) = (spec[..eq], spec[(eq + 1)..]);
+            HintSchema.Check(key, value, "--hint");
+            if (hints.TryGetValue(key, out var earlier) && earlier != value)
+            {
+                throw new WasmGraphException($"--hint {key} is given twice ({HintSchema.Printable(earlier)} and {HintSchema.Printable(value)})");
+            }
+            hints[key] = value;
         }
         return hints.ToImmutable();
     }

@@ -37,9 +37,10 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             throw new WasmGraphException($"module file not found: {Path.GetFullPath(settings.Module)}");
         }
         var bytes = await File.ReadAllBytesAsync(settings.Module, cancellation).ConfigureAwait(false);
-        var declared = WasmModuleReader.ReadMetadata(bytes, settings.Module);
+        // Checked before any input is built from it: every declared size fits the module's memory and --max-memory.
+        var declared = WasmModuleReader.ReadMetadataForRun(bytes, settings.Module, settings.MaxMemoryMb * 1024 * 1024);
         var inputs = RunInputs.Build(settings, declared);
-        var labels = settings.Labels is not null ? LabelSets.Read(settings.Labels) : LabelsFromHint(declared);
+        var labels = settings.Labels is not null ? LabelSets.Read(settings.Labels) : LabelsFromHint(settings.Module, declared);
 
         using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Run), cancellation).ConfigureAwait(false);
         var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
@@ -158,22 +159,29 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         _consoles.Out.Write(table);
     }
 
-    /// <summary>A module may name its label set in its hints (<c>labels=imagenet</c>); use it when it is fetched.</summary>
-    private string[]? LabelsFromHint(ModelMetadata metadata)
+    /// <summary>
+    /// A module may name its label set in its hints (<c>labels=imagenet</c>); use it when it is fetched. The module is
+    /// untrusted: a value that is not a label-set name (a path, say) is ignored with a warning, never opened, since
+    /// compile's check does not bind a hand-made module.
+    /// </summary>
+    private string[]? LabelsFromHint(string module, ModelMetadata metadata)
     {
-        if (!metadata.Hints.TryGetValue("labels", out var name))
+        if (!metadata.Hints.TryGetValue(HintSchema.Labels, out var name))
         {
             return null;
         }
-        try
+        if (!LabelSets.IsSetName(name))
         {
-            return LabelSets.Read(name);
-        }
-        catch (WasmGraphException e)
-        {
-            _consoles.Warn($"the module's label set '{Format.Untrusted(name)}' is not available: {e.Message}");
+            _consoles.Warn($"{module}: ignoring hint labels={Format.Untrusted(name, 60)}: a module may only name a fetched label set such as 'imagenet', not a file; " +
+                           "give --labels FILE to use a file");
             return null;
         }
+        var labels = LabelSets.ReadSet(name);
+        if (labels is null)
+        {
+            _consoles.Warn($"the module's label set '{Format.Untrusted(name)}' is not fetched ({Path.GetFullPath(LabelSets.PathOf(name))}); run ./wasmgraph fetch");
+        }
+        return labels;
     }
 
     private void PrintReference(string[] models, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,

@@ -40,15 +40,20 @@ public static class RunInputs
         return inputs;
     }
 
-    /// <summary>Hints first, then flags on top.</summary>
+    /// <summary>
+    /// Hints first, then flags on top. A hint its flag replaces is dropped before the hints are checked, so a bad hint
+    /// in a module is an error (naming the module and the hint) only when it would be used; the flag is the way out.
+    /// </summary>
     public static ImagePreprocessing Preprocessing(RunSettings settings, ModelMetadata metadata, TensorInfo input)
     {
-        var p = ImagePreprocessing.FromHints(metadata.Hints, input.Shape);
+        var overridden = new[] { (HintSchema.Layout, settings.Layout), (HintSchema.ChannelOrder, settings.ChannelOrder), (HintSchema.Scale, settings.Scale),
+                                 (HintSchema.Mean, settings.Mean), (HintSchema.Std, settings.Std) }.Where(f => f.Item2 is not null).Select(f => f.Item1);
+        var p = ImagePreprocessing.FromHints(metadata.Hints.RemoveRange(overridden), input.Shape, settings.Module + ": hint");
         if (settings.Layout is { } layout) { p = p with { Layout = ImagePreprocessing.ParseLayout(layout, "--layout") }; }
         if (settings.ChannelOrder is { } order) { p = p with { Order = ImagePreprocessing.ParseOrder(order, "--channel-order") }; }
         if (settings.Scale is { } scale) { p = p with { Scale = ImagePreprocessing.ParseScale(scale, "--scale") }; }
-        if (settings.Mean is { } mean) { p = p with { Mean = ImagePreprocessing.ParseFloats(mean, "--mean") }; }
-        if (settings.Std is { } std) { p = p with { Std = ImagePreprocessing.ParseFloats(std, "--std") }; }
+        if (settings.Mean is { } mean) { p = p with { Mean = ImagePreprocessing.ParseChannelValues(mean, "--mean", positive: false) }; }
+        if (settings.Std is { } std) { p = p with { Std = ImagePreprocessing.ParseChannelValues(std, "--std", positive: true) }; }
         return p;
     }
 

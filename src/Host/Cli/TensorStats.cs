@@ -7,14 +7,21 @@ public sealed record TensorStats(double Min, double Max, double Mean)
 {
     public static TensorStats Of(TensorData tensor)
     {
-        var values = tensor.ToDoubleArray();
-        if (values.Length == 0)
+        if (tensor.Type.ElementCount == 0)
         {
             return new TensorStats(double.NaN, double.NaN, double.NaN);
         }
+        // float32, the usual output, is read in place: a copy as doubles would take twice the output's size again
+        // (4 GiB more for the 2 GiB output a module may declare).
+        return tensor.Type.ElementType == DataType.Float32 ? Over(tensor.AsSpan<float>()) : Over<double>(tensor.ToDoubleArray());
+    }
+
+    private static TensorStats Over<T>(ReadOnlySpan<T> values) where T : System.Numerics.INumberBase<T>
+    {
         double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
-        foreach (var v in values)
+        foreach (var value in values)
         {
+            double v = double.CreateChecked(value);
             min = Math.Min(min, v);
             max = Math.Max(max, v);
             sum += v;

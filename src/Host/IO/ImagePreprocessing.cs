@@ -34,74 +34,101 @@ public sealed record ImagePreprocessing
     /// <summary>
     /// Defaults for an input of <paramref name="shape"/> given the module's hints. Without a layout hint, a rank-4 shape
     /// with 1 or 3 channels last and not second is taken as NHWC (as BlazeFace's [1,128,128,3]); otherwise NCHW.
+    /// Each image hint present is checked against <see cref="HintSchema"/> (a module may be hand-made), and a bad one is
+    /// an error that starts with <paramref name="source"/> (the module's file name at <c>run</c>); unknown hints are
+    /// ignored, as a newer compiler may add some. A caller whose flag replaces a hint removes that hint first.
     /// </summary>
-    public static ImagePreprocessing FromHints(IReadOnlyDictionary<string, string> hints, IReadOnlyList<long> shape)
+    public static ImagePreprocessing FromHints(IReadOnlyDictionary<string, string> hints, IReadOnlyList<long> shape, string source = "hint")
     {
-        var result = new ImagePreprocessing();
-        if (hints.TryGetValue("layout", out var layout))
+        foreach (var key in HintSchema.ImageKeys.Where(hints.ContainsKey))
         {
-            result = result with { Layout = ParseLayout(layout, "hint 'layout'") };
+            HintSchema.Check(key, hints[key], source);
+        }
+        string What(string key) => $"{source} {key}={HintSchema.Printable(hints[key])}";
+        var result = new ImagePreprocessing();
+        if (hints.TryGetValue(HintSchema.Layout, out var layout))
+        {
+            result = result with { Layout = ParseLayout(layout, What(HintSchema.Layout)) };
         }
         else if (shape.Count == 4 && shape[1] is not (1 or 3) && shape[3] is 1 or 3)
         {
             result = result with { Layout = TensorLayout.NHWC };
         }
-        if (hints.TryGetValue("channel_order", out var order))
+        if (hints.TryGetValue(HintSchema.ChannelOrder, out var order))
         {
-            result = result with { Order = ParseOrder(order, "hint 'channel_order'") };
+            result = result with { Order = ParseOrder(order, What(HintSchema.ChannelOrder)) };
         }
-        if (hints.TryGetValue("scale", out var scale))
+        if (hints.TryGetValue(HintSchema.Scale, out var scale))
         {
-            result = result with { Scale = ParseScale(scale, "hint 'scale'") };
+            result = result with { Scale = ParseScale(scale, What(HintSchema.Scale)) };
         }
-        if (hints.TryGetValue("mean", out var mean))
+        if (hints.TryGetValue(HintSchema.Mean, out var mean))
         {
-            result = result with { Mean = ParseFloats(mean, "hint 'mean'") };
+            result = result with { Mean = ParseChannelValues(mean, What(HintSchema.Mean), positive: false) };
         }
-        if (hints.TryGetValue("std", out var std))
+        if (hints.TryGetValue(HintSchema.Std, out var std))
         {
-            result = result with { Std = ParseFloats(std, "hint 'std'") };
+            result = result with { Std = ParseChannelValues(std, What(HintSchema.Std), positive: true) };
         }
         return result;
     }
 
     public static TensorLayout ParseLayout(string text, string what)
-        => Enum.TryParse<TensorLayout>(text.Trim(), ignoreCase: true, out var l)
+        => ParseName<TensorLayout>(text) is { } l
             ? l
-            : throw new WasmGraphException($"{what}: layout must be NCHW or NHWC, not '{text}'");
+            : throw new WasmGraphException($"{what}: layout must be NCHW or NHWC, not '{HintSchema.Printable(text)}'");
 
     public static ChannelOrder ParseOrder(string text, string what)
-        => Enum.TryParse<ChannelOrder>(text.Trim(), ignoreCase: true, out var o)
+        => ParseName<ChannelOrder>(text) is { } o
             ? o
-            : throw new WasmGraphException($"{what}: channel order must be RGB or BGR, not '{text}'");
+            : throw new WasmGraphException($"{what}: channel order must be RGB or BGR, not '{HintSchema.Printable(text)}'");
 
-    /// <summary>Accepts a number or a fraction such as <c>1/255</c>.</summary>
+    /// <summary>One of the enum's names, any case; not Enum.TryParse, which also takes numbers and comma-separated lists.</summary>
+    private static T? ParseName<T>(string text) where T : struct, Enum
+        => Enum.GetValues<T>().Select(v => (T?)v).FirstOrDefault(v => v.ToString()!.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Accepts a positive finite number or a fraction such as <c>1/255</c>.</summary>
     public static float ParseScale(string text, string what)
     {
         var parts = text.Split('/', StringSplitOptions.TrimEntries);
-        if (parts.Length is 1 or 2 && parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+        var numbers = new float[parts.Length];
+        if (parts.Length is 1 or 2 && parts.Select((p, i) => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[i])).All(ok => ok))
         {
-            float value = float.Parse(parts[0], CultureInfo.InvariantCulture);
-            return parts.Length == 2 ? value / float.Parse(parts[1], CultureInfo.InvariantCulture) : value;
+            float value = parts.Length == 2 ? numbers[0] / numbers[1] : numbers[0];
+            if (float.IsFinite(value) && value > 0)
+            {
+                return value;
+            }
         }
-        throw new WasmGraphException($"{what}: scale must be a number or a fraction like 1/255, not '{text}'");
+        throw new WasmGraphException($"{what}: scale must be a positive number or a fraction like 1/255, not '{HintSchema.Printable(text)}'");
     }
 
-    /// <summary>Comma-separated floats: one per channel, or one for all.</summary>
-    public static float[] ParseFloats(string text, string what)
+    /// <summary>
+    /// One value for every channel or one per channel (images give 1 or 3), each finite, and each positive where it is
+    /// divided by (<paramref name="positive"/>: std).
+    /// </summary>
+    public static float[] ParseChannelValues(string text, string what, bool positive)
     {
         var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            throw new WasmGraphException($"{what}: no values given");
+        }
+        if (parts.Length is not (1 or 3))
+        {
+            throw new WasmGraphException($"{what}: {parts.Length} values; give one per channel (3) or one for all");
+        }
         var values = new float[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
             {
-                throw new WasmGraphException($"{what}: '{parts[i]}' is not a number (expected comma-separated values like 0.485,0.456,0.406)");
+                throw new WasmGraphException($"{what}: '{HintSchema.Printable(parts[i])}' is not a finite number (expected comma-separated values like 0.485,0.456,0.406)");
             }
-        }
-        if (values.Length == 0)
-        {
-            throw new WasmGraphException($"{what}: no values given");
+            if (positive && values[i] <= 0)
+            {
+                throw new WasmGraphException($"{what}: {parts[i]} is not positive, and each pixel is divided by it");
+            }
         }
         return values;
     }

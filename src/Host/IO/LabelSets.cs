@@ -15,6 +15,27 @@ public static class LabelSets
         => Environment.GetEnvironmentVariable("WASMGRAPH_DATA")
            ?? Path.Combine(Environment.GetEnvironmentVariable("WASMGRAPH_REPO") ?? ".", ".cache", "data");
 
+    /// <summary>The longest label-set name; real ones are a word (imagenet, coco).</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>
+    /// Whether <paramref name="text"/> is a label-set name: letters, digits, '-' and '_' only, so it can never be or
+    /// contain a path. A module may only name a label set this way (see <see cref="HintSchema"/>).
+    /// </summary>
+    public static bool IsSetName(string text)
+        => text.Length is > 0 and <= MaxNameLength && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>The fetched label set <paramref name="name"/> (never a file the name could point at), or null if it is not fetched.</summary>
+    public static string[]? ReadSet(string name)
+    {
+        if (!IsSetName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a label-set name", nameof(name));
+        }
+        var path = PathOf(name);
+        return File.Exists(path) ? ReadLines(path) : null;
+    }
+
     /// <summary>Where the label set <paramref name="name"/> lives once fetched.</summary>
     public static string PathOf(string name) => Path.Combine(DataDirectory, "labels", name + ".txt");
 
@@ -25,8 +46,7 @@ public static class LabelSets
         {
             return fileOrName;
         }
-        bool isName = fileOrName.Length > 0 && fileOrName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-        if (isName)
+        if (IsSetName(fileOrName))
         {
             var fetched = PathOf(fileOrName);
             if (File.Exists(fetched))
@@ -39,9 +59,11 @@ public static class LabelSets
     }
 
     /// <summary>One label per line, trailing blank lines dropped.</summary>
-    public static string[] Read(string fileOrName)
+    public static string[] Read(string fileOrName) => ReadLines(Resolve(fileOrName));
+
+    private static string[] ReadLines(string path)
     {
-        var lines = File.ReadAllLines(Resolve(fileOrName)).Select(l => l.Trim()).ToList();
+        var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
         while (lines.Count > 0 && lines[^1].Length == 0)
         {
             lines.RemoveAt(lines.Count - 1);

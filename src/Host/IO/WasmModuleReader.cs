@@ -1,77 +1,39 @@
-using System.Text;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Host.IO;
 
-/// <summary>One section of a WebAssembly binary: its id, its name for custom sections, and where its payload is.</summary>
-public sealed record WasmSection(byte Id, string? CustomName, int Offset, int Length)
-{
-    private static readonly string[] Names = ["custom", "type", "import", "function", "table", "memory", "global", "export", "start", "element", "code", "data", "datacount", "tag"];
-
-    public string Describe() => Id == 0 ? $"custom \"{CustomName}\"" : Id < Names.Length ? Names[Id] : $"id {Id}";
-}
-
 /// <summary>
-/// Reads a module's section table and its <c>wasmgraph.meta</c> custom section without instantiating it, so
-/// <c>inspect</c> works with no runtime plugin. The binary format is the one in the WebAssembly core spec §5.
+/// Reads a module's section table and its checked <c>wasmgraph.meta</c> metadata without instantiating it, so
+/// <c>inspect</c> works with no runtime plugin and <c>run</c> can size its inputs before loading. The reading itself is
+/// <see cref="WasmBinaryReader"/> and <see cref="ModuleMetadataReader"/>, the same code the Wasmtime runtime uses;
+/// this class only puts the file name in front of their messages.
 /// </summary>
 public static class WasmModuleReader
 {
-    public static IReadOnlyList<WasmSection> Sections(byte[] module, string name)
-    {
-        if (module.Length < 8 || module[0] != 0 || module[1] != (byte)'a' || module[2] != (byte)'s' || module[3] != (byte)'m')
-        {
-            throw new WasmGraphException($"{name}: not a WebAssembly module (bad magic)");
-        }
-        var sections = new List<WasmSection>();
-        int at = 8;
-        while (at < module.Length)
-        {
-            byte id = module[at++];
-            int size = (int)ReadLeb(module, ref at, name);
-            if (size < 0 || at + size > module.Length)
-            {
-                throw new WasmGraphException($"{name}: section at byte {at} runs past the end of the file (truncated module?)");
-            }
-            string? customName = null;
-            int payload = at;
-            if (id == 0)
-            {
-                int nameLength = (int)ReadLeb(module, ref payload, name);
-                customName = Encoding.UTF8.GetString(module, payload, nameLength);
-                payload += nameLength;
-            }
-            sections.Add(new WasmSection(id, customName, payload, at + size - payload));
-            at += size;
-        }
-        return sections;
-    }
+    public static IReadOnlyList<WasmSection> Sections(byte[] module, string name) => Named(name, () => WasmBinaryReader.Read(module).Sections);
 
-    /// <summary>The metadata JSON of a WasmGraph module; a user error if the module has none.</summary>
+    /// <summary>The checked metadata of a WasmGraph module, for showing it; a user error naming <paramref name="name"/> otherwise.</summary>
     public static ModelMetadata ReadMetadata(byte[] module, string name)
-    {
-        var section = Sections(module, name).FirstOrDefault(s => s.Id == 0 && s.CustomName == ModelMetadata.SectionName)
-                      ?? throw new WasmGraphException($"{name}: no '{ModelMetadata.SectionName}' custom section; was it compiled by WasmGraph?");
-        return ModelMetadata.FromJson(Encoding.UTF8.GetString(module, section.Offset, section.Length));
-    }
+        => Named(name, () => ModuleMetadataReader.Read(WasmBinaryReader.Read(module)));
 
-    private static uint ReadLeb(byte[] bytes, ref int at, string name)
+    /// <summary>
+    /// The metadata of a module about to run, checked also against the module's initial memory and
+    /// <paramref name="maxMemoryBytes"/> (<c>run --max-memory</c>), so that no input or output buffer the host sizes
+    /// from it can exceed what the module could really hold.
+    /// </summary>
+    public static ModelMetadata ReadMetadataForRun(byte[] module, string name, long? maxMemoryBytes)
+        => Named(name, () => ModuleMetadataReader.ReadForRun(WasmBinaryReader.Read(module), maxMemoryBytes));
+
+    private static T Named<T>(string name, Func<T> read)
     {
-        uint result = 0;
-        for (int shift = 0; shift < 35; shift += 7)
+        try
         {
-            if (at >= bytes.Length)
-            {
-                throw new WasmGraphException($"{name}: truncated WebAssembly module");
-            }
-            byte b = bytes[at++];
-            result |= (uint)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return result;
-            }
+            return read();
         }
-        throw new WasmGraphException($"{name}: malformed LEB128 number in WebAssembly module");
+        catch (WasmGraphException e)
+        {
+            throw new WasmGraphException($"{name}: {e.Message}", e);
+        }
     }
 }

@@ -7,6 +7,7 @@ using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Configuration;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Plugins;
 
 namespace WasmGraph.Host.Pipeline;
@@ -65,7 +66,13 @@ public sealed class CompilePipeline
             {
                 model = GraphComposition.Chain(Load(frontend, pre, request.InputShapes), model);
             }
-            return request.Hints.IsEmpty ? model : model with { Metadata = model.Metadata.SetItems(request.Hints.Select(h => KeyValuePair.Create("hint." + h.Key, h.Value))) };
+            CheckAbiNames(model, request.ModelPath);
+            if (request.Hints.IsEmpty)
+            {
+                return model;
+            }
+            CheckHints(request.Hints, model);
+            return model with { Metadata = model.Metadata.SetItems(request.Hints.Select(h => KeyValuePair.Create("hint." + h.Key, h.Value))) };
         }, g => g.Nodes.Length);
         AfterStage("frontend", graph, request, observer);
 
@@ -103,6 +110,48 @@ public sealed class CompilePipeline
             return 0;
         }, _ => null);
         return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
+    }
+
+    /// <summary>
+    /// Inputs and outputs keep their names in the module's metadata, where <c>run</c> refuses names over
+    /// <see cref="ModuleMetadataReader.MaxTensorNameLength"/> characters (outputs become file names); refused here
+    /// too, so compile never writes a module that cannot run.
+    /// </summary>
+    private static void CheckAbiNames(Graph model, string path)
+    {
+        foreach (var (kind, names) in new[] { ("input", model.Inputs), ("output", model.Outputs) })
+        {
+            if (names.FirstOrDefault(n => n.Length > ModuleMetadataReader.MaxTensorNameLength) is { } name)
+            {
+                throw new WasmGraphException(
+                    $"{path}: {kind} '{name[..40]}…' has a {name.Length}-character name; a module's inputs and outputs may have at most {ModuleMetadataReader.MaxTensorNameLength}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hints go into the module, where <c>run</c> will apply them, so they are checked here against
+    /// <see cref="HintSchema"/> and, for image hints, against the input they will shape: the first rank-4 float32 or
+    /// uint8 input, the one <c>run --image</c> feeds.
+    /// </summary>
+    private static void CheckHints(ImmutableDictionary<string, string> hints, Graph model)
+    {
+        HintSchema.CheckAll(hints, "--hint");
+        if (!HintSchema.ImageKeys.Any(hints.ContainsKey))
+        {
+            return;
+        }
+        var image = model.Inputs.FirstOrDefault(i => model.TypeOf(i) is { Shape.Rank: 4, ElementType: DataType.Float32 or DataType.UInt8 });
+        if (image is null)
+        {
+            throw new WasmGraphException(
+                $"--hint {string.Join(", ", HintSchema.ImageKeys.Where(hints.ContainsKey))}: image hints need a rank-4 float32 or uint8 input, " +
+                $"and the model's inputs are {string.Join(", ", model.Inputs.Select(i => $"{i} {model.TypeOf(i)}"))}");
+        }
+        if (HintSchema.ProblemWithInput(hints, image, model.TypeOf(image).Shape.Dims) is { } problem)
+        {
+            throw new WasmGraphException($"--hint: {problem}");
+        }
     }
 
     private Graph Load(IFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)

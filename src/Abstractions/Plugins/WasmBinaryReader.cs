@@ -1,49 +1,78 @@
 using System.Text;
-using WasmGraph.Abstractions;
 
-namespace WasmGraph.Runtimes.Wasmtime;
+namespace WasmGraph.Abstractions.Plugins;
 
-/// <summary>A custom section: its name and its content (a slice of the module bytes, not a copy).</summary>
-public sealed record WasmCustomSection(string Name, ReadOnlyMemory<byte> Content);
+/// <summary>
+/// One section of a WebAssembly binary: its id, its name for custom sections, and where its payload (after the name,
+/// for a custom section) lies in the module bytes.
+/// </summary>
+public sealed record WasmSection(byte Id, string? CustomName, int Offset, int Length)
+{
+    private static readonly string[] Names = ["custom", "type", "import", "function", "table", "memory", "global", "export", "start", "element", "code", "data", "datacount", "tag"];
+
+    public string Describe() => Id == 0 ? $"custom \"{CustomName}\"" : Id < Names.Length ? Names[Id] : $"id {Id}";
+}
 
 /// <summary>What <see cref="WasmBinaryReader"/> learns from a module's section headers.</summary>
-public sealed record WasmModuleInfo(IReadOnlyList<WasmCustomSection> CustomSections, int ImportCount)
+public sealed record WasmModuleInfo(ReadOnlyMemory<byte> Bytes, IReadOnlyList<WasmSection> Sections, int ImportCount)
 {
+    /// <summary>
+    /// The largest initial size, in bytes, of the 32-bit memories the module defines (0 if it defines none). Every
+    /// tensor the ABI exposes must lie inside the exported memory when the instance starts (the runtime checks the
+    /// exact addresses then), so this is an upper bound on any tensor the host may have to buffer, known before
+    /// anything is compiled or allocated. 64-bit memories are not counted: the ABI refuses them.
+    /// </summary>
+    public long InitialMemoryBytes { get; init; }
+
+    public IEnumerable<WasmSection> CustomSections => Sections.Where(s => s.Id == 0);
+
     /// <summary>
     /// The content of the custom section called <paramref name="name"/>, or null if there is none. The wasm spec
     /// allows repeated custom sections, but two metadata sections would be ambiguous, so a repeat is an error.
     /// </summary>
     public ReadOnlyMemory<byte>? FindCustomSection(string name)
     {
-        ReadOnlyMemory<byte>? found = null;
+        WasmSection? found = null;
         foreach (var section in CustomSections)
         {
-            if (section.Name == name)
+            if (section.CustomName == name)
             {
                 if (found is not null)
                 {
                     throw new WasmGraphException($"module has more than one '{name}' custom section");
                 }
-                found = section.Content;
+                found = section;
             }
         }
-        return found;
+        // Spelled out: in "found is null ? null : slice" the null would become an empty memory (via byte[]), not "none".
+        if (found is null)
+        {
+            return null;
+        }
+        return Bytes.Slice(found.Offset, found.Length);
     }
 }
 
 /// <summary>
-/// Walks the section headers of a WebAssembly binary without trusting any length in it. We read the metadata and
-/// reject imports ourselves, before Wasmtime sees the bytes, so that a foreign or damaged file gets a message in our
-/// terms rather than a compiler error, and so that nothing is compiled for a module we would refuse anyway.
-/// Section contents other than custom names and the import count are left to Wasmtime's validator.
+/// Walks the section headers of a WebAssembly binary without trusting any length in it. The host (<c>run</c>,
+/// <c>inspect</c>) and the runtime plugin both read modules through this one reader, so a foreign or damaged file gets
+/// the same message in our terms everywhere, before Wasmtime sees the bytes and before anything is allocated from
+/// what the module declares. Section contents other than custom names, the import count and the memory limits are left
+/// to Wasmtime's validator.
 /// </summary>
 public static class WasmBinaryReader
 {
     private const byte CustomSectionId = 0;
     private const byte ImportSectionId = 2;
+    private const byte MemorySectionId = 5;
 
     /// <summary>The highest section id in the core spec with its current proposals (13 = tag).</summary>
     private const byte LastKnownSectionId = 13;
+
+    /// <summary>A wasm32 memory has at most 65536 pages of 64 KiB: 4 GiB.</summary>
+    public const long MaxMemory32Bytes = 65536L * PageBytes;
+
+    private const long PageBytes = 65536;
 
     private static readonly byte[] Magic = "\0asm"u8.ToArray();
 
@@ -70,8 +99,9 @@ public static class WasmBinaryReader
                 : $"binary format version {version} is not supported (expected 1)");
         }
 
-        var customSections = new List<WasmCustomSection>();
+        var sections = new List<WasmSection>();
         long importCount = 0;
+        long initialMemory = 0;
         var cursor = new Cursor(bytes, 8);
         while (!cursor.AtEnd)
         {
@@ -89,17 +119,25 @@ public static class WasmBinaryReader
             {
                 case CustomSectionId:
                     string name = content.ReadName();
-                    customSections.Add(new WasmCustomSection(name, module[content.Position..contentEnd]));
+                    sections.Add(new WasmSection(id, name, content.Position, contentEnd - content.Position));
                     break;
                 case ImportSectionId:
                     importCount += content.ReadU32("import count");
+                    sections.Add(new WasmSection(id, null, contentStart, (int)size));
+                    break;
+                case MemorySectionId:
+                    initialMemory = Math.Max(initialMemory, content.ReadLargestInitialMemory());
+                    sections.Add(new WasmSection(id, null, contentStart, (int)size));
                     break;
                 case > LastKnownSectionId:
                     throw Invalid($"unknown section id {id} at offset {sectionStart}");
+                default:
+                    sections.Add(new WasmSection(id, null, contentStart, (int)size));
+                    break;
             }
             cursor.Skip((int)size);
         }
-        return new WasmModuleInfo(customSections, (int)Math.Min(importCount, int.MaxValue));
+        return new WasmModuleInfo(module, sections, (int)Math.Min(importCount, int.MaxValue)) { InitialMemoryBytes = initialMemory };
     }
 
     private static WasmGraphException Invalid(string why) => new($"not a valid WebAssembly module: {why}");
@@ -131,29 +169,64 @@ public static class WasmBinaryReader
         }
 
         /// <summary>Unsigned LEB128, at most 5 bytes, with the unused bits of the fifth byte zero (as the spec demands).</summary>
-        public uint ReadU32(string what)
+        public uint ReadU32(string what) => (uint)ReadLeb(what, 32);
+
+        /// <summary>
+        /// The memory section (spec §5.5.7): a count, then limits per memory: a flags byte (bit 0: has a maximum, bit 1:
+        /// shared, bit 2: 64-bit) and the LEB128 minimum and maximum page counts.
+        /// </summary>
+        public long ReadLargestInitialMemory()
+        {
+            uint count = ReadU32("memory count");
+            long largest = 0;
+            for (uint i = 0; i < count; i++)
+            {
+                int start = Position;
+                byte flags = ReadByte("memory limits");
+                if (flags > 7)
+                {
+                    throw Invalid($"the memory limits at offset {start} have unknown flags 0x{flags:X2}");
+                }
+                bool is64 = (flags & 4) != 0;
+                ulong minimum = ReadLeb("memory minimum", is64 ? 64 : 32);
+                if ((flags & 1) != 0)
+                {
+                    ReadLeb("memory maximum", is64 ? 64 : 32);
+                }
+                if (!is64)
+                {
+                    // Over 65536 pages Wasmtime refuses the module; capping keeps the bound meaningful until then.
+                    largest = Math.Max(largest, (long)Math.Min(minimum * (ulong)PageBytes, (ulong)MaxMemory32Bytes));
+                }
+            }
+            return largest;
+        }
+
+        private ulong ReadLeb(string what, int bits)
         {
             int start = Position;
-            uint result = 0;
-            for (int shift = 0; ; shift += 7)
+            int maxBytes = (bits + 6) / 7;
+            ulong result = 0;
+            for (int index = 0, shift = 0; ; index++, shift += 7)
             {
                 if (AtEnd)
                 {
                     throw Invalid($"the {what} at offset {start} is a truncated LEB128 number");
                 }
                 byte b = _data[Position++];
-                if (shift == 28)
+                if (index == maxBytes - 1)
                 {
                     if ((b & 0x80) != 0)
                     {
-                        throw Invalid($"the {what} at offset {start} is longer than 5 bytes");
+                        throw Invalid($"the {what} at offset {start} is longer than {maxBytes} bytes");
                     }
-                    if ((b & 0x70) != 0)
+                    int unusedBits = 7 - (bits - shift);
+                    if (unusedBits > 0 && (b >> (7 - unusedBits)) != 0)
                     {
-                        throw Invalid($"the {what} at offset {start} does not fit in 32 bits");
+                        throw Invalid($"the {what} at offset {start} does not fit in {bits} bits");
                     }
                 }
-                result |= (uint)(b & 0x7F) << shift;
+                result |= (ulong)(b & 0x7F) << shift;
                 if ((b & 0x80) == 0)
                 {
                     return result;
