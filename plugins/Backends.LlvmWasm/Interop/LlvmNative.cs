@@ -152,6 +152,7 @@ internal static unsafe partial class LlvmNative
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial nint LLVMRunPasses(nint module, string passes, nint machine, nint options);
     [LibraryImport(Lib)] internal static partial nint LLVMGetErrorMessage(nint error);
     [LibraryImport(Lib)] internal static partial void LLVMDisposeErrorMessage(nint message);
+    [LibraryImport(Lib)] internal static partial void LLVMInstallFatalErrorHandler(delegate* unmanaged[Cdecl]<byte*, void> handler);
 
     /// <summary>Copies and frees an LLVM-owned message.</summary>
     internal static string TakeMessage(nint message)
