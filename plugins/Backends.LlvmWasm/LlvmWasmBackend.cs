@@ -89,7 +89,7 @@ public sealed class LlvmWasmBackend : IBackend
 
         LlvmFatalErrors.Install();
         var model = $"model '{graph.Name}' (features '{features.ForLlvm}')";
-        byte[] objectFile;
+        using var link = new LinkDirectory();
         using (var context = new LlvmContext())
         using (var module = new LlvmModule(context, graph.Name))
         using (var builder = new LlvmBuilder(context))
@@ -118,10 +118,10 @@ public sealed class LlvmWasmBackend : IBackend
                 File.WriteAllText(dumpPath, module.Print()); // optimised IR, for reading what the kernels became
             }
             LlvmFatalErrors.Step($"emitting wasm code for {model}");
-            objectFile = machine.EmitObject(module);
+            machine.EmitObject(module, link.ObjectPath);
             Lap("llvm-emit", 0.85);
         }
-        var linked = WasmLinker.Link(objectFile, ModuleGenerator.Exports, stackBytes: LinearMemory.StackBytes, options.Cancellation);
+        var linked = WasmLinker.Link(link, ModuleGenerator.Exports, stackBytes: LinearMemory.StackBytes, options.Cancellation);
         Lap("wasm-ld", 0.95);
         var metadata = ModelMetadata.For(graph) with
         {

@@ -27,44 +27,46 @@ internal static class WasmLinker
     private static bool OnPath(string name)
         => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, name)));
 
-    /// <summary>Links <paramref name="objectBytes"/> exporting <paramref name="exports"/>; returns the module bytes.</summary>
-    public static byte[] Link(byte[] objectBytes, IEnumerable<string> exports, int stackBytes, CancellationToken cancellation)
+    /// <summary>Links the object file in <paramref name="directory"/> exporting <paramref name="exports"/>; returns the module bytes.</summary>
+    public static byte[] Link(LinkDirectory directory, IEnumerable<string> exports, int stackBytes, CancellationToken cancellation)
     {
-        var dir = Directory.CreateTempSubdirectory("wasmgraph-link-");
-        try
+        var (obj, wasm) = (directory.ObjectPath, directory.ModulePath);
+        var psi = new ProcessStartInfo(FindLinker())
         {
-            var obj = Path.Combine(dir.FullName, "model.o");
-            var wasm = Path.Combine(dir.FullName, "model.wasm");
-            File.WriteAllBytes(obj, objectBytes);
-            var psi = new ProcessStartInfo(FindLinker())
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[] { obj, "-o", wasm, "--no-entry", "--gc-sections", "-O2", "--strip-debug", "-z", $"stack-size={stackBytes}" })
-            {
-                psi.ArgumentList.Add(arg);
-            }
-            foreach (var export in exports)
-            {
-                psi.ArgumentList.Add($"--export={export}");
-            }
-            using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start wasm-ld");
-            using var registration = cancellation.Register(() => { try { process.Kill(); } catch (InvalidOperationException) { } });
-            var stderr = process.StandardError.ReadToEndAsync(cancellation);
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellation);
-            process.WaitForExit();
-            cancellation.ThrowIfCancellationRequested();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"wasm-ld failed (exit {process.ExitCode}): {stderr.Result}{stdout.Result}");
-            }
-            return File.ReadAllBytes(wasm);
-        }
-        finally
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { obj, "-o", wasm, "--no-entry", "--gc-sections", "-O2", "--strip-debug", "-z", $"stack-size={stackBytes}" })
         {
-            dir.Delete(recursive: true);
+            psi.ArgumentList.Add(arg);
         }
+        foreach (var export in exports)
+        {
+            psi.ArgumentList.Add($"--export={export}");
+        }
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start wasm-ld");
+        using var registration = cancellation.Register(() => { try { process.Kill(); } catch (InvalidOperationException) { } });
+        var stderr = process.StandardError.ReadToEndAsync(cancellation);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellation);
+        process.WaitForExit();
+        cancellation.ThrowIfCancellationRequested();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"wasm-ld failed (exit {process.ExitCode}): {stderr.Result}{stdout.Result}");
+        }
+        return File.ReadAllBytes(wasm);
     }
+}
+
+/// <summary>A scratch directory for one compile: LLVM writes the object file into it, wasm-ld the module; removed on dispose.</summary>
+internal sealed class LinkDirectory : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("wasmgraph-link-");
+
+    public string ObjectPath => Path.Combine(_directory.FullName, "model.o");
+
+    public string ModulePath => Path.Combine(_directory.FullName, "model.wasm");
+
+    public void Dispose() => _directory.Delete(recursive: true);
 }
