@@ -121,7 +121,15 @@ public sealed class LlvmWasmBackend : IBackend
             machine.EmitObject(module, link.ObjectPath);
             Lap("llvm-emit", 0.85);
         }
-        var linked = WasmLinker.Link(link, ModuleGenerator.Exports, stackBytes: LinearMemory.StackBytes, options.Cancellation);
+        byte[] linked;
+        try
+        {
+            linked = WasmLinker.Link(link, ModuleGenerator.Exports, stackBytes: LinearMemory.StackBytes, options.Cancellation);
+        }
+        catch (LinkerMemoryException e)
+        {
+            throw LinearMemory.LinkerRefusal(graph, layout, e.Message);
+        }
         Lap("wasm-ld", 0.95);
         var metadata = ModelMetadata.For(graph) with
         {

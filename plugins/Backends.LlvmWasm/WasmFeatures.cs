@@ -69,14 +69,14 @@ public sealed record WasmFeatures
                 if (entry[0] is not ('+' or '-'))
                 {
                     var hint = KnownSet.Contains(entry) ? $"; write '+{entry}' to enable it or '-{entry}' to disable it" : "";
-                    throw Error(text, $"entry '{entry}' must start with '+' or '-'{hint}");
+                    throw Error(text, $"entry '{Shown(entry)}' must start with '+' or '-'{hint}");
                 }
                 var name = entry[1..];
                 if (!KnownSet.Contains(name))
                 {
                     var closest = Closest(name);
                     var suggestion = closest is null ? "" : $"; did you mean '{entry[0]}{closest}'?";
-                    throw Error(text, $"'{name}' is not a WebAssembly feature LLVM knows{suggestion} (known: {string.Join(", ", Known)})");
+                    throw Error(text, $"'{Shown(name)}' is not a WebAssembly feature LLVM knows{suggestion} (known: {string.Join(", ", Known)})");
                 }
                 if (!settings.TryAdd(name, entry[0] == '+'))
                 {
@@ -92,11 +92,19 @@ public sealed record WasmFeatures
         return new WasmFeatures(settings.ToImmutable()) { ForLlvm = string.Join(",", normalised) };
     }
 
-    private static WasmGraphException Error(string? text, string problem) => new($"{Setting} '{text}': {problem}");
+    /// <summary>The error names the setting and its value (cut short: a config value can be any length).</summary>
+    private static WasmGraphException Error(string? text, string problem)
+        => new($"{Setting} '{Shown(text)}': {problem}");
+
+    private static string? Shown(string? text) => text is { Length: > 100 } ? text[..100] + "…" : text;
 
     /// <summary>The known feature nearest to a misspelling, if any is close enough to be what was meant.</summary>
     private static string? Closest(string name)
     {
+        if (name.Length > 40)
+        {
+            return null; // far longer than any feature name: nothing is close, and the distance is quadratic
+        }
         var best = Known.Select(k => (Feature: k, Distance: EditDistance(name.ToLowerInvariant(), k)))
                         .OrderBy(c => c.Distance).ThenBy(c => c.Feature, StringComparer.Ordinal).First();
         return best.Distance <= Math.Max(2, best.Feature.Length / 3) ? best.Feature : null;

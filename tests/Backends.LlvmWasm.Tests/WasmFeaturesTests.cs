@@ -63,6 +63,15 @@ public class WasmFeaturesTests
     }
 
     [Fact]
+    public void AHugeFeatureStringIsRefusedWithAShortMessage()
+    {
+        var text = "+" + new string('x', 1_000_000);
+        var error = Assert.Throws<WasmGraphException>(() => WasmFeatures.Parse(text));
+        Assert.True(error.Message.Length < 1000, $"{error.Message.Length} characters");
+        Assert.Contains("is not a WebAssembly feature", error.Message);
+    }
+
+    [Fact]
     public void TheBackendRefusesABadFeatureStringBeforeTheModelIsRead()
     {
         var error = Assert.Throws<WasmGraphException>(() => new LlvmWasmBackend().CheckOptions(new BackendOptions { Features = "+simd129" }));

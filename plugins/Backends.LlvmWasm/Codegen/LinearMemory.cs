@@ -49,6 +49,10 @@ internal static class LinearMemory
         }
     }
 
+    /// <summary>The refusal for a module that passed <see cref="ThrowIfTooLarge"/> by less than the linker's own layout adds.</summary>
+    public static ModelException LinkerRefusal(Graph graph, ArenaLayout layout, string linkerMessage)
+        => Refusal(graph, $"needs more than 4 GiB of linear memory once linked (arena {Describe(layout.ArenaBytes)}; wasm-ld: {linkerMessage})");
+
     private static long BytesOf(TensorType type)
     {
         try

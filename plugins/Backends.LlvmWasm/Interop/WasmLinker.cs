@@ -53,7 +53,12 @@ internal static class WasmLinker
         cancellation.ThrowIfCancellationRequested();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"wasm-ld failed (exit {process.ExitCode}): {stderr.Result}{stdout.Result}");
+            var output = stderr.Result + stdout.Result;
+            // The backend checks the memory budget before LLVM runs, from the graph; the linker's layout (alignment,
+            // packed weights, tables) can still add a little, so a module within a hair of 4 GiB may fail here.
+            throw output.Contains("memory too large", StringComparison.Ordinal)
+                ? new LinkerMemoryException(output.Trim())
+                : new InvalidOperationException($"wasm-ld failed (exit {process.ExitCode}): {output}");
         }
         return File.ReadAllBytes(wasm);
     }
@@ -69,4 +74,14 @@ internal sealed class LinkDirectory : IDisposable
     public string ModulePath => Path.Combine(_directory.FullName, "model.wasm");
 
     public void Dispose() => _directory.Delete(recursive: true);
+}
+
+/// <summary>wasm-ld found the module's memory larger than wasm32 allows.</summary>
+internal sealed class LinkerMemoryException : Exception
+{
+    public LinkerMemoryException() { }
+
+    public LinkerMemoryException(string message) : base(message) { }
+
+    public LinkerMemoryException(string message, Exception inner) : base(message, inner) { }
 }
