@@ -82,7 +82,7 @@ public sealed class LlvmWasmBackend : IBackend
             options.Progress?.Report((step, fraction));
         }
 
-        // The whole module must fit wasm32's 4 GiB, checked before LLVM starts (see LinearMemory).
+        // The module's data must fit what wasm-ld can lay out (2 GiB), checked before LLVM starts (see LinearMemory).
         LinearMemory.ThrowIfAnyValueTooLarge(graph);
         var layout = ArenaLayout.Create(graph, i => ByOp[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
         LinearMemory.ThrowIfTooLarge(graph, layout);

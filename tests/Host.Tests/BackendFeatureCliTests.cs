@@ -9,7 +9,7 @@ namespace WasmGraph.Host.Tests;
 /// Issue 17, item 4: LLVM aborted the process (exit 134, no error line) on a Backend:Features set without
 /// relaxed-simd, on "" and on "-simd128", and on a model whose memory cannot fit wasm32 (after 9 GB and 27 s). Now
 /// every accepted feature set compiles and runs, a bad one is refused before the model is read, and a model past
-/// 4 GiB is refused before codegen with its byte counts.
+/// the 2 GiB of data wasm-ld can lay out is refused before codegen with its byte counts.
 /// </summary>
 public sealed class BackendFeatureCliTests
 {
@@ -66,12 +66,12 @@ public sealed class BackendFeatureCliTests
     [Fact]
     public void AModelWhoseValuesTogetherPassWasm32MemoryIsRefusedBeforeCodegen()
     {
-        // 4 GiB in, 4 GiB out: each value fits, the two live at once do not.
+        // 1 GiB in, 1 GiB out: each value fits, the two live at once and the stack do not.
         var model = new OnnxModelBuilder().Opset(13)
-            .Input("x", DataType.Float32, 1, 1024, 1024, 1024)
+            .Input("x", DataType.Float32, 1, 256, 1024, 1024)
             .Node("Relu", ["x"], ["y"])
             .Output("y", DataType.Float32);
-        AssertRefusedQuickly(model, "needs 8 GiB (8,590,000,128 B) of linear memory (weights 0 B + arena 8 GiB (8,589,934,592 B) + stack 64 KiB (65,536 B))");
+        AssertRefusedQuickly(model, "needs 2 GiB (2,147,549,184 B) of linear memory (weights 0 B + arena 2 GiB (2,147,483,648 B) + stack 64 KiB (65,536 B))");
     }
 
     [Fact]
@@ -92,8 +92,9 @@ public sealed class BackendFeatureCliTests
         var clock = Stopwatch.StartNew();
         var result = HostProcess.Run("compile", dir.File("big.onnx"), "-o", dir.File("big.wasm"));
         Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.True(result.StdErr.Contains($"error: {dir.File("big.onnx")}: {need} but wasm32 addresses at most 4 GiB; use a smaller --input-shape",
-                                           StringComparison.Ordinal), result.ToString());
+        var expected = $"error: {dir.File("big.onnx")}: {need} but a wasm32 module's data is limited to 2 GiB "
+                     + "(object files address it with signed 32-bit offsets); use a smaller --input-shape";
+        Assert.True(result.StdErr.Contains(expected, StringComparison.Ordinal), result.ToString());
         Assert.DoesNotContain("LLVM ERROR", result.All);
         // Before: LLVM wrote the zeroed arena into the object file (9 GB for MiniLM at 160×512) and then aborted.
         Assert.True(result.PeakRssMiB < 400, $"peak RSS {result.PeakRssMiB:F0} MiB\n{result}");

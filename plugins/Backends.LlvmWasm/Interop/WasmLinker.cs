@@ -55,9 +55,10 @@ internal static class WasmLinker
         {
             var output = stderr.Result + stdout.Result;
             // The backend checks the memory budget before LLVM runs, from the graph; the linker's layout (alignment,
-            // packed weights, tables) can still add a little, so a module within a hair of 4 GiB may fail here.
-            throw output.Contains("memory too large", StringComparison.Ordinal)
-                ? new LinkerMemoryException(output.Trim())
+            // packed weights, tables) can still add a little, so a module within a hair of the limit may fail here:
+            // with "initial memory too large" past 4 GiB, or by aborting on a data offset past 2 GiB.
+            throw output.Contains("memory too large", StringComparison.Ordinal) || output.Contains("LEB is outside Varint32 range", StringComparison.Ordinal)
+                ? new LinkerMemoryException(output.Split('\n')[0].Trim())
                 : new InvalidOperationException($"wasm-ld failed (exit {process.ExitCode}): {output}");
         }
         return File.ReadAllBytes(wasm);
@@ -76,7 +77,7 @@ internal sealed class LinkDirectory : IDisposable
     public void Dispose() => _directory.Delete(recursive: true);
 }
 
-/// <summary>wasm-ld found the module's memory larger than wasm32 allows.</summary>
+/// <summary>wasm-ld found the module's memory larger than it can lay out.</summary>
 internal sealed class LinkerMemoryException : Exception
 {
     public LinkerMemoryException() { }
