@@ -57,8 +57,12 @@ public sealed class LlvmWasmBackend : IBackend
         return reason is null;
     }
 
+    /// <summary>Refuses a feature string LLVM would ignore or abort on (see <see cref="WasmFeatures"/>).</summary>
+    public void CheckOptions(BackendOptions options) => WasmFeatures.Parse(options.Features);
+
     public Artifact Compile(Graph graph, BackendOptions options)
     {
+        var features = WasmFeatures.Parse(options.Features);
         BoundedOutputs.ThrowIfConsumed(graph); // kernels take static shapes: a bounded value can only leave the module
         foreach (var node in graph.Nodes)
         {
@@ -78,32 +82,54 @@ public sealed class LlvmWasmBackend : IBackend
             options.Progress?.Report((step, fraction));
         }
 
-        byte[] objectFile;
-        ArenaLayout layout;
+        // The module's data must fit what wasm-ld can lay out (2 GiB), checked before LLVM starts (see LinearMemory).
+        LinearMemory.ThrowIfAnyValueTooLarge(graph);
+        var layout = ArenaLayout.Create(graph, i => ByOp[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
+        LinearMemory.ThrowIfTooLarge(graph, layout);
+
+        LlvmFatalErrors.Install();
+        var model = $"model '{graph.Name}' (features '{features.ForLlvm}')";
+        using var link = new LinkDirectory();
         using (var context = new LlvmContext())
         using (var module = new LlvmModule(context, graph.Name))
         using (var builder = new LlvmBuilder(context))
-        using (var machine = new WasmTargetMachine(options.Features, options.OptLevel))
+        using (var machine = new WasmTargetMachine(features.ForLlvm, options.OptLevel))
         {
             machine.Configure(module);
-            var emitter = new Emitter(context, module, builder);
-            layout = new ModuleGenerator(emitter, graph, ByOp, options.Deterministic)
-                .Generate(i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
+            // relaxed_madd only where the target has it (LLVM cannot select it otherwise) and bit-reproducibility was not asked for.
+            var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic);
+            LlvmFatalErrors.Step($"generating the kernels of {model}");
+            new ModuleGenerator(emitter, graph, ByOp)
+                .Generate(layout, i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
+            if (!features.BulkMemory)
+            {
+                MemoryFunctions.Define(emitter);
+            }
             if (module.Verify() is { } problem)
             {
                 throw new InvalidOperationException($"generated LLVM IR is invalid: {problem}");
             }
             Lap("codegen", 0.3);
+            LlvmFatalErrors.Step($"optimising {model}");
             machine.Optimize(module);
             Lap("llvm-opt", 0.7);
             if (Environment.GetEnvironmentVariable("WASMGRAPH_DUMP_LLVM") is { Length: > 0 } dumpPath)
             {
                 File.WriteAllText(dumpPath, module.Print()); // optimised IR, for reading what the kernels became
             }
-            objectFile = machine.EmitObject(module);
+            LlvmFatalErrors.Step($"emitting wasm code for {model}");
+            machine.EmitObject(module, link.ObjectPath);
             Lap("llvm-emit", 0.85);
         }
-        var linked = WasmLinker.Link(objectFile, ModuleGenerator.Exports, stackBytes: 64 * 1024, options.Cancellation);
+        byte[] linked;
+        try
+        {
+            linked = WasmLinker.Link(link, ModuleGenerator.Exports, stackBytes: LinearMemory.StackBytes, options.Cancellation);
+        }
+        catch (LinkerMemoryException e)
+        {
+            throw LinearMemory.LinkerRefusal(graph, layout, e.Message);
+        }
         Lap("wasm-ld", 0.95);
         var metadata = ModelMetadata.For(graph) with
         {

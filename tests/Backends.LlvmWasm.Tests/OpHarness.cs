@@ -23,11 +23,12 @@ internal static class OpHarness
     }
 
     public static void AssertMatchesOnnxRuntime(OnnxModelBuilder model, IReadOnlyDictionary<string, TensorData> inputs,
-                                                double tolerance = DefaultTolerance, Func<Graph, Graph>? passes = null)
+                                                double tolerance = DefaultTolerance, Func<Graph, Graph>? passes = null,
+                                                BackendOptions? options = null)
     {
         var bytes = model.ToBytes();
         var expected = OnnxRuntimeOracle.Run(bytes, inputs);
-        var actual = Run(bytes, inputs, passes);
+        var actual = Run(bytes, inputs, passes, options);
         foreach (var (name, reference) in expected)
         {
             Assert.True(actual.ContainsKey(name), $"output '{name}' is missing");

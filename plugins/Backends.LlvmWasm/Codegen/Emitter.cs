@@ -9,16 +9,24 @@ namespace WasmGraph.Backends.LlvmWasm.Codegen;
 /// </summary>
 internal sealed class Emitter
 {
-    public Emitter(LlvmContext context, LlvmModule module, LlvmBuilder builder)
+    /// <param name="relaxedMadd">
+    /// Whether <see cref="MulAddF32x4"/> may use relaxed-simd's fused multiply-add: only when the target has relaxed-simd
+    /// (LLVM cannot select it otherwise and aborts) and bit-reproducible results were not asked for.
+    /// </param>
+    public Emitter(LlvmContext context, LlvmModule module, LlvmBuilder builder, bool relaxedMadd)
     {
         Ctx = context;
         Module = module;
         B = builder;
+        RelaxedMadd = relaxedMadd;
     }
 
     public LlvmContext Ctx { get; }
     public LlvmModule Module { get; }
     public LlvmBuilder B { get; }
+
+    /// <summary>Whether <see cref="MulAddF32x4"/> emits relaxed_madd rather than separately rounded mul and add.</summary>
+    public bool RelaxedMadd { get; }
 
     /// <summary>The function being emitted into; set by <see cref="BeginFunction"/>.</summary>
     public LValue Function { get; private set; }
@@ -280,12 +288,13 @@ internal sealed class Emitter
         => B.Shuffle(vector, Ctx.Poison(Ctx.F32x4), Ctx.ConstVector([I(lane), I(lane), I(lane), I(lane)]));
 
     /// <summary>
-    /// a·b + c on four lanes. Uses relaxed_madd (fused where the host has FMA) unless <paramref name="deterministic"/>
-    /// asks for separately rounded mul and add, which give the same bits on every host.
+    /// a·b + c on four lanes. Uses relaxed_madd (fused where the host has FMA) when <see cref="RelaxedMadd"/>, else
+    /// separately rounded mul and add: the same bits on every host, and plain vector IR that LLVM can also split into
+    /// scalars for a target without simd128.
     /// </summary>
-    public LValue MulAddF32x4(LValue a, LValue b, LValue c, bool deterministic)
+    public LValue MulAddF32x4(LValue a, LValue b, LValue c)
     {
-        if (deterministic)
+        if (!RelaxedMadd)
         {
             return FAdd(FMul(a, b), c);
         }

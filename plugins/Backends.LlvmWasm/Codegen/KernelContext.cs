@@ -16,7 +16,7 @@ internal sealed class KernelContext
     private readonly Func<string, LValue?> _dimsOf;
 
     public KernelContext(Emitter emitter, Node node, Graph graph, IReadOnlyList<LValue?> inputs, IReadOnlyList<LValue> outputs,
-                         LValue? scratch, bool deterministic, Func<ReadOnlyMemory<byte>, LValue> addConstant, Func<string, LValue?> dimsOf)
+                         LValue? scratch, Func<ReadOnlyMemory<byte>, LValue> addConstant, Func<string, LValue?> dimsOf)
     {
         E = emitter;
         Node = node;
@@ -24,7 +24,6 @@ internal sealed class KernelContext
         Inputs = inputs;
         Outputs = outputs;
         Scratch = scratch;
-        Deterministic = deterministic;
         _addConstant = addConstant;
         _dimsOf = dimsOf;
     }
@@ -35,9 +34,6 @@ internal sealed class KernelContext
     public IReadOnlyList<LValue?> Inputs { get; }
     public IReadOnlyList<LValue> Outputs { get; }
     public LValue? Scratch { get; }
-
-    /// <summary>Plain mul+add instead of relaxed fused multiply-add.</summary>
-    public bool Deterministic { get; }
 
     public Attributes Attributes => Node.Attributes;
 

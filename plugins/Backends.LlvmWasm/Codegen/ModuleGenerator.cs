@@ -14,26 +14,24 @@ internal sealed class ModuleGenerator
 {
     private readonly Graph _graph;
     private readonly IReadOnlyDictionary<string, IKernelGenerator> _kernels;
-    private readonly bool _deterministic;
     private readonly Emitter _e;
     private readonly Dictionary<string, LValue> _pointers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LValue> _outputDims = new(StringComparer.Ordinal);
     private int _constantCount;
 
-    public ModuleGenerator(Emitter emitter, Graph graph, IReadOnlyDictionary<string, IKernelGenerator> kernels, bool deterministic)
+    public ModuleGenerator(Emitter emitter, Graph graph, IReadOnlyDictionary<string, IKernelGenerator> kernels)
     {
         _e = emitter;
         _graph = graph;
         _kernels = kernels;
-        _deterministic = deterministic;
     }
 
     public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version", "wg_output_dims", "wg_kernel_count", "wg_run_kernel"];
 
-    public ArenaLayout Generate(Action<int>? onNode = null)
+    /// <summary>Emits the module for <paramref name="layout"/> (made by the backend before LLVM starts, to check its size first).</summary>
+    public void Generate(ArenaLayout layout, Action<int>? onNode = null)
     {
         var ctx = _e.Ctx;
-        var layout = ArenaLayout.Create(_graph, i => Kernel(_graph.Nodes[i]).ScratchBytes(_graph.Nodes[i], _graph));
         var arena = _e.Module.AddGlobal("wg_arena", ctx.Array(ctx.I8, layout.ArenaBytes), ctx.Null(ctx.Array(ctx.I8, layout.ArenaBytes)),
                                         isConstant: false, Linkage.Internal, layout.Values.Alignment);
         foreach (var (name, slot) in layout.Values.Slots)
@@ -74,7 +72,6 @@ internal sealed class ModuleGenerator
         var version = _e.Module.AddFunction("wg_abi_version", runType, Linkage.External);
         _e.BeginFunction(version);
         _e.B.Ret(_e.I(Abstractions.Plugins.ModelMetadata.AbiVersion));
-        return layout;
     }
 
     private IKernelGenerator Kernel(Node node) => _kernels[node.Op];
@@ -140,7 +137,7 @@ internal sealed class ModuleGenerator
         var outputParams = node.Outputs.Select(_ => Param(function, next++)).ToList();
         LValue? scratch = hasScratch ? Param(function, next++) : null;
 
-        var context = new KernelContext(_e, node, _graph, inputParams, outputParams, scratch, _deterministic,
+        var context = new KernelContext(_e, node, _graph, inputParams, outputParams, scratch,
                                         bytes => AddConstant(bytes.ToArray()), value => _outputDims.GetValueOrDefault(value));
         Kernel(node).Emit(context);
         _e.B.RetVoid();

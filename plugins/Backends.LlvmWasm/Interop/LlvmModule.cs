@@ -51,6 +51,10 @@ internal sealed unsafe class LlvmModule : IDisposable
         LLVMAddAttributeAtIndex(function.Handle, index, LLVMCreateEnumAttribute(Context.Handle, kind, 0));
     }
 
+    /// <summary>Adds a string attribute (e.g. "no-builtins") to a parameter (index ≥ 1) or the function (index ~0u).</summary>
+    public void AddStringAttribute(LValue function, uint index, string key, string value = "")
+        => LLVMAddAttributeAtIndex(function.Handle, index, LLVMCreateStringAttribute(Context.Handle, key, (uint)key.Length, value, (uint)value.Length));
+
     /// <summary>Declares (once) an overloaded intrinsic such as llvm.fabs for the given overload types.</summary>
     public (LValue Function, LType Type) Intrinsic(string name, params LType[] overloads)
     {

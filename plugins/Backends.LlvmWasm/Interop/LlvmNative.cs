@@ -144,6 +144,7 @@ internal static unsafe partial class LlvmNative
     [LibraryImport(Lib)] internal static partial nint LLVMCreateTargetDataLayout(nint machine);
     [LibraryImport(Lib)] internal static partial void LLVMDisposeTargetData(nint layout);
     [LibraryImport(Lib)] internal static partial int LLVMTargetMachineEmitToMemoryBuffer(nint machine, nint module, int fileType, out nint message, out nint buffer);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int LLVMTargetMachineEmitToFile(nint machine, nint module, string filename, int fileType, out nint message);
     [LibraryImport(Lib)] internal static partial nint LLVMGetBufferStart(nint buffer);
     [LibraryImport(Lib)] internal static partial nuint LLVMGetBufferSize(nint buffer);
     [LibraryImport(Lib)] internal static partial void LLVMDisposeMemoryBuffer(nint buffer);
@@ -152,6 +153,7 @@ internal static unsafe partial class LlvmNative
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial nint LLVMRunPasses(nint module, string passes, nint machine, nint options);
     [LibraryImport(Lib)] internal static partial nint LLVMGetErrorMessage(nint error);
     [LibraryImport(Lib)] internal static partial void LLVMDisposeErrorMessage(nint message);
+    [LibraryImport(Lib)] internal static partial void LLVMInstallFatalErrorHandler(delegate* unmanaged[Cdecl]<byte*, void> handler);
 
     /// <summary>Copies and frees an LLVM-owned message.</summary>
     internal static string TakeMessage(nint message)

@@ -65,21 +65,16 @@ internal sealed class WasmTargetMachine : IDisposable
         }
     }
 
-    public byte[] EmitObject(LlvmModule module)
+    /// <summary>
+    /// Writes the object file straight to <paramref name="path"/>. The object holds the zeroed arena in full (wasm
+    /// objects have no bss; wasm-ld drops it from the module), so going through a memory buffer and a managed copy
+    /// cost three times the arena in host memory, where a file costs LLVM's one buffer.
+    /// </summary>
+    public void EmitObject(LlvmModule module, string path)
     {
-        if (LLVMTargetMachineEmitToMemoryBuffer(_handle.Value, module.Handle, 1 /* object file */, out var message, out var buffer) != 0)
+        if (LLVMTargetMachineEmitToFile(_handle.Value, module.Handle, path, 1 /* object file */, out var message) != 0)
         {
             throw new InvalidOperationException($"LLVM code generation failed: {TakeMessage(message)}");
-        }
-        try
-        {
-            var bytes = new byte[(int)LLVMGetBufferSize(buffer)];
-            Marshal.Copy(LLVMGetBufferStart(buffer), bytes, 0, bytes.Length);
-            return bytes;
-        }
-        finally
-        {
-            LLVMDisposeMemoryBuffer(buffer);
         }
     }
 

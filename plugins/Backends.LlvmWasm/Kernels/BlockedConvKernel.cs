@@ -211,7 +211,7 @@ internal sealed class BlockedConvKernel : IKernelGenerator
                     var v = e.SplatF32x4(e.LoadF32(x, input, offset + lane));
                     for (int b = 0; b < blocks; b++)
                     {
-                        next[p * blocks + b] = e.MulAddF32x4(w[b], v, next[p * blocks + b], k.Deterministic);
+                        next[p * blocks + b] = e.MulAddF32x4(w[b], v, next[p * blocks + b]);
                     }
                 }
             }

@@ -167,7 +167,7 @@ internal sealed class ConvKernel : IKernelGenerator
                         var w = fullTile ? e.BroadcastLane(tapWeights, r) : e.SplatF32x4(e.LoadF32(weights, rowWeights, kw * g.MR + r));
                         for (int v = 0; v < vectors; v++)
                         {
-                            next[r * vectors + v] = e.MulAddF32x4(w, x[v], next[r * vectors + v], k.Deterministic);
+                            next[r * vectors + v] = e.MulAddF32x4(w, x[v], next[r * vectors + v]);
                         }
                     }
                 }

@@ -129,7 +129,7 @@ internal sealed class DepthwiseConvKernel
             var x = e.LoadF32x4(scratchIn, input, offset);
             foreach (var (accumulator, tap) in consumers)
             {
-                acc[accumulator] = e.MulAddF32x4(weight(tap), x, acc[accumulator], k.Deterministic);
+                acc[accumulator] = e.MulAddF32x4(weight(tap), x, acc[accumulator]);
             }
         }
         for (int r = 0; r < rows; r++)

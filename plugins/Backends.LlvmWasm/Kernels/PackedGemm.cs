@@ -157,8 +157,8 @@ internal static class PackedGemm
             for (int r = 0; r < rows; r++)
             {
                 var av = aValue(r);
-                next[r * 2] = e.MulAddF32x4(av, b0, acc[r * 2], k.Deterministic);
-                next[r * 2 + 1] = e.MulAddF32x4(av, b1, acc[r * 2 + 1], k.Deterministic);
+                next[r * 2] = e.MulAddF32x4(av, b0, acc[r * 2]);
+                next[r * 2 + 1] = e.MulAddF32x4(av, b1, acc[r * 2 + 1]);
             }
             return next;
         });

@@ -88,6 +88,10 @@ public interface IPass : IComponent
 public sealed record BackendOptions
 {
     public int OptLevel { get; init; } = 3;
+    /// <summary>
+    /// Target features in the backend's own syntax (for llvm-wasm, LLVM's "+simd128,-sign-ext"); the backend checks
+    /// them in <see cref="IBackend.CheckOptions"/> and must compile every set it accepts.
+    /// </summary>
     public string Features { get; init; } = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
 
     /// <summary>Use plain mul+add instead of relaxed fused multiply-add, for bit-reproducible results across hosts.</summary>
@@ -113,6 +117,16 @@ public interface IBackend : IComponent
 
     /// <summary>Whether this node, with its attributes and types, can be lowered; <paramref name="reason"/> says why not.</summary>
     bool IsOpSupported(Node node, Graph graph, out string? reason);
+
+    /// <summary>
+    /// Throws a <see cref="WasmGraphException"/> naming the option when <paramref name="options"/> cannot be honoured
+    /// (an unknown target feature, say). The host calls it before reading the model, so a bad option fails in
+    /// milliseconds; <see cref="Compile"/> must still refuse what this refuses. Defaults to accepting everything, so
+    /// backends built before this member existed still load.
+    /// </summary>
+    void CheckOptions(BackendOptions options)
+    {
+    }
 
     Artifact Compile(Graph graph, BackendOptions options);
 }

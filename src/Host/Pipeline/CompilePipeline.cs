@@ -40,6 +40,18 @@ public sealed class CompilePipeline
         var frontend = _catalog.Require<IFrontend>(_options.Frontend, "Pipeline:Frontend");
         var passes = _options.Passes.Select((p, i) => _catalog.Require<IPass>(p, $"Pipeline:Passes:{i}")).ToList();
         var backend = _catalog.Require<IBackend>(_options.Backend.Name, "Pipeline:Backend:Name");
+        var backendOptions = new BackendOptions
+        {
+            OptLevel = _options.Backend.OptLevel,
+            Features = _options.Backend.Features,
+            Deterministic = _options.Backend.Deterministic,
+            Cancellation = cancellation,
+        };
+        ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () =>
+        {
+            backend.CheckOptions(backendOptions);
+            return 0;
+        });
         CheckDumpTarget(request.DumpIrAfter);
         if (!File.Exists(request.ModelPath))
         {
@@ -90,17 +102,10 @@ public sealed class CompilePipeline
         RejectUnsupported(backend, graph, request.ModelPath);
         // The backend reports each step as it finishes; their order is kept so --verbose lists sub-timings as they ran.
         var steps = new BackendStepRecorder(observer.BackendProgress);
-        var backendOptions = new BackendOptions
-        {
-            OptLevel = _options.Backend.OptLevel,
-            Features = _options.Backend.Features,
-            Deterministic = _options.Backend.Deterministic,
-            Progress = steps,
-            Cancellation = cancellation,
-        };
+        var compileOptions = backendOptions with { Progress = steps };
         var finalGraph = graph;
         var artifact = Timed(backendStage, observer, stages, finalGraph.Nodes.Length,
-                             () => ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () => backend.Compile(finalGraph, backendOptions)),
+                             () => ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () => backend.Compile(finalGraph, compileOptions)),
                              _ => null, details: null, timingsOf: a => steps.Order(a.TimingsMs));
         cancellation.ThrowIfCancellationRequested();
 
