@@ -99,30 +99,5 @@ public sealed record WasmFeatures
     private static string? Shown(string? text) => text is { Length: > 100 } ? text[..100] + "…" : text;
 
     /// <summary>The known feature nearest to a misspelling, if any is close enough to be what was meant.</summary>
-    private static string? Closest(string name)
-    {
-        if (name.Length > 40)
-        {
-            return null; // far longer than any feature name: nothing is close, and the distance is quadratic
-        }
-        var best = Known.Select(k => (Feature: k, Distance: EditDistance(name.ToLowerInvariant(), k)))
-                        .OrderBy(c => c.Distance).ThenBy(c => c.Feature, StringComparer.Ordinal).First();
-        return best.Distance <= Math.Max(2, best.Feature.Length / 3) ? best.Feature : null;
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        var current = new int[b.Length + 1];
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    private static string? Closest(string name) => NameSuggestion.Closest(name, Known);
 }

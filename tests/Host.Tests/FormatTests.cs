@@ -1,3 +1,4 @@
+using WasmGraph.Abstractions;
 using Spectre.Console;
 using WasmGraph.Host.Cli;
 using WasmGraph.Host.Configuration;

@@ -1,3 +1,4 @@
+using WasmGraph.Abstractions;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;

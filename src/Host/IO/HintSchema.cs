@@ -47,7 +47,7 @@ public static class HintSchema
         if (!IsKnown(key))
         {
             var keys = Known.Select(k => k.Key).ToList();
-            var closest = Configuration.NameSuggestion.Closest(key, keys);
+            var closest = NameSuggestion.Closest(key, keys);
             throw new WasmGraphException($"{source} {Printable(key)}: unknown hint '{Printable(key)}'" +
                                          (closest is null ? "" : $"; did you mean '{closest}'?") +
                                          $" (known: {string.Join(", ", keys)})");

@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Configuration;
+namespace WasmGraph.Abstractions;
 
 /// <summary>
 /// "Did you mean …?" for a misspelled name (a flag, a verb, a config key, a pass): the known name with the smallest
