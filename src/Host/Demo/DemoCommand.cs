@@ -8,6 +8,7 @@ using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Cli;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 
@@ -74,9 +75,13 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
         var data = new DemoData(settings.Data);
-        if (settings.Image is { } image && !File.Exists(image))
+        if (settings.Image is { } image)
         {
-            throw new WasmGraphException($"{Path.GetFullPath(image)}: image file not found");
+            InputFile.Require(image, "--image", InputFile.ImageMaxBytes);
+        }
+        if (settings.Report is { } reportPath)
+        {
+            OutputPath.Check(reportPath, "--report", [settings.Image, settings.ConfigFile]); // before minutes of demo, not after
         }
         using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run), cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
@@ -87,7 +92,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         Directory.CreateDirectory(outputDirectory);
 
         using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,
-                                            new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory() },
+                                            new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory(), CacheMaxBytes = options.Runtime.ResolvedCacheMaxBytes() },
                                             outputDirectory, settings.Repeat);
         IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
         var skipped = new List<(string Section, string Reason)>();
