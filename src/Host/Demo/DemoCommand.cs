@@ -89,6 +89,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var runtime = host.Services.GetRequiredService<ComponentCatalog>().Require<IRuntime>(options.Runtime.Name, "Pipeline:Runtime:Name");
         var outputDirectory = settings.OutputDir
             ?? Path.Combine(Environment.GetEnvironmentVariable("WASMGRAPH_REPO") ?? Directory.GetCurrentDirectory(), "out", "demo");
+        OutputPath.CheckDirectory(outputDirectory, "--output-dir");
         Directory.CreateDirectory(outputDirectory);
 
         using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,

@@ -50,12 +50,26 @@ public static class ImageLoader
     public static byte[] DecodeResized(string path, int width, int height, Action<string>? warn = null)
         => DecodeResized(InputFile.ReadAllBytes(path, "image file", InputFile.ImageMaxBytes), path, width, height, warn);
 
+    /// <summary>Decodes and resizes to exactly <paramref name="width"/>×<paramref name="height"/>, as unpremultiplied RGBA bytes.</summary>
+    public static byte[] DecodeResized(byte[] encoded, string name, int width, int height, Action<string>? warn = null)
+    {
+        using var decoded = Decode(encoded, name, warn);
+        var target = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var resized = decoded.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None))
+                            ?? throw new WasmGraphException($"{name}: could not resize to {width}x{height}");
+        return resized.GetPixelSpan().ToArray();
+    }
+
+    /// <summary>The image file at <paramref name="path"/> decoded at full size (see <see cref="Decode(byte[], string, Action{string}?)"/>).</summary>
+    public static SKBitmap Decode(string path, Action<string>? warn = null)
+        => Decode(InputFile.ReadAllBytes(path, "image file", InputFile.ImageMaxBytes), path, warn);
+
     /// <summary>
     /// Decodes <paramref name="encoded"/> (named <paramref name="name"/> in messages): its dimensions are read from the
     /// header and checked against <see cref="MaxPixels"/> first. A truncated image is used as far as it goes, as
-    /// SkiaSharp and browsers do, but <paramref name="warn"/> is told; corrupt data is refused.
+    /// SkiaSharp and browsers do, but <paramref name="warn"/> is told; corrupt data is refused. The caller disposes it.
     /// </summary>
-    public static byte[] DecodeResized(byte[] encoded, string name, int width, int height, Action<string>? warn = null)
+    public static SKBitmap Decode(byte[] encoded, string name, Action<string>? warn = null)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw new WasmGraphException($"{name}: not an image SkiaSharp can decode");
@@ -71,24 +85,21 @@ public static class ImageLoader
                 $"{name}: the image declares {declared.Width}x{declared.Height} pixels ({pixels / 1e6:F0} megapixels); the limit is " +
                 $"{MaxPixels / (1 << 20)} megapixels ({MaxPixels * 4 / (1 << 20)} MiB decoded)");
         }
-        // As SKBitmap.Decode does: premultiplied alpha, no colour space; then resize into unpremultiplied RGBA.
+        // As SKBitmap.Decode does: premultiplied alpha, no colour space.
         var info = declared.WithAlphaType(declared.AlphaType == SKAlphaType.Unpremul ? SKAlphaType.Premul : declared.AlphaType).WithColorSpace(null);
-        using var decoded = new SKBitmap(info);
+        var decoded = new SKBitmap(info);
         var result = codec.GetPixels(decoded.Info, decoded.GetPixels());
         switch (result)
         {
             case SKCodecResult.Success:
-                break;
+                return decoded;
             case SKCodecResult.IncompleteInput:
                 warn?.Invoke($"{name}: the image data is truncated; only part of it was decoded (the rest is blank)");
-                break;
+                return decoded;
             default:
+                decoded.Dispose();
                 throw new WasmGraphException($"{name}: the image data is corrupt (SkiaSharp: {result})");
         }
-        var target = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var resized = decoded.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None))
-                            ?? throw new WasmGraphException($"{name}: could not resize to {width}x{height}");
-        return resized.GetPixelSpan().ToArray();
     }
 
     /// <summary>Lays out RGBA pixels as the input tensor; separate from decoding so it can be tested exactly.</summary>

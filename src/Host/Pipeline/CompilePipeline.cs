@@ -7,6 +7,7 @@ using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Configuration;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Plugins;
 
 namespace WasmGraph.Host.Pipeline;
@@ -40,18 +41,15 @@ public sealed class CompilePipeline
         var passes = _options.Passes.Select((p, i) => _catalog.Require<IPass>(p, $"Pipeline:Passes:{i}")).ToList();
         var backend = _catalog.Require<IBackend>(_options.Backend.Name, "Pipeline:Backend:Name");
         CheckDumpTarget(request.DumpIrAfter);
-        if (!File.Exists(request.ModelPath))
-        {
-            throw new WasmGraphException($"model file not found: {Path.GetFullPath(request.ModelPath)}");
-        }
+        InputFile.Require(request.ModelPath, "model file", InputFile.OnnxMaxBytes); // a FIFO or a device would hang the frontend
         if (!frontend.CanLoad(request.ModelPath))
         {
             throw new WasmGraphException($"frontend '{frontend.Name}' cannot read {request.ModelPath}");
         }
 
-        if (request.PrependModelPath is { } prepend && !File.Exists(prepend))
+        if (request.PrependModelPath is { } prepend)
         {
-            throw new WasmGraphException($"preprocessing model not found: {Path.GetFullPath(prepend)}");
+            InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
         }
 
         var backendStage = $"backend ({backend.Name})";
