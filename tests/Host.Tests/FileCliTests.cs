@@ -124,7 +124,7 @@ public sealed class FileCliTests : IDisposable
         File.WriteAllText(file, "");
 
         AssertUserError(Host("run", module, "--input", "x=" + input, "--output-dir", file), $"--output-dir {file}: is a regular file, not a directory");
-        AssertUserError(Host("run", module, "--input", "x=" + input, "--output-dir", "/proc"), "--output-dir /proc: cannot write there");
+        AssertUserError(Host("run", module, "--input", "x=" + input, "--output-dir", "/proc"), "--output-dir /proc: cannot write in /proc");
         AssertUserError(Host("run", module, "--input", "x=" + input, "--output-dir", ""), "--output-dir: the directory path is empty");
     }
 

@@ -51,6 +51,15 @@ public sealed class OutputPathTests : IDisposable
     }
 
     [Fact]
+    public void AnOutputUnderARegularFileIsRefusedNamingBoth()
+    {
+        var file = _dir.File("afile");
+        File.WriteAllText(file, "");
+
+        Assert.Contains($"-o {file}/x.wasm: cannot be created: {file} is a regular file", Refused(Path.Combine(file, "x.wasm")).Message);
+    }
+
+    [Fact]
     public void TheInputIsRefusedHoweverTheOutputSpellsIt()
     {
         var model = _dir.File("m.onnx");
@@ -78,7 +87,7 @@ public sealed class OutputPathTests : IDisposable
         Assert.Contains("not a directory", Assert.Throws<WasmGraphException>(() => OutputPath.CheckDirectory(file, "--output-dir")).Message);
         Assert.Contains("cannot be created", Assert.Throws<WasmGraphException>(() => OutputPath.CheckDirectory(Path.Combine(file, "sub"), "--output-dir")).Message);
         Assert.Contains("empty", Assert.Throws<WasmGraphException>(() => OutputPath.CheckDirectory("", "--output-dir")).Message);
-        Assert.Contains("cannot write there", Assert.Throws<WasmGraphException>(() => OutputPath.CheckDirectory("/proc", "--output-dir")).Message);
+        Assert.Contains("/proc: cannot write in /proc", Assert.Throws<WasmGraphException>(() => OutputPath.CheckDirectory("/proc", "--output-dir")).Message);
         OutputPath.CheckDirectory(_dir.File("new/dir"), "--output-dir");
         Assert.False(Directory.Exists(_dir.File("new")), "checking must not create anything");
     }

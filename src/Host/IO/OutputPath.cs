@@ -45,15 +45,16 @@ public static class OutputPath
                 throw new WasmGraphException($"{flag} {path}: is the input {input}; writing it would destroy it, choose another output");
             }
         }
-        CheckDirectory(Path.GetDirectoryName(full)!, flag, probe);
+        CheckDirectory(Path.GetDirectoryName(full)!, flag, probe, shown: path);
     }
 
     /// <summary>
     /// Throws unless <paramref name="directory"/> is an existing directory or can become one (its nearest existing
     /// ancestor is a directory); with <paramref name="probe"/>, an existing one must accept a new file (as root,
     /// permission bits say yes to everything, so only trying tells that <c>/proc</c> or a read-only mount refuses).
+    /// <paramref name="shown"/> is the path the user gave, when that was a file in the directory.
     /// </summary>
-    public static void CheckDirectory(string? directory, string flag, bool probe = true)
+    public static void CheckDirectory(string? directory, string flag, bool probe = true, string? shown = null)
     {
         if (string.IsNullOrWhiteSpace(directory))
         {
@@ -69,14 +70,13 @@ public static class OutputPath
             }
             if (status.Kind != FileKind.Directory)
             {
-                var what = ancestor == full ? "" : $" (its parent {ancestor} is {status.Describe()})";
-                throw new WasmGraphException(ancestor == full
+                throw new WasmGraphException(ancestor == full && shown is null
                     ? $"{flag} {directory}: is {status.Describe()}, not a directory"
-                    : $"{flag} {directory}: cannot be created{what}");
+                    : $"{flag} {shown ?? directory}: cannot be created: {ancestor} is {status.Describe()}");
             }
             if (probe && ancestor == full)
             {
-                ProbeWritable(full, directory, flag);
+                ProbeWritable(full, shown ?? directory, flag);
             }
             return;
         }
@@ -91,7 +91,13 @@ public static class OutputPath
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new WasmGraphException($"{flag} {shown}: cannot write there: {e.Message}", e);
+            var reason = e switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => "the file system there does not take new files",
+                _ => e.Message,
+            };
+            throw new WasmGraphException($"{flag} {shown}: cannot write in {full}: {reason}", e);
         }
     }
 }
