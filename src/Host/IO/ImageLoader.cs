@@ -36,7 +36,11 @@ public static class ImageLoader
                 $"input '{input.Name}' [{string.Join(",", dims)}] read as {preprocessing.Layout} has {c} channels; images give 1 or 3 (try --layout)");
         }
         // The module's declared shape sets how much the resize and the tensor take: bound it like a decoded image.
-        if (h <= 0 || w <= 0 || n <= 0 || (Int128)h * w > MaxPixels || (Int128)n * c * h * w * 4 > InputFile.NpyMaxBytes)
+        if (h <= 0 || w <= 0 || n <= 0)
+        {
+            throw new WasmGraphException($"input '{input.Name}' [{string.Join(",", dims)}] asks for {n} image(s) of {w}x{h}: nothing to feed a photo to");
+        }
+        if ((Int128)h * w > MaxPixels || (Int128)n * c * h * w * 4 > InputFile.NpyMaxBytes)
         {
             throw new WasmGraphException(
                 $"input '{input.Name}' [{string.Join(",", dims)}] asks for {n} image(s) of {w}x{h}; the limit is {MaxPixels / (1 << 20)} megapixels " +
