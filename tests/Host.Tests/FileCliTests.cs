@@ -80,6 +80,37 @@ public sealed class FileCliTests : IDisposable
     }
 
     [Fact]
+    public void ZooAndDemoRefuseADeviceOrDirectoryOutputBeforeDoingAnyWork()
+    {
+        var device = SpecialFiles.NullDevice(_dir);
+
+        AssertUserError(Host("zoo", "lenet5", "-o", device), $"-o {device}: is a character device");
+        AssertUserError(Host("demo", "--report", _dir.Path), $"--report {_dir.Path}: is a directory");
+        AssertUserError(Host("demo", "--report", device), "--report", "character device");
+        Assert.True(SpecialFiles.IsCharacterDevice(device));
+    }
+
+    [Fact]
+    public void AFilteredConformanceRunLeavesTheTrackedReportAlone()
+    {
+        var repo = _dir.File("repo");
+        Directory.CreateDirectory(Path.Combine(repo, "docs"));
+        var tracked = Path.Combine(repo, "docs", "conformance.md");
+        File.WriteAllText(tracked, "the whole suite");
+        var data = Path.Combine(TestPaths.RepoRoot, ".cache", "data", "onnx-testdata");
+        var environment = new Dictionary<string, string> { ["WASMGRAPH_REPO"] = repo, ["WASMGRAPH_Pipeline__Runtime__Cache"] = _dir.File("cache") };
+
+        var filtered = HostProcess.Run(["conformance", "--data", data, "--filter", "node/test_relu", "-j", "1"], environment);
+        var kept = HostProcess.Run(["conformance", "--data", data, "--filter", "node/test_relu", "-j", "1", "--report", _dir.File("subset.md")], environment);
+
+        Assert.True(filtered.ExitCode == 0, filtered.ToString());
+        Assert.Contains("not written for a filtered run", filtered.StdOut);
+        Assert.Equal("the whole suite", File.ReadAllText(tracked));
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.StartsWith("# ONNX conformance", File.ReadAllText(_dir.File("subset.md")));
+    }
+
+    [Fact]
     public void InspectRefusesDevicesFifosAndEmptyFilesWithoutReadingThem()
     {
         var empty = _dir.File("empty.onnx");
