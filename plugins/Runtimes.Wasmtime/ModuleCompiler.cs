@@ -11,7 +11,8 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// </summary>
 internal static class ModuleCompiler
 {
-    public static (Module Module, LoadReport Report) Compile(Engine engine, string engineTag, byte[] wasm, string name, string? cacheDirectory)
+    public static (Module Module, LoadReport Report) Compile(Engine engine, string engineTag, byte[] wasm, string name, string? cacheDirectory,
+                                                              long cacheMaxBytes = CompiledModuleCache.DefaultMaxBytes)
     {
         var clock = Stopwatch.StartNew();
         if (cacheDirectory is null)
@@ -19,7 +20,7 @@ internal static class ModuleCompiler
             return (FromBytes(engine, wasm, name), new LoadReport(CacheOutcome.Disabled, clock.Elapsed.TotalMilliseconds, 0));
         }
 
-        var cache = new CompiledModuleCache(cacheDirectory);
+        var cache = new CompiledModuleCache(cacheDirectory, cacheMaxBytes);
         string key = CompiledModuleCache.KeyFor(wasm, engineTag);
         string path = cache.PathFor(key);
         var outcome = CacheOutcome.Miss;

@@ -43,7 +43,8 @@ public sealed class WasmtimeRuntime : IRuntime, IDisposable
         bool interruptible = options.Timeout is not null;
         var engine = _engines.Get(interruptible);
         string name = string.IsNullOrEmpty(metadata.Name) ? "model" : metadata.Name;
-        var (compiled, report) = ModuleCompiler.Compile(engine, WasmtimeEngines.Tag(interruptible), module, name, options.CacheDirectory);
+        var (compiled, report) = ModuleCompiler.Compile(engine, WasmtimeEngines.Tag(interruptible), module, name, options.CacheDirectory,
+            options.CacheMaxBytes ?? CompiledModuleCache.DefaultMaxBytes);
         try
         {
             AbiExports.Validate(compiled);

@@ -136,6 +136,9 @@ public sealed record RuntimeOptions
     /// <summary>Directory for compiled-module caches; null disables caching.</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>Most bytes the compiled-module cache may hold before least recently used entries go; null: the runtime's default.</summary>
+    public long? CacheMaxBytes { get; init; }
+
     /// <summary>Wall-clock limit for one run; null means none.</summary>
     public TimeSpan? Timeout { get; init; }
 

@@ -137,10 +137,7 @@ public sealed class CompileCommand : AsyncCommand<CompileSettings>
             PrependModelPath = settings.Prepend,
             Hints = settings.ParseHints(),
         };
-        if (!File.Exists(settings.Model))
-        {
-            throw new WasmGraphException($"model file not found: {Path.GetFullPath(settings.Model)}");
-        }
+        CheckFiles(settings, request.OutputPath);
 
         using var host = await _hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
@@ -158,5 +155,19 @@ public sealed class CompileCommand : AsyncCommand<CompileSettings>
         var result = CompileProgress.Run(_consoles.Error, live, observer, o => pipeline.Compile(request, o, cancellation));
         CompileReport.Write(_consoles.Out, result, pipeline.Options, settings.Verbose);
         return 0;
+    }
+
+    /// <summary>
+    /// Before any work: the model and the --prepend model are regular files ONNX can hold, and the output is a regular
+    /// file or a new path that is none of the files this command reads (the model, --prepend, --config).
+    /// </summary>
+    private static void CheckFiles(CompileSettings settings, string output)
+    {
+        InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
+        if (settings.Prepend is { } prepend)
+        {
+            InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
+        }
+        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
     }
 }

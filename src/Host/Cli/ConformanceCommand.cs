@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
@@ -9,6 +10,7 @@ using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Conformance;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 
@@ -25,7 +27,7 @@ public sealed class ConformanceSettings : HostCommandSettings
     public string? Data { get; init; }
 
     [CommandOption("--report <FILE>")]
-    [Description("Where to write the Markdown report (default: docs/conformance.md in the repository, and only for a run of the whole suite: a --filter run writes no report unless given one)")]
+    [Description("Where to write the Markdown report (default: docs/conformance.md in the repository for a full run; a --filter run writes one only here)")]
     public string? Report { get; init; }
 
     [CommandOption("-j|--jobs <N>")]
@@ -62,6 +64,13 @@ public sealed class ConformanceCommand : Command<ConformanceSettings>
 
     public override int Execute(CommandContext context, ConformanceSettings settings, CancellationToken cancellation)
     {
+        var repo = Environment.GetEnvironmentVariable("WASMGRAPH_REPO") ?? Directory.GetCurrentDirectory();
+        // The tracked docs/conformance.md describes the whole suite: a filtered run writes a report only where told to.
+        var reportPath = settings.Report ?? (settings.Filter is null ? Path.Combine(repo, "docs", "conformance.md") : null);
+        if (reportPath is not null)
+        {
+            OutputPath.Check(reportPath, "--report", []);
+        }
         using var host = _hosts.Build(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run));
         var catalog = host.Services.GetRequiredService<ComponentCatalog>();
         var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
@@ -72,7 +81,6 @@ public sealed class ConformanceCommand : Command<ConformanceSettings>
             catalog.Require<IBackend>(options.Backend.Name, "Pipeline:Backend:Name"),
             catalog.Require<IRuntime>(options.Runtime.Name, "Pipeline:Runtime:Name"));
 
-        var repo = Environment.GetEnvironmentVariable("WASMGRAPH_REPO") ?? Directory.GetCurrentDirectory();
         var data = settings.Data ?? Path.Combine(repo, ".cache", "data", "onnx-testdata");
         if (!Directory.Exists(data))
         {
@@ -100,19 +108,16 @@ public sealed class ConformanceCommand : Command<ConformanceSettings>
         }, cancellation);
 
         var report = new ConformanceReport(results);
+        if (reportPath is not null)
+        {
+            AtomicFile.WriteAllBytes(reportPath, Encoding.UTF8.GetBytes(report.ToMarkdown()), cancellation);
+        }
         output.MarkupLine($"{report.Passed} passed, {results.Count(r => r.Status == CaseStatus.Failed)} failed, " +
                           $"{results.Count(r => r.Status == CaseStatus.Unsupported)} unsupported of {results.Count}; " +
                           $"node/ inference-mode {ConformanceReport.Rate(report.NodeInference)}");
-        // docs/conformance.md is the tracked record of the whole suite: a filtered run would replace it with a subset.
-        var path = settings.Report ?? (settings.Filter is null ? Path.Combine(repo, "docs", "conformance.md") : null);
-        if (path is null)
-        {
-            output.MarkupLine("[grey]no report written: a --filter run does not replace docs/conformance.md; add --report FILE to keep one[/]");
-            return 0;
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown()), cancellation);
-        output.MarkupLine($"report: [blue]{Markup.Escape(Path.GetFullPath(path))}[/]");
+        output.MarkupLine(reportPath is null
+            ? "[grey]no report written: a --filter run does not replace docs/conformance.md (it covers the whole suite); add --report FILE to keep one[/]"
+            : $"report: [blue]{Markup.Escape(Path.GetFullPath(reportPath))}[/]");
         return 0;
     }
 }

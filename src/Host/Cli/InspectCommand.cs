@@ -42,11 +42,12 @@ public sealed class InspectCommand : Command<InspectSettings>
     public override int Execute(CommandContext context, InspectSettings settings, CancellationToken cancellation)
     {
         var path = settings.File;
-        if (!System.IO.File.Exists(path))
+        // Either kind is read whole into one array, so the array limit (just under 2 GiB) bounds both.
+        var bytes = InputFile.ReadAllBytes(path, "file", InputFile.ModuleMaxBytes);
+        if (bytes.Length == 0)
         {
-            throw new WasmGraphException($"file not found: {Path.GetFullPath(path)}");
+            throw new WasmGraphException($"{path}: empty file (0 bytes): neither an ONNX model nor a WebAssembly module");
         }
-        var bytes = System.IO.File.ReadAllBytes(path);
         if (bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m')
         {
             ShowWasm(path, bytes);

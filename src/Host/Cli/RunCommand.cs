@@ -32,14 +32,11 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, RunSettings settings, CancellationToken cancellation)
     {
-        if (!File.Exists(settings.Module))
-        {
-            throw new WasmGraphException($"module file not found: {Path.GetFullPath(settings.Module)}");
-        }
-        var bytes = await File.ReadAllBytesAsync(settings.Module, cancellation).ConfigureAwait(false);
+        var bytes = InputFile.ReadAllBytes(settings.Module, "module file", InputFile.ModuleMaxBytes);
         // Checked before any input is built from it: every declared size fits the module's memory and --max-memory.
         var declared = WasmModuleReader.ReadMetadataForRun(bytes, settings.Module, settings.MaxMemoryMb * 1024 * 1024);
-        var inputs = RunInputs.Build(settings, declared);
+        var outputFiles = CheckArguments(settings, declared);
+        var inputs = RunInputs.Build(settings, declared, _consoles.Warn);
         var labels = settings.Labels is not null ? LabelSets.Read(settings.Labels) : LabelsFromHint(settings.Module, declared);
 
         using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Run), cancellation).ConfigureAwait(false);
@@ -48,6 +45,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         var runtimeOptions = new RuntimeOptions
         {
             CacheDirectory = options.Runtime.ResolvedCacheDirectory(),
+            CacheMaxBytes = options.Runtime.ResolvedCacheMaxBytes(),
             Timeout = settings.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
             MaxMemoryBytes = settings.MaxMemoryMb * 1024 * 1024,
         };
@@ -70,7 +68,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         }
 
         PrintOutputs(session.Metadata, outputs);
-        WriteOutputs(settings.OutputDir, session.Metadata, outputs);
+        WriteOutputs(outputFiles, outputs);
         if (labels is not null)
         {
             PrintTopFive(labels, outputs);
@@ -117,19 +115,47 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         _consoles.Out.Write(table);
     }
 
-    private void WriteOutputs(string? directory, ModelMetadata metadata, IReadOnlyDictionary<string, TensorData> outputs)
+    /// <summary>
+    /// Checks, before anything runs, the arguments used only after the run: every <c>--reference</c> model, and the
+    /// <c>--output-dir</c> with the file each output will be written to (distinct names, none of them a directory, a
+    /// device or one of this command's input files). Returns the output files, or null without <c>--output-dir</c>.
+    /// Inputs, the image and labels are read before the run anyway, each through <see cref="InputFile"/>.
+    /// </summary>
+    private static IReadOnlyList<(string Output, string Path)>? CheckArguments(RunSettings settings, ModelMetadata declared)
     {
-        if (directory is null)
+        foreach (var reference in settings.Reference)
         {
-            return;
+            InputFile.Require(reference, "--reference model", InputFile.OnnxMaxBytes);
         }
-        Directory.CreateDirectory(directory);
-        foreach (var info in metadata.Outputs.Where(o => outputs.ContainsKey(o.Name)))
+        if (settings.OutputDir is not { } directory)
         {
-            var path = Path.Combine(directory, TensorStats.SafeFileName(info.Name) + ".npy");
-            NpyFile.Write(path, outputs[info.Name]);
-            var note = outputs[info.Name].Type.ElementType == DataType.BFloat16 ? " (bfloat16 as <u2 bits: .npy has no bfloat16)" : "";
-            _consoles.Out.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]{Markup.Escape(note)}");
+            return null;
+        }
+        OutputPath.CheckDirectory(directory, "--output-dir");
+        // An --input spec is NAME=FILE or FILE; both readings are candidates (a missing file is skipped).
+        var inputs = settings.Inputs.SelectMany(spec => new[] { spec, spec[(spec.IndexOf('=') + 1)..] })
+            .Concat([settings.Module, settings.Image, settings.Labels, settings.ConfigFile]).Concat(settings.Reference).ToList();
+        var files = TensorStats.FileNames(declared.Outputs.Select(o => o.Name), ".npy")
+            .Select(f => (f.Output, Path: Path.Combine(directory, f.FileName))).ToList();
+        foreach (var (_, path) in files)
+        {
+            OutputPath.Check(path, "--output-dir", inputs, probe: false);
+        }
+        return files;
+    }
+
+    private void WriteOutputs(IReadOnlyList<(string Output, string Path)>? files, IReadOnlyDictionary<string, TensorData> outputs)
+    {
+        foreach (var (output, path) in files ?? [])
+        {
+            if (!outputs.TryGetValue(output, out var tensor))
+            {
+                continue;
+            }
+            NpyFile.Write(path, tensor);
+            var note = tensor.Type.ElementType == DataType.BFloat16 ? " (bfloat16 as <u2 bits: .npy has no bfloat16)" : "";
+            var renamed = Path.GetFileName(path) == output + ".npy" ? "" : $" (output '{Format.Untrusted(output)}')";
+            _consoles.Out.MarkupLine($"wrote [green]{Format.UntrustedMarkup(path, 4096)}[/]{Markup.Escape(renamed + note)}");
         }
     }
 

@@ -11,7 +11,8 @@ namespace WasmGraph.Host.Cli;
 /// </summary>
 public static class RunInputs
 {
-    public static Dictionary<string, TensorData> Build(RunSettings settings, ModelMetadata metadata)
+    /// <param name="warn">Told about inputs that were used with a caveat (an image that decoded only partly).</param>
+    public static Dictionary<string, TensorData> Build(RunSettings settings, ModelMetadata metadata, Action<string>? warn = null)
     {
         var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var spec in settings.Inputs)
@@ -28,7 +29,7 @@ public static class RunInputs
         {
             var target = metadata.Inputs.FirstOrDefault(i => !inputs.ContainsKey(i.Name) && i.Shape.Length == 4 && i.DType is "float32" or "uint8")
                          ?? throw new WasmGraphException($"--image: no rank-4 float32/uint8 input left to feed; inputs: {Describe(metadata)}");
-            inputs[target.Name] = ImageLoader.Load(image, target, Preprocessing(settings, metadata, target));
+            inputs[target.Name] = ImageLoader.Load(image, target, Preprocessing(settings, metadata, target), warn);
         }
         var missing = metadata.Inputs.Where(i => !inputs.ContainsKey(i.Name)).ToList();
         if (missing.Count > 0)

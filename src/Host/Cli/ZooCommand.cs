@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
 using WasmGraph.Host.Hosting;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Zoo;
 
@@ -44,18 +45,12 @@ public sealed class ZooCommand : Command<ZooSettings>
     {
         var model = ZooCatalog.Find(settings.Name)
             ?? throw new WasmGraphException($"unknown zoo model '{settings.Name}'; available: {string.Join(", ", ZooCatalog.All.Select(m => m.Name))}");
+        OutputPath.Check(settings.Output, "-o", []);
         var clock = Stopwatch.StartNew();
         var graph = model.Build(settings.Seed);
         var bytes = graph.ToOnnx(typeof(ZooCommand).Assembly.GetName().Version?.ToString() ?? "");
         cancellation.ThrowIfCancellationRequested();
-        try
-        {
-            AtomicFile.WriteAllBytes(settings.Output!, bytes, cancellation);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WasmGraphException($"cannot write {settings.Output}: {e.Message}");
-        }
+        AtomicFile.WriteAllBytes(settings.Output!, bytes, cancellation);
         _consoles.Out.MarkupLine(
             $"wrote [blue]{Markup.Escape(settings.Output!)}[/]: {Markup.Escape(model.Description)}, {graph.NodeCount} nodes, " +
             $"{graph.ParameterCount:N0} parameters ({bytes.LongLength:N0} B), seed {settings.Seed}, {clock.Elapsed.TotalMilliseconds:F0} ms");

@@ -1,3 +1,5 @@
+using WasmGraph.Abstractions;
+
 namespace WasmGraph.Host.Configuration;
 
 /// <summary>
@@ -39,6 +41,15 @@ public sealed class RuntimeSection
 
     /// <summary>Compiled-module cache directory; <c>~</c> expands to the home directory; empty disables the cache.</summary>
     public string? Cache { get; set; } = "~/.cache/wasmgraph";
+
+    /// <summary>Most MiB the cache may hold; least recently used entries are evicted beyond it.</summary>
+    public long CacheMaxMb { get; set; } = 1024;
+
+    /// <summary><see cref="CacheMaxMb"/> in bytes; 0 keeps only the entry in use, and more than 1 TiB is surely a typo.</summary>
+    public long ResolvedCacheMaxBytes()
+        => CacheMaxMb is >= 0 and <= 1L << 20
+            ? CacheMaxMb << 20
+            : throw new WasmGraphException($"Pipeline:Runtime:CacheMaxMb must be between 0 and 1048576 (1 TiB), not {CacheMaxMb}");
 
     /// <summary>The cache directory with <c>~</c> expanded, or null when caching is off.</summary>
     public string? ResolvedCacheDirectory()

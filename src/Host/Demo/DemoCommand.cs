@@ -8,6 +8,7 @@ using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Cli;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 
@@ -78,6 +79,14 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
         var data = new DemoData(settings.Data);
+        if (settings.Image is { } image)
+        {
+            InputFile.Require(image, "--image", InputFile.ImageMaxBytes);
+        }
+        if (settings.Report is { } reportPath)
+        {
+            OutputPath.Check(reportPath, "--report", [settings.Image, settings.ConfigFile]); // before minutes of demo, not after
+        }
         IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
         var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only).ToList();
         if (selected.All(s => s.Unavailable(data) is not null))
@@ -91,10 +100,11 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var runtime = host.Services.GetRequiredService<ComponentCatalog>().Require<IRuntime>(options.Runtime.Name, "Pipeline:Runtime:Name");
         var outputDirectory = settings.OutputDir
             ?? Path.Combine(Environment.GetEnvironmentVariable("WASMGRAPH_REPO") ?? Directory.GetCurrentDirectory(), "out", "demo");
+        OutputPath.CheckDirectory(outputDirectory, "--output-dir");
         Directory.CreateDirectory(outputDirectory);
 
         using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,
-                                            new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory() },
+                                            new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory(), CacheMaxBytes = options.Runtime.ResolvedCacheMaxBytes() },
                                             outputDirectory, settings.Repeat);
         var skipped = new List<(string Section, string Reason)>();
         foreach (var section in selected)

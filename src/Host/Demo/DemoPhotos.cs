@@ -1,5 +1,7 @@
 using SkiaSharp;
 using WasmGraph.Abstractions;
+using WasmGraph.Host.IO;
+using WasmGraph.Host.Pipeline;
 
 namespace WasmGraph.Host.Demo;
 
@@ -15,7 +17,7 @@ public static class DemoPhotos
     /// <summary>Writes <paramref name="region"/> of <paramref name="source"/> to <paramref name="destination"/> as PNG.</summary>
     public static string Crop(string source, SKRectI region, string destination)
     {
-        using var bitmap = SKBitmap.Decode(source) ?? throw new WasmGraphException($"{source}: not an image SkiaSharp can decode");
+        using var bitmap = ImageLoader.Decode(source);
         var clipped = SKRectI.Intersect(region, new SKRectI(0, 0, bitmap.Width, bitmap.Height));
         if (clipped.Width <= 0 || clipped.Height <= 0)
         {
@@ -28,8 +30,7 @@ public static class DemoPhotos
         }
         using var image = SKImage.FromBitmap(subset);
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        File.WriteAllBytes(destination, png.ToArray());
+        AtomicFile.WriteAllBytes(destination, png.ToArray());
         return destination;
     }
 }

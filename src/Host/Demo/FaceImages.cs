@@ -1,5 +1,7 @@
 using SkiaSharp;
 using WasmGraph.Abstractions;
+using WasmGraph.Host.IO;
+using WasmGraph.Host.Pipeline;
 
 namespace WasmGraph.Host.Demo;
 
@@ -12,7 +14,7 @@ public static class FaceImages
     /// <summary>The photo centred on a black square and resized bilinearly to size×size, as RGBA bytes, with the letterbox used.</summary>
     public static (byte[] Rgba, Letterbox Box) LetterboxedRgba(string path, int size)
     {
-        using var photo = SKBitmap.Decode(path) ?? throw new WasmGraphException($"{path}: not an image SkiaSharp can decode");
+        using var photo = ImageLoader.Decode(path);
         var box = Letterbox.For(photo.Width, photo.Height);
         var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var square = new SKBitmap(info);
@@ -33,7 +35,7 @@ public static class FaceImages
     /// </summary>
     public static void Annotate(string source, IReadOnlyList<FaceDetection> faces, string destination)
     {
-        using var photo = SKBitmap.Decode(source) ?? throw new WasmGraphException($"{source}: not an image SkiaSharp can decode");
+        using var photo = ImageLoader.Decode(source);
         using var canvas = new SKCanvas(photo);
         float stroke = Math.Max(2f, Math.Max(photo.Width, photo.Height) / 200f);
         using var boxPaint = new SKPaint { Color = new SKColor(0, 230, 64), Style = SKPaintStyle.Stroke, StrokeWidth = stroke, IsAntialias = true };
@@ -48,7 +50,6 @@ public static class FaceImages
         }
         using var image = SKImage.FromBitmap(photo);
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        File.WriteAllBytes(destination, png.ToArray());
+        AtomicFile.WriteAllBytes(destination, png.ToArray());
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Host.Configuration;
+using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 
@@ -117,10 +118,7 @@ public sealed class WasmGraphHostFactory
         if (settings.ConfigFile is { } file)
         {
             var full = Path.GetFullPath(file);
-            if (!File.Exists(full))
-            {
-                throw new WasmGraphException($"config file not found: {full}");
-            }
+            InputFile.Require(full, "config file", InputFile.ConfigMaxBytes); // a regular file: /dev/zero or a FIFO would hang here
             try
             {
                 configuration.AddJsonFile(full, optional: false, reloadOnChange: false);

@@ -58,12 +58,12 @@ public static class LabelSets
         throw new WasmGraphException($"{fileOrName}: labels file not found");
     }
 
-    /// <summary>One label per line, trailing blank lines dropped.</summary>
+    /// <summary>One label per line, trailing blank lines dropped; the file must be a regular file of at most 16 MiB.</summary>
     public static string[] Read(string fileOrName) => ReadLines(Resolve(fileOrName));
 
     private static string[] ReadLines(string path)
     {
-        var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
+        var lines = InputFile.ReadAllLines(path, "labels file", InputFile.LabelsMaxBytes).Select(l => l.Trim()).ToList();
         while (lines.Count > 0 && lines[^1].Length == 0)
         {
             lines.RemoveAt(lines.Count - 1);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Host.Pipeline;
 
 namespace WasmGraph.Host.IO;
 
@@ -42,17 +43,28 @@ public static partial class NpyFile
         return bfloat16Bits ? new TensorData(declared, tensor.Bytes.ToArray()) : null;
     }
 
+    /// <summary>
+    /// Longest header read. NumPy's own <c>np.load</c> refuses headers over 10,000 bytes unless told otherwise
+    /// (<c>max_header_size</c>); ours hold only descr, fortran_order and a shape, so 64 KiB (the whole format 1.0 range)
+    /// is generous and keeps a lying length field from costing more than that.
+    /// </summary>
+    public const int MaxHeaderBytes = 1 << 16;
+
+    /// <summary>Highest rank accepted: NumPy's own maximum (NPY_MAXDIMS is 64 since NumPy 2.0).</summary>
+    public const int MaxRank = 64;
+
+    /// <summary>Reads one array from a file, which must be a regular file (<see cref="InputFile"/>).</summary>
     public static TensorData Read(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new WasmGraphException($"{path}: file not found");
-        }
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path, ".npy file", InputFile.NpyMaxBytes + MaxHeaderBytes + 12);
         return Read(stream, path);
     }
 
-    /// <summary>Reads one array; <paramref name="name"/> is used in error messages.</summary>
+    /// <summary>
+    /// Reads one array; <paramref name="name"/> is used in error messages. Every problem with the bytes is a
+    /// <see cref="WasmGraphException"/>, and nothing is allocated beyond the header limit until the declared data size
+    /// has been checked against <see cref="InputFile.NpyMaxBytes"/> and, for a seekable stream, against what is left in it.
+    /// </summary>
     public static TensorData Read(Stream stream, string name)
     {
         var prefix = new byte[8];
@@ -70,29 +82,74 @@ public static partial class NpyFile
         var lengthField = new byte[lengthBytes];
         ReadExactly(stream, lengthField, name, "header length");
         long headerLength = lengthBytes == 2 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthField) : BinaryPrimitives.ReadUInt32LittleEndian(lengthField);
-        if (headerLength > 1 << 24)
+        if (headerLength > MaxHeaderBytes)
         {
-            throw new WasmGraphException($"{name}: .npy header length {headerLength} is implausible");
+            throw new WasmGraphException($"{name}: .npy header length {headerLength} is over the limit of {MaxHeaderBytes} bytes");
         }
         var headerBytes = new byte[headerLength];
         ReadExactly(stream, headerBytes, name, "header");
         var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
         var (type, shape) = ParseHeader(header, name);
 
-        var tensorType = new TensorType(type, shape);
-        var data = new byte[tensorType.ByteSize];
-        if (stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) < data.Length)
+        long byteSize = DeclaredByteSize(type, shape, name);
+        if (stream.CanSeek && stream.Length - stream.Position < byteSize)
         {
-            throw new WasmGraphException($"{name}: truncated .npy data: {tensorType} needs {data.Length} bytes");
+            throw new WasmGraphException($"{name}: truncated .npy data: {Describe(type, shape)} needs {byteSize:N0} bytes, the file has {Math.Max(0, stream.Length - stream.Position):N0}");
         }
-        return new TensorData(tensorType, data);
+        var tensorType = new TensorType(type, new Shape(shape));
+        return new TensorData(tensorType, ReadData(stream, byteSize, $"{name}: truncated .npy data: {tensorType} needs {byteSize:N0} bytes"));
     }
 
-    public static void Write(string path, TensorData tensor)
+    /// <summary>
+    /// Exactly <paramref name="byteSize"/> bytes. A seekable stream was checked to hold them, so one array is allocated;
+    /// any other stream is read in chunks, so memory follows the bytes that really arrive, not the header's claim.
+    /// </summary>
+    private static byte[] ReadData(Stream stream, long byteSize, string truncated)
     {
-        using var stream = File.Create(path);
-        Write(stream, tensor);
+        const int Chunk = 16 << 20;
+        if (stream.CanSeek || byteSize <= Chunk)
+        {
+            var data = new byte[byteSize];
+            return stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) == data.Length ? data : throw new WasmGraphException(truncated);
+        }
+        var received = new MemoryStream();
+        var buffer = new byte[Chunk];
+        while (received.Length < byteSize)
+        {
+            int read = stream.Read(buffer, 0, (int)Math.Min(Chunk, byteSize - received.Length));
+            if (read == 0)
+            {
+                throw new WasmGraphException(truncated);
+            }
+            received.Write(buffer, 0, read);
+        }
+        return received.ToArray();
     }
+
+    /// <summary>
+    /// The data size a header declares, computed without overflow and refused above <see cref="InputFile.NpyMaxBytes"/>.
+    /// The non-zero dimensions alone must stay within the limit too, so an empty array such as (2^40, 2^40, 0) cannot
+    /// overflow the element count that later code computes in order.
+    /// </summary>
+    private static long DeclaredByteSize(DataType type, long[] dims, string name)
+    {
+        Int128 bytes = type.SizeOf();
+        foreach (var d in dims.Where(d => d != 0))
+        {
+            bytes *= d; // each d < 2^63 and the product is checked after every step, so Int128 cannot overflow
+            if (bytes > InputFile.NpyMaxBytes)
+            {
+                throw new WasmGraphException(
+                    $"{name}: .npy header declares {Describe(type, dims)}, more than the limit of {InputFile.NpyMaxBytes:N0} bytes for one array");
+            }
+        }
+        return dims.Contains(0) ? 0 : (long)bytes;
+    }
+
+    private static string Describe(DataType type, long[] dims) => $"{type.Name()}[{string.Join(",", dims)}]";
+
+    /// <summary>Writes atomically (<see cref="AtomicFile"/>): a reader never sees half an array, an interrupted run leaves none.</summary>
+    public static void Write(string path, TensorData tensor) => AtomicFile.Write(path, stream => Write(stream, tensor));
 
     public static void Write(Stream stream, TensorData tensor)
     {
@@ -127,7 +184,7 @@ public static partial class NpyFile
         stream.Write(tensor.Bytes);
     }
 
-    internal static (DataType Type, Shape Shape) ParseHeader(string header, string name)
+    internal static (DataType Type, long[] Dims) ParseHeader(string header, string name)
     {
         var descr = DescrPattern().Match(header);
         var fortran = FortranPattern().Match(header);
@@ -158,8 +215,12 @@ public static partial class NpyFile
                 throw new WasmGraphException($"{name}: bad shape '({shape.Groups[1].Value})' in .npy header");
             }
             dims.Add(d);
+            if (dims.Count > MaxRank)
+            {
+                throw new WasmGraphException($"{name}: .npy shape has more than {MaxRank} dimensions (NumPy's own limit)");
+            }
         }
-        return (match.Type, new Shape(dims.ToArray()));
+        return (match.Type, dims.ToArray());
     }
 
     private static void ReadExactly(Stream stream, byte[] buffer, string name, string what)

@@ -29,13 +29,10 @@ public sealed class OnnxModelSummary
 
     public static OnnxModelSummary Read(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new WasmGraphException($"{path}: file not found");
-        }
+        var bytes = InputFile.ReadAllBytes(path, "model file", InputFile.OnnxMaxBytes);
         try
         {
-            return Parse(File.ReadAllBytes(path));
+            return Parse(bytes);
         }
         catch (WasmGraphException e)
         {

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using WasmGraph.Abstractions;
+using WasmGraph.Host.IO;
 
 namespace WasmGraph.Host.Pipeline;
 
@@ -11,31 +13,50 @@ namespace WasmGraph.Host.Pipeline;
 /// (<c>.NAME.PID.GUID.tmp</c>) and every write first removes the temporaries of the same target whose writer is gone.
 /// Temporaries of live writers are left alone: two processes may write the same target at once, and the last rename wins.
 /// </para>
+/// <para>
+/// The target must satisfy <see cref="OutputPath"/> (a regular file or a new path, never a device, FIFO, socket or
+/// directory), checked before writing and again just before the rename, because a rename replaces whatever the name
+/// pointed at, a device node included. Failures to write are <see cref="WasmGraphException"/>s naming the path.
+/// </para>
 /// </summary>
 public static class AtomicFile
 {
     private const int ChunkBytes = 4 << 20;
 
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, CancellationToken cancellation = default)
+    public static void WriteAllBytes(string path, byte[] bytes, CancellationToken cancellation = default)
+        => Write(path, stream =>
+        {
+            for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                stream.Write(bytes, offset, Math.Min(ChunkBytes, bytes.Length - offset));
+            }
+        }, cancellation);
+
+    /// <summary>Writes whatever <paramref name="write"/> puts into the stream, atomically (see the class comment).</summary>
+    public static void Write(string path, Action<Stream> write, CancellationToken cancellation = default)
     {
+        OutputPath.Check(path, "output", [], probe: false);
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        RemoveAbandonedTemporaries(full);
         var temp = Path.Combine(directory, $"{TempPrefix(full)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(directory);
+            RemoveAbandonedTemporaries(full);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    stream.Write(bytes.Slice(offset, Math.Min(ChunkBytes, bytes.Length - offset)));
-                }
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
             cancellation.ThrowIfCancellationRequested();
+            OutputPath.Check(path, "output", [], probe: false); // the name may have been replaced by a device meanwhile
             File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new WasmGraphException($"cannot write {path}: {e.Message}", e);
         }
         catch
         {
@@ -68,7 +89,17 @@ public static class AtomicFile
         }
     }
 
-    private static string TempPrefix(string fullPath) => $".{Path.GetFileName(fullPath)}.";
+    /// <summary>
+    /// At most <see cref="TempNameChars"/> characters of the name: the PID, a GUID and ".tmp" add 45 more, and a name
+    /// the target itself may have (up to 255 bytes) would otherwise make the temporary's name too long to create.
+    /// </summary>
+    private static string TempPrefix(string fullPath)
+    {
+        var name = Path.GetFileName(fullPath);
+        return $".{(name.Length > TempNameChars ? name[..TempNameChars] : name)}.";
+    }
+
+    private const int TempNameChars = 100;
 
     private static bool IsRunning(int pid)
     {

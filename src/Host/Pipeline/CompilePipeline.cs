@@ -53,18 +53,15 @@ public sealed class CompilePipeline
             return 0;
         });
         CheckDumpTarget(request.DumpIrAfter);
-        if (!File.Exists(request.ModelPath))
-        {
-            throw new WasmGraphException($"model file not found: {Path.GetFullPath(request.ModelPath)}");
-        }
+        InputFile.Require(request.ModelPath, "model file", InputFile.OnnxMaxBytes); // a FIFO or a device would hang the frontend
         if (!frontend.CanLoad(request.ModelPath))
         {
             throw new WasmGraphException($"frontend '{frontend.Name}' cannot read {request.ModelPath}");
         }
 
-        if (request.PrependModelPath is { } prepend && !File.Exists(prepend))
+        if (request.PrependModelPath is { } prepend)
         {
-            throw new WasmGraphException($"preprocessing model not found: {Path.GetFullPath(prepend)}");
+            InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
         }
 
         var backendStage = $"backend ({backend.Name})";
