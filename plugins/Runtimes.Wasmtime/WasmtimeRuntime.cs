@@ -39,12 +39,16 @@ public sealed class WasmtimeRuntime : IRuntime, IDisposable
         }
         var metadata = MetadataSection.Read(info);
 
-        bool interruptible = options.Timeout is not null;
+        bool interruptible = TimeLimit.Needed(options);
         var engine = _engines.Get(interruptible);
         string name = string.IsNullOrEmpty(metadata.Name) ? "model" : metadata.Name;
+        // Compilation cannot be interrupted (it takes seconds only for a large model, once: the result is cached), so
+        // cancellation is checked on both sides of it.
+        options.Cancellation.ThrowIfCancellationRequested();
         var (compiled, report) = ModuleCompiler.Compile(engine, WasmtimeEngines.Tag(interruptible), module, name, options.CacheDirectory);
         try
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             AbiExports.Validate(compiled);
             AbiExports.CheckMemoryLimit(compiled, options.MaxMemoryBytes);
             var clock = Stopwatch.StartNew();
