@@ -87,7 +87,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         Directory.CreateDirectory(outputDirectory);
 
         using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,
-                                            new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory() },
+                                            new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory(), Cancellation = cancellation },
                                             outputDirectory, settings.Repeat);
         IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
         var skipped = new List<(string Section, string Reason)>();
