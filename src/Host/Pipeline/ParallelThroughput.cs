@@ -20,10 +20,15 @@ public static class ParallelThroughput
                                          IReadOnlyDictionary<string, TensorData> inputs, int instances, int runsPerInstance,
                                          CancellationToken cancellation = default)
     {
-        // One source for the caller's cancellation and this measurement's own failures, so one stops all.
+        // One source for the caller's cancellation and this measurement's own failures, so one stops all. The sessions
+        // watch it only if the caller can cancel at all: a cancellable token makes the runtime compile in interruption
+        // checks, which a benchmark that passes none should not pay for (its threads still stop between runs).
         var callers = options.Cancellation;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, callers);
-        options = options with { Cancellation = stop.Token };
+        if (cancellation.CanBeCanceled || callers.CanBeCanceled)
+        {
+            options = options with { Cancellation = stop.Token };
+        }
         var sessions = new List<IModelSession>();
         try
         {
@@ -40,7 +45,7 @@ public static class ParallelThroughput
             {
                 try
                 {
-                    for (int i = 0; i < runsPerInstance; i++)
+                    for (int i = 0; i < runsPerInstance && !stop.IsCancellationRequested; i++)
                     {
                         session.Run(inputs);
                     }
