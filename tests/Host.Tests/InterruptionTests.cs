@@ -61,15 +61,16 @@ public sealed partial class InterruptionTests
     /// A hand-written module for <c>run</c> whose <c>wg_run</c> never returns (a bare loop: no calls, no memory access,
     /// only the loop back-edge where Wasmtime can interrupt it), and a matching input.
     /// </summary>
-    private static (string Module, string Input) WriteLoopingModule(TempDirectory dir)
+    private static (string Module, string Input) WriteLoopingModule(TempDirectory dir, string run = "(loop $forever (br $forever)) (i32.const 0)")
     {
-        const string wat = """
+        var wat = $$"""
             (module
               (memory (export "memory") 1)
+              (global $calls (mut i32) (i32.const 0))
               (func (export "wg_abi_version") (result i32) (i32.const 1))
               (func (export "wg_input_ptr") (param i32) (result i32) (i32.const 1024))
               (func (export "wg_output_ptr") (param i32) (result i32) (i32.const 2048))
-              (func (export "wg_run") (result i32) (loop $forever (br $forever)) (i32.const 0)))
+              (func (export "wg_run") (result i32) {{run}}))
             """;
         var metadata = new ModelMetadata
         {
@@ -112,12 +113,12 @@ public sealed partial class InterruptionTests
     /// the module is running wasm: the cache entry appears when compilation ends, and instantiation and the first
     /// calls take milliseconds, so a short grace after it puts the signal inside <c>wg_run</c>.
     /// </summary>
-    private static (Process Process, string OutputDir) StartLoopingRun(TempDirectory dir)
+    private static (Process Process, string OutputDir) StartLoopingRun(TempDirectory dir, string[]? extra = null, string? run = null)
     {
-        var (module, input) = WriteLoopingModule(dir);
+        var (module, input) = run is null ? WriteLoopingModule(dir) : WriteLoopingModule(dir, run);
         var cache = dir.File("cache");
         var outputDir = dir.File("out");
-        var process = StartHost(["run", module, "--input", "x=" + input, "--output-dir", outputDir],
+        var process = StartHost(["run", module, "--input", "x=" + input, .. extra ?? ["--output-dir", outputDir]],
                                 new Dictionary<string, string> { ["WASMGRAPH_Pipeline__Runtime__Cache"] = cache });
         var waited = Stopwatch.StartNew();
         while (!(Directory.Exists(cache) && Directory.GetFiles(cache, "*.cwasm").Length > 0))
@@ -234,6 +235,47 @@ public sealed partial class InterruptionTests
                 Assert.DoesNotContain("internal error", result.StdErr);
                 Assert.False(Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any(), "outputs were written");
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>--batch-parallel</c> runs each instance on a thread of its own; a module that loops from its second call keeps
+    /// them all in wasm. Before, nothing there watched the interrupt (and an exception in such a thread would have ended
+    /// the process); now the signal stops every instance.
+    /// </summary>
+    [Fact]
+    public async Task ASignalStopsEveryInstanceOfAParallelThroughputRun()
+    {
+        const string loopsFromTheSecondCall = """
+            (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+            (if (i32.gt_u (global.get $calls) (i32.const 1)) (then (loop $forever (br $forever))))
+            (i32.const 0)
+            """;
+        using var dir = TestPaths.NewTempDirectory();
+        var (process, _) = StartLoopingRun(dir, ["--batch-parallel", "2"], loopsFromTheSecondCall);
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await Task.Delay(1000); // the first run, then two loads, warm-ups, and the threads' second calls
+            Assert.False(process.HasExited, "the run ended by itself");
+
+            Assert.Equal(0, SendSignal(process.Id, SigTerm));
+            var clock = Stopwatch.StartNew();
+            bool stopped = process.WaitForExit(TimeSpan.FromSeconds(10));
+            var elapsed = clock.Elapsed;
+            if (!stopped)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            process.WaitForExit();
+            var result = new HostResult(process.ExitCode, await stdout, await stderr);
+
+            Assert.True(stopped, "the parallel run was still going 10 s after SIGTERM");
+            Assert.True(result.ExitCode == 143, result.ToString());
+            Assert.True(elapsed < TimeSpan.FromSeconds(3), $"stopped {elapsed.TotalSeconds:F2} s after the signal");
+            Assert.Contains("interrupted", result.StdErr);
+            Assert.DoesNotContain("throughput:", result.StdOut);
         }
     }
 
