@@ -4,13 +4,14 @@ namespace WasmGraph.Runtimes.Wasmtime;
 
 /// <summary>
 /// Advances an engine's epoch at a fixed interval on a dedicated background thread. Wasmtime's epoch interruption is
-/// the cheap way to stop a run that takes too long: compiled code only compares a counter on loop back-edges and
-/// function entries, and a store whose deadline has passed traps with <see cref="TrapCode.Interrupt"/>. A dedicated
-/// thread rather than a thread-pool timer, so that a busy pool cannot delay the tick and stretch a timeout.
+/// the cheap way to stop a run that takes too long or is cancelled: compiled code only compares a counter on loop
+/// back-edges and function entries, and a store whose deadline has passed calls its deadline callback
+/// (<see cref="TimeLimit"/>). A dedicated thread rather than a thread-pool timer, so that a busy pool cannot delay the
+/// tick and stretch a timeout or an interrupt.
 /// </summary>
 internal sealed class EpochTicker : IDisposable
 {
-    /// <summary>Timeouts are honoured to within about one interval.</summary>
+    /// <summary>Time limits and cancellation are honoured to within about one interval.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
 
     private readonly Engine _engine;
@@ -22,20 +23,6 @@ internal sealed class EpochTicker : IDisposable
         _engine = engine;
         _thread = new Thread(Tick) { IsBackground = true, Name = "wasmgraph-epoch-ticker" };
         _thread.Start();
-    }
-
-    /// <summary>
-    /// The deadline, in ticks beyond the current epoch, that lets a run last at least <paramref name="timeout"/>.
-    /// One extra tick because the current interval is already partly over when the deadline is set.
-    /// </summary>
-    public static ulong TicksFor(TimeSpan timeout)
-    {
-        if (timeout <= TimeSpan.Zero)
-        {
-            return 1;
-        }
-        double ticks = Math.Ceiling(timeout.Ticks / (double)Interval.Ticks) + 1;
-        return ticks >= ulong.MaxValue / 2 ? ulong.MaxValue / 2 : (ulong)ticks;
     }
 
     public void Dispose()

@@ -19,13 +19,13 @@ internal sealed class ModelInstance : IDisposable
     private readonly Func<int>? _kernelCount;
     private readonly Func<int, int>? _runKernel;
     private readonly RuntimeOptions _options;
-    private readonly ulong? _deadlineTicks;
+    private readonly TimeLimit? _limit;
 
-    private ModelInstance(Store store, Instance instance, RuntimeOptions options)
+    private ModelInstance(Store store, Instance instance, RuntimeOptions options, TimeLimit? limit)
     {
         _store = store;
         _options = options;
-        _deadlineTicks = options.Timeout is TimeSpan timeout ? EpochTicker.TicksFor(timeout) : null;
+        _limit = limit;
         // The ABI validation before instantiation guarantees these exist with these types; null means a shared memory.
         _memory = instance.GetMemory(AbiExports.Memory)
             ?? throw new WasmGraphException("the module's memory cannot be accessed by this host (shared memories are not supported)");
@@ -54,21 +54,22 @@ internal sealed class ModelInstance : IDisposable
             {
                 store.SetLimits(memorySize: max);
             }
-            if (options.Timeout is TimeSpan timeout)
-            {
-                // Data-segment initialisation runs no wasm code, but a start function would.
-                store.SetEpochDeadline(EpochTicker.TicksFor(timeout));
-            }
+            // Data-segment initialisation runs no wasm code, but a start function would: limit it like any call.
+            var limit = TimeLimit.Install(store, options);
             Instance instance;
             try
             {
                 instance = new Instance(store, module);
             }
+            catch (WasmtimeException e) when (WasmtimeErrors.WasStopped(e))
+            {
+                throw WasmtimeErrors.ForCall(e, "the module's start function");
+            }
             catch (WasmtimeException e)
             {
                 throw new WasmGraphException($"could not instantiate the module: {WasmtimeErrors.Summarize(e)}", e);
             }
-            var result = new ModelInstance(store, instance, options);
+            var result = new ModelInstance(store, instance, options, limit);
             result.CheckAbiVersion(instance.GetFunction<int>(AbiExports.AbiVersion)!);
             result.InputAddresses = result.ResolveAddresses("input", metadata.Inputs, instance.GetFunction<int, int>(AbiExports.InputPtr)!);
             result.OutputAddresses = result.ResolveAddresses("output", metadata.Outputs, instance.GetFunction<int, int>(AbiExports.OutputPtr)!);
@@ -103,14 +104,15 @@ internal sealed class ModelInstance : IDisposable
             throw new WasmGraphException("this module has no profiling exports (wg_kernel_count, wg_run_kernel); recompile it with a newer WasmGraph");
         }
         Run();
-        var times = new double[count()];
+        var times = new double[Invoke(count, "wg_kernel_count")];
         for (int k = 0; k < times.Length; k++)
         {
             times[k] = double.MaxValue;
             for (int r = 0; r < Math.Max(1, repeat); r++)
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                runKernel(k);
+                int kernel = k;
+                Invoke(() => runKernel(kernel), $"wg_run_kernel({k})");
                 times[k] = Math.Min(times[k], System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
         }
@@ -197,25 +199,21 @@ internal sealed class ModelInstance : IDisposable
         return addresses;
     }
 
-    private int Invoke(Func<int> call, string what)
+    /// <summary>
+    /// Every call into the module: under the time limit and cancellation (<see cref="TimeLimit"/>), with a trap, a
+    /// timeout or an interrupt marking the instance <see cref="Faulted"/> (its stack pointer was not unwound).
+    /// </summary>
+    private T Invoke<T>(Func<T> call, string what)
     {
-        if (_deadlineTicks is ulong ticks)
-        {
-            _store.SetEpochDeadline(ticks);
-        }
+        _limit?.Restart(_store);
         try
         {
             return call();
         }
-        catch (TrapException e) when (e.Type == TrapCode.Interrupt)
-        {
-            Faulted = true;
-            throw new WasmGraphException($"{what} exceeded the time limit of {TimeLimit.Format(_options.Timeout!.Value)}", e);
-        }
         catch (WasmtimeException e)
         {
             Faulted = true;
-            throw new WasmGraphException($"{what} failed: {WasmtimeErrors.Summarize(e)}{MemoryNote()}", e);
+            throw WasmtimeErrors.ForCall(e, what, WasmtimeErrors.WasStopped(e) ? "" : MemoryNote());
         }
     }
 

@@ -7,8 +7,8 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// <summary>
 /// The engines of one runtime instance, created on first use. There are two because epoch interruption is an
 /// engine-wide compile setting: it inserts a check on every loop back-edge, and code compiled with it cannot run in an
-/// engine without it (nor the reverse). Runs without a timeout therefore use an engine that never pays for the checks;
-/// runs with one share a second engine and its ticker thread. All sessions of a runtime share these engines, which
+/// engine without it (nor the reverse). Runs that can be stopped by neither a time limit nor a cancellation token
+/// therefore use an engine that never pays for the checks; the others share a second engine and its ticker thread. All sessions of a runtime share these engines, which
 /// also share Wasmtime's compiled-code and signature registries.
 /// </summary>
 internal sealed class WasmtimeEngines : IDisposable
@@ -20,7 +20,7 @@ internal sealed class WasmtimeEngines : IDisposable
         return (engine, new EpochTicker(engine));
     });
 
-    /// <summary>The engine for sessions with (<paramref name="interruptible"/>) or without a time limit.</summary>
+    /// <summary>The engine for sessions that can be stopped (<paramref name="interruptible"/>, see <see cref="TimeLimit.Needed"/>) or not.</summary>
     public Engine Get(bool interruptible) => interruptible ? _interruptible.Value.Engine : _plain.Value;
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Wasmtime;
+using WasmGraph.Abstractions;
 
 namespace WasmGraph.Runtimes.Wasmtime;
 
@@ -10,6 +11,22 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// </summary>
 internal static partial class WasmtimeErrors
 {
+    /// <summary>
+    /// The exception for a call into the module that failed with <paramref name="error"/>: cancellation (the caller's,
+    /// through <see cref="TimeLimit"/>) stays an <see cref="OperationCanceledException"/>, so the host reports an
+    /// interrupt and not a broken module; the time limit and every trap become a <see cref="WasmGraphException"/>
+    /// naming <paramref name="what"/>. <paramref name="note"/> is appended to trap messages.
+    /// </summary>
+    public static Exception ForCall(WasmtimeException error, string what, string note = "") => StoppedBy(error) switch
+    {
+        OperationCanceledException cancelled => new OperationCanceledException($"{what} was interrupted", error, cancelled.CancellationToken),
+        TimeLimitExceededException limit => new WasmGraphException($"{what} {limit.Message}", error),
+        _ => new WasmGraphException($"{what} failed: {Summarize(error)}{note}", error),
+    };
+
+    /// <summary>Whether <see cref="TimeLimit"/> stopped the call (rather than the module trapping by itself).</summary>
+    public static bool WasStopped(WasmtimeException error) => StoppedBy(error) is not null;
+
     public static string Summarize(WasmtimeException error) => Summarize(error.Message);
 
     public static string Summarize(string message)
@@ -36,6 +53,19 @@ internal static partial class WasmtimeErrors
             parts.Add(ChainIndex().Replace(line, ""));
         }
         return parts.Count == 0 ? message.Trim() : string.Join(": ", parts);
+    }
+
+    /// <summary>The exception <see cref="TimeLimit"/> threw from its epoch callback; Wasmtime keeps it as an inner exception.</summary>
+    private static Exception? StoppedBy(Exception error)
+    {
+        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is OperationCanceledException or TimeLimitExceededException)
+            {
+                return inner;
+            }
+        }
+        return null;
     }
 
     /// <summary>The "0: " numbering anyhow puts in front of each cause when there are several.</summary>

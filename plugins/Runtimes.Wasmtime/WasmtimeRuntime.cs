@@ -40,13 +40,17 @@ public sealed class WasmtimeRuntime : IRuntime, IDisposable
         // Before anything is compiled or allocated: every size the metadata declares fits the module's memory and the limit.
         var metadata = MetadataSection.Read(info, options.MaxMemoryBytes);
 
-        bool interruptible = options.Timeout is not null;
+        bool interruptible = TimeLimit.Needed(options);
         var engine = _engines.Get(interruptible);
         string name = string.IsNullOrEmpty(metadata.Name) ? "model" : metadata.Name;
+        // Compilation cannot be interrupted (it takes seconds only for a large model, once: the result is cached), so
+        // cancellation is checked on both sides of it.
+        options.Cancellation.ThrowIfCancellationRequested();
         var (compiled, report) = ModuleCompiler.Compile(engine, WasmtimeEngines.Tag(interruptible), module, name, options.CacheDirectory,
             options.CacheMaxBytes ?? CompiledModuleCache.DefaultMaxBytes);
         try
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             AbiExports.Validate(compiled);
             AbiExports.CheckMemoryLimit(compiled, options.MaxMemoryBytes);
             var clock = Stopwatch.StartNew();

@@ -7,7 +7,8 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// <summary>
 /// A loaded model. Inputs are copied straight into linear memory at their fixed addresses, <c>wg_run</c> is called, and
 /// the outputs are copied out: no serialisation on the data path. A bounded output (its size depends on the data) is
-/// trimmed to the dims the module reports for the run. If a run traps or times out, the next run gets a
+/// trimmed to the dims the module reports for the run. A run stops when <see cref="RuntimeOptions.Cancellation"/> is
+/// cancelled (<see cref="OperationCanceledException"/>, no outputs). If a run traps, times out or is stopped, the next run gets a
 /// fresh instance of the same compiled module (instantiation is cheap next to compilation), so one bad input does not
 /// poison the session. Not thread-safe, like every <see cref="IModelSession"/>: use one session per thread.
 /// </summary>
@@ -41,6 +42,7 @@ public sealed class WasmtimeSession : IModelSession, IKernelProfiler
     public IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        _options.Cancellation.ThrowIfCancellationRequested();
         InputCheck.Check(Metadata, _inputTypes, inputs);
 
         var instance = _instance ??= ModelInstance.Create(_engine, _module, Metadata, _options);

@@ -6,7 +6,10 @@ namespace WasmGraph.Host.Tests;
 /// Builds two plugins the way an outside developer would: a separate project in a temp folder that references only the
 /// built WasmGraph.Abstractions.dll (Private=false). "ToyKit" has a frontend for a tiny text format, two passes and a
 /// backend that writes a module holding just the metadata section; "Broken" has a factory that throws. Built once for
-/// all tests that use them.
+/// all tests that use them. Three more are built outside <see cref="PluginsDirectory"/>, for tests that put together a
+/// folder of their own (<see cref="Compose"/>): "Shadow" has a pass named like a built-in one (fold-constants) and one
+/// named like ToyKit's (count-nodes); "BadNames" has passes with an empty, blank, control-character and non-kebab-case
+/// name next to a valid one; "Nulls" has components that return null or throw from every member the host calls.
 /// </summary>
 public sealed class ThirdPartyPlugins : IDisposable
 {
@@ -16,11 +19,38 @@ public sealed class ThirdPartyPlugins : IDisposable
     {
         // An empty Directory.Build.props stops MSBuild from picking up anything above the temp folder.
         File.WriteAllText(_root.File("Directory.Build.props"), "<Project />");
-        Build("ToyKit", ToyKitSource);
-        Build("Broken", BrokenSource);
+        Build("ToyKit", ToyKitSource, PluginsDirectory);
+        Build("Broken", BrokenSource, PluginsDirectory);
+        Build("Shadow", ShadowSource, ExtraDirectory);
+        Build("BadNames", BadNamesSource, ExtraDirectory);
+        Build("Nulls", NullsSource, ExtraDirectory);
     }
 
     public string PluginsDirectory => Path.Combine(_root.Path, "plugins");
+
+    private string ExtraDirectory => Path.Combine(_root.Path, "extra");
+
+    /// <summary>
+    /// A plugins folder in <paramref name="directory"/> holding copies of the named plugins: the ones built here, or the
+    /// host's own (Passes.Core, Runtimes.Wasmtime, …) from artifacts/host/plugins.
+    /// </summary>
+    public string Compose(string directory, params string[] plugins)
+    {
+        var target = Path.Combine(directory, "plugins");
+        foreach (var plugin in plugins)
+        {
+            var source = new[] { PluginsDirectory, ExtraDirectory, TestPaths.PluginsDirectory }
+                .Select(d => Path.Combine(d, plugin))
+                .First(Directory.Exists);
+            foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+            {
+                var copy = Path.Combine(target, plugin, Path.GetRelativePath(source, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
+            }
+        }
+        return target;
+    }
 
     /// <summary>A model in ToyKit's format: the number of Relu nodes to chain.</summary>
     public string WriteToyModel(string directory, int relus)
@@ -32,7 +62,7 @@ public sealed class ThirdPartyPlugins : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private void Build(string name, string source)
+    private void Build(string name, string source, string outputRoot)
     {
         var project = Path.Combine(_root.Path, "src", name);
         Directory.CreateDirectory(project);
@@ -44,7 +74,7 @@ public sealed class ThirdPartyPlugins : IDisposable
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <EnableDynamicLoading>true</EnableDynamicLoading>
-                <OutputPath>{Path.Combine(PluginsDirectory, name)}/</OutputPath>
+                <OutputPath>{Path.Combine(outputRoot, name)}/</OutputPath>
                 <AppendTargetFrameworkToOutputPath>false</AppendTargetFrameworkToOutputPath>
               </PropertyGroup>
               <ItemGroup>
@@ -182,6 +212,129 @@ public sealed class ThirdPartyPlugins : IDisposable
         {
             public void Configure(IServiceCollection services, IConfiguration configuration)
                 => throw new InvalidOperationException("the broken plugin always fails");
+        }
+        """;
+
+    private const string ShadowSource = """
+        using Microsoft.Extensions.Configuration;
+        using Microsoft.Extensions.DependencyInjection;
+        using WasmGraph.Abstractions.Ir;
+        using WasmGraph.Abstractions.Plugins;
+
+        namespace Shadow;
+
+        public sealed class ShadowFactory : IPluginFactory
+        {
+            public void Configure(IServiceCollection services, IConfiguration configuration)
+            {
+                services.AddSingleton<IPass, ShadowFoldConstants>();
+                services.AddSingleton<IPass, ShadowCountNodes>();
+            }
+        }
+
+        public sealed class ShadowFoldConstants : IPass
+        {
+            public string Name => "fold-constants";
+            public string Description => "Does nothing, under the built-in pass's name";
+            public Graph Run(Graph graph, PassContext context) => graph;
+        }
+
+        public sealed class ShadowCountNodes : IPass
+        {
+            public string Name => "count-nodes";
+            public string Description => "Does nothing, under ToyKit's pass's name";
+            public Graph Run(Graph graph, PassContext context) => graph;
+        }
+        """;
+
+    private const string BadNamesSource = """
+        using Microsoft.Extensions.Configuration;
+        using Microsoft.Extensions.DependencyInjection;
+        using WasmGraph.Abstractions.Ir;
+        using WasmGraph.Abstractions.Plugins;
+
+        namespace BadNames;
+
+        public sealed class BadNamesFactory : IPluginFactory
+        {
+            public void Configure(IServiceCollection services, IConfiguration configuration)
+            {
+                foreach (var name in new[] { "", "   ", "evil\u001b[31mred", "Fold_Constants", "trailing-newline\n", "fine-pass" })
+                {
+                    services.AddSingleton<IPass>(new NamedPass(name));
+                }
+            }
+        }
+
+        public sealed class NamedPass : IPass
+        {
+            public NamedPass(string name) => Name = name;
+            public string Name { get; }
+            public string Description => "A pass with a given name";
+            public Graph Run(Graph graph, PassContext context) => graph;
+        }
+        """;
+
+    private const string NullsSource = """
+        using Microsoft.Extensions.Configuration;
+        using Microsoft.Extensions.DependencyInjection;
+        using WasmGraph.Abstractions.Ir;
+        using WasmGraph.Abstractions.Plugins;
+
+        namespace Nulls;
+
+        public sealed class NullsFactory : IPluginFactory
+        {
+            public void Configure(IServiceCollection services, IConfiguration configuration)
+            {
+                services.AddSingleton<IPass, ReturnsNullPass>();
+                services.AddSingleton<IPass, ThrowingRequiresPass>();
+                services.AddSingleton<IBackend, ReturnsNullBackend>();
+                services.AddSingleton<IRuntime, ReturnsNullRuntime>();
+                services.AddSingleton<IRuntime, ThrowingRuntime>();
+            }
+        }
+
+        public sealed class ReturnsNullPass : IPass
+        {
+            public string Name => "return-null";
+            public string Description => "Returns null instead of a graph";
+            public Graph Run(Graph graph, PassContext context) => null!;
+        }
+
+        public sealed class ThrowingRequiresPass : IPass
+        {
+            public string Name => "bad-requires";
+            public string Description => "Throws when asked what it requires";
+            public IReadOnlyList<string> Requires => throw new NotSupportedException("bad-requires cannot say what it needs");
+            public Graph Run(Graph graph, PassContext context) => graph;
+        }
+
+        public sealed class ReturnsNullBackend : IBackend
+        {
+            public string Name => "null-backend";
+            public string Description => "Returns a null artifact";
+            public IReadOnlySet<string> SupportedOps { get; } = new HashSet<string> { "Relu" };
+            public bool IsOpSupported(Node node, Graph graph, out string? reason)
+            {
+                reason = null;
+                return true;
+            }
+            public Artifact Compile(Graph graph, BackendOptions options) => null!;
+        }
+
+        public sealed class ReturnsNullRuntime : IRuntime
+        {
+            public string Name => "null-runtime";
+            public string Description => "Loads nothing";
+            public IModelSession Load(byte[] module, RuntimeOptions options) => null!;
+        }
+
+        public sealed class ThrowingRuntime : IRuntime
+        {
+            public string Name => "throwing-runtime";
+            public string Description => "Throws from Load";
+            public IModelSession Load(byte[] module, RuntimeOptions options) => throw new InvalidOperationException("throwing-runtime always throws");
         }
         """;
 }

@@ -144,6 +144,14 @@ public sealed record RuntimeOptions
 
     /// <summary>Upper bound on linear memory, in bytes; null means the module's own declaration.</summary>
     public long? MaxMemoryBytes { get; init; }
+
+    /// <summary>
+    /// Stops the sessions loaded with these options (Ctrl-C, SIGTERM, a caller giving up). Once it is cancelled, a call
+    /// running in the module is stopped promptly (a runtime should take well under a second) and
+    /// <see cref="IModelSession.Run"/> throws <see cref="OperationCanceledException"/>, as does every later call and a
+    /// <see cref="IRuntime.Load"/> that sees it. A stopped session must not return partial outputs. Defaults to none.
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
 /// <summary>Loads artefacts and runs them.</summary>
@@ -170,6 +178,7 @@ public interface IModelSession : IDisposable
     /// <summary>
     /// Runs the model. Inputs are matched by name and must have exactly the declared types. Outputs have their declared
     /// types, except that a bounded output (<see cref="TensorInfo.DynamicDims"/>) comes trimmed to this run's actual dims.
+    /// Throws <see cref="OperationCanceledException"/> when <see cref="RuntimeOptions.Cancellation"/> stops it.
     /// </summary>
     IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs);
 }

@@ -21,6 +21,12 @@ namespace WasmGraph.Host.Cli;
 /// </summary>
 public sealed class RunCommand : AsyncCommand<RunSettings>
 {
+    /// <summary>
+    /// The time limit of one run without <c>--timeout</c>: ten minutes, far beyond any model we compile (ResNet50 runs
+    /// in well under a second), so only a module that hangs meets it, and a script never waits forever on one.
+    /// </summary>
+    public const double DefaultTimeoutSeconds = 600;
+
     private readonly WasmGraphHostFactory _hosts;
     private readonly HostConsoles _consoles;
 
@@ -46,8 +52,9 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         {
             CacheDirectory = options.Runtime.ResolvedCacheDirectory(),
             CacheMaxBytes = options.Runtime.ResolvedCacheMaxBytes(),
-            Timeout = settings.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds ?? DefaultTimeoutSeconds),
             MaxMemoryBytes = settings.MaxMemoryMb * 1024 * 1024,
+            Cancellation = cancellation, // Ctrl-C and SIGTERM stop a running module, not only the steps around it
         };
 
         var clock = Stopwatch.StartNew();
@@ -66,6 +73,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
                 outputs = result;
             }
         }
+        cancellation.ThrowIfCancellationRequested(); // a signal during the last run: report it, write nothing
 
         PrintOutputs(session.Metadata, outputs);
         WriteOutputs(outputFiles, outputs);

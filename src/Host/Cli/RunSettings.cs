@@ -59,7 +59,7 @@ public sealed class RunSettings : HostCommandSettings
     public int? BatchParallel { get; init; }
 
     [CommandOption("--timeout <SECONDS>")]
-    [Description("Wall-clock limit for one run")]
+    [Description("Wall-clock limit for one run (default 600: ten minutes; there is always a limit, raise it for longer runs)")]
     public double? TimeoutSeconds { get; init; }
 
     [CommandOption("--max-memory <MB>")]

@@ -104,7 +104,12 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         Directory.CreateDirectory(outputDirectory);
 
         using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,
-                                            new RuntimeOptions { CacheDirectory = options.Runtime.ResolvedCacheDirectory(), CacheMaxBytes = options.Runtime.ResolvedCacheMaxBytes() },
+                                            new RuntimeOptions
+                                            {
+                                                CacheDirectory = options.Runtime.ResolvedCacheDirectory(),
+                                                CacheMaxBytes = options.Runtime.ResolvedCacheMaxBytes(),
+                                                Cancellation = cancellation,
+                                            },
                                             outputDirectory, settings.Repeat);
         var skipped = new List<(string Section, string Reason)>();
         foreach (var section in selected)

@@ -11,6 +11,16 @@ namespace WasmGraph.Host.Hosting;
 /// The generic host's own <c>ConsoleLifetime</c> would swallow these signals (it cancels them and stops an
 /// application nobody waits on, so a compile ran to completion after Ctrl-C); <see cref="CommandLifetime"/> replaces it.
 /// </para>
+/// <para>
+/// The token reaches every long step, including wasm that is running (<c>RuntimeOptions.Cancellation</c>: the runtime
+/// stops the call at its next loop back-edge). Before it did, a run ignored both signals once its module was in
+/// <c>wg_run</c>, and SIGINT looked intermittent because it was honoured only when it arrived earlier (while the host
+/// or module loaded). Two cases remain outside this class, by design: a signal in the first milliseconds, before
+/// <see cref="Register"/> runs, takes the default action (the process ends with the same 130/143 status, without the
+/// message); and a process that starts with SIGINT ignored, as a non-interactive shell starts a background job
+/// (<c>cmd &amp;</c>), keeps ignoring it: .NET honours that POSIX convention so that the terminal's Ctrl-C for the script
+/// does not reach its background jobs. Scripts stop a run with SIGTERM (or start it with <c>env --default-signal=INT</c>).
+/// </para>
 /// </summary>
 public sealed class Interrupts : IDisposable
 {

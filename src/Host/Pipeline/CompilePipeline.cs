@@ -15,7 +15,9 @@ namespace WasmGraph.Host.Pipeline;
 /// <summary>
 /// Runs frontend → passes (in config order) → backend and writes the module atomically. Every stage is timed and
 /// its node counts and statistics recorded (for the --verbose report), the IR can be verified after each stage and dumped after any, and all components are resolved before the model is read, so
-/// a bad pipeline fails in milliseconds rather than after a long frontend.
+/// a bad pipeline fails in milliseconds rather than after a long frontend. The components come from the
+/// <see cref="ComponentCatalog"/> already guarded (<see cref="GuardedComponent"/>): a plugin that throws or returns null
+/// is reported by name wherever it is called, here or in any other verb.
 /// </summary>
 public sealed class CompilePipeline
 {
@@ -47,11 +49,7 @@ public sealed class CompilePipeline
             Deterministic = _options.Backend.Deterministic,
             Cancellation = cancellation,
         };
-        ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () =>
-        {
-            backend.CheckOptions(backendOptions);
-            return 0;
-        });
+        backend.CheckOptions(backendOptions);
         CheckDumpTarget(request.DumpIrAfter);
         InputFile.Require(request.ModelPath, "model file", InputFile.OnnxMaxBytes); // a FIFO or a device would hang the frontend
         if (!frontend.CanLoad(request.ModelPath))
@@ -91,7 +89,7 @@ public sealed class CompilePipeline
             var context = new PassContext(_registry, _configuration.GetSection(PipelineOptions.PassOptionsPath(pass.Name)), cancellation);
             var input = graph;
             graph = Timed(pass.Name, observer, stages, input.Nodes.Length,
-                          () => ComponentFailureException.Guard("pass", pass.Name, _catalog.PluginOf(pass), () => pass.Run(input, context)),
+                          () => pass.Run(input, context),
                           g => g.Nodes.Length, context.Statistics.Select(kv => KeyValuePair.Create(kv.Key, (double)kv.Value)));
             AfterStage(pass.Name, graph, request, observer);
         }
@@ -102,7 +100,7 @@ public sealed class CompilePipeline
         var compileOptions = backendOptions with { Progress = steps };
         var finalGraph = graph;
         var artifact = Timed(backendStage, observer, stages, finalGraph.Nodes.Length,
-                             () => ComponentFailureException.Guard("backend", backend.Name, _catalog.PluginOf(backend), () => backend.Compile(finalGraph, compileOptions)),
+                             () => backend.Compile(finalGraph, compileOptions),
                              _ => null, details: null, timingsOf: a => steps.Order(a.TimingsMs));
         cancellation.ThrowIfCancellationRequested();
 
@@ -159,8 +157,7 @@ public sealed class CompilePipeline
     private Graph Load(IFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)
     {
         using var stream = File.OpenRead(path);
-        return ComponentFailureException.Guard("frontend", frontend.Name, _catalog.PluginOf(frontend),
-            () => frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes }));
+        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes });
     }
 
     private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, int? nodesBefore, Func<T> work,

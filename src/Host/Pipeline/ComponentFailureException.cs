@@ -3,9 +3,10 @@ using WasmGraph.Abstractions;
 namespace WasmGraph.Host.Pipeline;
 
 /// <summary>
-/// A frontend, pass or backend threw something other than a <see cref="WasmGraphException"/>: a bug in that component,
-/// not a problem with the user's model. It carries the component's kind, name and plugin so the report says whom to
-/// blame ("internal error in pass 'x' (plugin Y)") instead of pointing at the host; exit code 1.
+/// A frontend, pass, backend or runtime threw something other than a <see cref="WasmGraphException"/>, or returned null
+/// where its contract promises a value: a bug in that component, not a problem with the user's model. It carries the
+/// component's kind, name and plugin so the report says whom to blame ("internal error in pass 'x' (plugin Y)")
+/// instead of pointing at the host; exit code 1. Raised by <see cref="Plugins.GuardedComponent"/>.
 /// </summary>
 public sealed class ComponentFailureException : Exception
 {
