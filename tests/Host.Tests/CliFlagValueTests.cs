@@ -64,7 +64,7 @@ public sealed class CliFlagValueTests : IDisposable
 
     [Fact]
     public void AnOutputDirectoryThatIsAFileIsRefusedBeforeRunning()
-        => AssertRefused(["run", _dir.File("m.wasm"), "--output-dir", AFile()], "is a file, not a directory");
+        => AssertRefused(["run", _dir.File("m.wasm"), "--output-dir", AFile()], "is a regular file, not a directory");
 
     [Fact]
     public void AnEmptyOutputDirectoryIsRefused()
@@ -72,15 +72,15 @@ public sealed class CliFlagValueTests : IDisposable
 
     [Fact]
     public void AnOutputDirectoryWhereNoFileCanBeCreatedIsRefused()
-        => AssertRefused(["run", _dir.File("m.wasm"), "--output-dir", "/proc"], "--output-dir /proc: cannot create files there");
+        => AssertRefused(["run", _dir.File("m.wasm"), "--output-dir", "/proc"], "--output-dir /proc: cannot write in /proc");
 
     [Fact]
     public void AnOutputDirectoryBelowAFileIsRefused()
-        => AssertRefused(["run", _dir.File("m.wasm"), "--output-dir", Path.Combine(AFile(), "sub")], "is a file, not a directory");
+        => AssertRefused(["run", _dir.File("m.wasm"), "--output-dir", Path.Combine(AFile(), "sub")], "cannot be created");
 
     [Fact]
     public void ADemoReportThatIsADirectoryIsRefused()
-        => AssertRefused(["demo", "--data", _dir.Path, "--report", _dir.Path], "--report " + _dir.Path + " is a directory; give a file name");
+        => AssertRefused(["demo", "--data", _dir.Path, "--report", _dir.Path], "--report " + _dir.Path + ": is a directory; give a file path");
 
     [Fact]
     public void ADemoDataDirectoryThatDoesNotExistSaysSo()
@@ -92,7 +92,7 @@ public sealed class CliFlagValueTests : IDisposable
 
     [Fact]
     public void AConformanceReportThatIsADirectoryIsRefused()
-        => AssertRefused(["conformance", "--report", _dir.Path], "is a directory; give a file name");
+        => AssertRefused(["conformance", "--report", _dir.Path], "is a directory; give a file path");
 
     [Fact]
     public void AConformanceDataDirectoryThatIsAFileIsRefused()
@@ -113,7 +113,7 @@ public sealed class CliFlagValueTests : IDisposable
 
     [Fact]
     public void AnEmptyZooOutputIsRefused()
-        => AssertRefused(["zoo", "lenet5", "-o", ""], "-o|--output is empty; give a path");
+        => AssertRefused(["zoo", "lenet5", "-o", ""], "-o is empty; give a path");
 
     [Fact]
     public void APluginsDirectoryThatIsAFileIsCalledThat()

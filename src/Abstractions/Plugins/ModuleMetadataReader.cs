@@ -28,6 +28,9 @@ public static class ModuleMetadataReader
     /// <summary>A tensor is copied through a .NET byte array, which holds at most 2^31 - 1 bytes.</summary>
     public const long MaxTensorBytes = int.MaxValue;
 
+    /// <summary>The most a 32-bit linear memory can hold: 65536 pages of 64 KiB.</summary>
+    public const long Wasm32MemoryBytes = 1L << 32;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
@@ -38,7 +41,9 @@ public static class ModuleMetadataReader
     public static ModelMetadata ReadForRun(WasmModuleInfo module, long? maxMemoryBytes)
     {
         var metadata = Read(module);
-        CheckFits(metadata, module.InitialMemoryBytes, maxMemoryBytes);
+        // A module without a memory section leaves the placement of its tensors to its runtime (a plugin's own
+        // artifact); its tensors are still bounded, by the most a wasm32 memory can hold.
+        CheckFits(metadata, module.DefinesMemory ? module.InitialMemoryBytes : Math.Min(Wasm32MemoryBytes, maxMemoryBytes ?? Wasm32MemoryBytes), maxMemoryBytes);
         return metadata;
     }
 

@@ -24,6 +24,9 @@ public sealed record WasmModuleInfo(ReadOnlyMemory<byte> Bytes, IReadOnlyList<Wa
     /// </summary>
     public long InitialMemoryBytes { get; init; }
 
+    /// <summary>Whether the module has a memory section at all (a WasmGraph module does; a plugin's artifact may not).</summary>
+    public bool DefinesMemory { get; init; }
+
     public IEnumerable<WasmSection> CustomSections => Sections.Where(s => s.Id == 0);
 
     /// <summary>
@@ -102,6 +105,7 @@ public static class WasmBinaryReader
         var sections = new List<WasmSection>();
         long importCount = 0;
         long initialMemory = 0;
+        bool definesMemory = false;
         var cursor = new Cursor(bytes, 8);
         while (!cursor.AtEnd)
         {
@@ -127,6 +131,7 @@ public static class WasmBinaryReader
                     break;
                 case MemorySectionId:
                     initialMemory = Math.Max(initialMemory, content.ReadLargestInitialMemory());
+                    definesMemory = true;
                     sections.Add(new WasmSection(id, null, contentStart, (int)size));
                     break;
                 case > LastKnownSectionId:
@@ -137,7 +142,7 @@ public static class WasmBinaryReader
             }
             cursor.Skip((int)size);
         }
-        return new WasmModuleInfo(module, sections, (int)Math.Min(importCount, int.MaxValue)) { InitialMemoryBytes = initialMemory };
+        return new WasmModuleInfo(module, sections, (int)Math.Min(importCount, int.MaxValue)) { InitialMemoryBytes = initialMemory, DefinesMemory = definesMemory };
     }
 
     private static WasmGraphException Invalid(string why) => new($"not a valid WebAssembly module: {why}");

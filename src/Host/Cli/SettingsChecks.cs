@@ -52,29 +52,14 @@ public static class SettingsChecks
             _ => null,
         };
 
-    /// <summary>A directory outputs are written into: absent or a writable directory; a new one must be creatable.</summary>
-    public static string? OutputDirectory(string? path, string flag)
-    {
-        if (path is null)
-        {
-            return null;
-        }
-        if (Empty(path, flag) is { } empty)
-        {
-            return empty;
-        }
-        var full = Path.GetFullPath(path);
-        if (File.Exists(full))
-        {
-            return $"{flag} {Format.Untrusted(full)} is a file, not a directory";
-        }
-        return Directory.Exists(full) ? Writable(full, flag) : Creatable(full, flag);
-    }
-
     /// <summary>
-    /// A file a report is written to: not a directory, in a place that exists or can be made. (Whether an existing path
-    /// is a regular file is checked where the file is written, by the atomic writer.)
+    /// A directory outputs are written into: <see cref="IO.OutputPath.CheckDirectory"/>'s rule (an existing directory
+    /// that takes new files, or one that can be made), checked here so it fails before the run instead of after it.
     /// </summary>
+    public static string? OutputDirectory(string? path, string flag)
+        => path is null ? null : Empty(path, flag) ?? ErrorOf(() => IO.OutputPath.CheckDirectory(path, flag));
+
+    /// <summary>A file a report or model is written to: <see cref="IO.OutputPath.Check"/>'s rule, up front.</summary>
     public static string? OutputFile(string? path, string flag)
     {
         if (path is null)
@@ -85,13 +70,9 @@ public static class SettingsChecks
         {
             return empty;
         }
-        var full = Path.GetFullPath(path);
-        if (Directory.Exists(full) || path.EndsWith('/'))
-        {
-            return $"{flag} {Format.Untrusted(full)} is a directory; give a file name";
-        }
-        var parent = Path.GetDirectoryName(full);
-        return parent is null ? null : Directory.Exists(parent) ? Writable(parent, flag) : Creatable(parent, flag);
+        return path.EndsWith('/')
+            ? $"{flag} {Format.Untrusted(path)}: is a directory; give a file path"
+            : ErrorOf(() => IO.OutputPath.Check(path, flag, []));
     }
 
     /// <summary>A directory that must already exist (data to read, a plugins folder).</summary>
@@ -132,40 +113,16 @@ public static class SettingsChecks
     public static string? Empty(string? value, string flag, string expected = "a path")
         => value is not null && string.IsNullOrWhiteSpace(value) ? $"{flag} is empty; give {expected}" : null;
 
-    private static string? Creatable(string full, string flag)
+    private static string? ErrorOf(Action check)
     {
-        // The nearest existing ancestor must be a directory we can write into; a file in the way fails here, not after
-        // the run.
-        var ancestor = Path.GetDirectoryName(full);
-        while (ancestor is not null && !Directory.Exists(ancestor))
-        {
-            if (File.Exists(ancestor))
-            {
-                return $"{flag} {Format.Untrusted(full)}: {Format.Untrusted(ancestor)} is a file, not a directory";
-            }
-            ancestor = Path.GetDirectoryName(ancestor);
-        }
-        return ancestor is null ? null : Writable(ancestor, flag, full);
-    }
-
-    /// <summary>
-    /// Whether files can be created in <paramref name="directory"/>, by creating and removing one: permission bits do not
-    /// answer it for root, nor for pseudo file systems such as /proc and /sys, which refuse new files whatever the mode.
-    /// </summary>
-    private static string? Writable(string directory, string flag, string? target = null)
-    {
-        var probe = Path.Combine(directory, $".wasmgraph-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
-            {
-            }
+            check();
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (WasmGraph.Abstractions.WasmGraphException e)
         {
-            var what = target is null ? Format.Untrusted(directory) : $"{Format.Untrusted(target)} (in {Format.Untrusted(directory)})";
-            return $"{flag} {what}: cannot create files there" + (e is UnauthorizedAccessException ? " (permission denied)" : "");
+            return e.Message;
         }
     }
 

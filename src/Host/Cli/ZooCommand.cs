@@ -27,7 +27,7 @@ public sealed class ZooSettings : CommandSettings
 
     public override ValidationResult Validate()
         => Output is null ? ValidationResult.Error("missing -o|--output FILE.onnx")
-         : SettingsChecks.FirstError([SettingsChecks.Empty(Name, "NAME", "a model name, e.g. lenet5"), SettingsChecks.OutputFile(Output, "-o|--output")]);
+         : SettingsChecks.FirstError([SettingsChecks.Empty(Name, "NAME", "a model name, e.g. lenet5"), SettingsChecks.OutputFile(Output, "-o")]);
 }
 
 /// <summary>
