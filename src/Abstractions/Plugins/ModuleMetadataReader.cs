@@ -34,6 +34,14 @@ public static class ModuleMetadataReader
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
+    /// The memory every declared tensor of <paramref name="module"/> must fit in: its initial memory. A module without
+    /// a memory section leaves the placement of its tensors to its runtime (a plugin's own artifact; the Wasmtime
+    /// runtime refuses it), so its tensors are bounded by the most a wasm32 memory holds, or the limit when smaller.
+    /// </summary>
+    public static long MemoryBound(WasmModuleInfo module, long? maxMemoryBytes)
+        => module.DefinesMemory ? module.InitialMemoryBytes : Math.Min(Wasm32MemoryBytes, maxMemoryBytes ?? Wasm32MemoryBytes);
+
+    /// <summary>
     /// The metadata of a module that is about to run: <see cref="Read(WasmModuleInfo)"/>, and every tensor it declares
     /// fits in the module's initial memory, which must itself fit in <paramref name="maxMemoryBytes"/> when given
     /// (<see cref="CheckFits"/>). Hosts size their input and output buffers from what this returns.
@@ -41,9 +49,7 @@ public static class ModuleMetadataReader
     public static ModelMetadata ReadForRun(WasmModuleInfo module, long? maxMemoryBytes)
     {
         var metadata = Read(module);
-        // A module without a memory section leaves the placement of its tensors to its runtime (a plugin's own
-        // artifact); its tensors are still bounded, by the most a wasm32 memory can hold.
-        CheckFits(metadata, module.DefinesMemory ? module.InitialMemoryBytes : Math.Min(Wasm32MemoryBytes, maxMemoryBytes ?? Wasm32MemoryBytes), maxMemoryBytes);
+        CheckFits(metadata, MemoryBound(module, maxMemoryBytes), maxMemoryBytes);
         return metadata;
     }
 

@@ -106,13 +106,15 @@ public sealed class ModuleMetadataFuzzTests
         {
             var info = WasmBinaryReader.Read(module);
             metadata = ModuleMetadataReader.ReadForRun(info, limit);
+            long bound = ModuleMetadataReader.MemoryBound(info, limit);
+            Assert.True(bound <= ModuleMetadataReader.Wasm32MemoryBytes, label);
             Assert.All(metadata.Inputs.Concat(metadata.Outputs), t =>
             {
-                Assert.True(t.ByteSize >= 0 && t.ByteSize <= info.InitialMemoryBytes, $"{label}: '{t.Name}' declares {t.ByteSize} bytes in {info.InitialMemoryBytes}");
+                Assert.True(t.ByteSize >= 0 && t.ByteSize <= bound, $"{label}: '{t.Name}' declares {t.ByteSize} bytes in {bound}");
                 Assert.Equal(t.ByteSize, t.ToTensorType().ByteSize);
             });
-            Assert.True(metadata.Outputs.Sum(t => t.ByteSize) <= info.InitialMemoryBytes, label);
-            Assert.True(limit is null || info.InitialMemoryBytes <= limit, label);
+            Assert.True(metadata.Outputs.Sum(t => t.ByteSize) <= bound, label);
+            Assert.True(limit is null || bound <= limit, label);
             Assert.All(metadata.Hints, h => Assert.True(h.Key is not null && h.Value is not null, label));
             return Outcome.Read;
         }

@@ -120,14 +120,18 @@ public sealed class ModuleMetadataReaderTests
     }
 
     [Fact]
-    public void AModuleWithoutMemoryCanDeclareNoTensorBytes()
+    public void AModuleWithoutMemoryIsBoundedByTheWasm32MaximumOrTheLimit()
     {
-        var bytes = new List<byte>(Header);
-        bytes.AddRange(CustomSection(ModelMetadata.SectionName, Encoding.UTF8.GetBytes(AddOneJson)));
+        // A plugin's artifact need not define a memory (its runtime places the tensors); its sizes are still bounded.
+        var small = new List<byte>(Header);
+        small.AddRange(CustomSection(ModelMetadata.SectionName, Encoding.UTF8.GetBytes(AddOneJson)));
+        var huge = new List<byte>(Header);
+        huge.AddRange(CustomSection(ModelMetadata.SectionName, Encoding.UTF8.GetBytes(
+            AddOneJson.Replace("\"shape\":[4],\"bytes\":16", "\"shape\":[536870911],\"bytes\":2147483644", StringComparison.Ordinal))));
 
-        var error = Assert.Throws<WasmGraphException>(() => Read(bytes.ToArray()));
-
-        Assert.Contains("more than the module's memory of 0 bytes", error.Message);
+        Assert.Equal(2, Read(small.ToArray()).Inputs.Length + Read(small.ToArray()).Outputs.Length);
+        var error = Assert.Throws<WasmGraphException>(() => ModuleMetadataReader.ReadForRun(WasmBinaryReader.Read(huge.ToArray()), 1 << 20));
+        Assert.Contains("more than the module's memory of 1048576 bytes", error.Message);
     }
 
     [Fact]
