@@ -280,6 +280,30 @@ public sealed partial class InterruptionTests
     }
 
     /// <summary>
+    /// Waits until <c>env</c> has restored SIGINT's default and exec'd dotnet: a signal before that reaches a process
+    /// that may have inherited SIGINT as ignored (a test run started in the background), which is POSIX, not ours.
+    /// </summary>
+    private static async Task UntilExecuted(Process process)
+    {
+        for (int i = 0; i < 500 && !process.HasExited; i++)
+        {
+            try
+            {
+                var argv0 = File.ReadAllText($"/proc/{process.Id}/cmdline").Split('\0')[0];
+                if (Path.GetFileName(argv0) != "env")
+                {
+                    return;
+                }
+            }
+            catch (IOException)
+            {
+                return;
+            }
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
     /// The signal arrives at an arbitrary moment: while .NET starts, while the host and plugins load, while the module
     /// compiles, or in wasm. Whichever it is, the run ends with the signal's exit code and writes nothing; a signal
     /// before the handler exists takes the default action, which is the same exit status without the message.
@@ -298,6 +322,7 @@ public sealed partial class InterruptionTests
                                           new Dictionary<string, string> { ["WASMGRAPH_Pipeline__Runtime__Cache"] = dir.File("cache") });
             var stderr = process.StandardError.ReadToEndAsync();
             _ = process.StandardOutput.ReadToEndAsync();
+            await UntilExecuted(process);
             await Task.Delay(delayMs);
             Assert.Equal(0, SendSignal(process.Id, signal));
             bool stopped = process.WaitForExit(TimeSpan.FromSeconds(10));

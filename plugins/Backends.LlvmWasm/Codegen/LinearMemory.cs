@@ -1,4 +1,3 @@
-using System.Globalization;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
 
@@ -74,20 +73,5 @@ internal static class LinearMemory
                graph.Metadata.GetValueOrDefault("source"));
 
     /// <summary>"5.21 GiB (5,596,618,752 B)": the rounded size to read, the exact count to check.</summary>
-    public static string Describe(long bytes)
-    {
-        if (bytes == long.MaxValue)
-        {
-            return "more than 2^63 bytes";
-        }
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-        double value = bytes;
-        int unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.##} {units[unit]} ({bytes:N0} B)");
-    }
+    public static string Describe(long bytes) => ByteCount.Describe(bytes);
 }

@@ -78,18 +78,7 @@ public static class Format
     private static string CutAt(string text, int length)
         => char.IsHighSurrogate(text[length - 1]) ? text[..(length - 1)] : text[..length];
 
-    public static string Bytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB"];
-        double value = bytes;
-        int unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.##} {units[unit]} ({bytes:N0} B)");
-    }
+    public static string Bytes(long bytes) => Abstractions.ByteCount.Describe(bytes);
 
     public static string Ms(double milliseconds)
         => milliseconds.ToString(milliseconds < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
