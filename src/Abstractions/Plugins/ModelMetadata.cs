@@ -47,10 +47,13 @@ public sealed record KernelInfo(
 /// </summary>
 public sealed record ModelMetadata
 {
-    public const string SectionName = "wasmgraph.meta";
-    public const int AbiVersion = 1;
+    /// <summary>Forwards to <see cref="ModuleAbi.MetadataSection"/>, which defines it.</summary>
+    public const string SectionName = ModuleAbi.MetadataSection;
 
-    [JsonPropertyName("abi_version")] public int Abi { get; init; } = AbiVersion;
+    /// <summary>Forwards to <see cref="ModuleAbi.Version"/>, which defines it.</summary>
+    public const int AbiVersion = ModuleAbi.Version;
+
+    [JsonPropertyName("abi_version")] public int Abi { get; init; } = ModuleAbi.Version;
     [JsonPropertyName("name")] public string Name { get; init; } = "";
     [JsonPropertyName("producer")] public string Producer { get; init; } = "";
     [JsonPropertyName("opset")] public long Opset { get; init; }
@@ -111,12 +114,11 @@ public sealed record ModelMetadata
     public static ModelMetadata For(Graph graph) => new()
     {
         Name = graph.Name,
-        Producer = graph.Metadata.GetValueOrDefault("producer", ""),
-        Opset = long.TryParse(graph.Metadata.GetValueOrDefault("opset", "0"), out var opset) ? opset : 0,
+        Producer = graph.ProducerOf(),
+        Opset = graph.OpsetOf(),
         Inputs = graph.Inputs.Select(i => TensorInfo.From(i, graph.TypeOf(i))).ToImmutableArray(),
         Outputs = graph.Outputs.Select(o => TensorInfo.From(o, graph.TypeOf(o))).ToImmutableArray(),
         WeightBytes = graph.ConstantBytes,
-        Hints = graph.Metadata.Where(kv => kv.Key.StartsWith("hint.", StringComparison.Ordinal))
-                              .ToImmutableDictionary(kv => kv.Key["hint.".Length..], kv => kv.Value),
+        Hints = graph.HintsOf(),
     };
 }
