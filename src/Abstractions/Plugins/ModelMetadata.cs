@@ -75,7 +75,9 @@ public sealed record ModelMetadata
     [JsonPropertyName("kernels")] public ImmutableArray<KernelInfo> Kernels { get; init; } = ImmutableArray<KernelInfo>.Empty;
 
     /// <summary>Optional preprocessing hints: layout, mean, std, scale, channel_order, labels.</summary>
-    [JsonPropertyName("hints")] public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
+    [JsonPropertyName("hints")]
+    [JsonConverter(typeof(OrdinalHintsConverter))]
+    public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
@@ -121,4 +123,25 @@ public sealed record ModelMetadata
         WeightBytes = graph.ConstantBytes,
         Hints = graph.HintsOf(),
     };
+}
+
+/// <summary>
+/// Writes hints in ordinal key order: an <see cref="ImmutableDictionary{TKey,TValue}"/> enumerates in string-hash order,
+/// which .NET randomises per process, and the metadata is part of the module's bytes, which must not depend on the run.
+/// Reading is the default (a repeated key is still refused by <see cref="ModelMetadata.FromJson"/>).
+/// </summary>
+internal sealed class OrdinalHintsConverter : JsonConverter<ImmutableDictionary<string, string>>
+{
+    public override ImmutableDictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        => JsonSerializer.Deserialize<ImmutableDictionary<string, string>>(ref reader, options);
+
+    public override void Write(Utf8JsonWriter writer, ImmutableDictionary<string, string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, text) in value.OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(key, text);
+        }
+        writer.WriteEndObject();
+    }
 }
