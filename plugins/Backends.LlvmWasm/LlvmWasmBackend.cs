@@ -68,8 +68,7 @@ public sealed class LlvmWasmBackend : IBackend
         {
             if (!IsOpSupported(node, graph, out var reason))
             {
-                var opset = int.TryParse(graph.Metadata.GetValueOrDefault("opset", "0"), out var o) ? o : 0;
-                throw new UnsupportedOpException(node.Op, opset, node.Name, graph.Metadata.GetValueOrDefault("source"), reason);
+                throw new UnsupportedOpException(node.Op, graph.OpsetOf(), node.Name, graph.SourceOf(), reason);
             }
         }
         var timings = ImmutableDictionary.CreateBuilder<string, double>();
@@ -137,7 +136,7 @@ public sealed class LlvmWasmBackend : IBackend
             ScratchBytes = layout.ScratchBytes,
             Kernels = graph.Nodes.Select(n => new KernelInfo(n.Name, n.Op, KernelCost.Flops(n, graph))).ToImmutableArray(),
         };
-        var bytes = WasmCustomSection.Append(linked, ModelMetadata.SectionName, Encoding.UTF8.GetBytes(metadata.ToJson()));
+        var bytes = WasmCustomSection.Append(linked, ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));
         Lap("metadata", 1.0);
         return new Artifact(bytes, metadata, "wasm") { TimingsMs = timings.ToImmutable() };
     }

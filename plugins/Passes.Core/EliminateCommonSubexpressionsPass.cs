@@ -18,15 +18,19 @@ public sealed class EliminateCommonSubexpressionsPass : IPass
 
     public Graph Run(Graph graph, PassContext context)
     {
-        var seen = new Dictionary<string, Node>(StringComparer.Ordinal);
+        // Nodes are bucketed by a cheap text key, then compared exactly: the text alone would merge nodes whose
+        // tensor attributes share a type but not their data, and names or strings containing separators could collide.
+        var seen = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
         var replace = new Dictionary<string, string>(StringComparer.Ordinal);
         var kept = new List<Node>();
         string Map(string value) => replace.GetValueOrDefault(value, value);
         foreach (var original in graph.Nodes)
         {
             var node = original with { Inputs = original.Inputs.Select(Map).ToImmutableArray() };
-            var key = $"{node.Op}({string.Join(",", node.Inputs)}){{{node.Attributes}}}#{node.Outputs.Length}";
-            if (seen.TryGetValue(key, out var first) && !node.Outputs.Any(graph.Outputs.Contains))
+            var key = $"{node.Op}({string.Join(",", node.Inputs)})#{node.Outputs.Length}";
+            var bucket = seen.TryGetValue(key, out var list) ? list : seen[key] = [];
+            var first = bucket.FirstOrDefault(candidate => SameComputation(candidate, node));
+            if (first is not null && !node.Outputs.Any(graph.Outputs.Contains))
             {
                 for (int i = 0; i < node.Outputs.Length; i++)
                 {
@@ -34,7 +38,10 @@ public sealed class EliminateCommonSubexpressionsPass : IPass
                 }
                 continue;
             }
-            seen.TryAdd(key, node);
+            if (first is null)
+            {
+                bucket.Add(node);
+            }
             kept.Add(node);
         }
         if (replace.Count == 0)
@@ -47,4 +54,22 @@ public sealed class EliminateCommonSubexpressionsPass : IPass
         builder.Nodes.AddRange(kept);
         return builder.Build();
     }
+
+    private static bool SameComputation(Node a, Node b)
+        => a.Op == b.Op && a.Outputs.Length == b.Outputs.Length && a.Inputs.SequenceEqual(b.Inputs, StringComparer.Ordinal)
+           && a.Attributes.Count == b.Attributes.Count
+           && a.Attributes.All.Zip(b.Attributes.All).All(p => p.First.Key == p.Second.Key && SameValue(p.First.Value, p.Second.Value));
+
+    /// <summary>Exact equality of two attribute values: floats by their bits, tensors by type and bytes.</summary>
+    private static bool SameValue(AttributeValue a, AttributeValue b) => a.Kind == b.Kind && a.Kind switch
+    {
+        AttributeKind.Int => a.Int == b.Int,
+        AttributeKind.Float => BitConverter.SingleToInt32Bits(a.Float) == BitConverter.SingleToInt32Bits(b.Float),
+        AttributeKind.String => a.String == b.String,
+        AttributeKind.Ints => a.Ints.SequenceEqual(b.Ints),
+        AttributeKind.Floats => a.Floats.Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.Floats.Select(BitConverter.SingleToInt32Bits)),
+        AttributeKind.Strings => a.Strings.SequenceEqual(b.Strings, StringComparer.Ordinal),
+        AttributeKind.Tensor => a.Tensor is { } x && b.Tensor is { } y && x.Type == y.Type && x.Bytes.SequenceEqual(y.Bytes),
+        _ => false,
+    };
 }

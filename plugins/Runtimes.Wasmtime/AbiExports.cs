@@ -1,38 +1,16 @@
 using Wasmtime;
 using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Runtimes.Wasmtime;
 
 /// <summary>
-/// The exports docs/abi.md requires, checked against a compiled module's export types before it is instantiated, so a
-/// module that does not implement the ABI fails with one message listing everything wrong, not with a null function
-/// or a type-mismatch exception at the first call.
+/// Checks a compiled module's export types against <see cref="ModuleAbi"/> before it is instantiated, so a module that
+/// does not implement the ABI fails with one message listing everything wrong, not with a null function or a
+/// type-mismatch exception at the first call. Optional exports may be missing; when present they must have their types.
 /// </summary>
 public static class AbiExports
 {
-    public const string Memory = "memory";
-    public const string Run = "wg_run";
-    public const string InputPtr = "wg_input_ptr";
-    public const string OutputPtr = "wg_output_ptr";
-    public const string AbiVersion = "wg_abi_version";
-
-    /// <summary>Optional: the address of output i's actual dims (rank i32s); modules with bounded outputs export it.</summary>
-    public const string OutputDims = "wg_output_dims";
-
-    private static readonly (string Name, ValueKind[] Params, ValueKind[] Results)[] Functions =
-    [
-        (Run, [], [ValueKind.Int32]),
-        (InputPtr, [ValueKind.Int32], [ValueKind.Int32]),
-        (OutputPtr, [ValueKind.Int32], [ValueKind.Int32]),
-        (AbiVersion, [], [ValueKind.Int32]),
-    ];
-
-    /// <summary>Exports a module may leave out; when present they must have these types.</summary>
-    private static readonly (string Name, ValueKind[] Params, ValueKind[] Results)[] OptionalFunctions =
-    [
-        (OutputDims, [ValueKind.Int32], [ValueKind.Int32]),
-    ];
-
     /// <summary>Throws <see cref="WasmGraphException"/> unless <paramref name="module"/> exports the ABI with the right types.</summary>
     public static void Validate(Module module)
     {
@@ -43,39 +21,40 @@ public static class AbiExports
         }
 
         var problems = new List<string>();
-        switch (exports.GetValueOrDefault(Memory))
+        const string memory = ModuleAbi.Memory;
+        switch (exports.GetValueOrDefault(memory))
         {
             case null:
-                problems.Add($"missing export '{Memory}' (a memory)");
+                problems.Add($"missing export '{memory}' (a memory)");
                 break;
             case MemoryExport { Is64Bit: true }:
-                problems.Add($"export '{Memory}' is a 64-bit memory; the ABI uses 32-bit addresses");
+                problems.Add($"export '{memory}' is a 64-bit memory; the ABI uses 32-bit addresses");
                 break;
             case MemoryExport:
                 break;
             default:
-                problems.Add($"export '{Memory}' is not a memory");
+                problems.Add($"export '{memory}' is not a memory");
                 break;
         }
-        foreach (var (name, parameters, results) in Functions.Concat(OptionalFunctions))
+        foreach (var abi in ModuleAbi.Functions)
         {
-            string expected = Signature(parameters, results);
-            switch (exports.GetValueOrDefault(name))
+            string expected = abi.Signature;
+            switch (exports.GetValueOrDefault(abi.Name))
             {
-                case null when OptionalFunctions.Any(f => f.Name == name):
+                case null when !abi.Required:
                     break;
                 case null:
-                    problems.Add($"missing export '{name}' {expected}");
+                    problems.Add($"missing export '{abi.Name}' {expected}");
                     break;
                 case FunctionExport function:
                     string actual = Signature(function.Parameters, function.Results);
                     if (actual != expected)
                     {
-                        problems.Add($"export '{name}' has type {actual}, expected {expected}");
+                        problems.Add($"export '{abi.Name}' has type {actual}, expected {expected}");
                     }
                     break;
                 default:
-                    problems.Add($"export '{name}' is not a function");
+                    problems.Add($"export '{abi.Name}' is not a function");
                     break;
             }
         }
@@ -91,7 +70,7 @@ public static class AbiExports
     /// </summary>
     public static void CheckMemoryLimit(Module module, long? maxMemoryBytes)
     {
-        var memory = module.Exports.OfType<MemoryExport>().FirstOrDefault(m => m.Name == Memory);
+        var memory = module.Exports.OfType<MemoryExport>().FirstOrDefault(m => m.Name == ModuleAbi.Memory);
         if (maxMemoryBytes is not long limit || memory is null)
         {
             return;

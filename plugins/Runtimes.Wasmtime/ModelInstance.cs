@@ -27,11 +27,11 @@ internal sealed class ModelInstance : IDisposable
         _options = options;
         _limit = limit;
         // The ABI validation before instantiation guarantees these exist with these types; null means a shared memory.
-        _memory = instance.GetMemory(AbiExports.Memory)
+        _memory = instance.GetMemory(ModuleAbi.Memory)
             ?? throw new WasmGraphException("the module's memory cannot be accessed by this host (shared memories are not supported)");
-        _run = instance.GetFunction<int>(AbiExports.Run)!;
-        _kernelCount = instance.GetFunction<int>("wg_kernel_count");
-        _runKernel = instance.GetFunction<int, int>("wg_run_kernel");
+        _run = instance.GetFunction<int>(ModuleAbi.Run.Name)!;
+        _kernelCount = instance.GetFunction<int>(ModuleAbi.KernelCount.Name);
+        _runKernel = instance.GetFunction<int, int>(ModuleAbi.RunKernel.Name);
     }
 
     public long[] InputAddresses { get; private set; } = [];
@@ -70,10 +70,10 @@ internal sealed class ModelInstance : IDisposable
                 throw new WasmGraphException($"could not instantiate the module: {WasmtimeErrors.Summarize(e)}", e);
             }
             var result = new ModelInstance(store, instance, options, limit);
-            result.CheckAbiVersion(instance.GetFunction<int>(AbiExports.AbiVersion)!);
-            result.InputAddresses = result.ResolveAddresses("input", metadata.Inputs, instance.GetFunction<int, int>(AbiExports.InputPtr)!);
-            result.OutputAddresses = result.ResolveAddresses("output", metadata.Outputs, instance.GetFunction<int, int>(AbiExports.OutputPtr)!);
-            result.OutputDimsAddresses = result.ResolveDimsAddresses(metadata.Outputs, instance.GetFunction<int, int>(AbiExports.OutputDims));
+            result.CheckAbiVersion(instance.GetFunction<int>(ModuleAbi.AbiVersion.Name)!);
+            result.InputAddresses = result.ResolveAddresses("input", ModuleAbi.InputPtr, metadata.Inputs, instance.GetFunction<int, int>(ModuleAbi.InputPtr.Name)!);
+            result.OutputAddresses = result.ResolveAddresses("output", ModuleAbi.OutputPtr, metadata.Outputs, instance.GetFunction<int, int>(ModuleAbi.OutputPtr.Name)!);
+            result.OutputDimsAddresses = result.ResolveDimsAddresses(metadata.Outputs, instance.GetFunction<int, int>(ModuleAbi.OutputDims.Name));
             return result;
         }
         catch
@@ -89,7 +89,7 @@ internal sealed class ModelInstance : IDisposable
         int status = Invoke(_run, "run");
         if (status != 0)
         {
-            throw new WasmGraphException($"run failed: {AbiExports.Run} returned {status}");
+            throw new WasmGraphException($"run failed: {ModuleAbi.Run.Name} returned {status}");
         }
     }
 
@@ -101,10 +101,10 @@ internal sealed class ModelInstance : IDisposable
     {
         if (_kernelCount is not { } count || _runKernel is not { } runKernel)
         {
-            throw new WasmGraphException("this module has no profiling exports (wg_kernel_count, wg_run_kernel); recompile it with a newer WasmGraph");
+            throw new WasmGraphException($"this module has no profiling exports ({ModuleAbi.KernelCount.Name}, {ModuleAbi.RunKernel.Name}); recompile it with a newer WasmGraph");
         }
         Run();
-        var times = new double[Invoke(count, "wg_kernel_count")];
+        var times = new double[Invoke(count, ModuleAbi.KernelCount.Name)];
         for (int k = 0; k < times.Length; k++)
         {
             times[k] = double.MaxValue;
@@ -112,7 +112,7 @@ internal sealed class ModelInstance : IDisposable
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 int kernel = k;
-                Invoke(() => runKernel(kernel), $"wg_run_kernel({k})");
+                Invoke(() => runKernel(kernel), $"{ModuleAbi.RunKernel.Name}({k})");
                 times[k] = Math.Min(times[k], System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
         }
@@ -138,15 +138,15 @@ internal sealed class ModelInstance : IDisposable
 
     private void CheckAbiVersion(Func<int> abiVersion)
     {
-        int version = Invoke(abiVersion, AbiExports.AbiVersion);
-        if (version != ModelMetadata.AbiVersion)
+        int version = Invoke(abiVersion, ModuleAbi.AbiVersion.Name);
+        if (version != ModuleAbi.Version)
         {
             throw new WasmGraphException(
-                $"module reports ABI version {version} ({AbiExports.AbiVersion}); this runtime supports version {ModelMetadata.AbiVersion}");
+                $"module reports ABI version {version} ({ModuleAbi.AbiVersion.Name}); this runtime supports version {ModuleAbi.Version}");
         }
     }
 
-    private long[] ResolveAddresses(string kind, IReadOnlyList<TensorInfo> tensors, Func<int, int> pointerOf)
+    private long[] ResolveAddresses(string kind, AbiFunction export, IReadOnlyList<TensorInfo> tensors, Func<int, int> pointerOf)
     {
         var addresses = new long[tensors.Count];
         long memoryBytes = _memory.GetLength();
@@ -154,10 +154,10 @@ internal sealed class ModelInstance : IDisposable
         {
             var tensor = tensors[i];
             int index = i;
-            int pointer = Invoke(() => pointerOf(index), $"wg_{kind}_ptr({i})");
+            int pointer = Invoke(() => pointerOf(index), $"{export.Name}({i})");
             if (pointer == -1)
             {
-                throw new WasmGraphException($"module has no address for {kind} {i} '{tensor.Name}' (wg_{kind}_ptr({i}) returned -1)");
+                throw new WasmGraphException($"module has no address for {kind} {i} '{tensor.Name}' ({export.Name}({i}) returned -1)");
             }
             long address = (uint)pointer;
             // ModuleMetadataReader bounded ByteSize by the initial memory; this places the tensor exactly.
@@ -185,14 +185,14 @@ internal sealed class ModelInstance : IDisposable
             }
             if (dimsOf is null)
             {
-                throw new WasmGraphException($"output '{output.Name}' has a data-dependent size, but the module does not export {AbiExports.OutputDims}");
+                throw new WasmGraphException($"output '{output.Name}' has a data-dependent size, but the module does not export {ModuleAbi.OutputDims.Name}");
             }
             int index = i;
-            int pointer = Invoke(() => dimsOf(index), $"{AbiExports.OutputDims}({i})");
+            int pointer = Invoke(() => dimsOf(index), $"{ModuleAbi.OutputDims.Name}({i})");
             long address = (uint)pointer;
             if (pointer == -1 || address + 4L * output.Shape.Length > memoryBytes)
             {
-                throw new WasmGraphException($"{AbiExports.OutputDims}({i}) returned {pointer}, which is not an address of {output.Shape.Length} dims in the module's memory");
+                throw new WasmGraphException($"{ModuleAbi.OutputDims.Name}({i}) returned {pointer}, which is not an address of {output.Shape.Length} dims in the module's memory");
             }
             addresses[i] = address;
         }

@@ -95,6 +95,20 @@ public sealed class WasmtimeRuntimeLoadTests : IDisposable
         Assert.Contains("export 'wg_input_ptr' has type (i32, i32) -> i32, expected (i32) -> i32", error.Message);
     }
 
+    /// <summary>
+    /// An optional export may be missing, but when present it must have the ABI's type: a mistyped profiling export
+    /// was accepted at load and then silently treated as absent.
+    /// </summary>
+    [Fact]
+    public void ItNamesAMistypedOptionalExport()
+    {
+        var wat = TestModules.AbiWat(TestModules.AddOneBody, extra: """(func (export "wg_kernel_count") (param i32) (result i32) (i32.const 0))""");
+
+        var error = LoadFails(TestModules.Build(wat, TestModules.AddOneMetadata));
+
+        Assert.Contains($"export '{ModuleAbi.KernelCount.Name}' has type (i32) -> i32, expected {ModuleAbi.KernelCount.Signature}", error.Message);
+    }
+
     [Fact]
     public void ItRejectsATensorThatLiesOutsideMemory()
     {

@@ -70,7 +70,7 @@ internal static class LinearMemory
 
     private static ModelException Refusal(Graph graph, string need)
         => new($"{need} but a wasm32 module's data is limited to 2 GiB (object files address it with signed 32-bit offsets); use a smaller --input-shape",
-               graph.Metadata.GetValueOrDefault("source"));
+               graph.SourceOf());
 
     /// <summary>"5.21 GiB (5,596,618,752 B)": the rounded size to read, the exact count to check.</summary>
     public static string Describe(long bytes) => ByteCount.Describe(bytes);

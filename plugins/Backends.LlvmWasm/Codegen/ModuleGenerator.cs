@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Backends.LlvmWasm.Interop;
 
 namespace WasmGraph.Backends.LlvmWasm.Codegen;
@@ -26,7 +27,8 @@ internal sealed class ModuleGenerator
         _kernels = kernels;
     }
 
-    public static readonly string[] Exports = ["wg_run", "wg_input_ptr", "wg_output_ptr", "wg_abi_version", "wg_output_dims", "wg_kernel_count", "wg_run_kernel"];
+    /// <summary>The names the linker keeps exported: every function of <see cref="ModuleAbi"/>.</summary>
+    public static IEnumerable<string> Exports => ModuleAbi.Functions.Select(f => f.Name);
 
     /// <summary>Emits the module for <paramref name="layout"/> (made by the backend before LLVM starts, to check its size first).</summary>
     public void Generate(ArenaLayout layout, Action<int>? onNode = null)
@@ -54,8 +56,7 @@ internal sealed class ModuleGenerator
             onNode?.Invoke(i);
         }
 
-        var runType = ctx.Function(ctx.I32);
-        var run = _e.Module.AddFunction("wg_run", runType, Linkage.External);
+        var run = AddExport(ModuleAbi.Run);
         _e.BeginFunction(run);
         foreach (var (function, type, args) in kernelFunctions)
         {
@@ -66,12 +67,28 @@ internal sealed class ModuleGenerator
         _e.B.Ret(_e.I(0));
 
         EmitKernelExports(kernelFunctions);
-        EmitAddressTable("wg_input_ptr", _graph.Inputs.Select(i => _pointers[i]).ToList());
-        EmitAddressTable("wg_output_ptr", _graph.Outputs.Select(o => _pointers[o]).ToList());
-        EmitAddressTable("wg_output_dims", _graph.Outputs.Select(o => _outputDims[o]).ToList());
-        var version = _e.Module.AddFunction("wg_abi_version", runType, Linkage.External);
+        EmitAddressTable(ModuleAbi.InputPtr, _graph.Inputs.Select(i => _pointers[i]).ToList());
+        EmitAddressTable(ModuleAbi.OutputPtr, _graph.Outputs.Select(o => _pointers[o]).ToList());
+        EmitAddressTable(ModuleAbi.OutputDims, _graph.Outputs.Select(o => _outputDims[o]).ToList());
+        var version = AddExport(ModuleAbi.AbiVersion);
         _e.BeginFunction(version);
-        _e.B.Ret(_e.I(Abstractions.Plugins.ModelMetadata.AbiVersion));
+        _e.B.Ret(_e.I(ModuleAbi.Version));
+    }
+
+    /// <summary>Declares the external function for <paramref name="abi"/>, its LLVM type built from the ABI's signature.</summary>
+    private LValue AddExport(AbiFunction abi)
+    {
+        var ctx = _e.Ctx;
+        LType Type(AbiValueType type) => type switch
+        {
+            AbiValueType.I32 => ctx.I32,
+            _ => throw new InvalidOperationException($"the ABI type {type} has no LLVM lowering"),
+        };
+        if (abi.Results.Length != 1)
+        {
+            throw new InvalidOperationException($"ABI export {abi.Name} must return exactly one value");
+        }
+        return _e.Module.AddFunction(abi.Name, ctx.Function(Type(abi.Results[0]), abi.Parameters.Select(Type).ToArray()), Linkage.External);
     }
 
     private IKernelGenerator Kernel(Node node) => _kernels[node.Op];
@@ -156,11 +173,11 @@ internal sealed class ModuleGenerator
     private void EmitKernelExports(List<(LValue Function, LType Type, LValue[] Args)> kernels)
     {
         var ctx = _e.Ctx;
-        var count = _e.Module.AddFunction("wg_kernel_count", ctx.Function(ctx.I32), Linkage.External);
+        var count = AddExport(ModuleAbi.KernelCount);
         _e.BeginFunction(count);
         _e.B.Ret(_e.I(kernels.Count));
 
-        var run = _e.Module.AddFunction("wg_run_kernel", ctx.Function(ctx.I32, ctx.I32), Linkage.External);
+        var run = AddExport(ModuleAbi.RunKernel);
         _e.BeginFunction(run);
         var missing = _e.B.AppendBlock(run, "missing");
         var dispatch = _e.B.Switch(Param(run, 0), missing, kernels.Count);
@@ -179,12 +196,12 @@ internal sealed class ModuleGenerator
     private static LValue Param(LValue function, uint index) => new(Interop.LlvmNative.LLVMGetParam(function.Handle, index));
 
     /// <summary>(i32 index) -> i32 address, or -1 when out of range.</summary>
-    private void EmitAddressTable(string name, IReadOnlyList<LValue> pointers)
+    private void EmitAddressTable(AbiFunction abi, IReadOnlyList<LValue> pointers)
     {
         var ctx = _e.Ctx;
         var tableType = ctx.Array(ctx.Ptr, pointers.Count);
-        var table = _e.Module.AddGlobal(name + "_table", tableType, ctx.ConstArray(ctx.Ptr, pointers), isConstant: true, Linkage.Internal, 4);
-        var function = _e.Module.AddFunction(name, ctx.Function(ctx.I32, ctx.I32), Linkage.External);
+        var table = _e.Module.AddGlobal(abi.Name + "_table", tableType, ctx.ConstArray(ctx.Ptr, pointers), isConstant: true, Linkage.Internal, 4);
+        var function = AddExport(abi);
         _e.BeginFunction(function);
         var index = Param(function, 0);
         var inRange = _e.B.ICmp(IntPredicate.Ult, index, _e.I(pointers.Count));

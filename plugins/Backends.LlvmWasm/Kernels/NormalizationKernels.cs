@@ -67,3 +67,49 @@ internal sealed class LayerNormKernel : IKernelGenerator
         });
     }
 }
+
+/// <summary>
+/// Softmax and LogSoftmax along one axis, sharing the numerically safe form: the max is subtracted first, then
+/// Softmax scales exp(x − max) by 1/Σ and LogSoftmax subtracts log Σ exp(x − max).
+/// </summary>
+internal sealed class SoftmaxKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Softmax", "LogSoftmax"];
+
+    public string? CheckSupported(Node node, Graph graph)
+        => graph.TypeOf(node.Inputs[0]).ElementType == DataType.Float32 ? null : $"only float32 {node.Op} is lowered";
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var shape = k.InputType(0).Shape;
+        int axis = (int)k.Attributes.GetInt("axis");
+        long length = shape.Rank == 0 ? 1 : shape[axis];
+        long inner = shape.Dims.Skip(axis + 1).Aggregate(1L, (x, y) => x * y);
+        long outer = shape.ElementCount / Math.Max(length * inner, 1);
+        bool log = k.Node.Op == "LogSoftmax";
+        e.For(outer, o => e.For(inner, i =>
+        {
+            var start = e.Add(e.Mul(o, length * inner), i);
+            LValue At(LValue j) => e.Add(start, e.Mul(j, inner));
+            var max = e.Fold(0, length, 1, e.F(float.NegativeInfinity), (j, acc) => e.FMaxKeepNaN(e.LoadF32(k.Input(0), At(j)), acc));
+            var sum = e.Fold(0, length, 1, e.F(0), (j, acc) =>
+            {
+                var ex = e.Exp(e.FSub(e.LoadF32(k.Input(0), At(j)), max));
+                if (!log)
+                {
+                    e.StoreF32(ex, k.Output(0), At(j));
+                }
+                return e.FAdd(acc, ex, e.ReductionMath);
+            });
+            if (log)
+            {
+                var shift = e.FAdd(max, e.Log(sum));
+                e.For(length, j => e.StoreF32(e.FSub(e.LoadF32(k.Input(0), At(j)), shift), k.Output(0), At(j)));
+                return;
+            }
+            var reciprocal = e.FDiv(e.F(1), sum);
+            e.For(length, j => e.StoreF32(e.FMul(e.LoadF32(k.Output(0), At(j)), reciprocal), k.Output(0), At(j)));
+        }));
+    }
+}

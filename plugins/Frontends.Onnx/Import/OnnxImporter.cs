@@ -77,13 +77,13 @@ internal sealed class OnnxImporter
 
     private void RecordMetadata(GraphBuilder builder, int opset)
     {
-        builder.Metadata["producer"] = $"{_model.ProducerName} {_model.ProducerVersion}".Trim();
-        builder.Metadata["opset"] = opset.ToString();
-        builder.Metadata["source"] = _file;
+        builder.Metadata[GraphMetadata.Producer] = $"{_model.ProducerName} {_model.ProducerVersion}".Trim();
+        builder.Metadata[GraphMetadata.Opset] = GraphMetadata.FormatOpset(opset);
+        builder.Metadata[GraphMetadata.Source] = _file;
         var doc = string.IsNullOrEmpty(_model.DocString) ? _graph.DocString : _model.DocString;
         if (!string.IsNullOrEmpty(doc))
         {
-            builder.Metadata["doc"] = doc;
+            builder.Metadata[GraphMetadata.Doc] = doc;
         }
     }
 

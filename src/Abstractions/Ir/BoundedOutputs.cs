@@ -35,8 +35,7 @@ public static class BoundedOutputs
     {
         if (FindConsumed(graph) is var (producer, value, consumer))
         {
-            var opset = int.TryParse(graph.Metadata.GetValueOrDefault("opset", "0"), out var o) ? o : 0;
-            throw new UnsupportedOpException(producer.Op, opset, producer.Name, graph.Metadata.GetValueOrDefault("source"), Reason(value, consumer));
+            throw new UnsupportedOpException(producer.Op, graph.OpsetOf(), producer.Name, graph.SourceOf(), Reason(value, consumer));
         }
     }
 

@@ -87,12 +87,18 @@ public interface IPass : IComponent
 
 public sealed record BackendOptions
 {
+    /// <summary>
+    /// The default <see cref="Features"/>: WebAssembly 2.0's SIMD and the extensions every current engine ships.
+    /// src/Host/appsettings.json repeats it so users see the setting (a Host test checks they agree).
+    /// </summary>
+    public const string DefaultFeatures = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
+
     public int OptLevel { get; init; } = 3;
     /// <summary>
     /// Target features in the backend's own syntax (for llvm-wasm, LLVM's "+simd128,-sign-ext"); the backend checks
     /// them in <see cref="IBackend.CheckOptions"/> and must compile every set it accepts.
     /// </summary>
-    public string Features { get; init; } = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
+    public string Features { get; init; } = DefaultFeatures;
 
     /// <summary>Use plain mul+add instead of relaxed fused multiply-add, for bit-reproducible results across hosts.</summary>
     public bool Deterministic { get; init; }

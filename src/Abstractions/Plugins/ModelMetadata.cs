@@ -47,10 +47,13 @@ public sealed record KernelInfo(
 /// </summary>
 public sealed record ModelMetadata
 {
-    public const string SectionName = "wasmgraph.meta";
-    public const int AbiVersion = 1;
+    /// <summary>Forwards to <see cref="ModuleAbi.MetadataSection"/>, which defines it.</summary>
+    public const string SectionName = ModuleAbi.MetadataSection;
 
-    [JsonPropertyName("abi_version")] public int Abi { get; init; } = AbiVersion;
+    /// <summary>Forwards to <see cref="ModuleAbi.Version"/>, which defines it.</summary>
+    public const int AbiVersion = ModuleAbi.Version;
+
+    [JsonPropertyName("abi_version")] public int Abi { get; init; } = ModuleAbi.Version;
     [JsonPropertyName("name")] public string Name { get; init; } = "";
     [JsonPropertyName("producer")] public string Producer { get; init; } = "";
     [JsonPropertyName("opset")] public long Opset { get; init; }
@@ -72,7 +75,9 @@ public sealed record ModelMetadata
     [JsonPropertyName("kernels")] public ImmutableArray<KernelInfo> Kernels { get; init; } = ImmutableArray<KernelInfo>.Empty;
 
     /// <summary>Optional preprocessing hints: layout, mean, std, scale, channel_order, labels.</summary>
-    [JsonPropertyName("hints")] public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
+    [JsonPropertyName("hints")]
+    [JsonConverter(typeof(OrdinalHintsConverter))]
+    public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
@@ -111,12 +116,32 @@ public sealed record ModelMetadata
     public static ModelMetadata For(Graph graph) => new()
     {
         Name = graph.Name,
-        Producer = graph.Metadata.GetValueOrDefault("producer", ""),
-        Opset = long.TryParse(graph.Metadata.GetValueOrDefault("opset", "0"), out var opset) ? opset : 0,
+        Producer = graph.ProducerOf(),
+        Opset = graph.OpsetOf(),
         Inputs = graph.Inputs.Select(i => TensorInfo.From(i, graph.TypeOf(i))).ToImmutableArray(),
         Outputs = graph.Outputs.Select(o => TensorInfo.From(o, graph.TypeOf(o))).ToImmutableArray(),
         WeightBytes = graph.ConstantBytes,
-        Hints = graph.Metadata.Where(kv => kv.Key.StartsWith("hint.", StringComparison.Ordinal))
-                              .ToImmutableDictionary(kv => kv.Key["hint.".Length..], kv => kv.Value),
+        Hints = graph.HintsOf(),
     };
+}
+
+/// <summary>
+/// Writes hints in ordinal key order: an <see cref="ImmutableDictionary{TKey,TValue}"/> enumerates in string-hash order,
+/// which .NET randomises per process, and the metadata is part of the module's bytes, which must not depend on the run.
+/// Reading is the default (a repeated key is still refused by <see cref="ModelMetadata.FromJson"/>).
+/// </summary>
+internal sealed class OrdinalHintsConverter : JsonConverter<ImmutableDictionary<string, string>>
+{
+    public override ImmutableDictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        => JsonSerializer.Deserialize<ImmutableDictionary<string, string>>(ref reader, options);
+
+    public override void Write(Utf8JsonWriter writer, ImmutableDictionary<string, string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, text) in value.OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(key, text);
+        }
+        writer.WriteEndObject();
+    }
 }

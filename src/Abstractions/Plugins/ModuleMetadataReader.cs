@@ -59,13 +59,13 @@ public static class ModuleMetadataReader
     /// </summary>
     public static ModelMetadata Read(WasmModuleInfo module)
     {
-        var section = module.FindCustomSection(ModelMetadata.SectionName)
+        var section = module.FindCustomSection(ModuleAbi.MetadataSection)
             ?? throw new WasmGraphException(
-                $"module has no '{ModelMetadata.SectionName}' custom section, so its inputs and outputs are unknown; " +
+                $"module has no '{ModuleAbi.MetadataSection}' custom section, so its inputs and outputs are unknown; " +
                 "it was not built by WasmGraph or the section was stripped");
         if (section.Length > MaxSectionBytes)
         {
-            throw new WasmGraphException($"the '{ModelMetadata.SectionName}' section is {section.Length} bytes, over the limit of {MaxSectionBytes}");
+            throw new WasmGraphException($"the '{ModuleAbi.MetadataSection}' section is {section.Length} bytes, over the limit of {MaxSectionBytes}");
         }
         string json;
         try
@@ -74,7 +74,7 @@ public static class ModuleMetadataReader
         }
         catch (DecoderFallbackException)
         {
-            throw new WasmGraphException($"the '{ModelMetadata.SectionName}' section is not valid UTF-8");
+            throw new WasmGraphException($"the '{ModuleAbi.MetadataSection}' section is not valid UTF-8");
         }
         return ModelMetadata.FromJson(json);
     }
@@ -82,10 +82,10 @@ public static class ModuleMetadataReader
     /// <summary>Throws unless every field of <paramref name="metadata"/> is present, in range and consistent.</summary>
     public static void Validate(ModelMetadata metadata)
     {
-        if (metadata.Abi != ModelMetadata.AbiVersion)
+        if (metadata.Abi != ModuleAbi.Version)
         {
             throw new WasmGraphException(
-                $"module was built for WasmGraph ABI version {metadata.Abi}; this runtime supports version {ModelMetadata.AbiVersion}");
+                $"module was built for WasmGraph ABI version {metadata.Abi}; this runtime supports version {ModuleAbi.Version}");
         }
         CheckString("name", metadata.Name, MaxStringLength);
         CheckString("producer", metadata.Producer, MaxStringLength);

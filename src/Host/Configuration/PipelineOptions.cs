@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Host.Configuration;
 
@@ -31,7 +32,7 @@ public sealed class BackendSection
     [System.ComponentModel.DataAnnotations.Range(0, 3)]
     public int OptLevel { get; set; } = 3;
 
-    public string Features { get; set; } = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
+    public string Features { get; set; } = BackendOptions.DefaultFeatures;
     public bool Deterministic { get; set; }
 }
 

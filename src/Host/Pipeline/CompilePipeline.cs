@@ -79,7 +79,7 @@ public sealed class CompilePipeline
                 return model;
             }
             CheckHints(request.Hints, model);
-            return model with { Metadata = model.Metadata.SetItems(request.Hints.Select(h => KeyValuePair.Create("hint." + h.Key, h.Value))) };
+            return model with { Metadata = model.Metadata.SetItems(request.Hints.Select(h => KeyValuePair.Create(GraphMetadata.HintKey(h.Key), h.Value))) };
         }, g => g.Nodes.Length);
         AfterStage("frontend", graph, request, observer);
 

@@ -1,0 +1,43 @@
+using WasmGraph.Abstractions.Ir;
+
+namespace WasmGraph.Backends.LlvmWasm.Codegen;
+
+/// <summary>One op family's code generator. Implementations are stateless and named after what they generate.</summary>
+internal interface IKernelGenerator
+{
+    IReadOnlyList<string> Ops { get; }
+
+    /// <summary>
+    /// Element types the generator lowers. The backend checks every input and output against it before
+    /// <see cref="CheckSupported"/>, so a generator never sees a type it was not written for. The default is the
+    /// types the kernels were first written for; generators generic over element types (byte copies, loops built on
+    /// <c>Scalars</c>) widen it.
+    /// </summary>
+    IReadOnlySet<DataType> ElementTypes => KernelTypes.Original;
+
+    /// <summary>Null when the node can be lowered, else the reason it cannot.</summary>
+    string? CheckSupported(Node node, Graph graph);
+
+    /// <summary>
+    /// Inputs the kernel reads only at compile time (weights it repacks, BatchNorm statistics). The module generator
+    /// does not embed them, so a module never carries both the original and the packed copy of a weight.
+    /// </summary>
+    IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => [];
+
+    /// <summary>Bytes of private scratch memory the kernel needs (padded copies, packed panels).</summary>
+    long ScratchBytes(Node node, Graph graph) => 0;
+
+    void Emit(KernelContext k);
+}
+
+/// <summary>Element-type sets for <see cref="IKernelGenerator.ElementTypes"/>.</summary>
+internal static class KernelTypes
+{
+    /// <summary>float32, float64, int64, int32, int8, uint8, bool.</summary>
+    public static readonly IReadOnlySet<DataType> Original = new HashSet<DataType>
+    {
+        DataType.Float32, DataType.Float64, DataType.Int64, DataType.Int32, DataType.Int8, DataType.UInt8, DataType.Bool,
+    };
+
+    public static readonly IReadOnlySet<DataType> All = new HashSet<DataType>(DataTypes.All);
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+
+namespace WasmGraph.Abstractions.Plugins;
+
+/// <summary>A WebAssembly value type that appears in an ABI export's signature (the ABI uses 32-bit addresses only).</summary>
+public enum AbiValueType
+{
+    I32,
+}
+
+/// <summary>
+/// One function the module exports: its name and signature as data, so the backend that emits it, the runtime that
+/// checks and calls it and the documentation cannot disagree. <see cref="Required"/> exports every module has; the
+/// others a host may find missing (older modules, other producers) and must then do without.
+/// </summary>
+public sealed record AbiFunction(string Name, ImmutableArray<AbiValueType> Parameters, ImmutableArray<AbiValueType> Results, bool Required)
+{
+    /// <summary>The signature as docs/abi.md and error messages write it, e.g. <c>(i32) -> i32</c>.</summary>
+    public string Signature => $"({string.Join(", ", Parameters.Select(TypeName))}) -> " +
+                               (Results.Length == 1 ? TypeName(Results[0]) : "(" + string.Join(", ", Results.Select(TypeName)) + ")");
+
+    public override string ToString() => Name;
+
+    /// <summary>The text-format name of <paramref name="type"/> (<c>i32</c>).</summary>
+    public static string TypeName(AbiValueType type) => type switch
+    {
+        AbiValueType.I32 => "i32",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+}
+
+/// <summary>
+/// The module ABI (docs/abi.md), defined once: its version, the memory and function exports with their signatures, and
+/// the custom section that carries <see cref="ModelMetadata"/>. The LLVM backend emits exactly
+/// <see cref="Functions"/>, the Wasmtime runtime validates a module against them before instantiating it, and the Host
+/// reads the metadata section through <see cref="ModuleMetadataReader"/>. web/wasmgraph.js (the browser and Node
+/// host) cannot reference this class and mirrors these names and the version by hand: change both together.
+/// </summary>
+public static class ModuleAbi
+{
+    /// <summary>The ABI version: <see cref="AbiVersion"/> returns it and the metadata's <c>abi_version</c> states it.</summary>
+    public const int Version = 1;
+
+    /// <summary>The custom section holding the metadata JSON.</summary>
+    public const string MetadataSection = "wasmgraph.meta";
+
+    /// <summary>The exported linear memory (32-bit) in which every tensor lives.</summary>
+    public const string Memory = "memory";
+
+    private static readonly ImmutableArray<AbiValueType> None = [];
+    private static readonly ImmutableArray<AbiValueType> I32 = [AbiValueType.I32];
+
+    /// <summary>Runs the model once over the current inputs; 0 means success.</summary>
+    public static readonly AbiFunction Run = new("wg_run", None, I32, Required: true);
+
+    /// <summary>The byte address of input <c>index</c>; -1 if out of range.</summary>
+    public static readonly AbiFunction InputPtr = new("wg_input_ptr", I32, I32, Required: true);
+
+    /// <summary>The byte address of output <c>index</c>; -1 if out of range.</summary>
+    public static readonly AbiFunction OutputPtr = new("wg_output_ptr", I32, I32, Required: true);
+
+    /// <summary>Returns <see cref="Version"/>.</summary>
+    public static readonly AbiFunction AbiVersion = new("wg_abi_version", None, I32, Required: true);
+
+    /// <summary>The address of output <c>index</c>'s actual dims (rank i32s); modules with bounded outputs need it.</summary>
+    public static readonly AbiFunction OutputDims = new("wg_output_dims", I32, I32, Required: false);
+
+    /// <summary>Profiling: the number of kernels <c>wg_run</c> calls.</summary>
+    public static readonly AbiFunction KernelCount = new("wg_kernel_count", None, I32, Required: false);
+
+    /// <summary>Profiling: runs kernel <c>index</c> alone; 0 ok, -1 out of range.</summary>
+    public static readonly AbiFunction RunKernel = new("wg_run_kernel", I32, I32, Required: false);
+
+    /// <summary>Every function export, in the order the backend exports them.</summary>
+    public static readonly ImmutableArray<AbiFunction> Functions = [Run, InputPtr, OutputPtr, AbiVersion, OutputDims, KernelCount, RunKernel];
+}
