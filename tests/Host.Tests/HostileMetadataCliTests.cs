@@ -1,6 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Host.Tests;
 
@@ -50,11 +51,11 @@ public sealed class HostileMetadataCliTests : IDisposable
     private static byte[] Section(byte[] content)
     {
         var body = new List<byte>();
-        WriteU32(body, 14);
+        body.AddRange(WasmCustomSection.Leb128(14));
         body.AddRange("wasmgraph.meta"u8.ToArray());
         body.AddRange(content);
         var section = new List<byte> { 0 };
-        WriteU32(section, (uint)body.Count);
+        section.AddRange(WasmCustomSection.Leb128((uint)body.Count));
         section.AddRange(body);
         return section.ToArray();
     }
@@ -215,14 +216,4 @@ public sealed class HostileMetadataCliTests : IDisposable
         }
     }
 
-    private static void WriteU32(List<byte> output, uint value)
-    {
-        do
-        {
-            byte b = (byte)(value & 0x7F);
-            value >>= 7;
-            output.Add(value == 0 ? b : (byte)(b | 0x80));
-        }
-        while (value != 0);
-    }
 }

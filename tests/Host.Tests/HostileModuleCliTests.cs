@@ -50,15 +50,9 @@ public sealed class HostileModuleCliTests : IDisposable
             ArenaBytes = 32,
             Hints = ImmutableDictionary<string, string>.Empty,
         };
-        var wasm = new List<byte>(Wasmtime.Module.ConvertText(wat)) { 0 };
-        var section = new List<byte>();
-        WriteU32(section, (uint)ModelMetadata.SectionName.Length);
-        section.AddRange(Encoding.UTF8.GetBytes(ModelMetadata.SectionName));
-        section.AddRange(Encoding.UTF8.GetBytes(metadata.ToJson()));
-        WriteU32(wasm, (uint)section.Count);
-        wasm.AddRange(section);
+        var wasm = WasmCustomSection.Append(Wasmtime.Module.ConvertText(wat), ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));
         var path = _dir.File(name + ".wasm");
-        File.WriteAllBytes(path, wasm.ToArray());
+        File.WriteAllBytes(path, wasm);
         return path;
     }
 
@@ -151,14 +145,4 @@ public sealed class HostileModuleCliTests : IDisposable
         Assert.True(again.ExitCode == 0, again.ToString());
     }
 
-    private static void WriteU32(List<byte> output, uint value)
-    {
-        do
-        {
-            byte b = (byte)(value & 0x7F);
-            value >>= 7;
-            output.Add(value == 0 ? b : (byte)(b | 0x80));
-        }
-        while (value != 0);
-    }
 }

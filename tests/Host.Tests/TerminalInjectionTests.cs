@@ -60,36 +60,13 @@ public sealed class TerminalInjectionTests : IDisposable
             Kernels = [new KernelInfo("k0" + Osc, "Relu" + Csi, 4)],
             Hints = ImmutableDictionary<string, string>.Empty.Add("note" + Osc, "value" + Csi),
         };
-        var wasm = new List<byte>(Wasmtime.Module.ConvertText(wat));
-        AddCustomSection(wasm, ModelMetadata.SectionName, Encoding.UTF8.GetBytes(metadata.ToJson()));
-        AddCustomSection(wasm, "section" + Osc, [1, 2, 3]);
+        var wasm = WasmCustomSection.Append(Wasmtime.Module.ConvertText(wat), ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));
+        wasm = WasmCustomSection.Append(wasm, "section" + Osc, [1, 2, 3]);
         var path = _dir.File("hostile.wasm");
-        File.WriteAllBytes(path, wasm.ToArray());
+        File.WriteAllBytes(path, wasm);
         return path;
     }
 
-    private static void AddCustomSection(List<byte> wasm, string name, byte[] payload)
-    {
-        var section = new List<byte>();
-        var nameBytes = Encoding.UTF8.GetBytes(name);
-        WriteU32(section, (uint)nameBytes.Length);
-        section.AddRange(nameBytes);
-        section.AddRange(payload);
-        wasm.Add(0);
-        WriteU32(wasm, (uint)section.Count);
-        wasm.AddRange(section);
-    }
-
-    private static void WriteU32(List<byte> bytes, uint value)
-    {
-        do
-        {
-            byte b = (byte)(value & 0x7F);
-            value >>= 7;
-            bytes.Add(value == 0 ? b : (byte)(b | 0x80));
-        }
-        while (value != 0);
-    }
 
     [Fact]
     public void InspectOfAModuleShowsItsHostileStringsEscaped()

@@ -45,14 +45,8 @@ public static class TinyModules
             ArenaBytes = 32,
             Hints = ImmutableDictionary<string, string>.Empty,
         };
-        var wasm = new List<byte>(Wasmtime.Module.ConvertText(Wat)) { 0 };
-        var section = new List<byte>();
-        WriteU32(section, (uint)ModelMetadata.SectionName.Length);
-        section.AddRange(Encoding.UTF8.GetBytes(ModelMetadata.SectionName));
-        section.AddRange(Encoding.UTF8.GetBytes(metadata.ToJson()));
-        WriteU32(wasm, (uint)section.Count);
-        wasm.AddRange(section);
-        File.WriteAllBytes(path, wasm.ToArray());
+        var wasm = WasmCustomSection.Append(Wasmtime.Module.ConvertText(Wat), ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));
+        File.WriteAllBytes(path, wasm);
         return path;
     }
 
@@ -63,14 +57,4 @@ public static class TinyModules
         return path;
     }
 
-    private static void WriteU32(List<byte> output, uint value)
-    {
-        do
-        {
-            byte b = (byte)(value & 0x7F);
-            value >>= 7;
-            output.Add(value == 0 ? b : (byte)(b | 0x80));
-        }
-        while (value != 0);
-    }
 }

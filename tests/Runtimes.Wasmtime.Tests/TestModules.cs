@@ -66,29 +66,6 @@ internal static class TestModules
     }
 
     /// <summary>Appends a custom section: id 0, LEB128 size, then the LEB128-prefixed UTF-8 name and the content.</summary>
-    public static byte[] AppendCustomSection(byte[] wasm, string name, byte[] content)
-    {
-        var nameBytes = Encoding.UTF8.GetBytes(name);
-        var body = new List<byte>();
-        WriteU32(body, (uint)nameBytes.Length);
-        body.AddRange(nameBytes);
-        body.AddRange(content);
+    public static byte[] AppendCustomSection(byte[] wasm, string name, byte[] content) => WasmCustomSection.Append(wasm, name, content);
 
-        var result = new List<byte>(wasm);
-        result.Add(0);
-        WriteU32(result, (uint)body.Count);
-        result.AddRange(body);
-        return result.ToArray();
-    }
-
-    public static void WriteU32(List<byte> output, uint value)
-    {
-        do
-        {
-            byte b = (byte)(value & 0x7F);
-            value >>= 7;
-            output.Add(value == 0 ? b : (byte)(b | 0x80));
-        }
-        while (value != 0);
-    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using WasmGraph.TestSupport;
+using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Web.Tests;
 
@@ -56,14 +57,7 @@ public static class NodeRunner
     /// <summary>The module of <paramref name="wat"/> with a <c>wasmgraph.meta</c> section holding <paramref name="metadataJson"/>.</summary>
     public static byte[] Module(string wat, string metadataJson = AddOneMetadata)
     {
-        var wasm = new List<byte>(Wasmtime.Module.ConvertText(wat)) { 0 };
-        var section = new List<byte>();
-        WriteU32(section, (uint)"wasmgraph.meta".Length);
-        section.AddRange(Encoding.UTF8.GetBytes("wasmgraph.meta"));
-        section.AddRange(Encoding.UTF8.GetBytes(metadataJson));
-        WriteU32(wasm, (uint)section.Count);
-        wasm.AddRange(section);
-        return wasm.ToArray();
+        return WasmCustomSection.Append(Wasmtime.Module.ConvertText(wat), ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadataJson));
     }
 
     /// <summary>A .npy file with exactly this header text (padded as NumPy pads it) and data; <paramref name="declaredLength"/> overrides the length field.</summary>
@@ -134,16 +128,6 @@ public static class NodeRunner
         Assert.DoesNotContain("\u001b", result.StdErr);
     }
 
-    private static void WriteU32(List<byte> bytes, uint value)
-    {
-        do
-        {
-            byte b = (byte)(value & 0x7F);
-            value >>= 7;
-            bytes.Add(value != 0 ? (byte)(b | 0x80) : b);
-        }
-        while (value != 0);
-    }
 
     private static long PeakRss(int pid)
     {

@@ -33,36 +33,16 @@ internal static class CraftedModules
     public static byte[] MemorySection(uint pages)
     {
         var body = new List<byte> { 1, 0x00 };
-        WriteU32(body, pages);
+        body.AddRange(WasmCustomSection.Leb128(pages));
         var section = new List<byte> { 5 };
-        WriteU32(section, (uint)body.Count);
+        section.AddRange(WasmCustomSection.Leb128((uint)body.Count));
         section.AddRange(body);
         return section.ToArray();
     }
 
-    public static byte[] CustomSection(string name, byte[] content)
-    {
-        var nameBytes = Encoding.UTF8.GetBytes(name);
-        var body = new List<byte>();
-        WriteU32(body, (uint)nameBytes.Length);
-        body.AddRange(nameBytes);
-        body.AddRange(content);
-        var section = new List<byte> { 0 };
-        WriteU32(section, (uint)body.Count);
-        section.AddRange(body);
-        return section.ToArray();
-    }
+    /// <summary>A custom section on its own (id 0 onwards), for placing among crafted sections.</summary>
+    public static byte[] CustomSection(string name, byte[] content) => WasmCustomSection.Append(Array.Empty<byte>(), name, content);
 
-    public static void WriteU32(List<byte> output, uint value)
-    {
-        do
-        {
-            byte b = (byte)(value & 0x7F);
-            value >>= 7;
-            output.Add(value == 0 ? b : (byte)(b | 0x80));
-        }
-        while (value != 0);
-    }
 
     /// <summary>What the host and the runtime do with a module's bytes before anything else.</summary>
     public static ModelMetadata Read(byte[] module, long? maxMemoryBytes = null)

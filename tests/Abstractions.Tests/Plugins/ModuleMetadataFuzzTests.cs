@@ -216,7 +216,7 @@ public sealed class ModuleMetadataFuzzTests
                     int at = random.Next(8, Math.Min(bytes.Count, 40));
                     uint[] lies = [0, 1, 0x7F, 0x80, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, (uint)valid.Length, (uint)random.Next()];
                     var leb = new List<byte>();
-                    WriteU32(leb, lies[random.Next(lies.Length)]);
+                    leb.AddRange(WasmCustomSection.Leb128(lies[random.Next(lies.Length)]));
                     bytes.RemoveAt(at);
                     bytes.InsertRange(at, leb);
                     break;

@@ -1,9 +1,13 @@
 using System.Text;
 
-namespace WasmGraph.Backends.LlvmWasm;
+namespace WasmGraph.Abstractions.Plugins;
 
-/// <summary>Appends a custom section (id 0) to a finished module; wasm allows custom sections anywhere after the header.</summary>
-internal static class WasmCustomSection
+/// <summary>
+/// Appends a custom section (id 0) to a finished module; wasm allows custom sections anywhere after the header. The
+/// writing half of what <see cref="WasmBinaryReader"/> reads: the backend appends the metadata section with it, and
+/// tests craft modules (and lying framings, from <see cref="Leb128"/>) with the same code.
+/// </summary>
+public static class WasmCustomSection
 {
     public static byte[] Append(byte[] module, string name, byte[] payload)
     {
@@ -20,7 +24,8 @@ internal static class WasmCustomSection
         return stream.ToArray();
     }
 
-    private static byte[] Leb128(uint value)
+    /// <summary>An unsigned LEB128 number, as wasm writes every length and count.</summary>
+    public static byte[] Leb128(uint value)
     {
         var bytes = new List<byte>();
         do
