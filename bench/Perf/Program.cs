@@ -20,5 +20,8 @@ if (args.Length > 0 && args[0] == "report")
     }
     return PeerComparison.Run(root, repeat, model, output);
 }
-BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(args);
+// In process: BenchmarkDotNet's default toolchain rebuilds the benchmark project by the assembly's name
+// (WasmGraph.Bench), which is not the project's file name (Perf.csproj), and fails before measuring anything.
+var suiteArgs = args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase) ? args : [.. args, "--inProcess"];
+BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(suiteArgs);
 return 0;

@@ -62,6 +62,13 @@ public sealed class WasmGraphEngine : IDisposable
 
     public byte[] Module { get; private set; } = [];
 
+    /// <summary>
+    /// Another session of the compiled module with the time limit <c>wasmgraph run</c> always sets (600 s by default):
+    /// that selects Wasmtime's epoch-interruption engine, whose checks in loops are what a user of <c>run</c> pays.
+    /// </summary>
+    public WasmtimeSession LoadWithTimeLimit(TimeSpan limit)
+        => (WasmtimeSession)_runtime.Load(Module, new RuntimeOptions { CacheDirectory = _cache, Timeout = limit });
+
     public IReadOnlyDictionary<string, TensorData> Run(IReadOnlyDictionary<string, TensorData> inputs) => _session!.Run(inputs);
 
     public IReadOnlyList<double> Profile(IReadOnlyDictionary<string, TensorData> inputs, int repeat) => _session!.ProfileKernels(inputs, repeat);

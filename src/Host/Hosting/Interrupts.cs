@@ -45,6 +45,12 @@ public sealed class Interrupts : IDisposable
     /// <summary>The conventional exit code for the signal that arrived (128 + its number), or null if none did.</summary>
     public int? ExitCode { get; private set; }
 
+    /// <summary>
+    /// <see cref="ExitCode"/> of the process's registration, for code that must end the process itself from deep
+    /// inside a command (<see cref="RunWatchdog"/>) and cannot be handed the instance. One process, one registration.
+    /// </summary>
+    public static int? LastSignalExitCode { get; private set; }
+
     public static Interrupts Register() => new();
 
     public void Dispose()
@@ -63,6 +69,7 @@ public sealed class Interrupts : IDisposable
             return; // a second signal: let the default action end the process
         }
         ExitCode = context.Signal == PosixSignal.SIGTERM ? SigTermExitCode : SigIntExitCode;
+        LastSignalExitCode = ExitCode;
         context.Cancel = true;
         _source.Cancel();
     }
