@@ -304,6 +304,32 @@ public sealed partial class InterruptionTests
     }
 
     /// <summary>
+    /// Without --timeout a looping module still ends: the run's time limit (Pipeline:Runtime:RunTimeLimitSeconds, ten
+    /// minutes by default, one second here) is enforced from outside the module, with exit 2, one line and no outputs.
+    /// </summary>
+    [Fact]
+    public void ALoopingModuleWithoutTimeoutStopsAtTheRunsTimeLimit()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var (module, input) = WriteLoopingModule(dir);
+        var outputDir = dir.File("out");
+        var clock = Stopwatch.StartNew();
+        var result = HostProcess.Run(["run", module, "--input", "x=" + input, "--output-dir", outputDir],
+                                     new Dictionary<string, string>
+                                     {
+                                         ["WASMGRAPH_Pipeline__Runtime__Cache"] = dir.File("cache"),
+                                         ["WASMGRAPH_Pipeline__Runtime__RunTimeLimitSeconds"] = "1",
+                                     },
+                                     timeoutSeconds: 60);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("run exceeded the time limit of 1 s", result.StdErr);
+        Assert.DoesNotContain("internal error", result.StdErr);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.False(Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any(), "outputs were written");
+    }
+
+    /// <summary>
     /// The signal arrives at an arbitrary moment: while .NET starts, while the host and plugins load, while the module
     /// compiles, or in wasm. Whichever it is, the run ends with the signal's exit code and writes nothing; a signal
     /// before the handler exists takes the default action, which is the same exit status without the message.

@@ -21,12 +21,6 @@ namespace WasmGraph.Host.Cli;
 /// </summary>
 public sealed class RunCommand : AsyncCommand<RunSettings>
 {
-    /// <summary>
-    /// The time limit of one run without <c>--timeout</c>: ten minutes, far beyond any model we compile (ResNet50 runs
-    /// in well under a second), so only a module that hangs meets it, and a script never waits forever on one.
-    /// </summary>
-    public const double DefaultTimeoutSeconds = 600;
-
     private readonly WasmGraphHostFactory _hosts;
     private readonly HostConsoles _consoles;
 
@@ -59,7 +53,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         };
 
         var clock = Stopwatch.StartNew();
-        var watchdog = RunWatchdog.Arm(settings.TimeoutSeconds is null ? TimeSpan.FromSeconds(DefaultTimeoutSeconds) : null,
+        var watchdog = RunWatchdog.Arm(settings.TimeoutSeconds is null ? options.Runtime.ResolvedRunTimeLimit() : null,
                                        line => _consoles.Error.MarkupLine(line), cancellation);
         IModelSession session;
         var times = new List<double>();
@@ -103,7 +97,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         {
             int runs = Math.Max(settings.Repeat, 4);
             double perSecond;
-            using (RunWatchdog.Arm(settings.TimeoutSeconds is null ? TimeSpan.FromSeconds(DefaultTimeoutSeconds) : null,
+            using (RunWatchdog.Arm(settings.TimeoutSeconds is null ? options.Runtime.ResolvedRunTimeLimit() : null,
                                    line => _consoles.Error.MarkupLine(line), cancellation))
             {
                 // No token: the sessions would take the epoch-checking engine and measure it; the watchdog stops them.

@@ -46,6 +46,20 @@ public sealed class RuntimeSection
     /// <summary>Most MiB the cache may hold; least recently used entries are evicted beyond it.</summary>
     public long CacheMaxMb { get; set; } = 1024;
 
+    /// <summary>
+    /// The time limit of <c>wasmgraph run</c> when no <c>--timeout</c> is given, for all of its calls, enforced from
+    /// outside the module (see <c>RunWatchdog</c>): there is always a limit, so a module that loops cannot run forever.
+    /// Ten minutes by default: far beyond any model we compile (ResNet50 runs in well under a second), so only a module
+    /// that hangs meets it, and a script never waits forever on one.
+    /// </summary>
+    public double RunTimeLimitSeconds { get; set; } = 600;
+
+    /// <summary><see cref="RunTimeLimitSeconds"/> checked: finite, positive, at most a day.</summary>
+    public TimeSpan ResolvedRunTimeLimit()
+        => RunTimeLimitSeconds is > 0 and <= 24 * 60 * 60
+            ? TimeSpan.FromSeconds(RunTimeLimitSeconds)
+            : throw new WasmGraphException($"Pipeline:Runtime:RunTimeLimitSeconds must be a number of seconds above 0 and at most 86400, not {RunTimeLimitSeconds}");
+
     /// <summary><see cref="CacheMaxMb"/> in bytes; 0 keeps only the entry in use, and more than 1 TiB is surely a typo.</summary>
     public long ResolvedCacheMaxBytes()
         => CacheMaxMb is >= 0 and <= 1L << 20
