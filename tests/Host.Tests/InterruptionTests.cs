@@ -82,7 +82,7 @@ public sealed partial class InterruptionTests
             ArenaBytes = 32,
             Hints = ImmutableDictionary<string, string>.Empty,
         };
-        var name = Encoding.UTF8.GetBytes(ModelMetadata.SectionName);
+        var name = Encoding.UTF8.GetBytes(ModuleAbi.MetadataSection);
         var payload = new List<byte>();
         WriteLeb(payload, (uint)name.Length);
         payload.AddRange(name);

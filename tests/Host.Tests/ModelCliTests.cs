@@ -99,7 +99,7 @@ public sealed class ModelCliTests : IClassFixture<ResNet18Module>
         var metadata = WasmModuleReader.ReadMetadata(bytes, _module.Path);
         Assert.Equal("OriginalInput", metadata.Inputs.Single().Name);
         Assert.Equal<long>([1, 512, 1, 1], metadata.Outputs.Single().Shape.ToArray());
-        Assert.Equal(ModelMetadata.AbiVersion, metadata.Abi);
+        Assert.Equal(ModuleAbi.Version, metadata.Abi);
         Assert.Equal("NCHW", metadata.Hints["layout"]);
         // Size budget from issue 6: weights plus at most 1 MiB of code and metadata.
         Assert.True(bytes.LongLength <= metadata.WeightBytes + (1 << 20), $"module is {bytes.LongLength} B for {metadata.WeightBytes} B of weights");

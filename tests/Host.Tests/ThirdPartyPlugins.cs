@@ -176,7 +176,7 @@ public sealed class ThirdPartyPlugins : IDisposable
             public Artifact Compile(Graph graph, BackendOptions options)
             {
                 var meta = ModelMetadata.For(graph) with { Hints = ImmutableDictionary<string, string>.Empty.Add("opt_level", options.OptLevel.ToString()) };
-                var name = Encoding.UTF8.GetBytes(ModelMetadata.SectionName);
+                var name = Encoding.UTF8.GetBytes(ModuleAbi.MetadataSection);
                 var json = Encoding.UTF8.GetBytes(meta.ToJson());
                 var payload = new List<byte>();
                 payload.AddRange(Leb(name.Length));

@@ -62,7 +62,7 @@ internal static class TestModules
     public static byte[] Build(string wat, ModelMetadata? metadata)
     {
         var wasm = Module.ConvertText(wat);
-        return metadata is null ? wasm : AppendCustomSection(wasm, ModelMetadata.SectionName, Encoding.UTF8.GetBytes(metadata.ToJson()));
+        return metadata is null ? wasm : AppendCustomSection(wasm, ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));
     }
 
     /// <summary>Appends a custom section: id 0, LEB128 size, then the LEB128-prefixed UTF-8 name and the content.</summary>

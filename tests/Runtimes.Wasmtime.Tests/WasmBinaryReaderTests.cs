@@ -14,7 +14,7 @@ public class WasmBinaryReaderTests
         var info = WasmBinaryReader.Read(TestModules.AddOne());
 
         Assert.Equal(0, info.ImportCount);
-        var json = Encoding.UTF8.GetString(info.FindCustomSection(ModelMetadata.SectionName)!.Value.Span);
+        var json = Encoding.UTF8.GetString(info.FindCustomSection(ModuleAbi.MetadataSection)!.Value.Span);
         Assert.Equal(TestModules.AddOneMetadata.ToJson(), json);
     }
 
@@ -28,15 +28,15 @@ public class WasmBinaryReaderTests
 
     [Fact]
     public void ItReturnsNullForAnAbsentSection()
-        => Assert.Null(WasmBinaryReader.Read(Header).FindCustomSection(ModelMetadata.SectionName));
+        => Assert.Null(WasmBinaryReader.Read(Header).FindCustomSection(ModuleAbi.MetadataSection));
 
     [Fact]
     public void ItRefusesTwoMetadataSections()
     {
-        var once = TestModules.AppendCustomSection(Header, ModelMetadata.SectionName, "{}"u8.ToArray());
-        var twice = TestModules.AppendCustomSection(once, ModelMetadata.SectionName, "{}"u8.ToArray());
+        var once = TestModules.AppendCustomSection(Header, ModuleAbi.MetadataSection, "{}"u8.ToArray());
+        var twice = TestModules.AppendCustomSection(once, ModuleAbi.MetadataSection, "{}"u8.ToArray());
 
-        var error = Assert.Throws<WasmGraphException>(() => WasmBinaryReader.Read(twice).FindCustomSection(ModelMetadata.SectionName));
+        var error = Assert.Throws<WasmGraphException>(() => WasmBinaryReader.Read(twice).FindCustomSection(ModuleAbi.MetadataSection));
         Assert.Contains("more than one", error.Message);
     }
 
@@ -76,7 +76,7 @@ public class WasmBinaryReaderTests
             try
             {
                 var info = WasmBinaryReader.Read(wasm.AsMemory(0, length));
-                Assert.Null(info.FindCustomSection(ModelMetadata.SectionName));
+                Assert.Null(info.FindCustomSection(ModuleAbi.MetadataSection));
             }
             catch (WasmGraphException e)
             {

@@ -47,7 +47,7 @@ public sealed class WasmtimeRuntimeLoadTests : IDisposable
     [Fact]
     public void ItRejectsMetadataThatIsNotJson()
     {
-        var wasm = TestModules.AppendCustomSection(TestModules.Build(TestModules.AbiWat("(i32.const 0)"), null), ModelMetadata.SectionName, "{not json"u8.ToArray());
+        var wasm = TestModules.AppendCustomSection(TestModules.Build(TestModules.AbiWat("(i32.const 0)"), null), ModuleAbi.MetadataSection, "{not json"u8.ToArray());
 
         Assert.Contains("not valid JSON", LoadFails(wasm).Message);
     }

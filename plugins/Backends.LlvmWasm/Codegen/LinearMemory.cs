@@ -32,7 +32,7 @@ internal static class LinearMemory
             var bytes = BytesOf(graph.TypeOf(value));
             if (bytes > StaticBytes)
             {
-                throw Refusal(graph, $"value '{value}' ({graph.TypeOf(value)}) alone needs {Describe(bytes)}");
+                throw Refusal(graph, $"value '{value}' ({graph.TypeOf(value)}) alone needs {ByteCount.Describe(bytes)}");
             }
         }
     }
@@ -48,13 +48,13 @@ internal static class LinearMemory
         long total = weights + layout.ArenaBytes + StackBytes; // each term is below 2^62: no overflow
         if (total > StaticBytes)
         {
-            throw Refusal(graph, $"needs {Describe(total)} of linear memory (weights {Describe(weights)} + arena {Describe(layout.ArenaBytes)} + stack {Describe(StackBytes)})");
+            throw Refusal(graph, $"needs {ByteCount.Describe(total)} of linear memory (weights {ByteCount.Describe(weights)} + arena {ByteCount.Describe(layout.ArenaBytes)} + stack {ByteCount.Describe(StackBytes)})");
         }
     }
 
     /// <summary>The refusal for a module that passed <see cref="ThrowIfTooLarge"/> by less than the linker's own layout adds.</summary>
     public static ModelException LinkerRefusal(Graph graph, ArenaLayout layout, string linkerMessage)
-        => Refusal(graph, $"needs more than 2 GiB of linear memory once linked (arena {Describe(layout.ArenaBytes)}; wasm-ld: {linkerMessage})");
+        => Refusal(graph, $"needs more than 2 GiB of linear memory once linked (arena {ByteCount.Describe(layout.ArenaBytes)}; wasm-ld: {linkerMessage})");
 
     private static long BytesOf(TensorType type)
     {
@@ -71,7 +71,4 @@ internal static class LinearMemory
     private static ModelException Refusal(Graph graph, string need)
         => new($"{need} but a wasm32 module's data is limited to 2 GiB (object files address it with signed 32-bit offsets); use a smaller --input-shape",
                graph.SourceOf());
-
-    /// <summary>"5.21 GiB (5,596,618,752 B)": the rounded size to read, the exact count to check.</summary>
-    public static string Describe(long bytes) => ByteCount.Describe(bytes);
 }

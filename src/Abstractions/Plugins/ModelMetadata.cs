@@ -47,12 +47,6 @@ public sealed record KernelInfo(
 /// </summary>
 public sealed record ModelMetadata
 {
-    /// <summary>Forwards to <see cref="ModuleAbi.MetadataSection"/>, which defines it.</summary>
-    public const string SectionName = ModuleAbi.MetadataSection;
-
-    /// <summary>Forwards to <see cref="ModuleAbi.Version"/>, which defines it.</summary>
-    public const int AbiVersion = ModuleAbi.Version;
-
     [JsonPropertyName("abi_version")] public int Abi { get; init; } = ModuleAbi.Version;
     [JsonPropertyName("name")] public string Name { get; init; } = "";
     [JsonPropertyName("producer")] public string Producer { get; init; } = "";

@@ -158,16 +158,9 @@ public sealed class CompileCommand : AsyncCommand<CompileSettings>
     }
 
     /// <summary>
-    /// Before any work: the model and the --prepend model are regular files ONNX can hold, and the output is a regular
-    /// file or a new path that is none of the files this command reads (the model, --prepend, --config).
+    /// Before any work: the output is a regular file or a new path that is none of the files this command reads (the
+    /// model, --prepend, --config). The inputs themselves are checked by <see cref="CompilePipeline"/>, for every caller.
     /// </summary>
     private static void CheckFiles(CompileSettings settings, string output)
-    {
-        InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
-        if (settings.Prepend is { } prepend)
-        {
-            InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
-        }
-        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
-    }
+        => OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
 }

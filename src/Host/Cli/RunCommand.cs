@@ -52,9 +52,12 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             MaxMemoryBytes = settings.MaxMemoryMb * 1024 * 1024,
         };
 
+        // The default time limit and Ctrl-C/SIGTERM, around each stretch of the module's calls (see RunWatchdog).
+        RunWatchdog ArmWatchdog() => RunWatchdog.Arm(settings.TimeoutSeconds is null ? options.Runtime.ResolvedRunTimeLimit() : null,
+                                                    line => _consoles.Error.MarkupLine(line), cancellation);
+
         var clock = Stopwatch.StartNew();
-        var watchdog = RunWatchdog.Arm(settings.TimeoutSeconds is null ? options.Runtime.ResolvedRunTimeLimit() : null,
-                                       line => _consoles.Error.MarkupLine(line), cancellation);
+        var watchdog = ArmWatchdog();
         IModelSession session;
         var times = new List<double>();
         IReadOnlyDictionary<string, TensorData> outputs = new Dictionary<string, TensorData>();
@@ -97,8 +100,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         {
             int runs = Math.Max(settings.Repeat, 4);
             double perSecond;
-            using (RunWatchdog.Arm(settings.TimeoutSeconds is null ? options.Runtime.ResolvedRunTimeLimit() : null,
-                                   line => _consoles.Error.MarkupLine(line), cancellation))
+            using (ArmWatchdog())
             {
                 // No token: the sessions would take the epoch-checking engine and measure it; the watchdog stops them.
                 perSecond = ParallelThroughput.ImagesPerSecond(runtime, bytes, runtimeOptions, inputs, instances, runs, CancellationToken.None);

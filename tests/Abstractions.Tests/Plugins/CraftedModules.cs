@@ -25,7 +25,7 @@ internal static class CraftedModules
     {
         var bytes = new List<byte>(Header);
         bytes.AddRange(MemorySection(pages));
-        bytes.AddRange(CustomSection(ModelMetadata.SectionName, metadata));
+        bytes.AddRange(CustomSection(ModuleAbi.MetadataSection, metadata));
         return bytes.ToArray();
     }
 

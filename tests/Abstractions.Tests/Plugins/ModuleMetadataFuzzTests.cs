@@ -234,7 +234,7 @@ public sealed class ModuleMetadataFuzzTests
                 bytes.InsertRange(random.Next(8, bytes.Count), Enumerable.Range(0, random.Next(1, 16)).Select(_ => (byte)random.Next(256)));
                 break;
             case 4: // a second, hostile custom section
-                bytes.AddRange(CustomSection(random.Next(2) == 0 ? ModelMetadata.SectionName : "other", Encoding.UTF8.GetBytes("{\"abi_version\":1}")));
+                bytes.AddRange(CustomSection(random.Next(2) == 0 ? ModuleAbi.MetadataSection : "other", Encoding.UTF8.GetBytes("{\"abi_version\":1}")));
                 break;
             default: // bytes moved from one place to another
                 {

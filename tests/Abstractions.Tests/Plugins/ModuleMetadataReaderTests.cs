@@ -114,7 +114,7 @@ public sealed class ModuleMetadataReaderTests
     {
         byte[] module = [.. Header, .. CustomSection("other", [1, 2, 3])];
 
-        Assert.Null(WasmBinaryReader.Read(module).FindCustomSection(ModelMetadata.SectionName));
+        Assert.Null(WasmBinaryReader.Read(module).FindCustomSection(ModuleAbi.MetadataSection));
         var error = Assert.Throws<WasmGraphException>(() => Read(module));
         Assert.Contains("has no 'wasmgraph.meta' custom section", error.Message);
     }
@@ -124,9 +124,9 @@ public sealed class ModuleMetadataReaderTests
     {
         // A plugin's artifact need not define a memory (its runtime places the tensors); its sizes are still bounded.
         var small = new List<byte>(Header);
-        small.AddRange(CustomSection(ModelMetadata.SectionName, Encoding.UTF8.GetBytes(AddOneJson)));
+        small.AddRange(CustomSection(ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(AddOneJson)));
         var huge = new List<byte>(Header);
-        huge.AddRange(CustomSection(ModelMetadata.SectionName, Encoding.UTF8.GetBytes(
+        huge.AddRange(CustomSection(ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(
             AddOneJson.Replace("\"shape\":[4],\"bytes\":16", "\"shape\":[536870911],\"bytes\":2147483644", StringComparison.Ordinal))));
 
         Assert.Equal(2, Read(small.ToArray()).Inputs.Length + Read(small.ToArray()).Outputs.Length);
