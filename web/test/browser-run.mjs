@@ -62,7 +62,9 @@ try {
   if (config.screenshot) await page.screenshot({ path: config.screenshot, fullPage: true });
   result.browser = browser.browser()?.version() ?? 'chromium';
   result.console = console_;
-  process.stdout.write(JSON.stringify(result));
+  // Wait for the write to drain: process.exit() below drops what a pipe has not taken yet, and the result (now with
+  // the results panel's text) can pass the pipe's 64 KiB, which cut the JSON at byte 65536 under load.
+  await new Promise((resolve) => process.stdout.write(JSON.stringify(result), resolve));
   if (result.error) exitCode = 1;
 } catch (e) {
   process.stderr.write(`browser-run: ${e.stack ?? e}\n`);

@@ -158,9 +158,18 @@ public sealed class CompileCommand : AsyncCommand<CompileSettings>
     }
 
     /// <summary>
-    /// Before any work: the output is a regular file or a new path that is none of the files this command reads (the
-    /// model, --prepend, --config). The inputs themselves are checked by <see cref="CompilePipeline"/>, for every caller.
+    /// Before any work, even before the host and its plugins start (so a typo in the model's path is reported as that,
+    /// whatever the plugins folder holds): the model and the --prepend model are regular files ONNX can hold, and the
+    /// output is a regular file or a new path that is none of the files this command reads (the model, --prepend,
+    /// --config). <see cref="CompilePipeline"/> checks the inputs again for its other callers (the demo, tests).
     /// </summary>
     private static void CheckFiles(CompileSettings settings, string output)
-        => OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
+    {
+        InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
+        if (settings.Prepend is { } prepend)
+        {
+            InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
+        }
+        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
+    }
 }
