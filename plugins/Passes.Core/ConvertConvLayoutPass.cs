@@ -17,8 +17,8 @@ namespace WasmGraph.Passes.Core;
 /// Why: in the blocked layout one f32x4 holds one pixel of four output channels, so a conv kernel can vectorise over
 /// output channels and read its input in place: no padded, phase-split copy, no discarded padding columns, no
 /// epilogue copy out of scratch (docs/performance.md, "Blocked layout").
-/// Order: requires fuse-residual and fuse-activation, which match only Conv, so that their work is carried into
-/// ConvBlocked rather than lost.
+/// Requires fuse-residual and fuse-activation (<see cref="Requires"/>): they match only Conv, so run later they
+/// would find nothing to fuse into ConvBlocked.
 /// </summary>
 public sealed class ConvertConvLayoutPass : IPass
 {

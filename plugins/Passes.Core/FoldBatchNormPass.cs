@@ -8,7 +8,7 @@ namespace WasmGraph.Passes.Core;
 /// mode, constant parameters, the producer's output read only by the BatchNorm), into the producer alone with scaled
 /// weights and a shifted bias: W' = W · s, b' = b · s + t, with s = γ / √(var + ε) and t = β − mean · s per channel.
 /// Why: in CNN exports (ResNet has one BatchNorm per Conv) this removes a full read and write of every activation.
-/// Order: fold-constants first, when present, so BatchNorm parameters computed from constants are constants here.
+/// Runs after fold-constants (<see cref="RunsAfter"/>), so BatchNorm parameters computed from constants are constants here.
 /// </summary>
 public sealed class FoldBatchNormPass : IPass
 {

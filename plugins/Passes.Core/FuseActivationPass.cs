@@ -12,8 +12,8 @@ namespace WasmGraph.Passes.Core;
 /// Why: the producer's kernel then applies the activation while the value is still in registers, saving one full
 /// pass over the tensor per activation (17 of them in ResNet18). An activation after an elementwise op (Add → Relu)
 /// is fuse-elementwise's: it joins the loop of that op's chain.
-/// Order: after fold-batchnorm, so that Conv → BatchNorm → Relu has become Conv → Relu; after fuse-residual, so that
-/// Conv → Add → Relu first becomes one FusedConv that can then take the Relu.
+/// Runs after fold-batchnorm (<see cref="RunsAfter"/>), so that Conv → BatchNorm → Relu has become Conv → Relu, and
+/// after fuse-residual, so that Conv → Add → Relu first becomes one FusedConv that can then take the Relu.
 /// </summary>
 public sealed class FuseActivationPass : IPass
 {
@@ -30,8 +30,8 @@ public sealed class FuseActivationPass : IPass
         foreach (var activation in graph.Nodes)
         {
             if (context.Registry.Find(activation.Op) is not { } definition || !definition.FusedRoles.HasFlag(FusedRoles.Activation)
-                || activation.Inputs.Length != 1 || rewriter.ProducerOf(activation.Inputs[0]) is not { } producer
-                || rewriter.IsEdited(producer) || context.Registry.Find(producer.Op)?.FusedForm is not { } fusedForm
+                || activation.Inputs.Length != 1 || rewriter.ProducerOf(activation.Inputs[0]) is not { } producer || rewriter.IsEdited(producer)
+                || context.Registry.Find(producer.Op) is not { Fusion: FusionKind.OutElementwiseFusable, FusedForm: { } fusedForm }
                 || producer.Attributes.Has(FusedOps.Activation) || !rewriter.HasSoleReader(producer.Outputs[0])
                 || graph.TypeOf(activation.Outputs[0]).ElementType != DataType.Float32)
             {

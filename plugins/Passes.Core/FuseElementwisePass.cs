@@ -12,7 +12,8 @@ namespace WasmGraph.Passes.Core;
 /// second, so each group has exactly one value leaving it. A group the backend cannot run stays as it was.
 /// Why: exported transformers spell GELU and LayerNorm as chains of 5–6 tiny ops; fused, each chain is one loop
 /// that reads its inputs once and writes one output, instead of a full pass over memory per op.
-/// Order: after fuse-activation and fuse-residual, which claim the Relus and Adds that fold into Conv/Gemm stores.
+/// Runs after fuse-activation and fuse-residual (<see cref="RunsAfter"/>), which claim the Relus and Adds that fold into
+/// Conv/Gemm stores: there they cost nothing, here they cost a loop.
 /// </summary>
 public sealed class FuseElementwisePass : IPass
 {

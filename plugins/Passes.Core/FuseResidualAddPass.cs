@@ -10,8 +10,8 @@ namespace WasmGraph.Passes.Core;
 /// output has no other reader and the backend runs FusedConv. The convolution's epilogue then adds the shortcut
 /// while it stores each output once.
 /// Why: ResNets add a shortcut after every block; fused, the sum costs no extra pass over the activations.
-/// Order: after fold-batchnorm, so that Conv → BatchNorm → Add has become Conv → Add. fuse-activation declares that
-/// it runs after this pass, so the Relu that follows the Add can fuse into the same FusedConv.
+/// Runs after fold-batchnorm (<see cref="RunsAfter"/>), so that Conv → BatchNorm → Add has become Conv → Add;
+/// fuse-activation runs after this pass, so the Relu that follows the Add can fuse into the same FusedConv.
 /// </summary>
 public sealed class FuseResidualAddPass : IPass
 {

@@ -13,8 +13,8 @@ namespace WasmGraph.Passes.Core;
 /// Why a pass: peak activation memory is decided here, so it should be visible (statistics with --verbose, the plan
 /// in --dump-ir), configurable (alignment, placement order) and verified (--verify-each checks that no two live
 /// values share a byte), like every other decision about the graph, instead of hidden in the backend.
-/// Order: last (it runs after every other core pass). Any later rewrite through a GraphBuilder drops the plan, and
-/// the backend then plans on its own.
+/// Runs after every other core pass (<see cref="RunsAfter"/>): any later rewrite through a GraphBuilder drops the
+/// plan, and the backend then plans on its own.
 /// </summary>
 public sealed class PlanMemoryPass : IPass
 {
