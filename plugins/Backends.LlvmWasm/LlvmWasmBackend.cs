@@ -47,12 +47,9 @@ public sealed class LlvmWasmBackend : IBackend
             reason = "no kernel generator for this op";
             return false;
         }
-        var unknown = node.Attributes.All.Select(a => a.Key)
-                          .FirstOrDefault(a => a.StartsWith("wg.", StringComparison.Ordinal) && a is not (Activation.Attribute or "wg.clip_min" or "wg.clip_max" or ConvKernel.ResidualAttribute));
         var unlowered = node.Inputs.Where(i => i.Length > 0).Concat(node.Outputs)
                             .Select(v => (DataType?)graph.TypeOf(v).ElementType).FirstOrDefault(t => !generator.ElementTypes.Contains(t!.Value));
-        reason = unknown is not null ? $"unknown backend attribute '{unknown}'"
-               : unlowered is { } type ? $"{type.Name()} tensors are not lowered for {node.Op}"
+        reason = unlowered is { } type ? $"{type.Name()} tensors are not lowered for {node.Op}"
                : generator.CheckSupported(node, graph);
         return reason is null;
     }

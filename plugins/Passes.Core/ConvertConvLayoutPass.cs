@@ -8,15 +8,17 @@ using WasmGraph.Abstractions.Plugins;
 namespace WasmGraph.Passes.Core;
 
 /// <summary>
-/// convert-conv-layout: rewrites every 2-D, group-1 Conv with constant weights and channel counts divisible by the
+/// convert-conv-layout: rewrites every 2-D, group-1 Conv or FusedConv with constant weights and channel counts divisible by the
 /// block into ConvBlocked over the blocked layout [N, C/4, H, W, 4] (NCHWc), packing its weights at compile time into
 /// a new constant [M/4, C, KH, KW, 4]. LayoutToBlocked and LayoutFromBlocked appear only at the edges of blocked
 /// regions: a value stays blocked from one ConvBlocked to the next (the residual input of a fused residual conv
-/// included), each value is converted at most once per direction, and everything else stays NCHW.
+/// included), each value is converted at most once per direction, and everything else stays NCHW. A FusedConv's
+/// residual and activation carry over to ConvBlocked. Nothing changes when the backend lacks the blocked ops.
 /// Why: in the blocked layout one f32x4 holds one pixel of four output channels, so a conv kernel can vectorise over
 /// output channels and read its input in place: no padded, phase-split copy, no discarded padding columns, no
 /// epilogue copy out of scratch (docs/performance.md, "Blocked layout").
-/// Order: after fuse-residual and fuse-activation, which match only Conv, so their work is carried into ConvBlocked.
+/// Requires fuse-residual and fuse-activation (<see cref="Requires"/>): they match only Conv, so run later they
+/// would find nothing to fuse into ConvBlocked.
 /// </summary>
 public sealed class ConvertConvLayoutPass : IPass
 {
@@ -28,10 +30,13 @@ public sealed class ConvertConvLayoutPass : IPass
 
     public IReadOnlyCollection<string>? OptionKeys => ConvertConvLayoutOptions.Keys;
 
+    /// <summary>The ops this pass makes; a backend must run all three.</summary>
+    private static readonly string[] BlockedOps = ["ConvBlocked", "LayoutToBlocked", "LayoutFromBlocked"];
+
     public Graph Run(Graph graph, PassContext context)
     {
         var options = ConvertConvLayoutOptions.From(context.Options);
-        if (!graph.Nodes.Any(n => Converts(n, graph, options)))
+        if (!BlockedOps.All(context.Capabilities.SupportsOp) || !graph.Nodes.Any(n => Converts(n, graph, options)))
         {
             return graph;
         }
@@ -86,9 +91,9 @@ public sealed class ConvertConvLayoutPass : IPass
                 packedWeights[weights] = packed;
             }
             var inputs = new List<string> { Blocked(node.Inputs[0]), packed, node.InputOrNull(2) ?? "" };
-            if (node.Attributes.GetInt(FuseResidualAddPass.Attribute, 0) != 0)
+            if (node.InputOrNull(FusedOps.ResidualInput) is { } residual)
             {
-                inputs.Add(Blocked(node.Inputs[3]));
+                inputs.Add(Blocked(residual));
             }
             var output = node.Outputs[0];
             var type = graph.TypeOf(output);
@@ -116,7 +121,7 @@ public sealed class ConvertConvLayoutPass : IPass
 
     private static bool Converts(Node node, Graph graph, ConvertConvLayoutOptions options)
     {
-        if (node.Op != "Conv" || node.Attributes.GetInt("group") != 1 || !graph.IsConstant(node.Inputs[1]))
+        if (node.Op is not ("Conv" or FusedOps.Conv) || node.Attributes.GetInt("group") != 1 || !graph.IsConstant(node.Inputs[1]))
         {
             return false;
         }

@@ -1,57 +1,58 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Passes.Core;
 
 /// <summary>
-/// fuse-activation: folds a Relu, Sigmoid or Clip into the Conv, Gemm, MatMul or Add that produces its input, as the
-/// backend attribute <c>wg.activation</c> (see docs/ir.md), when the producer's output has no other reader.
+/// fuse-activation: folds an activation (an op with <see cref="FusedRoles.Activation"/>: Relu, Sigmoid, Clip) into the
+/// op that produces its input when that op has a fused form (<see cref="OpDefinition.FusedForm"/>: Conv → FusedConv,
+/// Gemm → FusedGemm, MatMul → FusedMatMul), its output has no other reader and the backend runs the fused node. The
+/// activation's own attributes travel as <c>activation_*</c> (docs/ir.md, "Fused ops").
 /// Why: the producer's kernel then applies the activation while the value is still in registers, saving one full
-/// pass over the tensor per activation (17 of them in ResNet18).
-/// Order: after fold-batchnorm, so that Conv → BatchNorm → Relu has become Conv → Relu and can fuse.
+/// pass over the tensor per activation (17 of them in ResNet18). An activation after an elementwise op (Add → Relu)
+/// is fuse-elementwise's: it joins the loop of that op's chain.
+/// Runs after fold-batchnorm (<see cref="RunsAfter"/>), so that Conv → BatchNorm → Relu has become Conv → Relu, and
+/// after fuse-residual, so that Conv → Add → Relu first becomes one FusedConv that can then take the Relu.
 /// </summary>
 public sealed class FuseActivationPass : IPass
 {
-    private static readonly HashSet<string> Producers = ["Conv", "Gemm", "MatMul", "Add"];
-    private static readonly HashSet<string> Activations = ["Relu", "Sigmoid", "Clip"];
-
     public string Name => "fuse-activation";
 
-    public string Description => "fuse Relu/Sigmoid/Clip into the producing Conv, Gemm, MatMul or Add";
+    public string Description => "fuse an activation (Relu, Sigmoid, Clip) into the producing Conv, Gemm or MatMul";
+
+    public IReadOnlyList<string> RunsAfter { get; } = ["fold-batchnorm", "fuse-residual"];
 
     public Graph Run(Graph graph, PassContext context)
     {
-        var consumers = graph.Consumers();
-        var producers = graph.Producers();
-        var fused = new Dictionary<string, Node>(StringComparer.Ordinal);
-        var removed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var act in graph.Nodes.Where(n => Activations.Contains(n.Op)))
+        var rewriter = new GraphRewriter(graph);
+        int fused = 0;
+        foreach (var activation in graph.Nodes)
         {
-            if (!producers.TryGetValue(act.Inputs[0], out var producer) || !Producers.Contains(producer.Op)
-                || producer.Attributes.Has("wg.activation") || fused.ContainsKey(producer.Name)
-                || (producer.Op == "Add" && producer.Attributes.All.Any(a => a.Key.StartsWith("wg.", StringComparison.Ordinal)))
-                || consumers[producer.Outputs[0]].Length != 1 || graph.Outputs.Contains(producer.Outputs[0])
-                || graph.TypeOf(act.Outputs[0]).ElementType != DataType.Float32)
+            if (context.Registry.Find(activation.Op) is not { } definition || !definition.FusedRoles.HasFlag(FusedRoles.Activation)
+                || activation.Inputs.Length != 1 || rewriter.ProducerOf(activation.Inputs[0]) is not { } producer || rewriter.IsEdited(producer)
+                || context.Registry.Find(producer.Op) is not { Fusion: FusionKind.OutElementwiseFusable, FusedForm: { } fusedForm }
+                || producer.Attributes.Has(FusedOps.Activation) || !rewriter.HasSoleReader(producer.Outputs[0])
+                || graph.TypeOf(activation.Outputs[0]).ElementType != DataType.Float32)
             {
                 continue;
             }
-            var attributes = producer.Attributes.With("wg.activation", act.Op);
-            if (act.Op == "Clip")
+            var attributes = activation.Attributes.All.Aggregate(
+                producer.Attributes.With(FusedOps.Activation, activation.Op),
+                (all, parameter) => all.With(FusedOps.ActivationParameter(parameter.Key), parameter.Value));
+            var candidate = producer with { Op = fusedForm, Attributes = attributes, Outputs = activation.Outputs };
+            if (!context.Capabilities.CanRun(candidate, graph))
             {
-                attributes = attributes.With("wg.clip_min", act.Attributes.GetFloat("min", float.NegativeInfinity))
-                                       .With("wg.clip_max", act.Attributes.GetFloat("max", float.PositiveInfinity));
+                continue;
             }
-            fused[producer.Name] = producer with { Attributes = attributes, Outputs = act.Outputs };
-            removed.Add(act.Name);
+            rewriter.Replace(producer, candidate);
+            rewriter.Remove(activation);
+            fused++;
         }
-        if (fused.Count == 0)
+        if (fused > 0)
         {
-            return graph;
+            context.Statistics["fused"] = fused;
         }
-        context.Statistics["fused"] = fused.Count;
-        var builder = new GraphBuilder(graph);
-        builder.Nodes.Clear();
-        builder.Nodes.AddRange(graph.Nodes.Where(n => !removed.Contains(n.Name)).Select(n => fused.GetValueOrDefault(n.Name, n)));
-        return builder.Build();
+        return rewriter.Build();
     }
 }

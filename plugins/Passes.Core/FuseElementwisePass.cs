@@ -6,12 +6,14 @@ using WasmGraph.Abstractions.Plugins;
 namespace WasmGraph.Passes.Core;
 
 /// <summary>
-/// fuse-elementwise: merges connected float32 elementwise ops (Add, Sub, Mul, Div, Pow and parameterless maps such as
-/// Erf, Tanh, Sqrt) into one FusedElementwise node whose <c>steps</c> list the ops in order (docs/ir.md). Two ops join
-/// when the first one's output is read only by the second, so each group has exactly one value leaving it.
+/// fuse-elementwise: merges connected float32 elementwise ops (the ops with <see cref="FusedRoles.UnaryStep"/> or
+/// <see cref="FusedRoles.BinaryStep"/>: Add, Mul, Pow, Erf, Tanh, Relu…) into one FusedElementwise node whose
+/// <c>steps</c> list the ops in order (docs/ir.md). Two ops join when the first one's output is read only by the
+/// second, so each group has exactly one value leaving it. A group the backend cannot run stays as it was.
 /// Why: exported transformers spell GELU and LayerNorm as chains of 5–6 tiny ops; fused, each chain is one loop
 /// that reads its inputs once and writes one output, instead of a full pass over memory per op.
-/// Order: after fuse-activation and fuse-residual, which claim the Relus and Adds that fold into Conv/Gemm stores.
+/// Runs after fuse-activation and fuse-residual (<see cref="RunsAfter"/>), which claim the Relus and Adds that fold into
+/// Conv/Gemm stores: there they cost nothing, here they cost a loop.
 /// </summary>
 public sealed class FuseElementwisePass : IPass
 {
@@ -19,19 +21,19 @@ public sealed class FuseElementwisePass : IPass
 
     public string Description => "fuse chains of elementwise ops into one loop";
 
+    public IReadOnlyList<string> RunsAfter { get; } = ["fuse-residual", "fuse-activation"];
+
     public Graph Run(Graph graph, PassContext context)
     {
-        var consumers = graph.Consumers();
-        var producers = graph.Producers();
+        var rewriter = new GraphRewriter(graph);
         var group = new Dictionary<Node, int>();
         var members = new List<List<Node>>();
-        foreach (var node in graph.Nodes.Where(n => Fusible(n, graph)))
+        foreach (var node in graph.Nodes.Where(n => Fusible(n, graph, context.Registry)))
         {
             // Join the group of an operand's producer when this node is that operand's only reader.
-            var joined = node.Inputs.Where(i => i.Length > 0 && producers.ContainsKey(i))
-                .Select(i => producers[i])
-                .Where(p => group.ContainsKey(p) && consumers[p.Outputs[0]].Length == 1 && !graph.Outputs.Contains(p.Outputs[0]))
-                .Select(p => group[p]).Distinct().ToList();
+            var joined = node.Inputs.Select(rewriter.ProducerOf)
+                .Where(p => p is not null && group.ContainsKey(p) && rewriter.HasSoleReader(p.Outputs[0]))
+                .Select(p => group[p!]).Distinct().ToList();
             int id;
             if (joined.Count == 0)
             {
@@ -52,31 +54,31 @@ public sealed class FuseElementwisePass : IPass
             members[id].Add(node);
         }
 
-        var fused = members.Where(m => m.Count >= 2).ToList();
-        if (fused.Count == 0)
+        int groups = 0, ops = 0;
+        foreach (var nodes in members.Where(m => m.Count >= 2))
         {
-            return graph;
+            var fused = Fuse(nodes.OrderBy(rewriter.PositionOf).ToList());
+            if (!context.Capabilities.CanRun(fused, graph))
+            {
+                continue;
+            }
+            rewriter.ReplaceAll(nodes, fused);
+            groups++;
+            ops += nodes.Count;
         }
-        var order = graph.Nodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
-        var replacement = new Dictionary<Node, Node>();
-        foreach (var nodes in fused)
+        if (groups > 0)
         {
-            var sorted = nodes.OrderBy(n => order[n]).ToList();
-            replacement[sorted[^1]] = Fuse(sorted);
+            context.Statistics["groups"] = groups;
+            context.Statistics["ops fused"] = ops;
         }
-        context.Statistics["groups"] = fused.Count;
-        context.Statistics["ops fused"] = fused.Sum(m => m.Count);
-        var removed = fused.SelectMany(m => m).ToHashSet();
-        var builder = new GraphBuilder(graph);
-        builder.Nodes.Clear();
-        builder.Nodes.AddRange(graph.Nodes.Where(n => !removed.Contains(n) || replacement.ContainsKey(n))
-                                          .Select(n => replacement.GetValueOrDefault(n, n)));
-        return builder.Build();
+        return rewriter.Build();
     }
 
-    private static bool Fusible(Node node, Graph graph)
+    /// <summary>A parameterless float32 map the registry marks as a FusedElementwise step.</summary>
+    private static bool Fusible(Node node, Graph graph, OpRegistry registry)
         => node.Outputs.Length == 1 && node.Attributes.Count == 0
-           && (StandardOps.FusibleUnary.Contains(node.Op) || StandardOps.FusibleBinary.Contains(node.Op))
+           && registry.Find(node.Op) is { Fusion: FusionKind.Elementwise } definition
+           && (definition.FusedRoles & (FusedRoles.UnaryStep | FusedRoles.BinaryStep)) != 0
            && node.Inputs.All(i => i.Length > 0 && graph.TypeOf(i).ElementType == DataType.Float32);
 
     /// <summary>One FusedElementwise node for a group in topological order; its output is the last node's.</summary>
@@ -105,7 +107,7 @@ public sealed class FuseElementwisePass : IPass
             steps.Add($"{node.Op} {string.Join(" ", refs)}");
         }
         var last = nodes[^1];
-        return new Node(last.Name, "FusedElementwise", inputs.ToImmutableArray(), last.Outputs,
+        return new Node(last.Name, FusedOps.Elementwise, inputs.ToImmutableArray(), last.Outputs,
                         Attributes.Empty.With("steps", AttributeValue.Of(steps)));
     }
 }

@@ -1,30 +1,30 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Passes.Core;
 
 /// <summary>
-/// fuse-residual: folds an Add of a Conv's output and a same-shaped tensor (a residual shortcut) into the Conv, as
-/// input 3 with the backend attribute <c>wg.residual</c> (docs/ir.md). The convolution's epilogue then adds the
-/// shortcut while it stores each output once.
+/// fuse-residual: folds an Add of a Conv's output and a same-typed tensor (a residual shortcut) into one FusedConv
+/// whose input 3 (<see cref="FusedOps.ResidualInput"/>) is the shortcut (docs/ir.md, "Fused ops"), when the Conv's
+/// output has no other reader and the backend runs FusedConv. The convolution's epilogue then adds the shortcut
+/// while it stores each output once.
 /// Why: ResNets add a shortcut after every block; fused, the sum costs no extra pass over the activations.
-/// Order: after fold-batchnorm (so Conv → BatchNorm → Add has become Conv → Add) and before fuse-activation (so the
-/// Relu that follows the Add can fuse into the same Conv).
+/// Runs after fold-batchnorm (<see cref="RunsAfter"/>), so that Conv → BatchNorm → Add has become Conv → Add;
+/// fuse-activation runs after this pass, so the Relu that follows the Add can fuse into the same FusedConv.
 /// </summary>
 public sealed class FuseResidualAddPass : IPass
 {
-    public const string Attribute = "wg.residual";
-
     public string Name => "fuse-residual";
 
     public string Description => "fuse a residual Add into the Conv that produces one of its operands";
 
+    public IReadOnlyList<string> RunsAfter { get; } = ["fold-batchnorm"];
+
     public Graph Run(Graph graph, PassContext context)
     {
-        var consumers = graph.Consumers();
-        var producers = graph.Producers();
-        var fused = new Dictionary<string, Node>(StringComparer.Ordinal);
-        var removed = new HashSet<string>(StringComparer.Ordinal);
+        var rewriter = new GraphRewriter(graph);
+        int fused = 0;
         foreach (var add in graph.Nodes.Where(n => n.Op == "Add"))
         {
             var outputType = graph.TypeOf(add.Outputs[0]);
@@ -32,54 +32,33 @@ public sealed class FuseResidualAddPass : IPass
             {
                 var convOutput = add.Inputs[side];
                 var shortcut = add.Inputs[1 - side];
-                if (!producers.TryGetValue(convOutput, out var conv) || conv.Op != "Conv" || fused.ContainsKey(conv.Name)
-                    || conv.Attributes.All.Any(a => a.Key.StartsWith("wg.", StringComparison.Ordinal))
-                    || consumers[convOutput].Length != 1 || graph.Outputs.Contains(convOutput)
+                if (rewriter.ProducerOf(convOutput) is not { Op: "Conv" } conv || rewriter.IsEdited(conv)
+                    || !rewriter.HasSoleReader(convOutput)
                     || graph.TypeOf(convOutput) != outputType || graph.TypeOf(shortcut) != outputType
-                    || !DefinedBefore(graph, shortcut, conv))
+                    || !rewriter.IsAvailableBefore(shortcut, conv))
                 {
                     continue;
                 }
-                var inputs = conv.Inputs.Length == 2 ? conv.Inputs.Add("") : conv.Inputs;
-                fused[conv.Name] = conv with
+                var candidate = conv with
                 {
-                    Inputs = inputs.Add(shortcut),
+                    Op = FusedOps.Conv,
+                    Inputs = [conv.Inputs[0], conv.Inputs[1], conv.InputOrNull(2) ?? "", shortcut],
                     Outputs = add.Outputs,
-                    Attributes = conv.Attributes.With(Attribute, 1L),
                 };
-                removed.Add(add.Name);
+                if (!context.Capabilities.CanRun(candidate, graph))
+                {
+                    continue;
+                }
+                rewriter.Replace(conv, candidate);
+                rewriter.Remove(add);
+                fused++;
                 break;
             }
         }
-        if (fused.Count == 0)
+        if (fused > 0)
         {
-            return graph;
+            context.Statistics["fused"] = fused;
         }
-        context.Statistics["fused"] = fused.Count;
-        var builder = new GraphBuilder(graph);
-        builder.Nodes.Clear();
-        builder.Nodes.AddRange(graph.Nodes.Where(n => !removed.Contains(n.Name)).Select(n => fused.GetValueOrDefault(n.Name, n)));
-        return builder.Build();
-    }
-
-    /// <summary>The shortcut must exist when the Conv runs: a graph input, a constant, or an earlier node's output.</summary>
-    private static bool DefinedBefore(Graph graph, string value, Node conv)
-    {
-        if (graph.Inputs.Contains(value) || graph.IsConstant(value))
-        {
-            return true;
-        }
-        foreach (var node in graph.Nodes)
-        {
-            if (node == conv)
-            {
-                return false;
-            }
-            if (node.Outputs.Contains(value))
-            {
-                return true;
-            }
-        }
-        return false;
+        return rewriter.Build();
     }
 }

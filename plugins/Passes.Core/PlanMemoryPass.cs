@@ -13,7 +13,8 @@ namespace WasmGraph.Passes.Core;
 /// Why a pass: peak activation memory is decided here, so it should be visible (statistics with --verbose, the plan
 /// in --dump-ir), configurable (alignment, placement order) and verified (--verify-each checks that no two live
 /// values share a byte), like every other decision about the graph, instead of hidden in the backend.
-/// Order: last. Any later rewrite through a GraphBuilder drops the plan, and the backend then plans on its own.
+/// Runs after every other core pass (<see cref="RunsAfter"/>): any later rewrite through a GraphBuilder drops the
+/// plan, and the backend then plans on its own.
 /// </summary>
 public sealed class PlanMemoryPass : IPass
 {
@@ -22,6 +23,12 @@ public sealed class PlanMemoryPass : IPass
     public string Description => "place activations in one arena, reusing the bytes of dead values";
 
     public IReadOnlyCollection<string>? OptionKeys => PlanMemoryOptions.Keys;
+
+    public IReadOnlyList<string> RunsAfter { get; } =
+    [
+        "fold-constants", "eliminate-common-subexpressions", "fold-batchnorm", "fuse-residual", "fuse-activation",
+        "fuse-elementwise", "convert-conv-layout", "eliminate-dead-code",
+    ];
 
     public Graph Run(Graph graph, PassContext context)
     {

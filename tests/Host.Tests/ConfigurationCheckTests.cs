@@ -82,4 +82,25 @@ public sealed class ConfigurationCheckTests : IDisposable
         Assert.DoesNotContain("invalid configuration", result.StdErr);
         Assert.Contains("m.onnx", result.StdErr);
     }
+
+    [Fact]
+    public void APassListedBeforeOneItMustRunAfterIsAConfigurationErrorNamingBoth()
+        => AssertConfigError(CompileWithConfig("""{ "Pipeline": { "Passes": [ "fuse-activation", "fold-batchnorm", "plan-memory" ] } }"""),
+                             "pass 'fuse-activation' must run after 'fold-batchnorm' when both are in the pipeline");
+
+    [Fact]
+    public void APassWithoutThePassItRequiresIsAConfigurationErrorNamingBoth()
+        => AssertConfigError(CompileWithConfig("""{ "Pipeline": { "Passes": "fuse-activation,convert-conv-layout" } }"""),
+                             "pass 'convert-conv-layout' requires 'fuse-residual' to run before it");
+
+    [Fact]
+    public void TheDefaultPipelinePassesTheOrderCheck()
+    {
+        var result = CompileWithConfig("{}");
+
+        // The configuration (appsettings.json's pipeline) passes; the junk model is what fails.
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.DoesNotContain("invalid configuration", result.StdErr);
+        Assert.Contains("m.onnx", result.StdErr);
+    }
 }

@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.TestSupport;
 using static WasmGraph.Passes.Core.Tests.PassHarness;
 
@@ -13,7 +14,6 @@ public class FuseActivationPassTests
     [InlineData("DepthwiseConv", "Clip")]
     [InlineData("DepthwiseConv", "Sigmoid")]
     [InlineData("MatMul", "Relu")]
-    [InlineData("Add", "Relu")]
     public void ItFusesTheActivationIntoItsProducer(string producer, string activation)
     {
         var model = new OnnxModelBuilder().Opset(13);
@@ -36,9 +36,7 @@ public class FuseActivationPassTests
                      .Node("MatMul", ["x", "w"], ["p"]);
                 break;
             default:
-                model.Input("x", DataType.Float32, 2, 3, 4).Initializer("w", TestTensors.Random([3, 1], seed: 2))
-                     .Node("Add", ["x", "w"], ["p"]);
-                break;
+                throw new ArgumentOutOfRangeException(nameof(producer));
         }
         if (activation == "Clip")
         {
@@ -52,8 +50,13 @@ public class FuseActivationPassTests
         var before = WasmPipeline.Import(model.Output("y", DataType.Float32).ToBytes());
         var (after, _) = Apply(new FuseActivationPass(), before);
         var node = Assert.Single(after.Nodes);
-        Assert.Equal(producer == "DepthwiseConv" ? "Conv" : producer, node.Op);
-        Assert.Equal(activation, node.Attributes.GetString("wg.activation", ""));
+        Assert.Equal("Fused" + (producer == "DepthwiseConv" ? "Conv" : producer), node.Op);
+        Assert.Equal(activation, node.Attributes.GetString(FusedOps.Activation, ""));
+        if (activation == "Clip")
+        {
+            Assert.Equal(-0.2f, node.Attributes.GetFloat(FusedOps.ActivationParameter("min")));
+            Assert.Equal(0.3f, node.Attributes.GetFloat(FusedOps.ActivationParameter("max")));
+        }
         AssertEquivalent(before, after, RandomInputs(before));
     }
 
@@ -61,10 +64,37 @@ public class FuseActivationPassTests
     public void ItDoesNotFuseWhenTheProducerOutputIsAlsoAGraphOutput()
     {
         var model = new OnnxModelBuilder().Opset(13)
-            .Input("a", DataType.Float32, 4).Input("b", DataType.Float32, 4)
-            .Node("Add", ["a", "b"], ["p"]).Node("Relu", ["p"], ["y"])
+            .Input("a", DataType.Float32, 2, 4).Initializer("w", TestTensors.Random([4, 3], seed: 2))
+            .Node("MatMul", ["a", "w"], ["p"]).Node("Relu", ["p"], ["y"])
             .Output("p", DataType.Float32).Output("y", DataType.Float32);
         var before = WasmPipeline.Import(model.ToBytes());
         Assert.Same(before, Apply(new FuseActivationPass(), before).After);
+    }
+
+    [Fact]
+    public void ItLeavesAnActivationAfterAnElementwiseOpToFuseElementwise()
+    {
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("a", DataType.Float32, 4).Input("b", DataType.Float32, 4)
+            .Node("Add", ["a", "b"], ["p"]).Node("Relu", ["p"], ["y"])
+            .Output("y", DataType.Float32);
+        var before = WasmPipeline.Import(model.ToBytes());
+
+        Assert.Same(before, Apply(new FuseActivationPass(), before).After);
+        var (after, _) = Apply(new FuseElementwisePass(), before);
+        Assert.Equal<string>(["Add i0 i1", "Relu s0"], Assert.Single(after.Nodes).Attributes.Get("steps")!.Strings.ToArray());
+    }
+
+    [Fact]
+    public void ItDoesNotFuseWhatTheBackendCannotRun()
+    {
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("a", DataType.Float32, 2, 4).Initializer("w", TestTensors.Random([4, 3], seed: 2))
+            .Node("MatMul", ["a", "w"], ["p"]).Node("Relu", ["p"], ["y"])
+            .Output("y", DataType.Float32);
+        var before = WasmPipeline.Import(model.ToBytes());
+
+        Assert.Same(before, Apply(new FuseActivationPass(), before, new RefusingCapabilities(FusedOps.MatMul)).After);
+        Assert.Equal(FusedOps.MatMul, Assert.Single(Apply(new FuseActivationPass(), before, new RefusingCapabilities(FusedOps.Conv)).After.Nodes).Op);
     }
 }

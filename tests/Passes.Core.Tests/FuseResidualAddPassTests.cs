@@ -1,4 +1,6 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
+using WasmGraph.Abstractions.Plugins;
 using WasmGraph.TestSupport;
 using static WasmGraph.Passes.Core.Tests.PassHarness;
 
@@ -34,10 +36,10 @@ public class FuseResidualAddPassTests
         var (after, _) = Apply(new FuseActivationPass(), residual);
 
         var conv = Assert.Single(after.Nodes);
-        Assert.Equal("Conv", conv.Op);
-        Assert.Equal("x", conv.Inputs[3]);
-        Assert.Equal(1, conv.Attributes.GetInt(FuseResidualAddPass.Attribute, 0));
-        Assert.Equal("Relu", conv.Attributes.GetString("wg.activation", ""));
+        Assert.Equal(FusedOps.Conv, conv.Op);
+        Assert.Equal("x", conv.Inputs[FusedOps.ResidualInput]);
+        Assert.Equal(bias ? "b" : "", conv.Inputs[2]);
+        Assert.Equal("Relu", conv.Attributes.GetString(FusedOps.Activation, ""));
         AssertEquivalent(before, after, RandomInputs(before));
     }
 
@@ -53,5 +55,22 @@ public class FuseResidualAddPassTests
             .Output("y", DataType.Float32);
         var before = WasmPipeline.Import(model.ToBytes());
         Assert.Same(before, Apply(new FuseResidualAddPass(), before).After);
+    }
+
+    [Fact]
+    public void ABackendWithoutFusedConvGetsAnUnfusedGraphThatStillCompiles()
+    {
+        var before = ResidualBlock(bias: true, convOnTheRight: false);
+        var noFusedConv = new RefusingCapabilities(FusedOps.Conv);
+
+        var after = before;
+        foreach (var pass in new IPass[] { new FuseResidualAddPass(), new FuseActivationPass(), new FuseElementwisePass() })
+        {
+            after = Apply(pass, after, noFusedConv).After;
+        }
+
+        Assert.DoesNotContain(after.Nodes, n => n.Op == FusedOps.Conv);
+        Assert.Equal<string>(["Conv", FusedOps.Elementwise], after.Nodes.Select(n => n.Op).ToArray()); // Add → Relu is one loop
+        AssertEquivalent(before, after, RandomInputs(before));
     }
 }

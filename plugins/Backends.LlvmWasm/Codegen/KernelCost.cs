@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 
 namespace WasmGraph.Backends.LlvmWasm.Codegen;
 
@@ -13,18 +14,18 @@ internal static class KernelCost
         var output = graph.TypeOf(node.Outputs[0]);
         switch (node.Op)
         {
-            case "Conv":
+            case "Conv" or FusedOps.Conv:
                 var w = graph.TypeOf(node.Inputs[1]).Shape;
                 long perOutput = w.ElementCount / w[0]; // (C/group) · kernel taps
                 return 2 * output.ElementCount * perOutput;
             case "ConvBlocked":
                 var packed = graph.TypeOf(node.Inputs[1]).Shape; // [M/4, C, KH, KW, 4]
                 return 2 * output.ElementCount * (packed.ElementCount / (packed[0] * packed[4]));
-            case "Gemm":
+            case "Gemm" or FusedOps.Gemm:
                 var a = graph.TypeOf(node.Inputs[0]).Shape;
                 long k = node.Attributes.GetInt("transA", 0) != 0 ? a[0] : a[1];
                 return 2 * output.ElementCount * k;
-            case "MatMul":
+            case "MatMul" or FusedOps.MatMul:
                 var left = graph.TypeOf(node.Inputs[0]).Shape;
                 return 2 * output.ElementCount * left[left.Rank - 1];
             case "Reshape" or "Transpose" or "Concat" or "Split":

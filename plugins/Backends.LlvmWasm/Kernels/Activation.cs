@@ -1,16 +1,17 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Backends.LlvmWasm.Codegen;
 using WasmGraph.Backends.LlvmWasm.Interop;
 
 namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
-/// The activation a fusion pass attached to a producer (<c>wg.activation</c>), applied as the producer stores its
+/// The activation of a fused producer (<see cref="FusedOps.Activation"/>: FusedConv, FusedGemm, FusedMatMul, ConvBlocked), applied as the producer stores its
 /// result, so that each output element is written once.
 /// </summary>
 internal static class Activation
 {
-    public const string Attribute = "wg.activation";
+    public const string Attribute = FusedOps.Activation;
     public static readonly string[] Supported = ["Relu", "Sigmoid", "Clip"];
 
     public static string? Check(Node node)
@@ -30,8 +31,8 @@ internal static class Activation
             case "Sigmoid":
                 return e.Sigmoid(value);
             case "Clip":
-                var min = attributes.GetFloat("wg.clip_min", float.NegativeInfinity);
-                var max = attributes.GetFloat("wg.clip_max", float.PositiveInfinity);
+                var min = attributes.GetFloat(FusedOps.ActivationParameter("min"), float.NegativeInfinity);
+                var max = attributes.GetFloat(FusedOps.ActivationParameter("max"), float.PositiveInfinity);
                 return e.FMinKeepNaN(e.FMaxKeepNaN(value, e.FLike(value, min)), e.FLike(value, max));
             default:
                 throw new InvalidOperationException($"unknown fused activation '{attributes.GetString(Attribute, "")}'");

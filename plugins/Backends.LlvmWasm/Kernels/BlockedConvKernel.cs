@@ -262,7 +262,7 @@ internal sealed class BlockedConvKernel : IKernelGenerator
     {
         var e = k.E;
         LValue? bias = k.HasInput(2) ? k.Input(2) : null;
-        LValue? residual = k.Attributes.GetInt(ConvKernel.ResidualAttribute, 0) != 0 ? k.Input(3) : null;
+        LValue? residual = ConvKernel.Residual(k);
         var biases = Enumerable.Range(0, blocks)
                                .Select(b => bias is { } bp ? e.LoadF32x4(bp, e.Mul(firstBlock, Block), b * Block) : e.ZeroF32x4()).ToArray();
         for (int p = 0; p < tile.Width; p++)

@@ -121,7 +121,7 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
     public void StorePlane(KernelContext k, LValue scratch, LValue from, long fromRowStride, LValue to, LValue bias)
     {
         var e = k.E;
-        LValue? residual = k.Attributes.GetInt(ConvKernel.ResidualAttribute, 0) != 0 ? k.Input(3) : null;
+        LValue? residual = ConvKernel.Residual(k);
         bool sigmoid = k.Attributes.GetString(Activation.Attribute, "") == "Sigmoid";
         var biasVector = e.SplatF32x4(bias);
         e.For(OH, oh =>

@@ -1,11 +1,13 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Backends.LlvmWasm.Codegen;
 using WasmGraph.Backends.LlvmWasm.Interop;
 
 namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
-/// 1-D and 2-D convolution (groups, strides, dilations, asymmetric pads, bias, fused activation) as a
+/// 1-D and 2-D convolution and FusedConv (groups, strides, dilations, asymmetric pads, bias, fused residual and
+/// activation) as a
 /// register-blocked SIMD128 micro-kernel, with no im2col copy.
 ///
 /// 1. The input is copied once into a zero-bordered scratch image, split into stride×stride phases, so that for a
@@ -19,10 +21,10 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// </summary>
 internal sealed class ConvKernel : IKernelGenerator
 {
-    public IReadOnlyList<string> Ops { get; } = ["Conv"];
+    public IReadOnlyList<string> Ops { get; } = ["Conv", FusedOps.Conv];
 
-    /// <summary>Set by fuse-residual: input 3 is added to the output before the activation.</summary>
-    public const string ResidualAttribute = "wg.residual";
+    /// <summary>FusedConv's and ConvBlocked's residual (made by fuse-residual), added to the output before the activation.</summary>
+    public static LValue? Residual(KernelContext k) => k.HasInput(FusedOps.ResidualInput) ? k.Input(FusedOps.ResidualInput) : null;
 
     /// <summary>3-D convolutions (rank-5 inputs) go to the direct N-d kernel; this one stays 1-D/2-D only.</summary>
     private static readonly DirectConvKernel Direct = new();

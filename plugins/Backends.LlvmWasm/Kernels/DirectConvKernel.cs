@@ -35,7 +35,7 @@ internal sealed class DirectConvKernel
         long inPlane = x.Dims.Skip(2).Aggregate(1L, (p, d) => p * d);
         long taps = kernel.Aggregate(1L, (p, d) => p * d);
         LValue? bias = k.HasInput(2) ? k.Input(2) : null;
-        LValue? residual = a.GetInt(ConvKernel.ResidualAttribute, 0) != 0 ? k.Input(3) : null;
+        LValue? residual = ConvKernel.Residual(k);
 
         // Sums the taps of one input channel at output coordinates `o`, one kernel axis per level.
         LValue Taps(int axis, LValue[] o, LValue inOffset, LValue wOffset, LValue? inside, LValue channelBase, LValue weightBase, LValue acc)

@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Backends.LlvmWasm.Codegen;
 using WasmGraph.Backends.LlvmWasm.Interop;
 
@@ -55,7 +56,7 @@ internal static class MatrixProduct
 /// </summary>
 internal sealed class GemmKernel : IKernelGenerator
 {
-    public IReadOnlyList<string> Ops { get; } = ["Gemm"];
+    public IReadOnlyList<string> Ops { get; } = ["Gemm", FusedOps.Gemm];
 
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 Gemm is lowered" : Activation.Check(node);
@@ -129,7 +130,7 @@ internal sealed class GemmKernel : IKernelGenerator
 /// <summary>MatMul with NumPy semantics: 1-D promotion and broadcasting over batch dimensions.</summary>
 internal sealed class MatMulKernel : IKernelGenerator
 {
-    public IReadOnlyList<string> Ops { get; } = ["MatMul"];
+    public IReadOnlyList<string> Ops { get; } = ["MatMul", FusedOps.MatMul];
 
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Outputs[0]).ElementType != DataType.Float32 ? "only float32 MatMul is lowered" : Activation.Check(node);

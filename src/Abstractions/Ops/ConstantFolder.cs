@@ -17,7 +17,7 @@ public static class ConstantFolder
     public static ImmutableArray<TensorData>? TryFold(Node node, OpRegistry registry, ImmutableArray<TensorType> outputTypes, Func<string, TensorData?> constantOf)
     {
         var definition = registry.Find(node.Op);
-        if (definition?.Evaluate is null || node.Attributes.All.Any(a => a.Key.StartsWith("wg.", StringComparison.Ordinal)))
+        if (definition?.Evaluate is null)
         {
             return null;
         }

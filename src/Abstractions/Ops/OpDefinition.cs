@@ -18,6 +18,24 @@ public enum FusionKind
     Opaque,
 }
 
+/// <summary>
+/// Where a fused op may contain this op, read by the fusion passes (so that no pass keeps its own list of ops).
+/// </summary>
+[Flags]
+public enum FusedRoles
+{
+    None = 0,
+    /// <summary>A parameterless float32 map of one operand: a step of FusedElementwise (Tanh, Erf, Relu).</summary>
+    UnaryStep = 1,
+    /// <summary>A parameterless float32 map of two broadcast operands: a step of FusedElementwise (Add, Mul).</summary>
+    BinaryStep = 2,
+    /// <summary>
+    /// An activation a fused producer applies as it stores (the <see cref="FusedOps.Activation"/> attribute); its own
+    /// attributes travel with it as <see cref="FusedOps.ActivationParameter"/> (Clip's min becomes activation_min).
+    /// </summary>
+    Activation = 4,
+}
+
 /// <summary>What type and shape inference sees: the node, its input types, and any input that is a constant.</summary>
 public sealed class InferenceContext
 {
@@ -71,6 +89,15 @@ public sealed record OpDefinition(string Name, FusionKind Fusion, InferTypes Inf
 
     /// <summary>The input whose element type <see cref="ElementTypes"/> constrains.</summary>
     public int ConstrainedInput { get; init; }
+
+    /// <summary>
+    /// The op that fuse-activation turns this one into when it absorbs the activation that follows it (Conv →
+    /// FusedConv; a fused form names itself, so that a FusedConv made by fuse-residual can still take one); null: none.
+    /// </summary>
+    public string? FusedForm { get; init; }
+
+    /// <summary>Where fused ops may contain this op (see <see cref="Ops.FusedRoles"/>).</summary>
+    public FusedRoles FusedRoles { get; init; }
 
     /// <summary>Attributes the canonical form always carries (the frontend fills defaults).</summary>
     public ImmutableArray<string> RequiredAttributes { get; init; } = ImmutableArray<string>.Empty;

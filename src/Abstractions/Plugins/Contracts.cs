@@ -48,7 +48,44 @@ public interface IFrontend : IComponent
     Graph Load(Stream stream, FrontendOptions options);
 }
 
-/// <summary>What a pass sees besides the graph: its options, the op registry, cancellation.</summary>
+/// <summary>
+/// What the backend a pipeline compiles for can run (Glow's <c>isOpSupported</c>). A pass asks before it makes an op,
+/// and leaves the graph as it was where the answer is no, so the same pipeline serves every backend.
+/// </summary>
+public interface IBackendCapabilities
+{
+    /// <summary>Whether the backend lowers <paramref name="op"/> at all (for a pass that makes nodes whose values are not in the graph yet).</summary>
+    bool SupportsOp(string op);
+
+    /// <summary>Whether the backend lowers <paramref name="node"/>, whose inputs and outputs are typed in <paramref name="graph"/>.</summary>
+    bool CanRun(Node node, Graph graph);
+}
+
+/// <summary>The capabilities of a backend, from its <see cref="IBackend.SupportedOps"/> and <see cref="IBackend.IsOpSupported"/>.</summary>
+public sealed class BackendCapabilities : IBackendCapabilities
+{
+    private readonly IBackend _backend;
+
+    public BackendCapabilities(IBackend backend) => _backend = backend;
+
+    public bool SupportsOp(string op) => _backend.SupportedOps.Contains(op);
+
+    public bool CanRun(Node node, Graph graph) => _backend.IsOpSupported(node, graph, out _);
+}
+
+/// <summary>Every op in the registry, for passes run without a backend (tests, tools that only rewrite graphs).</summary>
+public sealed class RegistryCapabilities : IBackendCapabilities
+{
+    private readonly Ops.OpRegistry _registry;
+
+    public RegistryCapabilities(Ops.OpRegistry registry) => _registry = registry;
+
+    public bool SupportsOp(string op) => _registry.Contains(op);
+
+    public bool CanRun(Node node, Graph graph) => _registry.Contains(node.Op);
+}
+
+/// <summary>What a pass sees besides the graph: its options, the op registry, the backend's capabilities, cancellation.</summary>
 public sealed class PassContext
 {
     public PassContext(Ops.OpRegistry registry, IConfiguration? options = null, CancellationToken cancellation = default)
@@ -56,9 +93,13 @@ public sealed class PassContext
         Registry = registry;
         Options = options ?? new ConfigurationBuilder().Build();
         Cancellation = cancellation;
+        Capabilities = new RegistryCapabilities(registry);
     }
 
     public Ops.OpRegistry Registry { get; }
+
+    /// <summary>What the target backend can run; every registry op when the pass runs without one.</summary>
+    public IBackendCapabilities Capabilities { get; init; }
 
     /// <summary>This pass's own options section (<c>Pipeline:PassOptions:&lt;name&gt;</c>).</summary>
     public IConfiguration Options { get; }
@@ -72,8 +113,14 @@ public sealed class PassContext
 /// <summary>A graph-to-graph transformation. Passes never mutate their input.</summary>
 public interface IPass : IComponent
 {
-    /// <summary>Passes that must run earlier in the pipeline.</summary>
+    /// <summary>Passes that must run earlier in the pipeline (hard: the host refuses a pipeline without them).</summary>
     IReadOnlyList<string> Requires => Array.Empty<string>();
+
+    /// <summary>
+    /// Passes that, when the pipeline has them, must run earlier (soft: either may be left out, but never reordered).
+    /// The host refuses a pipeline that lists one of them after this pass, before it reads a model.
+    /// </summary>
+    IReadOnlyList<string> RunsAfter => Array.Empty<string>();
 
     /// <summary>
     /// The keys this pass reads from its options section (<c>Pipeline:PassOptions:&lt;name&gt;</c>), so that the host can

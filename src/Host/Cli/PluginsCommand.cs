@@ -68,7 +68,11 @@ public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
     internal static string Capabilities(IComponent component) => component switch
     {
         IFrontend f => f.Extensions.Count == 0 ? "reads: (see description)" : "reads: " + string.Join(" ", f.Extensions),
-        IPass p => p.Requires.Count == 0 ? "" : "requires: " + string.Join(", ", p.Requires),
+        IPass p => string.Join("; ", new[]
+        {
+            p.Requires.Count == 0 ? "" : "requires: " + string.Join(", ", p.Requires),
+            p.RunsAfter.Count == 0 ? "" : "runs after: " + string.Join(", ", p.RunsAfter),
+        }.Where(part => part.Length > 0)),
         IBackend b => $"lowers {b.SupportedOps.Count} ops",
         _ => "",
     };

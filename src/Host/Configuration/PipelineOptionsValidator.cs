@@ -15,7 +15,8 @@ public enum PipelineStages
 
 /// <summary>
 /// Checks the <c>Pipeline</c> section at start-up (<c>ValidateOnStart</c>): every name must match a loaded component,
-/// each pass's <see cref="IPass.Requires"/> must come earlier in the list, and numbers must be in range. Only the stages
+/// the passes must keep the order they declare (<see cref="PassOrder"/>: each <see cref="IPass.Requires"/> present and
+/// earlier, each <see cref="IPass.RunsAfter"/> earlier when present), and numbers must be in range. Only the stages
 /// the command needs are checked, so <c>run</c> works on a machine that has a runtime but no backend.
 /// </summary>
 public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
@@ -61,33 +62,11 @@ public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
     {
         for (int i = 0; i < passes.Count; i++)
         {
-            var pass = _catalog.Find<IPass>(passes[i]);
-            if (pass is null)
+            if (_catalog.Find<IPass>(passes[i]) is null)
             {
                 failures.Add(_catalog.UnknownMessage<IPass>(passes[i], $"Pipeline:Passes:{i}"));
-                continue;
-            }
-            foreach (var required in pass.Requires)
-            {
-                int at = IndexOf(passes, required);
-                if (at < 0 || at > i)
-                {
-                    failures.Add($"pass '{pass.Name}' requires '{required}' to run before it, but the pipeline is " +
-                                 $"'{PassListResolver.Format(passes)}'");
-                }
             }
         }
-    }
-
-    private static int IndexOf(IReadOnlyList<string> list, string value)
-    {
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] == value)
-            {
-                return i;
-            }
-        }
-        return -1;
+        failures.AddRange(PassOrder.Check(passes, _catalog.Find<IPass>));
     }
 }

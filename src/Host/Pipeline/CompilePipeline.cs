@@ -83,10 +83,15 @@ public sealed class CompilePipeline
         }, g => g.Nodes.Length);
         AfterStage("frontend", graph, request, observer);
 
+        var capabilities = new BackendCapabilities(backend);
         foreach (var pass in passes)
         {
             cancellation.ThrowIfCancellationRequested();
-            var context = new PassContext(_registry, _configuration.GetSection(PipelineOptions.PassOptionsPath(pass.Name)), cancellation);
+            // Passes fuse only what the selected backend lowers, so any backend can run the same pipeline.
+            var context = new PassContext(_registry, _configuration.GetSection(PipelineOptions.PassOptionsPath(pass.Name)), cancellation)
+            {
+                Capabilities = capabilities,
+            };
             var input = graph;
             graph = Timed(pass.Name, observer, stages, input.Nodes.Length,
                           () => pass.Run(input, context),

@@ -86,6 +86,8 @@ internal sealed class GuardedPass : GuardedComponent, IPass
 
     public IReadOnlyList<string> Requires => CallNotNull(nameof(Requires), () => _inner.Requires);
 
+    public IReadOnlyList<string> RunsAfter => CallNotNull(nameof(RunsAfter), () => _inner.RunsAfter);
+
     // Default interface members must be forwarded by hand: without this the wrapper's own default (null: "not
     // declared") would hide the pass's keys, and a misspelled PassOptions key would pass unchecked.
     public IReadOnlyCollection<string>? OptionKeys => Call(() => _inner.OptionKeys);

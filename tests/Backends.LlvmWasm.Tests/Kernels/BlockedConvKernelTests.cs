@@ -23,7 +23,7 @@ public class BlockedConvKernelTests
             GraphVerifier.Verify(graph, OpRegistry.Default, pass.Name);
         }
         Assert.Contains(graph.Nodes, n => n.Op == "ConvBlocked");
-        Assert.DoesNotContain(graph.Nodes, n => n.Op == "Conv");
+        Assert.DoesNotContain(graph.Nodes, n => n.Op is "Conv" or FusedOps.Conv);
         return graph;
     }
 
@@ -80,7 +80,7 @@ public class BlockedConvKernelTests
                                  {
                                      var blocked = Blocked(graph);
                                      var conv = Assert.Single(blocked.Nodes, node => node.Op == "ConvBlocked");
-                                     Assert.Equal(activation, conv.Attributes.GetString("wg.activation", ""));
+                                     Assert.Equal(activation, conv.Attributes.GetString(FusedOps.Activation, ""));
                                      Assert.Equal(4, conv.Inputs.Length);
                                      return blocked;
                                  });

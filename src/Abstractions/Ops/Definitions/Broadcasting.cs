@@ -17,17 +17,17 @@ public static partial class StandardOps
     /// </summary>
     private sealed record BinarySpec(string Op, string Summary, Func<double, double, Attributes, double> F, Func<long, long, Attributes, long>? L,
                                      bool BoolOut = false, string[]? Attrs = null, Func<ulong, ulong, Attributes, ulong>? U = null,
-                                     IReadOnlyList<DataType>? Types = null);
+                                     IReadOnlyList<DataType>? Types = null, FusedRoles Roles = FusedRoles.None);
 
     private static readonly DataType[] PowBaseTypes = [DataType.Int32, DataType.Int64, DataType.Float16, DataType.Float32, DataType.Float64, DataType.BFloat16];
 
     private static readonly BinarySpec[] BinarySpecs =
     [
-        new("Add", "a + b", (a, b, _) => a + b, (a, b, _) => unchecked(a + b), Types: DataTypes.Numeric),
-        new("Sub", "a − b", (a, b, _) => a - b, (a, b, _) => unchecked(a - b), Types: DataTypes.Numeric),
-        new("Mul", "a · b", (a, b, _) => a * b, (a, b, _) => unchecked(a * b), Types: DataTypes.Numeric),
-        new("Div", "a / b (integers truncate toward zero)", (a, b, _) => a / b, (a, b, _) => b == 0 ? 0 : a / b, U: (a, b, _) => b == 0 ? 0 : a / b, Types: DataTypes.Numeric),
-        new("Pow", "a^b", (a, b, _) => Math.Pow(a, b), (a, b, _) => (long)Math.Pow(a, b), U: (a, b, _) => ConstantMath.ToULong(Math.Pow(a, b)), Types: PowBaseTypes),
+        new("Add", "a + b", (a, b, _) => a + b, (a, b, _) => unchecked(a + b), Types: DataTypes.Numeric, Roles: FusedRoles.BinaryStep),
+        new("Sub", "a − b", (a, b, _) => a - b, (a, b, _) => unchecked(a - b), Types: DataTypes.Numeric, Roles: FusedRoles.BinaryStep),
+        new("Mul", "a · b", (a, b, _) => a * b, (a, b, _) => unchecked(a * b), Types: DataTypes.Numeric, Roles: FusedRoles.BinaryStep),
+        new("Div", "a / b (integers truncate toward zero)", (a, b, _) => a / b, (a, b, _) => b == 0 ? 0 : a / b, U: (a, b, _) => b == 0 ? 0 : a / b, Types: DataTypes.Numeric, Roles: FusedRoles.BinaryStep),
+        new("Pow", "a^b", (a, b, _) => Math.Pow(a, b), (a, b, _) => (long)Math.Pow(a, b), U: (a, b, _) => ConstantMath.ToULong(Math.Pow(a, b)), Types: PowBaseTypes, Roles: FusedRoles.BinaryStep),
         new("Max", "max(a, b), NaN-propagating", (a, b, _) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b), (a, b, _) => Math.Max(a, b), U: (a, b, _) => Math.Max(a, b), Types: DataTypes.Numeric),
         new("Min", "min(a, b), NaN-propagating", (a, b, _) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Min(a, b), (a, b, _) => Math.Min(a, b), U: (a, b, _) => Math.Min(a, b), Types: DataTypes.Numeric),
         new("Mod", "remainder: sign of the divisor (fmod=0) or of the dividend (fmod=1)", ModDouble, ModLong, Attrs: ["fmod"], U: (a, b, _) => b == 0 ? 0 : a % b, Types: DataTypes.Numeric),
@@ -57,6 +57,7 @@ public static partial class StandardOps
             {
                 RequiredAttributes = [.. spec.Attrs ?? []],
                 ElementTypes = [.. spec.Types ?? []],
+                FusedRoles = spec.Roles,
                 Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.Broadcast(
                     [inputs[0]!, inputs[1]!], types[0],
                     v => spec.F(v[0], v[1], node.Attributes),

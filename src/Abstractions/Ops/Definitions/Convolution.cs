@@ -11,10 +11,17 @@ public static partial class StandardOps
         yield return new OpDefinition("Conv", FusionKind.OutElementwiseFusable, InferConv, "N-d convolution with groups, dilations, explicit pads")
         {
             RequiredAttributes = ["kernel_shape", "strides", "dilations", "pads", "group"],
+            FusedForm = FusedOps.Conv,
         };
     }
 
     private static ImmutableArray<TensorType> InferConv(InferenceContext c)
+        => c.HasInput(FusedOps.ResidualInput)
+            ? throw c.Error($"Conv takes X, W and B; a residual input makes it {FusedOps.Conv}")
+            : InferConvOperands(c);
+
+    /// <summary>X, W and B, shared with FusedConv.</summary>
+    private static ImmutableArray<TensorType> InferConvOperands(InferenceContext c)
     {
         var x = c.Input(0);
         var w = c.Input(1);

@@ -10,14 +10,17 @@ public static partial class StandardOps
         // Add, Sub, Mul and Div are defined with the other broadcasting ops (Broadcasting.cs), with their evaluators.
         yield return new OpDefinition("Relu", FusionKind.Elementwise, SameAsInput, "max(x, 0)")
         {
+            FusedRoles = FusedRoles.UnaryStep | FusedRoles.Activation,
             Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.Broadcast([inputs[0]!], types[0], v => v[0] < 0 ? 0 : v[0], v => Math.Max(v[0], 0))),
         };
         yield return new OpDefinition("Sigmoid", FusionKind.Elementwise, SameAsInput, "1 / (1 + exp(-x))")
         {
+            FusedRoles = FusedRoles.UnaryStep | FusedRoles.Activation,
             Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.Broadcast([inputs[0]!], types[0], v => 1 / (1 + Math.Exp(-v[0])), null)),
         };
         yield return new OpDefinition("Clip", FusionKind.Elementwise, SameAsInput, "min(max(x, min), max)")
         {
+            FusedRoles = FusedRoles.Activation,
             RequiredAttributes = ["min", "max"],
         };
     }

@@ -23,8 +23,9 @@ public static partial class StandardOps
             Evaluate = (node, inputs, types) => ConstantMath.One(BlockedLayout.FromBlocked(inputs[0]!, 1)),
         };
         yield return new OpDefinition("ConvBlocked", FusionKind.OutElementwiseFusable, InferConvBlocked,
-            "2-D group-1 convolution on blocked tensors; weights pre-packed [M/block, C, KH, KW, block]")
+            "2-D group-1 convolution on blocked tensors, with FusedConv's optional residual and activation; weights pre-packed [M/block, C, KH, KW, block]")
         {
+            FusedForm = "ConvBlocked",
             RequiredAttributes = ["kernel_shape", "strides", "dilations", "pads", "group", "block"],
         };
     }
@@ -102,12 +103,8 @@ public static partial class StandardOps
             }
             dims[i + 2] = WindowOutput(x.Shape[i + 2], kernel[i], strides[i], dilations[i], pads[i], pads[i + 2], ceilMode: false);
         }
-        var output = new TensorType(x.ElementType, new Shape(dims));
-        if (a.GetInt("wg.residual", 0) != 0 && (!c.HasInput(3) || c.Input(3) != output))
-        {
-            throw c.Error($"the residual (input 3) must be blocked like the output, {output}");
-        }
-        return One(output);
+        // Convert-conv-layout carries a FusedConv's residual (blocked like the output) and activation over.
+        return WithEpilogue(c, One(x.ElementType, new Shape(dims)), residual: true);
     }
 }
 

@@ -11,8 +11,12 @@ public static partial class StandardOps
         yield return new OpDefinition("Gemm", FusionKind.OutElementwiseFusable, InferGemm, "alpha·op(A)·op(B) + beta·C")
         {
             RequiredAttributes = ["alpha", "beta", "transA", "transB"],
+            FusedForm = FusedOps.Gemm,
         };
-        yield return new OpDefinition("MatMul", FusionKind.OutElementwiseFusable, InferMatMul, "NumPy matmul with batch broadcasting");
+        yield return new OpDefinition("MatMul", FusionKind.OutElementwiseFusable, InferMatMul, "NumPy matmul with batch broadcasting")
+        {
+            FusedForm = FusedOps.MatMul,
+        };
         yield return new OpDefinition("Det", FusionKind.Opaque, InferDet, "determinant of each square matrix in the last two axes");
     }
 

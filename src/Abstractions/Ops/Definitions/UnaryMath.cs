@@ -12,22 +12,22 @@ public static partial class StandardOps
 {
     /// <summary>One unary op; <paramref name="U"/> is its uint64 form where the signed one would be wrong (Abs, Sign).</summary>
     private sealed record UnarySpec(string Op, string Summary, Func<double, Attributes, double> F, Func<long, long>? L = null, string[]? Attrs = null, bool BoolOut = false,
-                                    Func<ulong, ulong>? U = null);
+                                    Func<ulong, ulong>? U = null, FusedRoles Roles = FusedRoles.None);
 
     private static readonly UnarySpec[] UnarySpecs =
     [
-        new("Abs", "|x|", (x, _) => Math.Abs(x), x => x == long.MinValue ? x : Math.Abs(x), U: x => x),
-        new("Neg", "-x", (x, _) => -x, x => unchecked(-x)),
+        new("Abs", "|x|", (x, _) => Math.Abs(x), x => x == long.MinValue ? x : Math.Abs(x), U: x => x, Roles: FusedRoles.UnaryStep),
+        new("Neg", "-x", (x, _) => -x, x => unchecked(-x), Roles: FusedRoles.UnaryStep),
         new("Sign", "sign(x)", (x, _) => double.IsNaN(x) ? x : Math.Sign(x), x => Math.Sign(x), U: x => x == 0 ? 0UL : 1UL),
-        new("Exp", "e^x", (x, _) => Math.Exp(x)),
+        new("Exp", "e^x", (x, _) => Math.Exp(x), Roles: FusedRoles.UnaryStep),
         new("Log", "ln x", (x, _) => Math.Log(x)),
-        new("Sqrt", "√x", (x, _) => Math.Sqrt(x)),
-        new("Reciprocal", "1/x", (x, _) => 1 / x),
+        new("Sqrt", "√x", (x, _) => Math.Sqrt(x), Roles: FusedRoles.UnaryStep),
+        new("Reciprocal", "1/x", (x, _) => 1 / x, Roles: FusedRoles.UnaryStep),
         new("Floor", "⌊x⌋", (x, _) => Math.Floor(x)),
         new("Ceil", "⌈x⌉", (x, _) => Math.Ceiling(x)),
         new("Round", "round half to even", (x, _) => Math.Round(x, MidpointRounding.ToEven)),
-        new("Tanh", "tanh x", (x, _) => Math.Tanh(x)),
-        new("Erf", "error function", (x, _) => ErfReference(x)),
+        new("Tanh", "tanh x", (x, _) => Math.Tanh(x), Roles: FusedRoles.UnaryStep),
+        new("Erf", "error function", (x, _) => ErfReference(x), Roles: FusedRoles.UnaryStep),
         new("Sin", "sin x", (x, _) => Math.Sin(x)),
         new("Cos", "cos x", (x, _) => Math.Cos(x)),
         new("Tan", "tan x", (x, _) => Math.Tan(x)),
@@ -63,6 +63,7 @@ public static partial class StandardOps
             yield return new OpDefinition(spec.Op, FusionKind.Elementwise, spec.BoolOut ? BoolOfInput : SameAsInput, spec.Summary)
             {
                 RequiredAttributes = [.. spec.Attrs ?? []],
+                FusedRoles = spec.Roles,
                 Evaluate = (node, inputs, types) => ConstantMath.One(ConstantMath.Broadcast(
                     [inputs[0]!], types[0], v => spec.F(v[0], node.Attributes), spec.L is null ? null : v => spec.L(v[0]), inputs[0]!.Type.ElementType,
                     spec.U is null ? null : v => spec.U(v[0]))),
