@@ -8,13 +8,14 @@ using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Conformance;
+using WasmGraph.Host.Cli;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 
-namespace WasmGraph.Host.Cli;
+namespace WasmGraph.Apps.Cli;
 
 public sealed class ConformanceSettings : HostCommandSettings
 {

@@ -3,12 +3,13 @@ using System.Diagnostics;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
+using WasmGraph.Host.Cli;
 using WasmGraph.Host.Hosting;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
-using WasmGraph.Host.Zoo;
+using WasmGraph.Apps.Zoo;
 
-namespace WasmGraph.Host.Cli;
+namespace WasmGraph.Apps.Cli;
 
 public sealed class ZooSettings : CommandSettings
 {

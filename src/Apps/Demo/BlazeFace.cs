@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>A detected face in input-image pixels: the box, the detector's confidence, and six keypoints.</summary>
 /// <param name="Keypoints">Right eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion (x, y pairs).</param>

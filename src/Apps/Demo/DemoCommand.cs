@@ -12,7 +12,7 @@ using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 public sealed class DemoSettings : HostCommandSettings
 {

@@ -1,6 +1,6 @@
 using WasmGraph.Abstractions;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// Where the demo's real models and photos are: <c>.cache/data</c> of the repository, filled by

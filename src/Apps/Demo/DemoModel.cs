@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
-using WasmGraph.Host.Reference;
+using WasmGraph.Apps.Reference;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// One demo model, loaded twice: the compiled module in the configured runtime (Wasmtime), and the source ONNX

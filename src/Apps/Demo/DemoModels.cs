@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using WasmGraph.Host.Pipeline;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// Compiles each demo model once and reuses the module until the model files or the compiler change: the cache key

@@ -1,7 +1,7 @@
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Host.Cli;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>One comparison of numbers the demo shows against the same numbers computed from ONNX Runtime's outputs.</summary>
 public sealed record ParityCheck(string Section, string What, double MaxAbsDiff, double MaxAbsRef, int Count)

@@ -3,7 +3,7 @@ using WasmGraph.Abstractions;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>Photos the demo makes from the bundled ones, so the similarity demo has a known near-duplicate to find.</summary>
 public static class DemoPhotos

@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 using Spectre.Console;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Pipeline;
-using WasmGraph.Host.Reference;
+using WasmGraph.Apps.Reference;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// What every demo section shares: the consoles, the data folder, a compile-once model cache, the runtime, the parity

@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// The small amount of arithmetic the similarity demos do on model outputs, in double precision so that the comparison

@@ -7,7 +7,7 @@ using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// Face detection: MediaPipe's BlazeFace (front, 128×128) runs in wasm on the bundled portraits; anchor decoding and

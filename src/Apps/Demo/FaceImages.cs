@@ -3,7 +3,7 @@ using WasmGraph.Abstractions;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// Photo handling for face detection with SkiaSharp: letterboxing to the detector's square input (so faces keep their

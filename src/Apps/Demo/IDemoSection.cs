@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// One part of <c>wasmgraph demo</c> (one file each): it loads its models through the <see cref="DemoSession"/>, prints

@@ -6,7 +6,7 @@ using WasmGraph.Host.Cli;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// Image similarity: the real ResNet18 featurizer (CNTK weights, its preprocessing model folded into the same module)

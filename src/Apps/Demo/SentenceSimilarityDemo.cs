@@ -6,7 +6,7 @@ using Spectre.Console;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Host.Pipeline;
 
-namespace WasmGraph.Host.Demo;
+namespace WasmGraph.Apps.Demo;
 
 /// <summary>
 /// Sentence similarity: all-MiniLM-L6-v2 (a 6-layer BERT) runs in wasm on a few sentences tokenised with

@@ -2,8 +2,9 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Host.Cli;
 
-namespace WasmGraph.Host.Reference;
+namespace WasmGraph.Apps.Reference;
 
 /// <summary>
 /// ONNX Runtime as the numerical oracle for <c>run --reference</c> and the demo: one model, or a chain of models
@@ -121,4 +122,13 @@ public static class OnnxReferenceRunner
         var type = new TensorType((DataType)(int)info.ElementDataType, new Shape(info.Shape));
         return new TensorData(type, value.GetTensorMutableRawData().ToArray());
     }
+}
+
+/// <summary>ONNX Runtime as <c>run --reference</c>'s oracle, registered by <see cref="Cli.AppsCliExtension"/>.</summary>
+public sealed class OnnxRuntimeReference : IReferenceRunner
+{
+    public string Name => "ONNX Runtime";
+
+    public IReadOnlyDictionary<string, TensorData> RunChain(IReadOnlyList<string> models, IReadOnlyDictionary<string, TensorData> inputs)
+        => OnnxReferenceRunner.RunChain(models, inputs);
 }

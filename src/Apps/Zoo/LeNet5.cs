@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>
 /// LeNet-5 for 28×28 MNIST digits in its common modern form (ReLU and max pooling instead of tanh and subsampling):

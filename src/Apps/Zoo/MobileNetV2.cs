@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>
 /// MobileNetV2, width 1.0, 224×224, as torchvision defines it: a 3×3/2 stem to 32 channels; 17 inverted residual

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>
 /// Encodes protobuf messages field by field (varint, fixed32 and length-delimited fields; repeated scalars unpacked, as

@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>
 /// ResNet-50 v1 as the ONNX model zoo's resnet50-v1 (exported from MXNet Gluon) lays it out, with the same value

@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>
 /// SqueezeNet 1.1 as torchvision defines it (no BatchNormalization, as in the original): a 3×3/2 stem to 64 channels;

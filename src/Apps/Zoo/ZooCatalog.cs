@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>One generated topology: its CLI name, what it is, and the generator (seed → graph).</summary>
 public sealed record ZooModel(string Name, string Description, Func<int, ZooGraph> Build);

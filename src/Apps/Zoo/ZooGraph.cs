@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>An ONNX node attribute: an int, a float, or a list of ints (all the zoo's topologies need).</summary>
 public sealed record ZooAttribute(string Name, long? Int = null, float? Float = null, long[]? Ints = null)

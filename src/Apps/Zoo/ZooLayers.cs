@@ -1,4 +1,4 @@
-namespace WasmGraph.Host.Zoo;
+namespace WasmGraph.Apps.Zoo;
 
 /// <summary>
 /// CNN layers with seeded weights, written into a <see cref="ZooGraph"/>. The initialisation is chosen so that
