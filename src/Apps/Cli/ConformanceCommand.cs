@@ -78,7 +78,7 @@ public sealed class ConformanceCommand : Command<ConformanceSettings>
         var runner = new ConformanceRunner(
             catalog.Require<IFrontend>(options.Frontend, "Pipeline:Frontend"),
             options.Passes.Select((p, i) => catalog.Require<IPass>(p, $"Pipeline:Passes:{i}")).ToList(),
-            host.Services.GetService<OpRegistry>() ?? OpRegistry.Default,
+            host.Services.GetRequiredService<OpRegistry>(),
             catalog.Require<IBackend>(options.Backend.Name, "Pipeline:Backend:Name"),
             catalog.Require<IRuntime>(options.Runtime.Name, "Pipeline:Runtime:Name"));
 
