@@ -74,6 +74,8 @@ public sealed class SamplePluginTests : IClassFixture<SamplePluginTests.Built>
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches(@"│ pass\s+│ count-flops\s+│ requires: eliminate-dead-code\s+│ PassPlugin", result.StdOut);
         Assert.Matches(@"│ runtime\s+│ node\s+│\s+│ RuntimePlugin", result.StdOut);
+        Assert.Matches(@"│ op\s+│ Swish\s+│ imports: com\.example::Swish; decomposes\s+│ OpPlugin", result.StdOut);
+        Assert.DoesNotContain("registered no", result.StdOut);
         Assert.Matches(@"│ frontend\s+│ onnx\s+│ reads: \.onnx", result.StdOut);
         Assert.Matches(@"│ backend\s+│ llvm-wasm\s+│ lowers \d+ ops", result.StdOut);
     }
