@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using WasmGraph.Frontends.Onnx.Proto;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Host.IO;
 
@@ -167,20 +165,11 @@ public sealed class SamplePluginTests : IClassFixture<SamplePluginTests.Built>
     /// <summary>y = com.example::Swish(x) over a float32 [2,6] input, with the <c>beta</c> attribute when given.</summary>
     private static string WriteSwishModel(string path, float? beta)
     {
-        var graph = new GraphProto { Name = "swish" };
-        graph.Input.Add(TinyClassifier.Value("x", 2, 6));
-        graph.Output.Add(TinyClassifier.Value("y", 2, 6));
-        var swish = TinyClassifier.Node("Swish", ["x"], ["y"]);
-        swish.Domain = "com.example";
-        if (beta is { } b)
-        {
-            swish.Attribute.Add(new AttributeProto { Name = "beta", Type = AttributeProto.Types.AttributeType.Float, F = b });
-        }
-        graph.Node.Add(swish);
-        var model = new ModelProto { IrVersion = 8, ProducerName = "WasmGraph.Host.Tests", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.example", Version = 1 });
-        File.WriteAllBytes(path, model.ToByteArray());
+        var model = new OnnxModelBuilder().Opset(13).Opset("com.example", 1)
+            .Input("x", DataType.Float32, 2, 6)
+            .DomainNode("com.example", "swish", "Swish", ["x"], ["y"], beta is { } b ? new[] { OnnxAttr.Float("beta", b) } : [])
+            .Output("y", DataType.Float32, 2, 6);
+        File.WriteAllBytes(path, model.ToBytes());
         return path;
     }
 

@@ -31,7 +31,7 @@ public static class TinyClassifier
         return path;
     }
 
-    internal static NodeProto Node(string op, string[] inputs, string[] outputs)
+    private static NodeProto Node(string op, string[] inputs, string[] outputs)
     {
         var node = new NodeProto { OpType = op, Name = op.ToLowerInvariant() };
         node.Input.Add(inputs);
@@ -47,7 +47,7 @@ public static class TinyClassifier
         return tensor;
     }
 
-    internal static ValueInfoProto Value(string name, params long[] dims)
+    private static ValueInfoProto Value(string name, params long[] dims)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
