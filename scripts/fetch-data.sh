@@ -123,7 +123,7 @@ fi
 # (zoo) Generated standard topologies for the benchmarks (bench/models.json): exact ResNet-50 v1 and MobileNetV2 shapes
 # with seeded weights, written by the host's `zoo` verb. Only when the host is built (the launcher builds before
 # fetching for test and demo; `./wasmgraph fetch` on an unbuilt clone skips this and says so).
-HOST="$ROOT/artifacts/host/WasmGraph.Host.dll"
+HOST="$ROOT/artifacts/host/WasmGraph.Cli.dll"
 for model in resnet50 mobilenetv2; do
     if [[ ! -f "$DATA/zoo/$model.onnx" ]]; then
         if [[ ! -f "$HOST" ]]; then

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Bench.Engines;
-using WasmGraph.Host.Reference;
+using WasmGraph.Apps.Reference;
 
 namespace WasmGraph.Bench;
 

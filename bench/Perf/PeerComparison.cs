@@ -3,7 +3,7 @@ using WasmGraph.Abstractions.Ir;
 using WasmGraph.Bench.Engines;
 using WasmGraph.Bench.Report;
 using WasmGraph.Host.Cli;
-using WasmGraph.Host.Reference;
+using WasmGraph.Apps.Reference;
 
 namespace WasmGraph.Bench;
 

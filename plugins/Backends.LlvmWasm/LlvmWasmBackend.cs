@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Backends.LlvmWasm.Codegen;
 using WasmGraph.Backends.LlvmWasm.Interop;
@@ -15,10 +16,23 @@ namespace WasmGraph.Backends.LlvmWasm;
 
 /// <summary>
 /// Lowers the IR through LLVM to one self-contained wasm32 module (see docs/abi.md): kernels specialised to static
-/// shapes, weights in data segments, no imports, metadata in a custom section.
+/// shapes, weights in data segments, no imports, metadata in a custom section. An op with no kernel generator here but
+/// a <see cref="OpDefinition.Decomposition"/> in the registry (an op a plugin added) runs as its decomposition.
 /// </summary>
 public sealed class LlvmWasmBackend : IBackend
 {
+    private readonly OpRegistry _registry;
+
+    /// <summary>A backend for the standard op set.</summary>
+    public LlvmWasmBackend() : this(OpRegistry.Default) { }
+
+    /// <summary>A backend for <paramref name="registry"/> (the host's, through DI), so the ops plugins added run as their decompositions.</summary>
+    public LlvmWasmBackend(OpRegistry registry)
+    {
+        _registry = registry;
+        SupportedOps = ByOp.Keys.Concat(registry.All.Where(o => o.Decomposition is not null).Select(o => o.Name)).ToFrozenSet(StringComparer.Ordinal);
+    }
+
     private static readonly IKernelGenerator[] Generators =
     [
         new BinaryKernel(), new UnaryKernel(), new BatchNormKernel(), new ConvKernel(), new BlockedConvKernel(), new BlockedLayoutKernel(), new WindowPoolKernel(),
@@ -38,10 +52,26 @@ public sealed class LlvmWasmBackend : IBackend
 
     public string Description => "LLVM 19 → wasm32 (SIMD128) → wasm-ld: one self-contained module";
 
-    public IReadOnlySet<string> SupportedOps { get; } = ByOp.Keys.ToFrozenSet(StringComparer.Ordinal);
+    public IReadOnlySet<string> SupportedOps { get; }
+
+    private static bool HasKernel(string op) => ByOp.ContainsKey(op);
 
     public bool IsOpSupported(Node node, Graph graph, out string? reason)
     {
+        if (Decompositions.Needs(node, _registry, HasKernel))
+        {
+            var (parts, expanded) = Decompositions.ExpandNode(node, graph, _registry, HasKernel);
+            foreach (var part in parts)
+            {
+                if (!IsOpSupported(part, expanded, out var partReason))
+                {
+                    reason = $"its decomposition's {part.Op} cannot be lowered: {partReason}";
+                    return false;
+                }
+            }
+            reason = null;
+            return true;
+        }
         if (!ByOp.TryGetValue(node.Op, out var generator))
         {
             reason = "no kernel generator for this op";
@@ -68,6 +98,8 @@ public sealed class LlvmWasmBackend : IBackend
                 throw new UnsupportedOpException(node.Op, graph.OpsetOf(), node.Name, graph.SourceOf(), reason);
             }
         }
+        // From here on every node has a kernel generator; the expanded graph is planned again (see ArenaLayout).
+        graph = Decompositions.Expand(graph, _registry, HasKernel);
         var timings = ImmutableDictionary.CreateBuilder<string, double>();
         var clock = Stopwatch.StartNew();
         void Lap(string step, double fraction)

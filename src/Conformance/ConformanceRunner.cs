@@ -70,7 +70,7 @@ public sealed class ConformanceRunner
             foreach (var data in dataSets)
             {
                 var clock = Stopwatch.StartNew();
-                var graph = _frontend.Load(new MemoryStream(data.Model), new FrontendOptions { SourceName = testCase.Id, InputShapes = data.InputShapes });
+                var graph = _frontend.Load(new MemoryStream(data.Model), new FrontendOptions { SourceName = testCase.Id, InputShapes = data.InputShapes, Registry = _registry });
                 foreach (var pass in _passes)
                 {
                     graph = pass.Run(graph, new PassContext(_registry));

@@ -5,7 +5,7 @@ using WasmGraph.Frontends.Onnx.Proto;
 namespace WasmGraph.Conformance;
 
 /// <summary>Reads the TensorProto files of the test data (input_N.pb, output_N.pb) into <see cref="TensorData"/>.</summary>
-public static class ProtoTensors
+internal static class ProtoTensors
 {
     public static TensorProto ReadProto(string path) => TensorProto.Parser.ParseFrom(File.ReadAllBytes(path));
 

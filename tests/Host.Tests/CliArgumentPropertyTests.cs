@@ -1,6 +1,7 @@
 using CsCheck;
 using WasmGraph.Host.Cli;
-using WasmGraph.Host.Demo;
+using WasmGraph.Apps.Cli;
+using WasmGraph.Apps.Demo;
 
 namespace WasmGraph.Host.Tests;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Host.Demo;
+using WasmGraph.Apps.Demo;
 using WasmGraph.Host.IO;
-using WasmGraph.Host.Reference;
+using WasmGraph.Apps.Reference;
 
 namespace WasmGraph.Host.Tests;
 

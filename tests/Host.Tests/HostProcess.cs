@@ -15,7 +15,7 @@ public sealed record HostResult(int ExitCode, string StdOut, string StdErr, long
     public override string ToString() => $"exit {ExitCode}, peak RSS {PeakRssMiB:F0} MiB\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
 }
 
-/// <summary>Runs <c>dotnet artifacts/host/WasmGraph.Host.dll …</c> as users and scripts do, with a time limit.</summary>
+/// <summary>Runs <c>dotnet artifacts/host/WasmGraph.Cli.dll …</c> as users and scripts do, with a time limit.</summary>
 public static class HostProcess
 {
     public static HostResult Run(params string[] args) => Run(args, null);

@@ -1,11 +1,11 @@
 using Spectre.Console;
-using WasmGraph.Host.Cli;
+using WasmGraph.Apps.Cli;
 using WasmGraph.Host.Hosting;
 
 namespace WasmGraph.Host.Tests;
 
 /// <summary>
-/// The CLI entry point called in this process (<see cref="WasmGraphCli.RunAsync"/>) with both consoles captured: for
+/// The CLI entry point, core and apps (<see cref="WasmGraphApps.RunAsync"/>), called in this process with both consoles captured: for
 /// checks that end before any plugin is loaded (parsing, flag validation), at a fraction of a process launch's cost.
 /// The consoles have ANSI off, so any escape character in the captured text came from the input, not from colouring.
 /// </summary>
@@ -18,7 +18,7 @@ public static class InProcessCli
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var consoles = new HostConsoles(Plain(stdout), Plain(stderr));
-        int exit = WasmGraphCli.RunAsync(args, consoles, cancellation).GetAwaiter().GetResult();
+        int exit = WasmGraphApps.RunAsync(args, consoles, cancellation).GetAwaiter().GetResult();
         return new HostResult(exit, stdout.ToString(), stderr.ToString());
     }
 

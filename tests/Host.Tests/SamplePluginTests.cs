@@ -7,7 +7,8 @@ namespace WasmGraph.Host.Tests;
 /// <summary>
 /// The plugin samples of docs/plugins.md, built exactly as the doc says (<c>dotnet build samples/X -o plugins/X</c>)
 /// into a temp plugins folder beside links to the built-in plugins, then driven through the host: the count-flops pass
-/// with options from a config file, and the node runtime, whose outputs must equal Wasmtime's for the same module.
+/// with options from a config file, the node runtime, whose outputs must equal Wasmtime's for the same module, and the
+/// op plugin's com.example::Swish, imported, compiled and run with the right numbers.
 /// </summary>
 public sealed class SamplePluginTests : IClassFixture<SamplePluginTests.Built>
 {
@@ -15,7 +16,7 @@ public sealed class SamplePluginTests : IClassFixture<SamplePluginTests.Built>
 
     public SamplePluginTests(Built built) => _built = built;
 
-    /// <summary>Both samples built once, the built-in plugins linked in, and the tiny classifier written.</summary>
+    /// <summary>The samples built once, the built-in plugins linked in, and the tiny classifier written.</summary>
     public sealed class Built : IDisposable
     {
         public Built()
@@ -25,7 +26,7 @@ public sealed class SamplePluginTests : IClassFixture<SamplePluginTests.Built>
             {
                 Directory.CreateSymbolicLink(Path.Combine(Plugins, Path.GetFileName(plugin)), plugin);
             }
-            foreach (var sample in new[] { "PassPlugin", "RuntimePlugin" })
+            foreach (var sample in new[] { "PassPlugin", "RuntimePlugin", "OpPlugin" })
             {
                 var start = new ProcessStartInfo("dotnet")
                 {
@@ -71,6 +72,8 @@ public sealed class SamplePluginTests : IClassFixture<SamplePluginTests.Built>
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches(@"│ pass\s+│ count-flops\s+│ requires: eliminate-dead-code\s+│ PassPlugin", result.StdOut);
         Assert.Matches(@"│ runtime\s+│ node\s+│\s+│ RuntimePlugin", result.StdOut);
+        Assert.Matches(@"│ op\s+│ Swish\s+│ imports: com\.example::Swish; decomposes\s+│ OpPlugin", result.StdOut);
+        Assert.DoesNotContain("registered no", result.StdOut);
         Assert.Matches(@"│ frontend\s+│ onnx\s+│ reads: \.onnx", result.StdOut);
         Assert.Matches(@"│ backend\s+│ llvm-wasm\s+│ lowers \d+ ops", result.StdOut);
     }
@@ -122,6 +125,52 @@ public sealed class SamplePluginTests : IClassFixture<SamplePluginTests.Built>
         Assert.True(wasmtime.ExitCode == 0, wasmtime.ToString());
         Assert.Contains("runtime node", node.StdOut + node.StdErr);
         Assert.Equal(File.ReadAllBytes(_built.Root.File("wasmtime/logits.npy")), File.ReadAllBytes(_built.Root.File("node/logits.npy")));
+    }
+
+    [Theory]
+    [InlineData(1.5f)]
+    [InlineData(1f)] // no beta attribute at all: the import fills in the default, the decomposition skips the scaling
+    public void TheOpPluginsSwishIsImportedCompiledAndRun(float beta)
+    {
+        var model = WriteSwishModel(_built.Root.File($"swish-{beta}.onnx"), beta == 1f ? null : beta);
+        var module = _built.Root.File($"swish-{beta}.wasm");
+        var x = Enumerable.Range(0, 12).Select(i => (i - 6) * 0.75f).ToArray();
+        var input = _built.Root.File($"swish-x-{beta}.npy");
+        NpyFile.Write(input, TensorData.FromFloats(new Shape(2, 6), x));
+
+        var compile = HostProcess.Run("compile", model, "-o", module, "--plugins", _built.Plugins, "--verify-each");
+        var run = HostProcess.Run("run", module, "--input", $"x={input}", "--output-dir", _built.Root.File($"swish-{beta}"), "--plugins", _built.Plugins);
+
+        Assert.True(compile.ExitCode == 0, compile.ToString());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var y = NpyFile.Read(_built.Root.File($"swish-{beta}/y.npy")).ToFloatArray();
+        Assert.Equal(x.Length, y.Length);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.True(Math.Abs(y[i] - x[i] / (1 + Math.Exp(-beta * x[i]))) < 1e-5, $"y[{i}] = {y[i]} for x = {x[i]}");
+        }
+    }
+
+    [Fact]
+    public void WithoutTheOpPluginSwishIsAnUnsupportedOp()
+    {
+        var model = WriteSwishModel(_built.Root.File("swish-alone.onnx"), beta: 2f);
+
+        var result = HostProcess.Run("compile", model, "-o", _built.Root.File("swish-alone.wasm"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("com.example.Swish", result.StdErr);
+    }
+
+    /// <summary>y = com.example::Swish(x) over a float32 [2,6] input, with the <c>beta</c> attribute when given.</summary>
+    private static string WriteSwishModel(string path, float? beta)
+    {
+        var model = new OnnxModelBuilder().Opset(13).Opset("com.example", 1)
+            .Input("x", DataType.Float32, 2, 6)
+            .DomainNode("com.example", "swish", "Swish", ["x"], ["y"], beta is { } b ? new[] { OnnxAttr.Float("beta", b) } : [])
+            .Output("y", DataType.Float32, 2, 6);
+        File.WriteAllBytes(path, model.ToBytes());
+        return path;
     }
 
     /// <summary>A float32 [1,3,8,8] input with distinct values, so a wrong byte order or offset would show.</summary>

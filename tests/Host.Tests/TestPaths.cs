@@ -7,7 +7,7 @@ public static class TestPaths
 {
     public static string RepoRoot => TestFiles.RepoRoot;
 
-    public static string HostDll => Path.Combine(RepoRoot, "artifacts", "host", "WasmGraph.Host.dll");
+    public static string HostDll => Path.Combine(RepoRoot, "artifacts", "host", "WasmGraph.Cli.dll");
 
     public static string AbstractionsDll => Path.Combine(RepoRoot, "artifacts", "host", "WasmGraph.Abstractions.dll");
 

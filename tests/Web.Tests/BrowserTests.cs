@@ -1,7 +1,7 @@
 using System.Text.Json;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
-using WasmGraph.Host.Demo;
+using WasmGraph.Apps.Demo;
 using WasmGraph.Runtimes.Wasmtime;
 using WasmGraph.TestSupport;
 using Xunit.Abstractions;

@@ -24,9 +24,11 @@ internal sealed class ImportContext
     private readonly ImportContext? _parent;
     private readonly Action<OnnxNode, ImportContext> _importNode;
 
-    public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues, LimitChecker limits, Action<OnnxNode, ImportContext> importNode)
+    public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues, LimitChecker limits, OpRegistry registry,
+                         Action<OnnxNode, ImportContext> importNode)
     {
         Limits = limits;
+        Registry = registry;
         Builder = builder;
         File = file;
         Opset = opset;
@@ -38,6 +40,7 @@ internal sealed class ImportContext
     private ImportContext(ImportContext parent, IReadOnlyDictionary<string, string> bindings, HashSet<string> usedValues)
     {
         Limits = parent.Limits;
+        Registry = parent.Registry;
         Builder = parent.Builder;
         File = parent.File;
         Opset = parent.Opset;
@@ -58,6 +61,9 @@ internal sealed class ImportContext
     public void ImportNode(OnnxNode node) => _importNode(node, this);
 
     public GraphBuilder Builder { get; }
+
+    /// <summary>The ops nodes are emitted as (the host's registry, with the ops plugins added).</summary>
+    public OpRegistry Registry { get; }
 
     /// <summary>Size limits; an importer that materialises a tensor from a shape checks it here before allocating.</summary>
     public LimitChecker Limits { get; }
@@ -154,15 +160,18 @@ internal sealed class ImportContext
     /// <paramref name="part"/> distinguishes the extra IR nodes of a one-to-many import in the node name.
     /// </summary>
     public ImmutableArray<TensorType> Emit(OnnxNode node, string op, IEnumerable<string> inputs, IEnumerable<string> outputs, IrAttributes attributes, string? part = null)
+        => Emit(node, new Node(part is null ? node.Name : $"{node.Name}/{part}", op, inputs.ToImmutableArray(), outputs.ToImmutableArray(), attributes));
+
+    /// <summary>Adds one IR node made for <paramref name="node"/>, as <see cref="Emit(OnnxNode, string, IEnumerable{string}, IEnumerable{string}, IrAttributes, string?)"/>.</summary>
+    public ImmutableArray<TensorType> Emit(OnnxNode node, Node irNode)
     {
-        var outs = outputs.ToImmutableArray();
+        var outs = irNode.Outputs;
         foreach (var output in outs)
         {
             CheckUnused(node, output);
         }
-        var irNode = new Node(part is null ? node.Name : $"{node.Name}/{part}", op, inputs.ToImmutableArray(), outs, attributes);
         // Inference errors name the node and op; the importer adds the file.
-        var types = OpRegistry.Default.Infer(irNode, v => Builder.Types.GetValueOrDefault(v), v => Builder.Constants.GetValueOrDefault(v));
+        var types = Registry.Infer(irNode, v => Builder.Types.GetValueOrDefault(v), v => Builder.Constants.GetValueOrDefault(v));
         // Checked before folding, which would allocate the outputs.
         for (int i = 0; i < outs.Length; i++)
         {
@@ -170,7 +179,7 @@ internal sealed class ImportContext
         }
         // Fold as we go: exporters compute shapes with Shape → Gather → Concat programs, and the importers of
         // Reshape, Expand, Slice… need those results as constants.
-        if (ConstantFolder.TryFold(irNode, OpRegistry.Default, types, v => Builder.Constants.GetValueOrDefault(v)) is { } folded)
+        if (ConstantFolder.TryFold(irNode, Registry, types, v => Builder.Constants.GetValueOrDefault(v)) is { } folded)
         {
             for (int i = 0; i < outs.Length; i++)
             {

@@ -1,6 +1,8 @@
 using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Ir;
 using WasmGraph.Frontends.Onnx.Proto;
 using AttributeType = WasmGraph.Frontends.Onnx.Proto.AttributeProto.Types.AttributeType;
+using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import;
 
@@ -44,6 +46,31 @@ internal sealed class OnnxAttributes
     /// <summary>A required subgraph attribute (the body of If, Loop, Scan).</summary>
     public GraphProto Graph(string name)
         => Require(name, AttributeType.Graph).G ?? throw new ModelException($"attribute '{name}' holds no graph", node: _node.Name, op: _node.OpType);
+
+    /// <summary>
+    /// Every attribute as an IR attribute, for the importers of ops plugins add (<see cref="Abstractions.Ops.SourceNode"/>),
+    /// which cannot see ONNX's message types. Subgraph attributes have no IR form and are refused.
+    /// </summary>
+    public IrAttributes ToIr(string file)
+    {
+        var result = IrAttributes.Empty;
+        foreach (var (name, attribute) in _byName)
+        {
+            var value = KindOf(attribute) switch
+            {
+                AttributeType.Int => AttributeValue.Of(attribute.I),
+                AttributeType.Float => AttributeValue.Of(attribute.F),
+                AttributeType.String => AttributeValue.Of(attribute.S.ToStringUtf8()),
+                AttributeType.Ints => AttributeValue.Of(attribute.Ints),
+                AttributeType.Floats => AttributeValue.Of(attribute.Floats),
+                AttributeType.Strings => AttributeValue.Of(attribute.Strings.Select(s => s.ToStringUtf8())),
+                AttributeType.Tensor => AttributeValue.Of(TensorReader.Read(attribute.T, $"attribute '{name}'", file)),
+                var other => throw new ModelException($"attribute '{name}' is {other}, which ops added by plugins cannot take", node: _node.Name, op: _node.OpType),
+            };
+            result = result.With(name, value);
+        }
+        return result;
+    }
 
     /// <summary>The attribute's kind (explicit, or deduced for IR version 1 files), or null when absent.</summary>
     public AttributeType? KindOf(string name) => _byName.TryGetValue(name, out var a) ? KindOf(a) : null;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Ops;
@@ -39,7 +40,7 @@ internal sealed class OnnxImporter
         _limits.CheckGraph(_graph);
         AddInitializers(builder);
         AddInputs(builder);
-        var context = new ImportContext(builder, _file, opset, UsedValues(_graph), _limits, ImportNode);
+        var context = new ImportContext(builder, _file, opset, UsedValues(_graph), _limits, _options.Registry, ImportNode);
         for (int i = 0; i < _graph.Node.Count; i++)
         {
             ImportNode(new OnnxNode(_graph.Node[i], i), context);
@@ -48,7 +49,7 @@ internal sealed class OnnxImporter
         RemoveUnreadConstants(builder);
         var graph = builder.Build();
         BoundedOutputs.ThrowIfConsumed(graph);
-        GraphVerifier.Verify(graph, OpRegistry.Default, "onnx import");
+        GraphVerifier.Verify(graph, _options.Registry, "onnx import");
         return graph;
     }
 
@@ -64,7 +65,7 @@ internal sealed class OnnxImporter
         var versions = _model.OpsetImport.Where(o => DefaultDomains.Contains(o.Domain)).Select(o => o.Version).ToList();
         if (versions.Count == 0)
         {
-            bool allOtherDomains = _graph.Node.Count > 0 && _graph.Node.All(n => !DefaultDomains.Contains(n.Domain) && OpImportTable.Find(n.Domain, n.OpType, isDefaultDomain: false) is not null);
+            bool allOtherDomains = _graph.Node.Count > 0 && _graph.Node.All(n => !DefaultDomains.Contains(n.Domain) && FindImporter(n.Domain, n.OpType, isDefault: false) is not null);
             return allOtherDomains ? OpsetWithoutDefaultImport : throw new ModelException("the model imports no opset of the default ONNX domain", file: _file);
         }
         long opset = versions.Max();
@@ -156,7 +157,7 @@ internal sealed class OnnxImporter
         int opset = isDefault
             ? context.Opset
             : (int)Math.Clamp(_model.OpsetImport.Where(o => o.Domain == domain).Select(o => o.Version).DefaultIfEmpty(0).Max(), 0, int.MaxValue);
-        if (OpImportTable.Find(domain, node.OpType, isDefault) is not { } importer)
+        if (FindImporter(domain, node.OpType, isDefault) is not { } importer)
         {
             throw new UnsupportedOpException(isDefault ? node.OpType : $"{domain}.{node.OpType}", opset, node.Name, _file);
         }
@@ -174,6 +175,26 @@ internal sealed class OnnxImporter
             throw new ModelException($"cannot import this node ({e.Message})", file: _file, node: node.Name, op: node.OpType, inner: e);
         }
     }
+
+    /// <summary>
+    /// The frontend's own importer of the op, else the one an op of the registry declares (an op a plugin added, see
+    /// <see cref="OpDefinition.Imports"/>), run through <see cref="RegistryImport"/>.
+    /// </summary>
+    private OpImporter? FindImporter(string domain, string opType, bool isDefault)
+        => OpImportTable.Find(domain, opType, isDefault)
+           ?? (_options.Registry.FindImport(isDefault ? "" : domain, opType) is { } import ? RegistryImport(import) : null);
+
+    /// <summary>Runs a registry op's import on the frontend-neutral view of the node and emits what it returns.</summary>
+    private static OpImporter RegistryImport(OpImport import) => (node, opset, context) =>
+    {
+        var inputs = Enumerable.Range(0, node.Inputs.Count).Select(i => node.HasInput(i) ? context.Input(node, i) : "").ToImmutableArray();
+        var source = new SourceNode(node.Name, node.Domain, node.OpType, opset, inputs, node.Outputs.ToImmutableArray(),
+                                    node.Attributes.ToIr(context.File), hint => context.Temp(node, hint));
+        foreach (var irNode in import.Import(source))
+        {
+            context.Emit(node, irNode);
+        }
+    };
 
     /// <summary>
     /// Drops constants nothing reads: shape, axes and bound tensors that were turned into attributes, and unused

@@ -81,6 +81,15 @@ public sealed record OpDefinition(string Name, FusionKind Fusion, InferTypes Inf
     public Evaluate? Evaluate { get; init; }
 
     /// <summary>
+    /// How frontends read this op from model files. Empty for the standard ops, whose importers live in their frontend;
+    /// an op added by a plugin declares here the (domain, op type) it stands for, since the frontend cannot know it.
+    /// </summary>
+    public ImmutableArray<OpImport> Imports { get; init; } = ImmutableArray<OpImport>.Empty;
+
+    /// <summary>The op as other registry ops, for backends without a kernel of their own for it (null: none).</summary>
+    public Decompose? Decomposition { get; init; }
+
+    /// <summary>
     /// The element types ONNX allows for the typed operand (input <see cref="ConstrainedInput"/>, the schema's type
     /// variable T). Empty: not constrained here (the inference function checks what it needs). Checked by
     /// <see cref="OpRegistry.Infer"/> before inference, so a model that breaks the schema fails with a clear message.

@@ -6,14 +6,35 @@ namespace WasmGraph.Abstractions.Ops;
 
 /// <summary>
 /// The one table of IR ops. Frontends produce these ops, passes rewrite them, backends declare which they lower.
-/// Plugins may register more ops through <see cref="With"/> (the default registry is immutable).
+/// Plugins add ops with <c>services.AddOps(...)</c>; the host builds its registry with <see cref="With"/> and hands it to
+/// every stage (the default registry is immutable). An op name, and an imported (domain, op type), is defined once.
 /// </summary>
 public sealed class OpRegistry
 {
     private readonly FrozenDictionary<string, OpDefinition> _ops;
+    private readonly FrozenDictionary<(string Domain, string OpType), OpImport> _imports;
 
     public OpRegistry(IEnumerable<OpDefinition> ops)
-        => _ops = ops.ToFrozenDictionary(o => o.Name, StringComparer.Ordinal);
+    {
+        var byName = new Dictionary<string, OpDefinition>(StringComparer.Ordinal);
+        var imports = new Dictionary<(string, string), OpImport>();
+        foreach (var op in ops)
+        {
+            if (!byName.TryAdd(op.Name, op))
+            {
+                throw new WasmGraphException($"op '{op.Name}' is defined twice in the op registry");
+            }
+            foreach (var import in op.Imports)
+            {
+                if (!imports.TryAdd((import.Domain, import.OpType), import))
+                {
+                    throw new WasmGraphException($"'{import.Domain}::{import.OpType}' is imported by two ops of the op registry");
+                }
+            }
+        }
+        _ops = byName.ToFrozenDictionary(StringComparer.Ordinal);
+        _imports = imports.ToFrozenDictionary();
+    }
 
     /// <summary>The standard op set (see the files in <c>Ops/Definitions</c>).</summary>
     public static OpRegistry Default { get; } = new(StandardOps.All());
@@ -28,6 +49,9 @@ public sealed class OpRegistry
         => Find(op) ?? throw new ModelException($"op '{op}' is not in the op registry");
 
     public OpRegistry With(params OpDefinition[] more) => new(_ops.Values.Concat(more));
+
+    /// <summary>The import a registry op declares for <paramref name="opType"/> of <paramref name="domain"/> ("" for ONNX's default domain), if any.</summary>
+    public OpImport? FindImport(string domain, string opType) => _imports.GetValueOrDefault((domain, opType));
 
     /// <summary>Runs type inference for <paramref name="node"/> against the types and constants of <paramref name="types"/>.</summary>
     public ImmutableArray<TensorType> Infer(Node node, Func<string, TensorType?> typeOf, Func<string, TensorData?> constantOf)

@@ -31,6 +31,12 @@ public sealed record FrontendOptions
 
     /// <summary>Pins input shapes, for models with dynamic dimensions (<c>--input-shape name=1,3,224,224</c>).</summary>
     public ImmutableDictionary<string, ImmutableArray<long>> InputShapes { get; init; } = ImmutableDictionary<string, ImmutableArray<long>>.Empty;
+
+    /// <summary>
+    /// The ops the graph is built from: the host passes its registry, which holds the ops plugins added (and their
+    /// <see cref="Ops.OpDefinition.Imports"/>); a frontend infers types and verifies with it, never with the default.
+    /// </summary>
+    public Ops.OpRegistry Registry { get; init; } = Ops.OpRegistry.Default;
 }
 
 /// <summary>Reads a model file into the IR. The graph it returns must verify and have fully static types.</summary>

@@ -5,6 +5,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Hosting;
 using WasmGraph.Host.Configuration;
@@ -177,7 +178,7 @@ public sealed class InspectCommand : Command<InspectSettings>
                 return "unknown (no frontend plugin reads this file)";
             }
             using var stream = System.IO.File.OpenRead(path);
-            var graph = frontend.Load(stream, new FrontendOptions { SourceName = path });
+            var graph = frontend.Load(stream, new FrontendOptions { SourceName = path, Registry = host.Services.GetRequiredService<OpRegistry>() });
             return $"{Format.Bytes(MemoryPlanner.PeakLiveBytes(graph))} peak live (the arena before fusion needs at least this)";
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
@@ -10,7 +11,8 @@ namespace WasmGraph.Host.Cli;
 
 /// <summary>
 /// <c>plugins</c>: every discovered component with what it can do (a frontend's file extensions, a pass's required
-/// passes, a backend's op count and, with --verbose, its op list), the plugin and version it came from, and every plugin
+/// passes, a backend's op count and, with --verbose, its op list), every op a plugin added to the registry, the plugin
+/// and version each came from, and every plugin
 /// that was skipped and why. It validates nothing, because it is how users find the names to put in the config.
 /// </summary>
 public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
@@ -39,6 +41,14 @@ public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
             table.AddRow(entry.Kind, $"[bold]{Markup.Escape(entry.Component.Name)}[/]", Markup.Escape(Capabilities(entry.Component)),
                          Markup.Escape(entry.Plugin), Markup.Escape(entry.Version), Markup.Escape(entry.Component.Description));
         }
+        // Ops plugins added to the registry (services.AddOps) are listed with the components, so their plugin is not "silent".
+        var ops = report.Registrations.Where(r => r.Descriptor.ImplementationInstance is OpDefinition)
+                        .Select(r => (Op: (OpDefinition)r.Descriptor.ImplementationInstance!, r.Plugin)).ToList();
+        foreach (var (op, plugin) in ops)
+        {
+            var version = report.Loaded.FirstOrDefault(p => p.Name == plugin)?.Version ?? "";
+            table.AddRow("op", $"[bold]{Markup.Escape(op.Name)}[/]", Markup.Escape(Capabilities(op)), Markup.Escape(plugin), Markup.Escape(version), Markup.Escape(op.Summary));
+        }
         output.Write(table);
         if (settings.Verbose)
         {
@@ -50,10 +60,10 @@ public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
             }
         }
 
-        var silent = report.Loaded.Where(p => components.All(c => c.Plugin != p.Name)).ToList();
+        var silent = report.Loaded.Where(p => components.All(c => c.Plugin != p.Name) && ops.All(o => o.Plugin != p.Name)).ToList();
         foreach (var plugin in silent)
         {
-            output.MarkupLine($"[grey]plugin {Markup.Escape(plugin.Name)} {Markup.Escape(plugin.Version)} loaded but registered no frontend, pass, backend or runtime[/]");
+            output.MarkupLine($"[grey]plugin {Markup.Escape(plugin.Name)} {Markup.Escape(plugin.Version)} loaded but registered no frontend, pass, backend, runtime or op[/]");
         }
         foreach (var failure in report.Failures)
         {
@@ -76,4 +86,8 @@ public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
         IBackend b => $"lowers {b.SupportedOps.Count} ops",
         _ => "",
     };
+
+    /// <summary>How an added op reaches a module: the model-file ops it imports, and whether backends can run it as other ops.</summary>
+    internal static string Capabilities(OpDefinition op)
+        => string.Join("; ", op.Imports.Select(i => $"imports: {i.Domain}::{i.OpType}").Append(op.Decomposition is null ? "" : "decomposes").Where(p => p.Length > 0));
 }

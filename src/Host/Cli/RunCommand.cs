@@ -11,7 +11,6 @@ using WasmGraph.Host.Hosting;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
 using WasmGraph.Host.Plugins;
-using WasmGraph.Host.Reference;
 
 namespace WasmGraph.Host.Cli;
 
@@ -23,11 +22,13 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
 {
     private readonly WasmGraphHostFactory _hosts;
     private readonly HostConsoles _consoles;
+    private readonly IReferenceRunner? _reference;
 
-    public RunCommand(WasmGraphHostFactory hosts, HostConsoles consoles)
+    public RunCommand(WasmGraphHostFactory hosts, HostConsoles consoles, IEnumerable<IReferenceRunner> references)
     {
         _hosts = hosts;
         _consoles = consoles;
+        _reference = references.LastOrDefault();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, RunSettings settings, CancellationToken cancellation)
@@ -35,7 +36,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         var bytes = InputFile.ReadAllBytes(settings.Module, "module file", InputFile.ModuleMaxBytes);
         // Checked before any input is built from it: every declared size fits the module's memory and --max-memory.
         var declared = WasmModuleReader.ReadMetadataForRun(bytes, settings.Module, settings.MaxMemoryMb * 1024 * 1024);
-        var outputFiles = CheckArguments(settings, declared);
+        var outputFiles = CheckArguments(settings, declared, _reference);
         var inputs = RunInputs.Build(settings, declared, _consoles.Warn);
         var labels = settings.Labels is not null ? LabelSets.Read(settings.Labels) : LabelsFromHint(settings.Module, declared);
 
@@ -93,7 +94,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         }
         if (settings.Reference is { Length: > 0 } reference)
         {
-            PrintReference(reference, inputs, session.Metadata, outputs);
+            PrintReference(_reference!, reference, inputs, session.Metadata, outputs);
         }
         PrintTimings(runtime.Name, loadMs, times);
         if (settings.BatchParallel is { } instances)
@@ -144,8 +145,12 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
     /// device or one of this command's input files). Returns the output files, or null without <c>--output-dir</c>.
     /// Inputs, the image and labels are read before the run anyway, each through <see cref="InputFile"/>.
     /// </summary>
-    private static IReadOnlyList<(string Output, string Path)>? CheckArguments(RunSettings settings, ModelMetadata declared)
+    private static IReadOnlyList<(string Output, string Path)>? CheckArguments(RunSettings settings, ModelMetadata declared, IReferenceRunner? runner)
     {
+        if (settings.Reference.Length > 0 && runner is null)
+        {
+            throw new WasmGraphException("--reference needs a reference runner, and this build of wasmgraph has none (src/Apps registers ONNX Runtime's)");
+        }
         foreach (var reference in settings.Reference)
         {
             InputFile.Require(reference, "--reference model", InputFile.OnnxMaxBytes);
@@ -233,12 +238,12 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         return labels;
     }
 
-    private void PrintReference(string[] models, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
+    private void PrintReference(IReferenceRunner runner, string[] models, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
                                 IReadOnlyDictionary<string, TensorData> outputs)
     {
         var clock = Stopwatch.StartNew();
-        var expected = OnnxReferenceRunner.RunChain(models, inputs);
-        var table = new Table().Border(TableBorder.Rounded).Title($"vs ONNX Runtime ({Format.Ms(clock.Elapsed.TotalMilliseconds)})")
+        var expected = runner.RunChain(models, inputs);
+        var table = new Table().Border(TableBorder.Rounded).Title($"vs {Markup.Escape(runner.Name)} ({Format.Ms(clock.Elapsed.TotalMilliseconds)})")
             .AddColumns("output", "max |diff|", "max |ref|", "note");
         for (int i = 0; i < metadata.Outputs.Length; i++)
         {

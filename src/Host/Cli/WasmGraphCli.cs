@@ -10,17 +10,23 @@ namespace WasmGraph.Host.Cli;
 /// <c>verbs.Add&lt;…&gt;(config, "name")</c> line in <see cref="ConfigureVerbs"/>. Parsing is strict: an unknown verb or
 /// flag is exit 2 with the closest known name (<see cref="CommandLineCheck"/>), never silently ignored. Everything
 /// written to the consoles goes through <see cref="TerminalSafeConsole"/>, so no string from a model, module or plugin
-/// can reach the terminal as a control sequence.
+/// can reach the terminal as a control sequence. Applications add their own verbs through <see cref="ICliExtension"/>.
 /// </summary>
 public static class WasmGraphCli
 {
-    public static async Task<int> RunAsync(string[] args, HostConsoles? consoles = null, CancellationToken cancellation = default)
+    public static async Task<int> RunAsync(string[] args, HostConsoles? consoles = null, IReadOnlyList<ICliExtension>? extensions = null,
+                                           CancellationToken cancellation = default)
     {
+        extensions ??= [];
         consoles ??= HostConsoles.CreateDefault();
         consoles = new HostConsoles(TerminalSafeConsole.Wrap(consoles.Out), TerminalSafeConsole.Wrap(consoles.Error));
         var services = new ServiceCollection();
         services.AddSingleton(consoles);
         services.AddSingleton<WasmGraphHostFactory>();
+        foreach (var extension in extensions)
+        {
+            extension.AddServices(services);
+        }
 
         var app = new CommandApp(new TypeRegistrar(services));
         var verbs = new CommandLineCheck();
@@ -32,6 +38,10 @@ public static class WasmGraphCli
             config.PropagateExceptions();
             config.ValidateExamples();
             config.UseStrictParsing();
+            foreach (var extension in extensions)
+            {
+                extension.AddVerbs(config, verbs);
+            }
             ConfigureVerbs(config, verbs);
         });
         try
@@ -49,11 +59,6 @@ public static class WasmGraphCli
 
     private static void ConfigureVerbs(IConfigurator config, CommandLineCheck verbs)
     {
-        verbs.Add<Demo.DemoCommand>(config, "demo")
-            .WithDescription("The main job: compile the bundled real models, run them on bundled photos, compare with ONNX Runtime")
-            .WithExample("demo")
-            .WithExample("demo", "--only", "face-detection", "--repeat", "10")
-            .WithExample("demo", "--image", "my-photo.jpg", "--report", "out/demo.json");
         verbs.Add<CompileCommand>(config, "compile")
             .WithDescription("Compile a model to a self-contained WebAssembly module")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--opt-level", "3")
@@ -69,11 +74,6 @@ public static class WasmGraphCli
             .WithDescription("Show the inputs, outputs, op histogram, parameter and arena sizes of an .onnx model or a .wasm module")
             .WithExample("inspect", "model.onnx")
             .WithExample("inspect", "model.wasm");
-        verbs.Add<ConformanceCommand>(config, "conformance")
-            .WithDescription("Run the ONNX backend test suite through the pipeline and write docs/conformance.md")
-            .WithExample("conformance")
-            .WithExample("conformance", "--filter", "reduce");
-        verbs.Add<ZooCommand>(config, "zoo").WithDescription("Write a standard topology (resnet50, mobilenetv2, squeezenet1.1, lenet5) with seeded weights as ONNX").WithExample("zoo", "resnet50", "-o", "resnet50.onnx");
         verbs.Add<PluginsCommand>(config, "plugins")
             .WithDescription("List the discovered plugins and their frontends, passes, backends and runtimes")
             .WithExample("plugins")

@@ -81,7 +81,8 @@ public sealed class WasmGraphHostFactory
         var services = builder.Services;
         services.AddSingleton(report);
         services.AddSingleton(_consoles);
-        services.TryAddSingleton(OpRegistry.Default);
+        // The standard ops plus those plugins added (services.AddOps); every stage gets this one registry.
+        services.TryAddSingleton(_ => PluginOps.Registry(report));
         services.AddSingleton<ComponentCatalog>();
         services.AddSingleton<CompilePipeline>();
         services.AddOptions<PluginOptions>().Bind(builder.Configuration.GetSection(PluginOptions.Section));

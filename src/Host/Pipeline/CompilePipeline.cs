@@ -162,7 +162,7 @@ public sealed class CompilePipeline
     private Graph Load(IFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)
     {
         using var stream = File.OpenRead(path);
-        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes });
+        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes, Registry = _registry });
     }
 
     private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, int? nodesBefore, Func<T> work,

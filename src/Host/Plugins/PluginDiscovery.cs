@@ -14,6 +14,7 @@ public static class PluginDiscovery
     {
         "WasmGraph.Abstractions.dll",
         "WasmGraph.Host.dll",
+        "WasmGraph.Cli.dll",
     };
 
     public static IReadOnlyList<PluginCandidate> Find(string directory, ICollection<PluginFailure> failures)
