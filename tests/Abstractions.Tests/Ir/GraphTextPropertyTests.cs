@@ -1,0 +1,58 @@
+using CsCheck;
+using WasmGraph.Abstractions.Ir;
+
+namespace WasmGraph.Abstractions.Tests.Ir;
+
+public class GraphTextPropertyTests
+{
+    [Fact]
+    public void RandomGraphsRoundTripThroughTheirText()
+    {
+        Gen.Int.Sample(seed =>
+        {
+            var graph = new RandomGraphs(seed).Next();
+            var text = graph.Print(GraphTextOptions.Full);
+
+            var parsed = GraphText.Parse(text);
+
+            Assert.True(GraphEquality.FirstDifference(graph, parsed) is null, $"seed {seed}: {GraphEquality.FirstDifference(graph, parsed)}\n{text}");
+            Assert.Equal(text, parsed.Print(GraphTextOptions.Full));
+        }, iter: 2000, threads: 2);
+    }
+
+    [Fact]
+    public void AChangedByteMakesRandomGraphsDiffer()
+    {
+        Gen.Int.Sample(seed =>
+        {
+            var graph = new RandomGraphs(seed).Next();
+            var (name, data) = graph.Constants.FirstOrDefault(c => c.Value.Bytes.Length > 0);
+            if (name is null)
+            {
+                return;
+            }
+            var bytes = data.Bytes.ToArray();
+            bytes[new Random(seed).Next(bytes.Length)] ^= 0x10;
+            var changed = graph with { Constants = graph.Constants.SetItem(name, new TensorData(data.Type, bytes)) };
+
+            Assert.NotNull(GraphEquality.FirstDifference(graph, GraphText.Parse(changed.Print(GraphTextOptions.Full))));
+        }, iter: 500, threads: 2);
+    }
+
+    [Fact]
+    public void EveryHalfAndBFloatBitPatternRoundTrips()
+    {
+        foreach (var format in new[] { DataType.Float16, DataType.BFloat16 })
+        {
+            var bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).ToArray();
+            var data = TensorData.FromArray(format, new Shape(bits.Length), bits.AsSpan());
+            var b = new GraphBuilder("halves");
+            b.AddConstant("h", data);
+            b.Outputs.Add("h");
+
+            var parsed = GraphText.Parse(b.Build().Print(GraphTextOptions.Full));
+
+            Assert.Equal(data.Bytes.ToArray(), parsed.Constants["h"].Bytes.ToArray());
+        }
+    }
+}
