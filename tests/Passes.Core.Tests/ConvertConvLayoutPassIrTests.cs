@@ -10,8 +10,6 @@ public class ConvertConvLayoutPassIrTests
 {
     private static readonly ConvertConvLayoutPass Pass = new();
 
-    private const string Conv1x1 = "dilations=[1,1], group=1, kernel_shape=[1,1], pads=[0,0,0,0], strides=[1,1]";
-
     private const string Weights = "const w: float32[4,4,1,1] = [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]";
 
     private const string Packed = "const packed: float32[1,4,1,1,4] = [0,4,8,12,1,5,9,13,2,6,10,14,3,7,11,15]";

@@ -10,8 +10,6 @@ public class FoldBatchNormPassIrTests
 {
     private static readonly FoldBatchNormPass Pass = new();
 
-    private const string Conv1x1 = "{dilations=[1,1], group=1, kernel_shape=[1,1], pads=[0,0,0,0], strides=[1,1]}";
-
     private const string Parameters = """
           const gamma: float32[2] = [3,4]
           const beta: float32[2] = [1,0]
@@ -24,7 +22,7 @@ public class FoldBatchNormPassIrTests
         graph g(x: float32[1,1,2,2]) {
           const w: float32[2,1,1,1] = [2,-1]
         {{Parameters}}
-          c: float32[1,2,2,2] = Conv(x, w) {{Conv1x1}}
+          c: float32[1,2,2,2] = Conv(x, w) {{{Conv1x1}}}
           y: float32[1,2,2,2] = BatchNormalization(c, gamma, beta, mean, var) {epsilon=0.0, spatial=1}
           return y
         }
@@ -34,7 +32,7 @@ public class FoldBatchNormPassIrTests
         {{Parameters}}
           const w_folded: float32[2,1,1,1] = [3,-2]
           const b_folded: float32[2] = [0.25,-2]
-          y: float32[1,2,2,2] = Conv(x, w_folded, b_folded) {{Conv1x1}}
+          y: float32[1,2,2,2] = Conv(x, w_folded, b_folded) {{{Conv1x1}}}
           return y
         }
         """);
@@ -64,7 +62,7 @@ public class FoldBatchNormPassIrTests
         graph g(x: float32[1,1,2,2]) {
           const w: float32[2,1,1,1] = [2,-1]
         {{Parameters}}
-          c: float32[1,2,2,2] = Conv(x, w) {{Conv1x1}}
+          c: float32[1,2,2,2] = Conv(x, w) {{{Conv1x1}}}
           n: float32[1,2,2,2] = BatchNormalization(c, gamma, beta, mean, var) {epsilon=0.0, spatial=1}
           y: float32[1,2,2,2] = Add(n, c)
           return y
@@ -76,7 +74,7 @@ public class FoldBatchNormPassIrTests
         graph g(x: float32[1,1,2,2], live: float32[2]) {
           const w: float32[2,1,1,1] = [2,-1]
         {{Parameters}}
-          c: float32[1,2,2,2] = Conv(x, w) {{Conv1x1}}
+          c: float32[1,2,2,2] = Conv(x, w) {{{Conv1x1}}}
           y: float32[1,2,2,2] = BatchNormalization(c, gamma, beta, live, var) {epsilon=0.0, spatial=1}
           return y
         }

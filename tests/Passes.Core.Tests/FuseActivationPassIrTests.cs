@@ -6,8 +6,6 @@ public class FuseActivationPassIrTests
 {
     private static readonly FuseActivationPass Pass = new();
 
-    private const string Conv1x1 = "dilations=[1,1], group=1, kernel_shape=[1,1], pads=[0,0,0,0], strides=[1,1]";
-
     [Fact]
     public void AReluAfterAConvBecomesTheConvsActivation() => Check(Pass, $$"""
         graph g(x: float32[1,1,2,2]) {

@@ -6,8 +6,6 @@ public class FuseResidualAddPassIrTests
 {
     private static readonly FuseResidualAddPass Pass = new();
 
-    private const string Conv1x1 = "dilations=[1,1], group=1, kernel_shape=[1,1], pads=[0,0,0,0], strides=[1,1]";
-
     [Fact]
     public void AnAddOfAConvAndAShortcutBecomesTheConvsFourthInput() => Check(Pass, $$"""
         graph g(x: float32[1,2,2,2]) {

@@ -14,6 +14,9 @@ namespace WasmGraph.Passes.Core.Tests;
 /// </summary>
 internal static class IrTestCase
 {
+    /// <summary>The canonical attributes of a 2-D 1×1 Conv (docs/ir.md: every Conv attribute is explicit).</summary>
+    public const string Conv1x1 = "dilations=[1,1], group=1, kernel_shape=[1,1], pads=[0,0,0,0], strides=[1,1]";
+
     /// <summary>Runs <paramref name="pass"/> on <paramref name="before"/> and compares with <paramref name="expected"/>.</summary>
     public static void Check(IPass pass, string before, string expected, params (string Key, string Value)[] options)
     {
