@@ -189,7 +189,12 @@ internal sealed class GraphTextParser
         Keyword("bytes");
         Expect(',');
         Keyword("alignment");
-        int alignment = checked((int)Long());
+        int alignmentAt = Here();
+        long alignment = Long();
+        if (alignment is < 1 or > int.MaxValue)
+        {
+            throw Error(alignmentAt, $"alignment {alignment} is not a positive int");
+        }
         var slots = ImmutableDictionary.CreateBuilder<string, MemorySlot>(StringComparer.Ordinal);
         SkipTrivia();
         while (!Peek('}'))
@@ -207,7 +212,7 @@ internal sealed class GraphTextParser
             }
             SkipTrivia();
         }
-        return new MemoryPlan(slots.ToImmutable(), arena, alignment);
+        return new MemoryPlan(slots.ToImmutable(), arena, (int)alignment);
     }
 
     private AttributeValue AttributeValue()
@@ -231,7 +236,12 @@ internal sealed class GraphTextParser
                 return Ir.AttributeValue.Of(strings);
             }
             var tokens = new List<(string Token, int At)>();
-            do { tokens.Add((NumberToken(), Here())); } while (TryChar(','));
+            do
+            {
+                int elementAt = Here();
+                tokens.Add((NumberToken(), elementAt));
+            }
+            while (TryChar(','));
             Expect(']');
             return tokens.Any(t => GraphTextSyntax.IsFloatToken(t.Token))
                 ? Ir.AttributeValue.Of(tokens.Select(t => Float(t.Token, t.At)))
@@ -293,6 +303,10 @@ internal sealed class GraphTextParser
             Expect(']');
         }
         var shape = new Shape(dims.ToArray());
+        if (dynamic.Any(axis => axis >= 32) || !HasAByteSize(shape, elementType))
+        {
+            throw Error(at, dynamic.Any(axis => axis >= 32) ? "only the first 32 axes may be bounded" : $"the byte size of {elementType.Name()}{shape} overflows an int64");
+        }
         return dynamic.Count == 0 ? new TensorType(elementType, shape) : TensorType.Bounded(elementType, shape, dynamic.ToArray());
     }
 
@@ -305,27 +319,27 @@ internal sealed class GraphTextParser
             throw Error(at, "this tensor's data is elided (the text has only its size and hash); print the graph with GraphTextOptions.Full to parse it");
         }
         Expect('[');
-        var bytes = new byte[type.ByteSize];
-        int size = type.ElementType.SizeOf();
-        long count = 0;
+        var tokens = new List<(string Token, int At)>();
         if (!TryChar(']'))
         {
             do
             {
                 int elementAt = Here();
-                var token = NumberToken();
-                if (count < type.ElementCount)
-                {
-                    WriteLittleEndian(bytes.AsSpan(checked((int)(count * size)), size), Element(token, type.ElementType, elementAt));
-                }
-                count++;
+                tokens.Add((NumberToken(), elementAt));
             }
             while (TryChar(','));
             Expect(']');
         }
-        if (count != type.ElementCount)
+        // Counted before anything is allocated, so a mistyped dimension cannot ask for terabytes.
+        if (tokens.Count != type.ElementCount)
         {
-            throw Error(at, $"{type} holds {type.ElementCount} values, the data has {count}");
+            throw Error(at, $"{type} holds {type.ElementCount} values, the data has {tokens.Count}");
+        }
+        var bytes = new byte[type.ByteSize];
+        int size = type.ElementType.SizeOf();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            WriteLittleEndian(bytes.AsSpan(i * size, size), Element(tokens[i].Token, type.ElementType, tokens[i].At));
         }
         return new TensorData(type, bytes);
     }
@@ -361,11 +375,31 @@ internal sealed class GraphTextParser
     private ulong FloatBits(string token, DataType format, int at)
     {
         int bits = format.SizeOf() * 8;
-        if (GraphTextSyntax.ParseFloatBits(token, format) is not { } value || (bits < 64 && value >> bits != 0))
+        if (GraphTextSyntax.ParseFloatBits(token, format) is not { } value || (bits < 64 && value >> bits != 0)
+            || (token.StartsWith("NaN:", StringComparison.Ordinal) && !GraphTextSyntax.IsNaN(value, format)))
         {
             throw Error(at, $"expected a {format.Name()} value, found '{token}'");
         }
         return value;
+    }
+
+    /// <summary>Whether <see cref="TensorType.ByteSize"/> is an int64 rather than an overflow (a mistyped dimension).</summary>
+    private static bool HasAByteSize(Shape shape, DataType elementType)
+    {
+        if (shape.Dims.Contains(0))
+        {
+            return true;
+        }
+        long bytes = elementType.SizeOf();
+        foreach (var d in shape.Dims)
+        {
+            if (bytes > long.MaxValue / d)
+            {
+                return false;
+            }
+            bytes *= d;
+        }
+        return true;
     }
 
     private static void WriteLittleEndian(Span<byte> target, ulong value)

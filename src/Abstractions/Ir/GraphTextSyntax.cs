@@ -118,6 +118,14 @@ internal static class GraphTextSyntax
     private static string NaN<T>(T bits, T quiet, T sign) where T : struct, System.Numerics.IBinaryInteger<T>
         => bits == quiet ? "NaN" : bits == (quiet | sign) ? "-NaN" : "NaN:0x" + bits.ToString("x", CultureInfo.InvariantCulture);
 
+    /// <summary>Whether <paramref name="bits"/> are a NaN of <paramref name="format"/> (all exponent bits set, a mantissa bit too).</summary>
+    public static bool IsNaN(ulong bits, DataType format) => format switch
+    {
+        DataType.Float32 => float.IsNaN(BitConverter.UInt32BitsToSingle((uint)bits)),
+        DataType.Float64 => double.IsNaN(BitConverter.UInt64BitsToDouble(bits)),
+        _ => double.IsNaN(HalfFloats.ToDouble((ushort)bits, format)),
+    };
+
     /// <summary>Reads a float of <paramref name="format"/> as its bit pattern, or null if the token is not one.</summary>
     public static ulong? ParseFloatBits(string token, DataType format)
     {

@@ -55,4 +55,34 @@ public class GraphTextPropertyTests
             Assert.Equal(data.Bytes.ToArray(), parsed.Constants["h"].Bytes.ToArray());
         }
     }
+
+    /// <summary>Damaged text (characters deleted, repeated or replaced) parses or is refused as a ModelException, never a crash.</summary>
+    [Fact]
+    public void DamagedTextParsesOrIsRefusedWithALineAndColumn()
+    {
+        const string alphabet = "[](){}<>,:=#\"\\/-.≤0123456789eNaIx \n";
+        Gen.Select(Gen.Int, Gen.Int[1, 4]).Sample((seed, edits) =>
+        {
+            var random = new Random(seed);
+            var text = new System.Text.StringBuilder(new RandomGraphs(seed).Next().Print(GraphTextOptions.Full));
+            for (int i = 0; i < edits && text.Length > 0; i++)
+            {
+                int at = random.Next(text.Length);
+                switch (random.Next(3))
+                {
+                    case 0: text.Remove(at, 1); break;
+                    case 1: text.Insert(at, text[random.Next(text.Length)]); break;
+                    default: text[at] = alphabet[random.Next(alphabet.Length)]; break;
+                }
+            }
+            try
+            {
+                GraphText.Parse(text.ToString());
+            }
+            catch (ModelException error)
+            {
+                Assert.Matches(@"^IR text, line \d+, column \d+: ", error.Message);
+            }
+        }, iter: 3000, threads: 2);
+    }
 }
