@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text;
 
 namespace WasmGraph.Abstractions.Ir;
 
@@ -13,20 +12,19 @@ namespace WasmGraph.Abstractions.Ir;
 /// </summary>
 internal sealed class GraphTextParser
 {
-    private readonly string _text;
+    private readonly GraphTextCursor _in;
     private readonly Dictionary<string, int> _definedAt = new(StringComparer.Ordinal); // value → offset of its definition
     private readonly ImmutableDictionary<string, TensorType>.Builder _types = ImmutableDictionary.CreateBuilder<string, TensorType>(StringComparer.Ordinal);
-    private int _pos;
 
-    public GraphTextParser(string text) => _text = text;
+    public GraphTextParser(string text) => _in = new GraphTextCursor(text);
 
     public Graph ParseGraph()
     {
-        Keyword("graph");
-        var name = Name("the graph's name");
+        _in.Keyword("graph");
+        var name = _in.Name("the graph's name");
         var inputs = ImmutableArray.CreateBuilder<string>();
-        Expect('(');
-        if (!TryChar(')'))
+        _in.Expect('(');
+        if (!_in.TryChar(')'))
         {
             do
             {
@@ -34,45 +32,45 @@ internal sealed class GraphTextParser
                 inputs.Add(input);
                 _types[input] = type;
             }
-            while (TryChar(','));
-            Expect(')');
+            while (_in.TryChar(','));
+            _in.Expect(')');
         }
-        Expect('{');
+        _in.Expect('{');
         var constants = ImmutableDictionary.CreateBuilder<string, TensorData>(StringComparer.Ordinal);
         var metadata = ImmutableDictionary.CreateBuilder<string, string>();
         var nodes = ImmutableArray.CreateBuilder<Node>();
         ImmutableArray<string>? outputs = null;
         MemoryPlan? memory = null;
-        while (!TryChar('}'))
+        while (!_in.TryChar('}'))
         {
-            int at = Here();
+            int at = _in.Here();
             if (memory is not null)
             {
-                throw Error(at, "expected '}': the memory plan is the last item of a graph");
+                throw _in.Error(at, "expected '}': the memory plan is the last item of a graph");
             }
-            switch (PeekWord())
+            switch (_in.PeekWord())
             {
                 case "meta":
-                    Keyword("meta");
-                    var key = Name("a metadata key");
-                    Expect('=');
-                    if (!metadata.TryAdd(key, QuotedString()))
+                    _in.Keyword("meta");
+                    var key = _in.Name("a metadata key");
+                    _in.Expect('=');
+                    if (!metadata.TryAdd(key, _in.QuotedString()))
                     {
-                        throw Error(at, $"metadata key '{key}' is given twice");
+                        throw _in.Error(at, $"metadata key '{key}' is given twice");
                     }
                     break;
                 case "const":
-                    Keyword("const");
+                    _in.Keyword("const");
                     var (constant, constantType) = TypedName("a constant name");
-                    Expect('=');
+                    _in.Expect('=');
                     constants[constant] = Data(constantType);
                     _types[constant] = constantType;
                     break;
                 case "return":
-                    Keyword("return");
+                    _in.Keyword("return");
                     if (outputs is not null)
                     {
-                        throw Error(at, "the graph has a second 'return'");
+                        throw _in.Error(at, "the graph has a second 'return'");
                     }
                     outputs = ReturnList();
                     break;
@@ -86,12 +84,11 @@ internal sealed class GraphTextParser
         }
         if (outputs is null)
         {
-            throw Error(_pos - 1, "the graph has no 'return' naming its outputs");
+            throw _in.Error(_in.Position - 1, "the graph has no 'return' naming its outputs");
         }
-        SkipTrivia();
-        if (_pos < _text.Length)
+        if (!_in.AtEnd())
         {
-            throw Error(_pos, $"unexpected {Found()} after the graph");
+            throw _in.Error(_in.Here(), $"unexpected {_in.Found()} after the graph");
         }
         return new Graph
         {
@@ -110,50 +107,50 @@ internal sealed class GraphTextParser
     private Node Node()
     {
         var outputs = new List<(string Name, TensorType Type)>();
-        int start = _pos;
-        var first = Name("a node's output or op");
+        int start = _in.Here();
+        var first = _in.Name("a node's output or op");
         string op = first;
-        if (TryChar(':'))
+        if (_in.TryChar(':'))
         {
-            _pos = start;
+            _in.Position = start;
             do
             {
                 outputs.Add(TypedName("an output name", define: false));
             }
-            while (TryChar(','));
-            Expect('=');
-            op = Name("an op");
+            while (_in.TryChar(','));
+            _in.Expect('=');
+            op = _in.Name("an op");
         }
-        Expect('(');
+        _in.Expect('(');
         var inputs = ImmutableArray.CreateBuilder<string>();
-        if (!TryChar(')'))
+        if (!_in.TryChar(')'))
         {
             do
             {
-                int at = Here();
-                inputs.Add(Use(Name("an input name (\"\" for an omitted one)"), at));
+                int at = _in.Here();
+                inputs.Add(Use(_in.Name("an input name (\"\" for an omitted one)"), at));
             }
-            while (TryChar(','));
-            Expect(')');
+            while (_in.TryChar(','));
+            _in.Expect(')');
         }
         var attributes = Attributes.Empty;
-        if (TryChar('{'))
+        if (_in.TryChar('{'))
         {
             do
             {
-                int at = Here();
-                var key = Name("an attribute name");
-                Expect('=');
+                int at = _in.Here();
+                var key = _in.Name("an attribute name");
+                _in.Expect('=');
                 if (attributes.Has(key))
                 {
-                    throw Error(at, $"attribute '{key}' is given twice");
+                    throw _in.Error(at, $"attribute '{key}' is given twice");
                 }
                 attributes = attributes.With(key, AttributeValue());
             }
-            while (TryChar(','));
-            Expect('}');
+            while (_in.TryChar(','));
+            _in.Expect('}');
         }
-        var name = TryChar('#') ? Name("the node's name") : outputs.Count > 0 ? outputs[0].Name : op;
+        var name = _in.TryChar('#') ? _in.Name("the node's name") : outputs.Count > 0 ? outputs[0].Name : op;
         foreach (var (output, type) in outputs)
         {
             Define(output, start);
@@ -165,98 +162,98 @@ internal sealed class GraphTextParser
     private ImmutableArray<string> ReturnList()
     {
         var outputs = ImmutableArray.CreateBuilder<string>();
-        SkipTrivia();
-        if (Peek('}') || PeekWord() == "memory")
+        _in.Here();
+        if (_in.Peek('}') || _in.PeekWord() == "memory")
         {
             return outputs.ToImmutable();
         }
         do
         {
-            int at = Here();
-            outputs.Add(Use(Name("an output name"), at));
+            int at = _in.Here();
+            outputs.Add(Use(_in.Name("an output name"), at));
         }
-        while (TryChar(','));
+        while (_in.TryChar(','));
         return outputs.ToImmutable();
     }
 
     /// <summary><c>memory: arena N bytes, alignment A</c>, then one <c>name [offset, end)</c> per value.</summary>
     private MemoryPlan MemoryPlan()
     {
-        Keyword("memory");
-        Expect(':');
-        Keyword("arena");
-        long arena = Long();
-        Keyword("bytes");
-        Expect(',');
-        Keyword("alignment");
-        int alignmentAt = Here();
-        long alignment = Long();
+        _in.Keyword("memory");
+        _in.Expect(':');
+        _in.Keyword("arena");
+        long arena = _in.Long();
+        _in.Keyword("bytes");
+        _in.Expect(',');
+        _in.Keyword("alignment");
+        int alignmentAt = _in.Here();
+        long alignment = _in.Long();
         if (alignment is < 1 or > int.MaxValue)
         {
-            throw Error(alignmentAt, $"alignment {alignment} is not a positive int");
+            throw _in.Error(alignmentAt, $"alignment {alignment} is not a positive int");
         }
         var slots = ImmutableDictionary.CreateBuilder<string, MemorySlot>(StringComparer.Ordinal);
-        SkipTrivia();
-        while (!Peek('}'))
+        _in.Here();
+        while (!_in.Peek('}'))
         {
-            int at = Here();
-            var value = Name("a value's name or '}'");
-            Expect('[');
-            long offset = Long();
-            Expect(',');
-            long end = Long();
-            Expect(')');
+            int at = _in.Here();
+            var value = _in.Name("a value's name or '}'");
+            _in.Expect('[');
+            long offset = _in.Long();
+            _in.Expect(',');
+            long end = _in.Long();
+            _in.Expect(')');
             if (end < offset || !slots.TryAdd(value, new MemorySlot(offset, end - offset)))
             {
-                throw Error(at, end < offset ? $"slot [{offset}, {end}) ends before it starts" : $"'{value}' has two slots");
+                throw _in.Error(at, end < offset ? $"slot [{offset}, {end}) ends before it starts" : $"'{value}' has two slots");
             }
-            SkipTrivia();
+            _in.Here();
         }
         return new MemoryPlan(slots.ToImmutable(), arena, (int)alignment);
     }
 
     private AttributeValue AttributeValue()
     {
-        int at = Here();
-        if (Peek('"'))
+        int at = _in.Here();
+        if (_in.Peek('"'))
         {
-            return Ir.AttributeValue.Of(QuotedString());
+            return Ir.AttributeValue.Of(_in.QuotedString());
         }
-        if (TryChar('['))
+        if (_in.TryChar('['))
         {
-            if (TryChar(']'))
+            if (_in.TryChar(']'))
             {
-                throw Error(at, "an empty list has no element type: write ints[], floats[] or strings[]");
+                throw _in.Error(at, "an empty list has no element type: write ints[], floats[] or strings[]");
             }
-            if (Peek('"'))
+            if (_in.Peek('"'))
             {
                 var strings = new List<string>();
-                do { strings.Add(QuotedString()); } while (TryChar(','));
-                Expect(']');
+                do { strings.Add(_in.QuotedString()); } while (_in.TryChar(','));
+                _in.Expect(']');
                 return Ir.AttributeValue.Of(strings);
             }
             var tokens = new List<(string Token, int At)>();
             do
             {
-                int elementAt = Here();
-                tokens.Add((NumberToken(), elementAt));
+                int elementAt = _in.Here();
+                tokens.Add((_in.NumberToken(), elementAt));
             }
-            while (TryChar(','));
-            Expect(']');
+            while (_in.TryChar(','));
+            _in.Expect(']');
             return tokens.Any(t => GraphTextSyntax.IsFloatToken(t.Token))
                 ? Ir.AttributeValue.Of(tokens.Select(t => Float(t.Token, t.At)))
-                : Ir.AttributeValue.Of(tokens.Select(t => LongToken(t.Token, t.At)));
+                : Ir.AttributeValue.Of(tokens.Select(t => _in.LongToken(t.Token, t.At)));
         }
-        switch (PeekWord())
+        switch (_in.PeekWord())
         {
-            case "ints": Keyword("ints"); Expect('['); Expect(']'); return Ir.AttributeValue.Of(Array.Empty<long>());
-            case "floats": Keyword("floats"); Expect('['); Expect(']'); return Ir.AttributeValue.Of(Array.Empty<float>());
-            case "strings": Keyword("strings"); Expect('['); Expect(']'); return Ir.AttributeValue.Of(Array.Empty<string>());
+            case "ints": _in.Keyword("ints"); _in.Expect('['); _in.Expect(']'); return Ir.AttributeValue.Of(Array.Empty<long>());
+            case "floats": _in.Keyword("floats"); _in.Expect('['); _in.Expect(']'); return Ir.AttributeValue.Of(Array.Empty<float>());
+            case "strings": _in.Keyword("strings"); _in.Expect('['); _in.Expect(']'); return Ir.AttributeValue.Of(Array.Empty<string>());
             case { } word when DataTypes.TryParse(word, out _):
                 return Ir.AttributeValue.Of(Data(Type()));
         }
-        var token = NumberToken();
-        return GraphTextSyntax.IsFloatToken(token) ? Ir.AttributeValue.Of(Float(token, at)) : Ir.AttributeValue.Of(LongToken(token, at));
+        var token = _in.NumberToken();
+        return GraphTextSyntax.IsFloatToken(token) ? Ir.AttributeValue.Of(Float(token, at)) : Ir.AttributeValue.Of(_in.LongToken(token, at));
     }
 
     private float Float(string token, int at)
@@ -265,9 +262,9 @@ internal sealed class GraphTextParser
     /// <summary><c>NAME: TYPE</c>, the name defined here unless the caller defines it later (a node's outputs).</summary>
     private (string Name, TensorType Type) TypedName(string what, bool define = true)
     {
-        int at = Here();
-        var name = Name(what);
-        Expect(':');
+        int at = _in.Here();
+        var name = _in.Name(what);
+        _in.Expect(':');
         var type = Type();
         if (define)
         {
@@ -279,33 +276,35 @@ internal sealed class GraphTextParser
     /// <summary><c>float32[1,3]</c>; a bounded axis is <c>≤6</c> (or <c>&lt;=6</c>).</summary>
     private TensorType Type()
     {
-        int at = Here();
-        var word = PeekWord();
+        int at = _in.Here();
+        var word = _in.PeekWord();
         if (word is null || !DataTypes.TryParse(word, out var elementType))
         {
-            throw Error(at, $"expected an element type ({string.Join(", ", DataTypes.All.Select(t => t.Name()))}), found {Found()}");
+            throw _in.Error(at, $"expected an element type ({string.Join(", ", DataTypes.All.Select(t => t.Name()))}), found {_in.Found()}");
         }
-        _pos += word.Length;
-        Expect('[');
+        _in.Position += word.Length;
+        _in.Expect('[');
         var dims = new List<long>();
         var dynamic = new List<int>();
-        if (!TryChar(']'))
+        if (!_in.TryChar(']'))
         {
             do
             {
-                if (TryChar('≤') || TryText("<="))
+                if (_in.TryChar('≤') || _in.TryText("<="))
                 {
                     dynamic.Add(dims.Count);
                 }
-                dims.Add(Long());
+                int dimAt = _in.Here();
+                long dim = _in.Long();
+                dims.Add(dim >= 0 ? dim : throw _in.Error(dimAt, $"dimension {dim} is negative; shapes in the IR are static"));
             }
-            while (TryChar(','));
-            Expect(']');
+            while (_in.TryChar(','));
+            _in.Expect(']');
         }
         var shape = new Shape(dims.ToArray());
         if (dynamic.Any(axis => axis >= 32) || !HasAByteSize(shape, elementType))
         {
-            throw Error(at, dynamic.Any(axis => axis >= 32) ? "only the first 32 axes may be bounded" : $"the byte size of {elementType.Name()}{shape} overflows an int64");
+            throw _in.Error(at, dynamic.Any(axis => axis >= 32) ? "only the first 32 axes may be bounded" : $"the byte size of {elementType.Name()}{shape} overflows an int64");
         }
         return dynamic.Count == 0 ? new TensorType(elementType, shape) : TensorType.Bounded(elementType, shape, dynamic.ToArray());
     }
@@ -313,27 +312,27 @@ internal sealed class GraphTextParser
     /// <summary>A tensor's elements, flat in row-major order, as many as its type holds.</summary>
     private TensorData Data(TensorType type)
     {
-        int at = Here();
-        if (Peek('<'))
+        int at = _in.Here();
+        if (_in.Peek('<'))
         {
-            throw Error(at, "this tensor's data is elided (the text has only its size and hash); print the graph with GraphTextOptions.Full to parse it");
+            throw _in.Error(at, "this tensor's data is elided (the text has only its size and hash); print the graph with GraphTextOptions.Full to parse it");
         }
-        Expect('[');
+        _in.Expect('[');
         var tokens = new List<(string Token, int At)>();
-        if (!TryChar(']'))
+        if (!_in.TryChar(']'))
         {
             do
             {
-                int elementAt = Here();
-                tokens.Add((NumberToken(), elementAt));
+                int elementAt = _in.Here();
+                tokens.Add((_in.NumberToken(), elementAt));
             }
-            while (TryChar(','));
-            Expect(']');
+            while (_in.TryChar(','));
+            _in.Expect(']');
         }
         // Counted before anything is allocated, so a mistyped dimension cannot ask for terabytes.
         if (tokens.Count != type.ElementCount)
         {
-            throw Error(at, $"{type} holds {type.ElementCount} values, the data has {tokens.Count}");
+            throw _in.Error(at, $"{type} holds {type.ElementCount} values, the data has {tokens.Count}");
         }
         var bytes = new byte[type.ByteSize];
         int size = type.ElementType.SizeOf();
@@ -358,16 +357,16 @@ internal sealed class GraphTextParser
         int bits = type.SizeOf() * 8;
         if (type.Kind() == DataTypeKind.SignedInteger)
         {
-            long value = LongToken(token, at);
+            long value = _in.LongToken(token, at);
             if (bits < 64 && (value < -(1L << (bits - 1)) || value >= 1L << (bits - 1)))
             {
-                throw Error(at, $"{value} is out of range for {type.Name()}");
+                throw _in.Error(at, $"{value} is out of range for {type.Name()}");
             }
             return unchecked((ulong)value);
         }
         if (!ulong.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var unsigned) || (bits < 64 && unsigned >= 1ul << bits))
         {
-            throw Error(at, $"expected a {type.Name()} value, found '{token}'");
+            throw _in.Error(at, $"expected a {type.Name()} value, found '{token}'");
         }
         return unsigned;
     }
@@ -378,7 +377,7 @@ internal sealed class GraphTextParser
         if (GraphTextSyntax.ParseFloatBits(token, format) is not { } value || (bits < 64 && value >> bits != 0)
             || (token.StartsWith("NaN:", StringComparison.Ordinal) && !GraphTextSyntax.IsNaN(value, format)))
         {
-            throw Error(at, $"expected a {format.Name()} value, found '{token}'");
+            throw _in.Error(at, $"expected a {format.Name()} value, found '{token}'");
         }
         return value;
     }
@@ -410,196 +409,15 @@ internal sealed class GraphTextParser
         }
     }
 
-    private long Long()
-    {
-        int at = Here();
-        return LongToken(NumberToken(), at);
-    }
-
-    private long LongToken(string token, int at)
-        => long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw Error(at, $"expected an integer, found '{token}'");
-
-    /// <summary>A number as written (<c>-1.5E-05</c>, <c>NaN:0x7fc00001</c>, <c>-Infinity</c>), read by the caller.</summary>
-    private string NumberToken()
-    {
-        int start = Here();
-        while (_pos < _text.Length && (char.IsLetterOrDigit(_text[_pos]) || _text[_pos] is '+' or '-' or '.' or ':' or '_'))
-        {
-            _pos++;
-        }
-        return _pos > start ? _text[start.._pos] : throw Error(start, $"expected a number, found {Found()}");
-    }
-
-    /// <summary>A name, bare or quoted (<c>""</c> is the omitted optional input).</summary>
-    private string Name(string what)
-    {
-        int at = Here();
-        if (Peek('"'))
-        {
-            return QuotedString();
-        }
-        int length = GraphTextSyntax.BareLength(_text, at);
-        if (length == 0)
-        {
-            throw Error(at, $"expected {what}, found {Found()}");
-        }
-        _pos += length;
-        return _text.Substring(at, length);
-    }
-
-    private string QuotedString()
-    {
-        int start = Here();
-        Expect('"');
-        var sb = new StringBuilder();
-        while (true)
-        {
-            if (_pos >= _text.Length || _text[_pos] is '\n' or '\r')
-            {
-                throw Error(start, "unterminated string");
-            }
-            char c = _text[_pos++];
-            if (c == '"')
-            {
-                return sb.ToString();
-            }
-            if (c != '\\')
-            {
-                sb.Append(c);
-                continue;
-            }
-            int escape = _pos - 1;
-            char e = _pos < _text.Length ? _text[_pos++] : ' ';
-            switch (e)
-            {
-                case '"' or '\\': sb.Append(e); break;
-                case 'n': sb.Append('\n'); break;
-                case 'r': sb.Append('\r'); break;
-                case 't': sb.Append('\t'); break;
-                case 'u' when _pos + 4 <= _text.Length && ushort.TryParse(_text.AsSpan(_pos, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code):
-                    sb.Append((char)code);
-                    _pos += 4;
-                    break;
-                default: throw Error(escape, "unknown escape: a string may use \\\" \\\\ \\n \\r \\t and \\uXXXX");
-            }
-        }
-    }
-
     private void Define(string value, int at)
     {
         if (_definedAt.TryGetValue(value, out var previous))
         {
-            throw Error(at, $"'{value}' is already defined at {Position(previous)}");
+            throw _in.Error(at, $"'{value}' is already defined at {_in.LineAndColumn(previous)}");
         }
         _definedAt[value] = at;
     }
 
     private string Use(string value, int at)
-        => value.Length == 0 || _definedAt.ContainsKey(value) ? value : throw Error(at, $"'{value}' is read before it is defined");
-
-    private void Keyword(string word)
-    {
-        int at = Here();
-        if (PeekWord() != word)
-        {
-            throw Error(at, $"expected '{word}', found {Found()}");
-        }
-        _pos += word.Length;
-    }
-
-    /// <summary>The bare word at the cursor, not consumed; null before anything else (a quoted name is never a keyword).</summary>
-    private string? PeekWord()
-    {
-        int at = Here();
-        int length = GraphTextSyntax.BareLength(_text, at);
-        return length == 0 ? null : _text.Substring(at, length);
-    }
-
-    private void Expect(char c)
-    {
-        if (!TryChar(c))
-        {
-            throw Error(_pos, $"expected '{c}', found {Found()}");
-        }
-    }
-
-    private bool TryChar(char c)
-    {
-        if (Peek(c))
-        {
-            _pos++;
-            return true;
-        }
-        return false;
-    }
-
-    private bool TryText(string text)
-    {
-        SkipTrivia();
-        if (string.CompareOrdinal(_text, _pos, text, 0, text.Length) == 0)
-        {
-            _pos += text.Length;
-            return true;
-        }
-        return false;
-    }
-
-    private bool Peek(char c) => Here() < _text.Length && _text[_pos] == c;
-
-    /// <summary>Skips blanks and comments, and returns the offset of what follows.</summary>
-    private int Here()
-    {
-        SkipTrivia();
-        return _pos;
-    }
-
-    private void SkipTrivia()
-    {
-        while (_pos < _text.Length)
-        {
-            if (char.IsWhiteSpace(_text[_pos]))
-            {
-                _pos++;
-            }
-            else if (_text[_pos] == '/' && _pos + 1 < _text.Length && _text[_pos + 1] == '/')
-            {
-                while (_pos < _text.Length && _text[_pos] != '\n')
-                {
-                    _pos++;
-                }
-            }
-            else
-            {
-                return;
-            }
-        }
-    }
-
-    private string Found()
-    {
-        if (_pos >= _text.Length)
-        {
-            return "the end of the text";
-        }
-        int length = Math.Max(1, GraphTextSyntax.BareLength(_text, _pos));
-        return $"'{_text.Substring(_pos, Math.Min(length, 24))}'";
-    }
-
-    private string Position(int offset)
-    {
-        int line = 1, lineStart = 0;
-        for (int i = 0; i < offset && i < _text.Length; i++)
-        {
-            if (_text[i] == '\n')
-            {
-                line++;
-                lineStart = i + 1;
-            }
-        }
-        return $"line {line}, column {offset - lineStart + 1}";
-    }
-
-    private ModelException Error(int offset, string message) => new($"IR text, {Position(offset)}: {message}");
+        => value.Length == 0 || _definedAt.ContainsKey(value) ? value : throw _in.Error(at, $"'{value}' is read before it is defined");
 }

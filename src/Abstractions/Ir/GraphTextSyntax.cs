@@ -10,11 +10,11 @@ namespace WasmGraph.Abstractions.Ir;
 /// </summary>
 internal static class GraphTextSyntax
 {
-    /// <summary>Words that begin an item of a graph body; a value named like one is printed quoted.</summary>
-    public static readonly IReadOnlySet<string> Keywords = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "graph", "meta", "const", "return", "memory", "ints", "floats", "strings", "true", "false",
-    };
+    /// <summary>
+    /// Words that begin an item of a graph body; a name spelled like one is printed quoted, so that a line starting
+    /// with it is a node. Nothing else needs quoting: a name never stands where a number or an attribute value does.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Keywords = new HashSet<string>(StringComparer.Ordinal) { "meta", "const", "return", "memory" };
 
     /// <summary>
     /// Characters of an unquoted name: letters, digits and <c>_ . / - @ $</c>, plus <c>:</c> when another name
@@ -39,11 +39,8 @@ internal static class GraphTextSyntax
 
     /// <summary>A name as printed: bare when it reads back as itself, otherwise a string literal.</summary>
     public static string Name(string name)
-        => name.Length > 0 && BareLength(name, 0) == name.Length && !Keywords.Contains(name) && !IsNumberLike(name)
+        => name.Length > 0 && BareLength(name, 0) == name.Length && !Keywords.Contains(name)
            && !name.StartsWith("//", StringComparison.Ordinal) ? name : Quote(name); // "//" would start a comment
-
-    /// <summary>A leading sign or digit would read as a number where an attribute value is expected.</summary>
-    private static bool IsNumberLike(string name) => char.IsDigit(name[0]) || name[0] is '-' or '+' or '.' || name is "NaN" or "Infinity";
 
     /// <summary>A string literal: <c>\" \\ \n \r \t</c>, and <c>\uXXXX</c> for other control characters and lone surrogates.</summary>
     public static string Quote(string value)

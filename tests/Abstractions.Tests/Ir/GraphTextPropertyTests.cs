@@ -83,6 +83,6 @@ public class GraphTextPropertyTests
             {
                 Assert.Matches(@"^IR text, line \d+, column \d+: ", error.Message);
             }
-        }, iter: 3000, threads: 2);
+        }, iter: 5000, threads: 2);
     }
 }
