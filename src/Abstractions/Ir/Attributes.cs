@@ -26,16 +26,8 @@ public sealed record AttributeValue
     public static AttributeValue Of(IEnumerable<string> values) => new(AttributeKind.Strings) { Strings = values.ToImmutableArray() };
     public static AttributeValue Of(TensorData value) => new(AttributeKind.Tensor) { Tensor = value };
 
-    public override string ToString() => Kind switch
-    {
-        AttributeKind.Int => Int.ToString(),
-        AttributeKind.Float => Float.ToString("R"),
-        AttributeKind.String => $"\"{String}\"",
-        AttributeKind.Ints => "[" + string.Join(",", Ints) + "]",
-        AttributeKind.Floats => "[" + string.Join(",", Floats) + "]",
-        AttributeKind.Strings => "[" + string.Join(",", Strings.Select(s => $"\"{s}\"")) + "]",
-        _ => $"tensor{Tensor?.Type}",
-    };
+    /// <summary>The value as the IR text writes it (<see cref="GraphText.Attribute"/>), large tensors elided.</summary>
+    public override string ToString() => GraphText.Attribute(this, GraphTextOptions.Default);
 }
 
 /// <summary>An immutable, ordered attribute map with typed getters that explain what was wrong.</summary>
@@ -101,5 +93,6 @@ public sealed class Attributes
         return v;
     }
 
-    public override string ToString() => string.Join(", ", _map.Select(kv => $"{kv.Key}={kv.Value}"));
+    /// <summary><c>name=value, …</c> as the IR text writes it (<see cref="GraphText.AttributeList"/>).</summary>
+    public override string ToString() => GraphText.AttributeList(this, GraphTextOptions.Default);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 
 namespace WasmGraph.Abstractions.Ir;
 
@@ -61,36 +60,9 @@ public sealed record Graph
     /// <summary>Total bytes of constant data (weights).</summary>
     public long ConstantBytes => Constants.Values.Sum(c => c.Type.ByteSize);
 
-    /// <summary>A readable text form, for --dump-ir and test failure messages.</summary>
-    public string Print()
-    {
-        var sb = new StringBuilder();
-        sb.Append("graph ").Append(Name).Append('(')
-          .Append(string.Join(", ", Inputs.Select(i => $"{i}: {TypeOf(i)}"))).AppendLine(") {");
-        foreach (var (name, data) in Constants.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            sb.Append("  const ").Append(name).Append(": ").Append(data.Type).AppendLine();
-        }
-        foreach (var node in Nodes)
-        {
-            sb.Append("  ").Append(string.Join(", ", node.Outputs.Select(o => $"{o}: {TypeOf(o)}")))
-              .Append(" = ").Append(node.Op).Append('(').Append(string.Join(", ", node.Inputs)).Append(')');
-            if (node.Attributes.Count > 0)
-            {
-                sb.Append(" {").Append(node.Attributes).Append('}');
-            }
-            sb.Append("  # ").AppendLine(node.Name);
-        }
-        sb.Append("  return ").AppendLine(string.Join(", ", Outputs));
-        if (Memory is { } plan)
-        {
-            sb.Append("  memory: arena ").Append(plan.ArenaBytes).Append(" bytes, alignment ").Append(plan.Alignment).AppendLine();
-            foreach (var (name, slot) in plan.Slots.OrderBy(s => s.Value.Offset).ThenBy(s => s.Key, StringComparer.Ordinal))
-            {
-                sb.Append("    ").Append(name).Append(' ').Append(slot).AppendLine();
-            }
-        }
-        sb.AppendLine("}");
-        return sb.ToString();
-    }
+    /// <summary>The IR text form (<see cref="GraphText"/>), for --dump-ir and test failure messages; large tensors elided.</summary>
+    public string Print() => GraphText.Print(this);
+
+    /// <summary>The IR text form with <paramref name="options"/> (<see cref="GraphTextOptions.Full"/> prints text that parses back).</summary>
+    public string Print(GraphTextOptions options) => GraphText.Print(this, options);
 }
