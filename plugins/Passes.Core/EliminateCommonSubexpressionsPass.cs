@@ -58,18 +58,5 @@ public sealed class EliminateCommonSubexpressionsPass : IPass
     private static bool SameComputation(Node a, Node b)
         => a.Op == b.Op && a.Outputs.Length == b.Outputs.Length && a.Inputs.SequenceEqual(b.Inputs, StringComparer.Ordinal)
            && a.Attributes.Count == b.Attributes.Count
-           && a.Attributes.All.Zip(b.Attributes.All).All(p => p.First.Key == p.Second.Key && SameValue(p.First.Value, p.Second.Value));
-
-    /// <summary>Exact equality of two attribute values: floats by their bits, tensors by type and bytes.</summary>
-    private static bool SameValue(AttributeValue a, AttributeValue b) => a.Kind == b.Kind && a.Kind switch
-    {
-        AttributeKind.Int => a.Int == b.Int,
-        AttributeKind.Float => BitConverter.SingleToInt32Bits(a.Float) == BitConverter.SingleToInt32Bits(b.Float),
-        AttributeKind.String => a.String == b.String,
-        AttributeKind.Ints => a.Ints.SequenceEqual(b.Ints),
-        AttributeKind.Floats => a.Floats.Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.Floats.Select(BitConverter.SingleToInt32Bits)),
-        AttributeKind.Strings => a.Strings.SequenceEqual(b.Strings, StringComparer.Ordinal),
-        AttributeKind.Tensor => a.Tensor is { } x && b.Tensor is { } y && x.Type == y.Type && x.Bytes.SequenceEqual(y.Bytes),
-        _ => false,
-    };
+           && a.Attributes.All.Zip(b.Attributes.All).All(p => p.First.Key == p.Second.Key && GraphEquality.SameAttribute(p.First.Value, p.Second.Value));
 }
