@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Google.Protobuf;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Conformance;
 
@@ -88,7 +88,7 @@ public sealed record PreparedCase(
                     variant.Graph.Input.Remove(declared);
                     continue;
                 }
-                var data = ProtoTensors.ToTensorData(proto, out problem, ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])));
+                var data = ProtoTensors.ToTensorData(proto, file, out problem, ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])));
                 if (data is null)
                 {
                     return [];
@@ -104,7 +104,7 @@ public sealed record PreparedCase(
                 {
                     continue;
                 }
-                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), out problem, ProtoTensors.DeclaredType(graph.Output[i]));
+                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), file, out problem, ProtoTensors.DeclaredType(graph.Output[i]));
                 if (data is null)
                 {
                     return [];
