@@ -8,16 +8,8 @@ public class OnnxTensorsTests
 {
     private const string File = "model.onnx";
 
-    public static TheoryData<DataType, TensorEncoding> EveryTypeAndEncoding()
-    {
-        var data = new TheoryData<DataType, TensorEncoding>();
-        foreach (var type in DataTypes.All)
-        {
-            data.Add(type, TensorEncoding.Raw);
-            data.Add(type, TensorEncoding.Typed);
-        }
-        return data;
-    }
+    public static IEnumerable<object[]> EveryTypeAndEncoding()
+        => from type in DataTypes.All from encoding in Enum.GetValues<TensorEncoding>() select new object[] { type, encoding };
 
     [Theory]
     [MemberData(nameof(EveryTypeAndEncoding))]
