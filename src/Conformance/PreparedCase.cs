@@ -75,20 +75,17 @@ public sealed record PreparedCase(
                     continue; // an optional input the data set leaves out
                 }
                 var proto = ProtoTensors.ReadProto(file);
+                int? declaredType = ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i]));
                 if (parameters.Contains(inputs[i]))
                 {
-                    proto.Name = inputs[i];
-                    if (proto.DataType == (int)TensorProto.Types.DataType.Uint16
-                        && ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])) == (int)DataType.BFloat16)
-                    {
-                        proto.DataType = (int)DataType.BFloat16; // see ProtoTensors.ToTensorData
-                    }
-                    variant.Graph.Initializer.Add(proto);
+                    var initializer = ProtoTensors.AsDeclared(proto, declaredType);
+                    initializer.Name = inputs[i];
+                    variant.Graph.Initializer.Add(initializer);
                     var declared = variant.Graph.Input.First(v => v.Name == inputs[i]);
                     variant.Graph.Input.Remove(declared);
                     continue;
                 }
-                var data = ProtoTensors.ToTensorData(proto, file, out problem, ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])));
+                var data = ProtoTensors.ToTensorData(proto, file, out problem, declaredType);
                 if (data is null)
                 {
                     return [];

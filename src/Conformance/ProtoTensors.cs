@@ -29,11 +29,7 @@ public static class ProtoTensors
             problem = $"tensor element type {OnnxElementTypes.OnnxName(tensor.DataType)}";
             return null;
         }
-        if (tensor.DataType == (int)DataType.UInt16 && declared == (int)DataType.BFloat16)
-        {
-            tensor = tensor.Clone(); // the caller's proto keeps what the file says
-            tensor.DataType = (int)DataType.BFloat16;
-        }
+        tensor = AsDeclared(tensor, declared);
         try
         {
             return OnnxTensors.ToTensorData(tensor, $"tensor '{tensor.Name}'", file);
@@ -43,6 +39,21 @@ public static class ProtoTensors
             problem = e.Message;
             return null;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="tensor"/> as the model declares it: a copy retyped bfloat16 where the test data stores the model's
+    /// bfloat16 value as uint16, else <paramref name="tensor"/> itself (the caller's proto keeps what the file says).
+    /// </summary>
+    public static TensorProto AsDeclared(TensorProto tensor, int? declared)
+    {
+        if (tensor.DataType != (int)DataType.UInt16 || declared != (int)DataType.BFloat16)
+        {
+            return tensor;
+        }
+        var retyped = tensor.Clone();
+        retyped.DataType = (int)DataType.BFloat16;
+        return retyped;
     }
 
     /// <summary>The element type code the model declares for a graph input or output, if it is a tensor.</summary>
