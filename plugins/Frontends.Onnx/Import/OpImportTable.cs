@@ -15,11 +15,11 @@ internal static class OpImportTable
 {
     public static FrozenDictionary<string, OpImporter> Importers { get; } = new Dictionary<string, OpImporter>
     {
-        ["Conv"] = WindowImporters.Conv,
-        ["MaxPool"] = WindowImporters.MaxPool,
-        ["AveragePool"] = WindowImporters.AveragePool,
-        ["GlobalAveragePool"] = WindowImporters.GlobalAveragePool,
-        ["MaxUnpool"] = WindowImporters.MaxUnpool,
+        ["Conv"] = ConvolutionImporters.Conv,
+        ["MaxPool"] = PoolingImporters.MaxPool,
+        ["AveragePool"] = PoolingImporters.AveragePool,
+        ["GlobalAveragePool"] = PoolingImporters.GlobalAveragePool,
+        ["MaxUnpool"] = PoolingImporters.MaxUnpool,
 
         ["Relu"] = ElementwiseImporters.Relu,
         ["Sigmoid"] = ElementwiseImporters.Sigmoid,
