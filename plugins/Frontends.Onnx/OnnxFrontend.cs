@@ -1,9 +1,8 @@
-using Google.Protobuf;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Frontends.Onnx.Import;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx;
 
 namespace WasmGraph.Frontends.Onnx;
 
@@ -30,39 +29,7 @@ public sealed class OnnxFrontend : IFrontend
 
     public Graph Load(Stream stream, FrontendOptions options)
     {
-        var model = Parse(stream, options.SourceName, _limits);
+        var model = OnnxModelFile.Parse(stream, options.SourceName, _limits.MaxMessageDepth);
         return new OnnxImporter(model, options, _limits).Import();
-    }
-
-    /// <summary>
-    /// Parses the protobuf, turning every way it can fail on bad bytes into one clear message. The parser is bounded by
-    /// the file's real length (so a field claiming gigabytes fails as truncated instead of being allocated) and by
-    /// <see cref="ImportLimits.MaxMessageDepth"/> (so deeply nested messages cannot exhaust the stack).
-    /// </summary>
-    private static ModelProto Parse(Stream stream, string file, ImportLimits limits)
-    {
-        long remaining = stream.CanSeek ? stream.Length - stream.Position : int.MaxValue;
-        if (remaining > int.MaxValue)
-        {
-            throw new ModelException(
-                $"the file is {remaining} bytes; protobuf models are limited to 2 GiB (larger models keep weights in external data, which is not supported)",
-                file: file);
-        }
-        ModelProto model;
-        try
-        {
-            // Not disposed: disposing would close the caller's stream.
-            var input = CodedInputStream.CreateWithLimits(stream, (int)remaining, limits.MaxMessageDepth);
-            model = ModelProto.Parser.ParseFrom(input);
-        }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
-        {
-            throw new ModelException($"not a valid ONNX model ({e.Message})", file: file, inner: e);
-        }
-        if (model.Graph is null)
-        {
-            throw new ModelException("not a valid ONNX model (it has no graph)", file: file);
-        }
-        return model;
     }
 }

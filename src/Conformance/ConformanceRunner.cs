@@ -4,7 +4,7 @@ using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Conformance;
 

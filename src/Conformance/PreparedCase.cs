@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Google.Protobuf;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Conformance;
 
@@ -75,20 +75,17 @@ public sealed record PreparedCase(
                     continue; // an optional input the data set leaves out
                 }
                 var proto = ProtoTensors.ReadProto(file);
+                int? declaredType = ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i]));
                 if (parameters.Contains(inputs[i]))
                 {
-                    proto.Name = inputs[i];
-                    if (proto.DataType == (int)TensorProto.Types.DataType.Uint16
-                        && ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])) == (int)DataType.BFloat16)
-                    {
-                        proto.DataType = (int)DataType.BFloat16; // see ProtoTensors.ToTensorData
-                    }
-                    variant.Graph.Initializer.Add(proto);
+                    var initializer = ProtoTensors.AsDeclared(proto, declaredType);
+                    initializer.Name = inputs[i];
+                    variant.Graph.Initializer.Add(initializer);
                     var declared = variant.Graph.Input.First(v => v.Name == inputs[i]);
                     variant.Graph.Input.Remove(declared);
                     continue;
                 }
-                var data = ProtoTensors.ToTensorData(proto, out problem, ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])));
+                var data = ProtoTensors.ToTensorData(proto, file, out problem, declaredType);
                 if (data is null)
                 {
                     return [];
@@ -104,7 +101,7 @@ public sealed record PreparedCase(
                 {
                     continue;
                 }
-                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), out problem, ProtoTensors.DeclaredType(graph.Output[i]));
+                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), file, out problem, ProtoTensors.DeclaredType(graph.Output[i]));
                 if (data is null)
                 {
                     return [];

@@ -1,51 +1,59 @@
-using System.Runtime.InteropServices;
+using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Conformance;
 
-/// <summary>Reads the TensorProto files of the test data (input_N.pb, output_N.pb) into <see cref="TensorData"/>.</summary>
-internal static class ProtoTensors
+/// <summary>
+/// Reads the TensorProto files of the test data (input_N.pb, output_N.pb) into <see cref="TensorData"/> through the
+/// ONNX codec (<see cref="OnnxTensors"/>), adding what only the test data needs: a type the IR lacks is a reason to
+/// skip the case rather than an error, and bfloat16 values stored as uint16 are read as bfloat16.
+/// </summary>
+public static class ProtoTensors
 {
     public static TensorProto ReadProto(string path) => TensorProto.Parser.ParseFrom(File.ReadAllBytes(path));
 
     /// <summary>
-    /// The tensor, or null with a reason when its element type has no IR equivalent (string, complex…).
-    /// <paramref name="declared"/> is the ONNX element type the model gives the value, when known: the 1.12 test
-    /// data stores bfloat16 tensors as uint16 (the same bits, since NumPy has no bfloat16), so a uint16 tensor for a
-    /// value the model declares bfloat16 is read as bfloat16.
+    /// The tensor, or null with a reason when its element type has no IR equivalent (string, complex…) or its data does
+    /// not match its declaration. <paramref name="declared"/> is the ONNX element type the model gives the value, when
+    /// known: the 1.12 test data stores bfloat16 tensors as uint16 (the same bits, since NumPy has no bfloat16), so a
+    /// uint16 tensor for a value the model declares bfloat16 is read as bfloat16.
+    /// <paramref name="file"/> is where the tensor was read from, for the reason.
     /// </summary>
-    public static TensorData? ToTensorData(TensorProto tensor, out string? problem, int? declared = null)
+    public static TensorData? ToTensorData(TensorProto tensor, string file, out string? problem, int? declared = null)
     {
         problem = null;
         if (!DataTypes.IsDefined(tensor.DataType))
         {
-            problem = $"tensor element type {((TensorProto.Types.DataType)tensor.DataType).ToString().ToUpperInvariant()}";
+            problem = $"tensor element type {OnnxElementTypes.OnnxName(tensor.DataType)}";
             return null;
         }
-        var elementType = (DataType)tensor.DataType;
-        if (elementType == DataType.UInt16 && declared == (int)DataType.BFloat16)
+        tensor = AsDeclared(tensor, declared);
+        try
         {
-            elementType = DataType.BFloat16;
+            return OnnxTensors.ToTensorData(tensor, $"tensor '{tensor.Name}'", file);
         }
-        var type = new TensorType(elementType, new Shape(tensor.Dims.ToArray()));
-        if (tensor.HasRawData)
+        catch (ModelException e)
         {
-            return new TensorData(type, tensor.RawData.ToByteArray());
+            problem = e.Message;
+            return null;
         }
-        byte[] bytes = type.ElementType switch
+    }
+
+    /// <summary>
+    /// <paramref name="tensor"/> as the model declares it: a copy retyped bfloat16 where the test data stores the model's
+    /// bfloat16 value as uint16, else <paramref name="tensor"/> itself (the caller's proto keeps what the file says).
+    /// </summary>
+    public static TensorProto AsDeclared(TensorProto tensor, int? declared)
+    {
+        if (tensor.DataType != (int)DataType.UInt16 || declared != (int)DataType.BFloat16)
         {
-            DataType.Float32 => MemoryMarshal.AsBytes(tensor.FloatData.ToArray().AsSpan()).ToArray(),
-            DataType.Float64 => MemoryMarshal.AsBytes(tensor.DoubleData.ToArray().AsSpan()).ToArray(),
-            DataType.Int64 => MemoryMarshal.AsBytes(tensor.Int64Data.ToArray().AsSpan()).ToArray(),
-            DataType.Int32 => MemoryMarshal.AsBytes(tensor.Int32Data.ToArray().AsSpan()).ToArray(),
-            DataType.UInt64 => MemoryMarshal.AsBytes(tensor.Uint64Data.ToArray().AsSpan()).ToArray(),
-            DataType.UInt32 => MemoryMarshal.AsBytes(tensor.Uint64Data.Select(v => unchecked((uint)v)).ToArray().AsSpan()).ToArray(),
-            // int16, uint16, float16 and bfloat16 keep their 16 bits in the low half of each int32_data entry.
-            var t when t.SizeOf() == 2 => MemoryMarshal.AsBytes(tensor.Int32Data.Select(v => unchecked((ushort)v)).ToArray().AsSpan()).ToArray(),
-            _ => tensor.Int32Data.Select(v => unchecked((byte)v)).ToArray(),
-        };
-        return new TensorData(type, bytes);
+            return tensor;
+        }
+        var retyped = tensor.Clone();
+        retyped.DataType = (int)DataType.BFloat16;
+        return retyped;
     }
 
     /// <summary>The element type code the model declares for a graph input or output, if it is a tensor.</summary>

@@ -1,9 +1,7 @@
-extern alias onnxfrontend;
-
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Backends.LlvmWasm;
-using onnxfrontend::WasmGraph.Frontends.Onnx;
+using WasmGraph.Frontends.Onnx;
 using WasmGraph.Passes.Core;
 using WasmGraph.Runtimes.Wasmtime;
 using Xunit.Abstractions;

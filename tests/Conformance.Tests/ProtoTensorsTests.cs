@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Conformance.Tests;
 
@@ -20,8 +20,8 @@ public class ProtoTensorsTests
         // The 1.12 data stores bfloat16 tensors as uint16 (NumPy has no bfloat16); the model says what they are.
         var proto = Proto(TensorProto.Types.DataType.Uint16, [0x80, 0x3F, 0xA0, 0xC0], 2);
 
-        var asDeclared = ProtoTensors.ToTensorData(proto, out _, declared: (int)DataType.BFloat16)!;
-        var plain = ProtoTensors.ToTensorData(proto, out _)!;
+        var asDeclared = ProtoTensors.ToTensorData(proto, "proto", out _, declared: (int)DataType.BFloat16)!;
+        var plain = ProtoTensors.ToTensorData(proto, "proto", out _)!;
 
         Assert.Equal(DataType.BFloat16, asDeclared.Type.ElementType);
         Assert.Equal([1.0, -5.0], asDeclared.ToDoubleArray());
@@ -38,8 +38,8 @@ public class ProtoTensorsTests
         wide.Dims.Add(1);
         wide.Uint64Data.Add(ulong.MaxValue);
 
-        Assert.Equal([1.0, -5.0], ProtoTensors.ToTensorData(half, out _)!.ToDoubleArray());
-        Assert.Equal(ulong.MaxValue, ProtoTensors.ToTensorData(wide, out _)!.AsSpan<ulong>()[0]);
+        Assert.Equal([1.0, -5.0], ProtoTensors.ToTensorData(half, "half", out _)!.ToDoubleArray());
+        Assert.Equal(ulong.MaxValue, ProtoTensors.ToTensorData(wide, "wide", out _)!.AsSpan<ulong>()[0]);
     }
 
     [Theory]

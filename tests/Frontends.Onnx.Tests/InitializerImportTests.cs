@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using WasmGraph.Onnx;
 
 namespace WasmGraph.Frontends.Onnx.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Google.Protobuf;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Host.Tests;

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Host.Tests;
 

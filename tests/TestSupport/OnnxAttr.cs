@@ -1,7 +1,8 @@
 using Google.Protobuf;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
-using AttributeType = WasmGraph.Frontends.Onnx.Proto.AttributeProto.Types.AttributeType;
+using WasmGraph.Onnx;
+using WasmGraph.Onnx.Proto;
+using AttributeType = WasmGraph.Onnx.Proto.AttributeProto.Types.AttributeType;
 
 namespace WasmGraph.TestSupport;
 

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.TestSupport;
 

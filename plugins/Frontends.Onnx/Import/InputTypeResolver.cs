@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Frontends.Onnx.Import;
 

@@ -1,7 +1,7 @@
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
-using AttributeType = WasmGraph.Frontends.Onnx.Proto.AttributeProto.Types.AttributeType;
+using WasmGraph.Onnx.Proto;
+using AttributeType = WasmGraph.Onnx.Proto.AttributeProto.Types.AttributeType;
 using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import;

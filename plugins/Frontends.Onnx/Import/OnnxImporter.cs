@@ -3,7 +3,8 @@ using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Frontends.Onnx.Import;
 
@@ -104,7 +105,7 @@ internal sealed class OnnxImporter
             {
                 throw new ModelException($"initializer '{tensor.Name}' is defined twice", file: _file);
             }
-            builder.AddConstant(tensor.Name, TensorReader.Read(tensor, $"initializer '{tensor.Name}'", _file));
+            builder.AddConstant(tensor.Name, OnnxTensors.ToTensorData(tensor, $"initializer '{tensor.Name}'", _file));
         }
     }
 

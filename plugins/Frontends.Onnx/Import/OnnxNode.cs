@@ -1,4 +1,4 @@
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Frontends.Onnx.Import;
 

@@ -15,11 +15,11 @@ internal static class OpImportTable
 {
     public static FrozenDictionary<string, OpImporter> Importers { get; } = new Dictionary<string, OpImporter>
     {
-        ["Conv"] = WindowImporters.Conv,
-        ["MaxPool"] = WindowImporters.MaxPool,
-        ["AveragePool"] = WindowImporters.AveragePool,
-        ["GlobalAveragePool"] = WindowImporters.GlobalAveragePool,
-        ["MaxUnpool"] = WindowImporters.MaxUnpool,
+        ["Conv"] = ConvolutionImporters.Conv,
+        ["MaxPool"] = PoolingImporters.MaxPool,
+        ["AveragePool"] = PoolingImporters.AveragePool,
+        ["GlobalAveragePool"] = PoolingImporters.GlobalAveragePool,
+        ["MaxUnpool"] = PoolingImporters.MaxUnpool,
 
         ["Relu"] = ElementwiseImporters.Relu,
         ["Sigmoid"] = ElementwiseImporters.Sigmoid,
@@ -28,11 +28,14 @@ internal static class OpImportTable
         ["Sub"] = ElementwiseImporters.Binary("Sub"),
         ["Mul"] = ElementwiseImporters.Binary("Mul"),
         ["Div"] = ElementwiseImporters.Binary("Div"),
-        ["BatchNormalization"] = ElementwiseImporters.BatchNormalization,
+
+        ["BatchNormalization"] = NormalizationImporters.BatchNormalization,
+        ["InstanceNormalization"] = NormalizationImporters.InstanceNormalization,
+        ["LRN"] = NormalizationImporters.Lrn,
+        ["Softmax"] = NormalizationImporters.Softmax,
 
         ["Gemm"] = LinearAlgebraImporters.Gemm,
         ["MatMul"] = LinearAlgebraImporters.MatMul,
-        ["Softmax"] = LinearAlgebraImporters.Softmax,
         ["Einsum"] = EinsumImporter.Einsum,
         ["Det"] = (node, opset, context) => context.EmitDirect(node, "Det", IrAttributes.Empty, inputCount: 1),
 
@@ -102,11 +105,11 @@ internal static class OpImportTable
         ["LogSoftmax"] = ReductionImporters.LogSoftmax,
         ["LayerNormalization"] = ReductionImporters.LayerNormalization,
 
-        ["Resize"] = ResampleImporters.Resize,
-        ["Upsample"] = ResampleImporters.Upsample,
-        ["ConvTranspose"] = ResampleImporters.ConvTranspose,
-        ["GridSample"] = ResampleImporters.GridSample,
-        ["RoiAlign"] = ResampleImporters.RoiAlign,
+        ["Resize"] = ResamplingImporters.Resize,
+        ["Upsample"] = ResamplingImporters.Upsample,
+        ["ConvTranspose"] = ResamplingImporters.ConvTranspose,
+        ["GridSample"] = ResamplingImporters.GridSample,
+        ["RoiAlign"] = ResamplingImporters.RoiAlign,
         ["TfIdfVectorizer"] = TextImporters.TfIdfVectorizer,
         ["DFT"] = SpectralImporters.Dft,
         ["STFT"] = SpectralImporters.Stft,
@@ -125,11 +128,6 @@ internal static class OpImportTable
         ["ScatterND"] = (node, opset, context) => context.EmitDirect(node, "ScatterND",
             IrAttributes.Empty.With("reduction", node.Attributes.String("reduction", "none")), inputCount: 3),
         ["Hardmax"] = SelectionImporters.Hardmax,
-        ["InstanceNormalization"] = (node, opset, context) => context.EmitDirect(node, "InstanceNormalization",
-            IrAttributes.Empty.With("epsilon", node.Attributes.Float("epsilon", 1e-5f)), inputCount: 3),
-        ["LRN"] = (node, opset, context) => context.EmitDirect(node, "LRN", IrAttributes.Empty
-            .With("alpha", node.Attributes.Float("alpha", 1e-4f)).With("beta", node.Attributes.Float("beta", 0.75f))
-            .With("bias", node.Attributes.Float("bias", 1f)).With("size", node.Attributes.Int("size")), inputCount: 1),
         ["OneHot"] = SelectionImporters.OneHot,
         ["TopK"] = SelectionImporters.TopK,
         ["NonZero"] = DataDependentImporters.NonZero,

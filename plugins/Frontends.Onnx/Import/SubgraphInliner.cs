@@ -1,5 +1,6 @@
 using WasmGraph.Abstractions;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Frontends.Onnx.Import;
 
@@ -39,7 +40,7 @@ internal sealed class SubgraphInliner
         foreach (var tensor in _body.Initializer)
         {
             string name = context.Temp(node, $"{attribute}/{tensor.Name}");
-            context.Builder.AddConstant(name, TensorReader.Read(tensor, $"initializer '{tensor.Name}' of {attribute}", context.File));
+            context.Builder.AddConstant(name, OnnxTensors.ToTensorData(tensor, $"initializer '{tensor.Name}' of {attribute}", context.File));
             _initializers[tensor.Name] = name;
         }
         // Inputs that are also initializers (IR version < 4 lists weights as inputs) are not formal inputs.

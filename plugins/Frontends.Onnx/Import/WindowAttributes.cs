@@ -1,3 +1,5 @@
+using WasmGraph.Abstractions.Ir;
+
 namespace WasmGraph.Frontends.Onnx.Import;
 
 /// <summary>
@@ -6,6 +8,9 @@ namespace WasmGraph.Frontends.Onnx.Import;
 /// </summary>
 internal sealed record WindowAttributes(long[] Kernel, long[] Strides, long[] Dilations, long[] Pads)
 {
+    /// <summary>The spatial dimensions of an N, C, spatial… shape: what a window slides over.</summary>
+    public static long[] SpatialDims(Shape shape) => shape.Dims.Skip(2).ToArray();
+
     public static WindowAttributes Resolve(OnnxNode node, ImportContext context, long[] kernel, IReadOnlyList<long> spatialInput)
     {
         int k = spatialInput.Count;

@@ -11,6 +11,7 @@ using WasmGraph.Host.Hosting;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Plugins;
+using WasmGraph.Onnx;
 
 namespace WasmGraph.Host.Cli;
 

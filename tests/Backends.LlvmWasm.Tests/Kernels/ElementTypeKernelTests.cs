@@ -30,10 +30,10 @@ public class ElementTypeKernelTests
         }
     }
 
-    private static OnnxModelBuilder Unary(string op, DataType from, DataType to, long length, params Frontends.Onnx.Proto.AttributeProto[] attributes)
+    private static OnnxModelBuilder Unary(string op, DataType from, DataType to, long length, params Onnx.Proto.AttributeProto[] attributes)
         => new OnnxModelBuilder().Opset(13).Input("x", from, length).Node(op, ["x"], ["y"], attributes).Output("y", to);
 
-    private static OnnxModelBuilder Binary(string op, DataType type, long[] a, long[] b, DataType? outType = null, int opset = 13, params Frontends.Onnx.Proto.AttributeProto[] attributes)
+    private static OnnxModelBuilder Binary(string op, DataType type, long[] a, long[] b, DataType? outType = null, int opset = 13, params Onnx.Proto.AttributeProto[] attributes)
         => new OnnxModelBuilder().Opset(opset).Input("a", type, a).Input("b", type, b).Node(op, ["a", "b"], ["y"], attributes).Output("y", outType ?? type);
 
     private static readonly double[] FloatEdges =

@@ -1,5 +1,5 @@
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 using WasmGraph.TestSupport;
 
 namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;

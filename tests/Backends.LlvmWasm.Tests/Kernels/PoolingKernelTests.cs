@@ -19,7 +19,7 @@ public class PoolingKernelTests
     [InlineData("AveragePool", 7, 7, 7, 1, new long[] { 0, 0, 0, 0 }, 0, 0)]  // global-style
     public void ItMatchesOnnxRuntimeForWindowPooling(string op, int h, int w, int k, int stride, long[] pads, int ceil, int countPad)
     {
-        var attributes = new List<Frontends.Onnx.Proto.AttributeProto>
+        var attributes = new List<Onnx.Proto.AttributeProto>
         {
             OnnxAttr.Ints("kernel_shape", k, k), OnnxAttr.Ints("strides", stride, stride),
             OnnxAttr.Ints("pads", pads), OnnxAttr.Int("ceil_mode", ceil),

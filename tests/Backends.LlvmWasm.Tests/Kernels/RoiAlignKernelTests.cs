@@ -61,7 +61,7 @@ public class RoiAlignKernelTests
         Assert.Contains("only float32 RoiAlign", error.Message);
     }
 
-    private static OnnxModelBuilder Model(int opset, DataType type, long[] x, long regions, params Frontends.Onnx.Proto.AttributeProto[] attributes)
+    private static OnnxModelBuilder Model(int opset, DataType type, long[] x, long regions, params Onnx.Proto.AttributeProto[] attributes)
         => new OnnxModelBuilder().Opset(opset)
             .Input("x", type, x)
             .Input("rois", type, regions, 4)

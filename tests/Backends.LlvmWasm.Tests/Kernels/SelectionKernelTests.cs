@@ -81,7 +81,7 @@ public class SelectionKernelTests
     [InlineData("SoftmaxCrossEntropyLoss", "sum", true, true)]
     public void ItComputesLosses(string op, string reduction, bool weighted, bool ignore)
     {
-        var attributes = new List<WasmGraph.Frontends.Onnx.Proto.AttributeProto> { OnnxAttr.String("reduction", reduction) };
+        var attributes = new List<WasmGraph.Onnx.Proto.AttributeProto> { OnnxAttr.String("reduction", reduction) };
         if (ignore)
         {
             attributes.Add(OnnxAttr.Int("ignore_index", 2));

@@ -1,6 +1,6 @@
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 using WasmGraph.TestSupport;
 using static WasmGraph.Backends.LlvmWasm.Tests.OpHarness;
 

@@ -38,7 +38,7 @@ public class Window3dKernelTests
     public void ItMatchesOnnxRuntimeFor3dPooling(string op, int countIncludePad, int ceilMode)
     {
         long[] input = [2, 3, 5, 6, 7];
-        var attributes = new List<WasmGraph.Frontends.Onnx.Proto.AttributeProto>
+        var attributes = new List<WasmGraph.Onnx.Proto.AttributeProto>
         {
             OnnxAttr.Ints("kernel_shape", 2, 3, 3), OnnxAttr.Ints("strides", 2, 2, 1), OnnxAttr.Ints("pads", 1, 1, 0, 0, 1, 1),
             OnnxAttr.Int("ceil_mode", ceilMode),

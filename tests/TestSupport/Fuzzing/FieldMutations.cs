@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using WasmGraph.Frontends.Onnx.Proto;
-using AttributeType = WasmGraph.Frontends.Onnx.Proto.AttributeProto.Types.AttributeType;
+using WasmGraph.Onnx.Proto;
+using AttributeType = WasmGraph.Onnx.Proto.AttributeProto.Types.AttributeType;
 
 namespace WasmGraph.TestSupport.Fuzzing;
 

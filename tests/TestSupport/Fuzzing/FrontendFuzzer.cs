@@ -3,6 +3,7 @@ using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Frontends.Onnx;
+using WasmGraph.Onnx;
 
 namespace WasmGraph.TestSupport.Fuzzing;
 

@@ -1,5 +1,6 @@
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx;
+using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.TestSupport.Fuzzing;
 

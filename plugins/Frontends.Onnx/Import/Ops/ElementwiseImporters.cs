@@ -2,7 +2,7 @@ using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import.Ops;
 
-/// <summary>Activations, binary arithmetic and inference-mode BatchNormalization.</summary>
+/// <summary>Activations and binary arithmetic.</summary>
 internal static class ElementwiseImporters
 {
     public static void Relu(OnnxNode node, int opset, ImportContext context)
@@ -71,25 +71,6 @@ internal static class ElementwiseImporters
         }
         var attributes = IrAttributes.Empty.With("min", min).With("max", max);
         context.Emit(node, "Clip", [context.Input(node, 0)], [context.FirstOutput(node)], attributes);
-    }
-
-    /// <summary>
-    /// Inference-mode batch normalisation. Opset &lt; 9 may say <c>spatial=0</c> (per-activation parameters); the
-    /// training outputs (running statistics, saved mean/variance) must be unused.
-    /// </summary>
-    public static void BatchNormalization(OnnxNode node, int opset, ImportContext context)
-    {
-        if (node.Attributes.Int("training_mode", 0) != 0)
-        {
-            throw context.Unsupported(node, "training_mode=1");
-        }
-        context.RefuseUsedOutputs(node, 1, "training statistics");
-        long spatial = opset < 9 ? node.Attributes.Int("spatial", 1) : 1;
-        var attributes = IrAttributes.Empty
-            .With("epsilon", node.Attributes.Float("epsilon", 1e-5f))
-            .With("spatial", spatial);
-        var inputs = Enumerable.Range(0, 5).Select(i => context.Input(node, i));
-        context.Emit(node, "BatchNormalization", inputs, [context.FirstOutput(node)], attributes);
     }
 
     private static float? Scalar(OnnxNode node, ImportContext context, int index, string role)

@@ -75,7 +75,7 @@ internal static class QuantizedImporters
     {
         var xShape = context.InputShape(node, x);
         var wShape = context.InputShape(node, w);
-        var attributes = WindowImporters.ConvAttributes(node, context, xShape, wShape);
+        var attributes = ConvolutionImporters.ConvAttributes(node, context, xShape, wShape);
         if (node.HasInput(xZero) && context.InputType(node, xZero).ElementCount != 1)
         {
             throw context.Unsupported(node, "a per-channel input zero point");

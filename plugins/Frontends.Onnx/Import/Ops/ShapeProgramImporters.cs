@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Onnx;
 using WasmGraph.Abstractions.Ops;
 using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
@@ -29,7 +30,7 @@ internal static class ShapeProgramImporters
     {
         var shape = new Shape(context.Constant(node, 0, "shape").ToInt64Array());
         var value = node.Attributes.Tensor("value") is { } proto
-            ? TensorReader.Read(proto, $"ConstantOfShape '{node.Name}' value", context.File)
+            ? OnnxTensors.ToTensorData(proto, $"ConstantOfShape '{node.Name}' value", context.File)
             : TensorData.FromFloats(Abstractions.Ir.Shape.Scalar, [0f]);
         if (value.Type.ElementCount != 1)
         {

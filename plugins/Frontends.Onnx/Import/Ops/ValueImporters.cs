@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Onnx;
 
 namespace WasmGraph.Frontends.Onnx.Import.Ops;
 
@@ -16,7 +17,7 @@ internal static class ValueImporters
         TensorData data;
         if (attributes.Tensor("value") is { } tensor)
         {
-            data = TensorReader.Read(tensor, $"Constant '{node.Name}'", context.File);
+            data = OnnxTensors.ToTensorData(tensor, $"Constant '{node.Name}'", context.File);
         }
         else if (attributes.Has("value_float"))
         {

@@ -3,29 +3,12 @@ using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import.Ops;
 
-/// <summary>Conv and the pooling ops: everything that slides a window over the spatial dimensions.</summary>
-internal static class WindowImporters
+/// <summary>
+/// The pooling ops of <c>Definitions/Pooling.cs</c> (lowered by <c>PoolingKernels</c>); their windows are resolved like
+/// Conv's (<see cref="WindowAttributes"/>).
+/// </summary>
+internal static class PoolingImporters
 {
-    public static void Conv(OnnxNode node, int opset, ImportContext context)
-        => context.EmitDirect(node, "Conv", ConvAttributes(node, context, context.InputShape(node, 0), context.InputShape(node, 1)), inputCount: 3);
-
-    /// <summary>The canonical Conv attributes of a Conv-like node (also ConvInteger and QLinearConv) on input x and weight w.</summary>
-    public static IrAttributes ConvAttributes(OnnxNode node, ImportContext context, Shape x, Shape w)
-    {
-        if (x.Rank < 3 || w.Rank != x.Rank)
-        {
-            throw context.Error(node, $"needs an input of rank ≥ 3 and a weight of the same rank, got {x} and {w}");
-        }
-        var kernel = node.Attributes.Ints("kernel_shape") ?? w.Dims.Skip(2).ToArray();
-        var window = WindowAttributes.Resolve(node, context, kernel, Spatial(x));
-        return IrAttributes.Empty
-            .With("kernel_shape", window.Kernel)
-            .With("strides", window.Strides)
-            .With("dilations", window.Dilations)
-            .With("pads", window.Pads)
-            .With("group", node.Attributes.Int("group", 1));
-    }
-
     /// <summary>MaxPool; the Indices output is kept (with storage_order) only when something reads it.</summary>
     public static void MaxPool(OnnxNode node, int opset, ImportContext context)
     {
@@ -104,8 +87,6 @@ internal static class WindowImporters
             throw context.Error(node, $"needs an input of rank ≥ 3 (N, C, spatial…), got {x}");
         }
         var kernel = node.Attributes.Ints("kernel_shape") ?? throw context.Error(node, "required attribute 'kernel_shape' is missing");
-        return WindowAttributes.Resolve(node, context, kernel, Spatial(x));
+        return WindowAttributes.Resolve(node, context, kernel, WindowAttributes.SpatialDims(x));
     }
-
-    private static long[] Spatial(Shape shape) => shape.Dims.Skip(2).ToArray();
 }

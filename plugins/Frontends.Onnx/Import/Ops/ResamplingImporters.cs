@@ -7,7 +7,7 @@ namespace WasmGraph.Frontends.Onnx.Import.Ops;
 /// Resize (opset 10, 11+), the older Upsample, ConvTranspose with its output_shape / auto_pad forms, GridSample and
 /// RoiAlign.
 /// </summary>
-internal static class ResampleImporters
+internal static class ResamplingImporters
 {
     /// <summary>
     /// Resize to a static output: sizes if given, else floor(input · scales). Scales and roi must be constants; every

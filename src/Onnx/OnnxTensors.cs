@@ -1,18 +1,34 @@
 using System.Runtime.InteropServices;
+using Google.Protobuf;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
-using WasmGraph.Frontends.Onnx.Proto;
+using WasmGraph.Onnx.Proto;
 
-namespace WasmGraph.Frontends.Onnx.Import;
+namespace WasmGraph.Onnx;
+
+/// <summary>How a tensor's elements are written into a <see cref="TensorProto"/>; real files use both.</summary>
+public enum TensorEncoding
+{
+    /// <summary>Little-endian bytes in <c>raw_data</c>.</summary>
+    Raw,
+
+    /// <summary>The typed field for the element type (<c>float_data</c>, <c>int32_data</c>, <c>int64_data</c>, <c>uint64_data</c>, <c>double_data</c>).</summary>
+    Typed,
+}
 
 /// <summary>
-/// Turns a <see cref="TensorProto"/> (an initializer or a Constant's value) into <see cref="TensorData"/>.
-/// The declared size is checked against the payload before anything is allocated, so a file that claims a tensor
-/// of 10^12 elements is refused at once instead of exhausting memory.
+/// Converts between ONNX <see cref="TensorProto"/>s (initializers, Constant values, test data) and <see cref="TensorData"/>.
+/// Reading trusts nothing the file declares: the declared size is checked against the payload before anything is
+/// allocated, so a file that claims a tensor of 10^12 elements is refused at once instead of exhausting memory, and
+/// data kept outside the file (external data, segments) is refused rather than looked for.
 /// </summary>
-internal static class TensorReader
+public static class OnnxTensors
 {
-    public static TensorData Read(TensorProto tensor, string what, string file)
+    /// <summary>
+    /// The tensor's elements as <see cref="TensorData"/>; every problem is a <see cref="ModelException"/> naming
+    /// <paramref name="what"/> (for example "initializer 'w'") and <paramref name="file"/>.
+    /// </summary>
+    public static TensorData ToTensorData(TensorProto tensor, string what, string file)
     {
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External || tensor.ExternalData.Count > 0)
         {
@@ -33,15 +49,40 @@ internal static class TensorReader
         return new TensorData(type, bytes);
     }
 
+    /// <summary>The tensor as a <see cref="TensorProto"/> named <paramref name="name"/>, its elements written as <paramref name="encoding"/> says.</summary>
+    public static TensorProto ToProto(string name, TensorData data, TensorEncoding encoding = TensorEncoding.Raw)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)data.Type.ElementType };
+        proto.Dims.AddRange(data.Type.Shape.Dims);
+        if (encoding == TensorEncoding.Raw)
+        {
+            proto.RawData = ByteString.CopyFrom(data.Bytes);
+            return proto;
+        }
+        // The typed fields mirror FromTypedField below: 8- and 16-bit types take one int32 each, uint32 one uint64.
+        switch (data.Type.ElementType)
+        {
+            case DataType.Float32: proto.FloatData.AddRange(data.AsSpan<float>().ToArray()); break;
+            case DataType.Float64: proto.DoubleData.AddRange(data.AsSpan<double>().ToArray()); break;
+            case DataType.Int64: proto.Int64Data.AddRange(data.AsSpan<long>().ToArray()); break;
+            case DataType.Int32: proto.Int32Data.AddRange(data.AsSpan<int>().ToArray()); break;
+            case DataType.Int8: proto.Int32Data.AddRange(data.AsSpan<sbyte>().ToArray().Select(v => (int)v)); break;
+            case DataType.Int16: proto.Int32Data.AddRange(data.AsSpan<short>().ToArray().Select(v => (int)v)); break;
+            case DataType.UInt16 or DataType.Float16 or DataType.BFloat16: proto.Int32Data.AddRange(data.AsSpan<ushort>().ToArray().Select(v => (int)v)); break;
+            case DataType.UInt32: proto.Uint64Data.AddRange(data.AsSpan<uint>().ToArray().Select(v => (ulong)v)); break;
+            case DataType.UInt64: proto.Uint64Data.AddRange(data.AsSpan<ulong>().ToArray()); break;
+            case DataType.UInt8 or DataType.Bool: proto.Int32Data.AddRange(data.Bytes.ToArray().Select(v => (int)v)); break;
+            default: throw new ArgumentException($"element type {data.Type.ElementType.Name()} has no typed ONNX field", nameof(data));
+        }
+        return proto;
+    }
+
     private static DataType ElementType(TensorProto tensor, string what, string file)
     {
         if (!DataTypes.IsDefined(tensor.DataType))
         {
-            var onnxName = Enum.IsDefined(typeof(TensorProto.Types.DataType), tensor.DataType)
-                ? ((TensorProto.Types.DataType)tensor.DataType).ToString().ToUpperInvariant()
-                : $"code {tensor.DataType}";
             throw new ModelException(
-                $"{what} has element type {onnxName}, which is not supported (supported: {string.Join(", ", Enum.GetValues<DataType>().Select(t => t.Name()))})",
+                $"{what} has element type {OnnxElementTypes.OnnxName(tensor.DataType)}, which is not supported (supported: {string.Join(", ", Enum.GetValues<DataType>().Select(t => t.Name()))})",
                 file: file);
         }
         return (DataType)tensor.DataType;

@@ -1,0 +1,28 @@
+using WasmGraph.Abstractions.Ir;
+using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
+
+namespace WasmGraph.Frontends.Onnx.Import.Ops;
+
+/// <summary>Conv of <c>Definitions/Convolution.cs</c>, and the canonical Conv attributes the quantized Conv forms share.</summary>
+internal static class ConvolutionImporters
+{
+    public static void Conv(OnnxNode node, int opset, ImportContext context)
+        => context.EmitDirect(node, "Conv", ConvAttributes(node, context, context.InputShape(node, 0), context.InputShape(node, 1)), inputCount: 3);
+
+    /// <summary>The canonical Conv attributes of a Conv-like node (also ConvInteger and QLinearConv) on input x and weight w.</summary>
+    public static IrAttributes ConvAttributes(OnnxNode node, ImportContext context, Shape x, Shape w)
+    {
+        if (x.Rank < 3 || w.Rank != x.Rank)
+        {
+            throw context.Error(node, $"needs an input of rank ≥ 3 and a weight of the same rank, got {x} and {w}");
+        }
+        var kernel = node.Attributes.Ints("kernel_shape") ?? WindowAttributes.SpatialDims(w);
+        var window = WindowAttributes.Resolve(node, context, kernel, WindowAttributes.SpatialDims(x));
+        return IrAttributes.Empty
+            .With("kernel_shape", window.Kernel)
+            .With("strides", window.Strides)
+            .With("dilations", window.Dilations)
+            .With("pads", window.Pads)
+            .With("group", node.Attributes.Int("group", 1));
+    }
+}
