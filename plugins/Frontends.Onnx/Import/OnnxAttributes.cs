@@ -1,5 +1,6 @@
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Onnx;
 using WasmGraph.Onnx.Proto;
 using AttributeType = WasmGraph.Onnx.Proto.AttributeProto.Types.AttributeType;
 using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
@@ -64,7 +65,7 @@ internal sealed class OnnxAttributes
                 AttributeType.Ints => AttributeValue.Of(attribute.Ints),
                 AttributeType.Floats => AttributeValue.Of(attribute.Floats),
                 AttributeType.Strings => AttributeValue.Of(attribute.Strings.Select(s => s.ToStringUtf8())),
-                AttributeType.Tensor => AttributeValue.Of(TensorReader.Read(attribute.T, $"attribute '{name}'", file)),
+                AttributeType.Tensor => AttributeValue.Of(OnnxTensors.ToTensorData(attribute.T, $"attribute '{name}'", file)),
                 var other => throw new ModelException($"attribute '{name}' is {other}, which ops added by plugins cannot take", node: _node.Name, op: _node.OpType),
             };
             result = result.With(name, value);
