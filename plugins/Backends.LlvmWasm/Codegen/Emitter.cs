@@ -45,8 +45,9 @@ internal sealed class Emitter
 
     public LValue F(double value) => Ctx.F32Const(value);
 
-    /// <summary>A float constant of the same shape as <paramref name="like"/>: a scalar, or a splat for f32x4 values.</summary>
-    public LValue FLike(LValue like, double value) => like.Type == Ctx.F32x4 ? Ctx.Splat(F(value), 4) : F(value);
+    /// <summary>A float constant of the same type as <paramref name="like"/>: an f32 or f64 scalar, or a splat for f32x4 values.</summary>
+    public LValue FLike(LValue like, double value)
+        => like.Type == Ctx.F32x4 ? Ctx.Splat(F(value), 4) : like.Type == Ctx.F64 ? Ctx.F64Const(value) : F(value);
 
     public LValue Add(LValue a, LValue b) => B.Binary(BinaryOp.Add, a, b);
 

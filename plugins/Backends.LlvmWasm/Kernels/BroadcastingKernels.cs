@@ -84,23 +84,17 @@ internal sealed class BroadcastKernel : IKernelGenerator
                 return e.B.Binary(BinaryOp.Or, v[0], v[1]);
             case "Xor":
                 return e.B.Binary(BinaryOp.Xor, v[0], v[1]);
-            case "PRelu":
-                return e.B.Select(e.B.FCmp(RealPredicate.Olt, v[0], e.F(0)), e.FMul(v[0], v[1]), v[0]);
             case "Pow":
+                // In float32 whatever the operands: integers are converted, and the power rounded back.
                 var b = Scalars.Convert(e, v[1], types[1], DataType.Float32);
-                var power = e.Pow(Scalars.Convert(e, v[0], type, DataType.Float32), b);
+                var power = ElementwiseLowering.Get("Pow").Scalar(e, [Scalars.Convert(e, v[0], type, DataType.Float32), b], node.Attributes);
                 return isFloat ? power : Scalars.Convert(e, e.CallIntrinsic("llvm.roundeven", e.Ctx.F32, power), DataType.Float32, outType);
-            case "Max" when isFloat:
-                return e.CallIntrinsic("llvm.maximum", v[0].Type, v[0], v[1]);
-            case "Min" when isFloat:
-                return e.CallIntrinsic("llvm.minimum", v[0].Type, v[0], v[1]);
+            case "Max" or "Min" or "Mod" or "PRelu" when isFloat:
+                return ElementwiseLowering.Get(node.Op).Scalar(e, v, node.Attributes);
             case "Max" or "Min":
                 bool max = node.Op == "Max";
                 var pick = e.B.ICmp(Scalars.IsUnsigned(type) ? (max ? IntPredicate.Ugt : IntPredicate.Ult) : (max ? IntPredicate.Sgt : IntPredicate.Slt), v[0], v[1]);
                 return e.B.Select(pick, v[0], v[1]);
-            case "Mod" when isFloat:
-                // fmod without a libcall: a − trunc(a / b)·b (exact for the small quotients models use).
-                return e.FSub(v[0], e.FMul(e.CallIntrinsic("llvm.trunc", v[0].Type, e.FDiv(v[0], v[1])), v[1]));
             case "Mod":
                 return IntegerMod(e, v[0], v[1], type, node.Attributes.GetInt("fmod", 0) != 0);
             case "BitShift":
@@ -178,23 +172,15 @@ internal sealed class BinaryKernel : IKernelGenerator
         var strideA = BroadcastStrides(k.InputType(0).Shape, outShape);
         var strideB = BroadcastStrides(k.InputType(1).Shape, outShape);
         var (dims, strides) = Coalesce(outShape.Dims.ToArray(), [strideA, strideB]);
-        var op = FloatOp(k.Node.Op);
+        var op = ElementwiseLowering.Get(k.Node.Op);
         e.ForEachIndex(dims, strides, (linear, offsets) =>
         {
             var a = e.LoadF32(k.Input(0), offsets[0]);
             var b = e.LoadF32(k.Input(1), offsets[1]);
-            var result = Activation.Apply(e, k.Attributes, e.B.Binary(op, a, b));
+            var result = Activation.Apply(e, k.Attributes, op.Scalar(e, [a, b], Attributes.Empty));
             e.StoreF32(result, k.Output(0), linear);
         });
     }
-
-    private static BinaryOp FloatOp(string op) => op switch
-    {
-        "Add" => BinaryOp.FAdd,
-        "Sub" => BinaryOp.FSub,
-        "Mul" => BinaryOp.FMul,
-        _ => BinaryOp.FDiv,
-    };
 
     private static void TypedEmit(KernelContext k)
     {
@@ -207,7 +193,7 @@ internal sealed class BinaryKernel : IKernelGenerator
         {
             var a = Scalars.LoadForCompute(e, type, k.Input(0), offsets[0]);
             var b = Scalars.LoadForCompute(e, type, k.Input(1), offsets[1]);
-            var result = isFloat ? e.B.Binary(FloatOp(k.Node.Op), a, b) : BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type);
+            var result = isFloat ? ElementwiseLowering.Get(k.Node.Op).Scalar(e, [a, b], Attributes.Empty) : BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type);
             Scalars.StoreFromCompute(e, type, result, k.Output(0), linear);
         });
     }

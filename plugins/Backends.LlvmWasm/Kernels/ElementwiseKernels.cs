@@ -4,10 +4,13 @@ using WasmGraph.Backends.LlvmWasm.Interop;
 
 namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
-/// <summary>Relu, Sigmoid and Clip: one flat loop over the elements (Clip also on integers, with integer bounds).</summary>
+/// <summary>
+/// Relu, Sigmoid and Clip (the elementwise table's activations): one flat loop over the elements, each through the
+/// table; Clip also on integers, with integer bounds.
+/// </summary>
 internal sealed class UnaryKernel : IKernelGenerator
 {
-    public IReadOnlyList<string> Ops { get; } = ["Relu", "Sigmoid", "Clip"];
+    public IReadOnlyList<string> Ops { get; } = ElementwiseLowering.Activations;
 
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Outputs[0]).ElementType switch
@@ -26,17 +29,8 @@ internal sealed class UnaryKernel : IKernelGenerator
             ClipIntegers(k, type);
             return;
         }
-        e.For(k.OutputType(0).ElementCount, i =>
-        {
-            var x = e.LoadF32(k.Input(0), i);
-            var y = k.Node.Op switch
-            {
-                "Relu" => e.FMaxKeepNaN(x, e.F(0)),
-                "Sigmoid" => e.Sigmoid(x),
-                _ => e.FMinKeepNaN(e.FMaxKeepNaN(x, e.F(k.Attributes.GetFloat("min", float.NegativeInfinity))), e.F(k.Attributes.GetFloat("max", float.PositiveInfinity))),
-            };
-            e.StoreF32(y, k.Output(0), i);
-        });
+        var op = ElementwiseLowering.Get(k.Node.Op);
+        e.For(k.OutputType(0).ElementCount, i => e.StoreF32(op.Scalar(e, [e.LoadF32(k.Input(0), i)], k.Attributes), k.Output(0), i));
     }
 
     /// <summary>
