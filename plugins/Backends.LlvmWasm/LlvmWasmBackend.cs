@@ -31,18 +31,40 @@ public sealed class LlvmWasmBackend : IBackend
         new NonZeroKernel(), new NonMaxSuppressionKernel(), new UniqueKernel(),
     ];
 
-    private static readonly FrozenDictionary<string, IKernelGenerator> ByOp =
-        Generators.SelectMany(g => g.Ops.Select(op => (op, g))).ToFrozenDictionary(p => p.op, p => p.g, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, IKernelGenerator> _byOp;
+
+    public LlvmWasmBackend()
+        : this([])
+    {
+    }
+
+    /// <summary>
+    /// The standard generators with <paramref name="substitutes"/> taking over their ops: tests reach code no model
+    /// does this way, such as the elementwise table's vector path of every op.
+    /// </summary>
+    internal LlvmWasmBackend(IEnumerable<IKernelGenerator> substitutes)
+    {
+        var byOp = Generators.SelectMany(g => g.Ops.Select(op => (op, g))).ToDictionary(p => p.op, p => p.g, StringComparer.Ordinal);
+        foreach (var generator in substitutes)
+        {
+            foreach (var op in generator.Ops)
+            {
+                byOp[op] = generator;
+            }
+        }
+        _byOp = byOp.ToFrozenDictionary(StringComparer.Ordinal);
+        SupportedOps = _byOp.Keys.ToFrozenSet(StringComparer.Ordinal);
+    }
 
     public string Name => "llvm-wasm";
 
     public string Description => "LLVM 19 → wasm32 (SIMD128) → wasm-ld: one self-contained module";
 
-    public IReadOnlySet<string> SupportedOps { get; } = ByOp.Keys.ToFrozenSet(StringComparer.Ordinal);
+    public IReadOnlySet<string> SupportedOps { get; }
 
     public bool IsOpSupported(Node node, Graph graph, out string? reason)
     {
-        if (!ByOp.TryGetValue(node.Op, out var generator))
+        if (!_byOp.TryGetValue(node.Op, out var generator))
         {
             reason = "no kernel generator for this op";
             return false;
@@ -83,7 +105,7 @@ public sealed class LlvmWasmBackend : IBackend
 
         // The module's data must fit what wasm-ld can lay out (2 GiB), checked before LLVM starts (see LinearMemory).
         LinearMemory.ThrowIfAnyValueTooLarge(graph);
-        var layout = ArenaLayout.Create(graph, i => ByOp[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
+        var layout = ArenaLayout.Create(graph, i => _byOp[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
         LinearMemory.ThrowIfTooLarge(graph, layout);
 
         LlvmFatalErrors.Install();
@@ -98,7 +120,7 @@ public sealed class LlvmWasmBackend : IBackend
             // relaxed_madd only where the target has it (LLVM cannot select it otherwise) and bit-reproducibility was not asked for.
             var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic);
             LlvmFatalErrors.Step($"generating the kernels of {model}");
-            new ModuleGenerator(emitter, graph, ByOp)
+            new ModuleGenerator(emitter, graph, _byOp)
                 .Generate(layout, i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
             if (!features.BulkMemory)
             {
