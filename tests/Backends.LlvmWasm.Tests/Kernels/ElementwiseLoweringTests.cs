@@ -110,6 +110,14 @@ public sealed class ElementwiseLoweringTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    [Fact]
+    public void TheFusableActivationsHaveLaneWiseVectorPaths()
+    {
+        // A lane-by-lane activation would turn a SIMD epilogue into four scalar evaluations per vector.
+        Assert.Equal(["Relu", "Sigmoid", "Clip"], ElementwiseLowering.Activations);
+        Assert.All(ElementwiseLowering.Activations, op => Assert.True(ElementwiseLowering.Get(op).LaneWise, op));
+    }
+
     /// <summary>The same bits, except that any NaN equals any NaN (wasm leaves NaN payloads to the engine).</summary>
     internal static bool SameBits(float a, float b)
         => float.IsNaN(a) ? float.IsNaN(b) : BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
