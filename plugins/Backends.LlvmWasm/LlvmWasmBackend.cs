@@ -23,16 +23,6 @@ public sealed class LlvmWasmBackend : IBackend
 {
     private readonly OpRegistry _registry;
 
-    /// <summary>A backend for the standard op set.</summary>
-    public LlvmWasmBackend() : this(OpRegistry.Default) { }
-
-    /// <summary>A backend for <paramref name="registry"/> (the host's, through DI), so the ops plugins added run as their decompositions.</summary>
-    public LlvmWasmBackend(OpRegistry registry)
-    {
-        _registry = registry;
-        SupportedOps = ByOp.Keys.Concat(registry.All.Where(o => o.Decomposition is not null).Select(o => o.Name)).ToFrozenSet(StringComparer.Ordinal);
-    }
-
     private static readonly IKernelGenerator[] Generators =
     [
         new BinaryKernel(), new UnaryKernel(), new BatchNormKernel(), new ConvKernel(), new BlockedConvKernel(), new BlockedLayoutKernel(), new WindowPoolKernel(),
@@ -45,8 +35,32 @@ public sealed class LlvmWasmBackend : IBackend
         new NonZeroKernel(), new NonMaxSuppressionKernel(), new UniqueKernel(),
     ];
 
-    private static readonly FrozenDictionary<string, IKernelGenerator> ByOp =
-        Generators.SelectMany(g => g.Ops.Select(op => (op, g))).ToFrozenDictionary(p => p.op, p => p.g, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, IKernelGenerator> _byOp;
+
+    /// <summary>A backend for the standard op set.</summary>
+    public LlvmWasmBackend() : this(OpRegistry.Default) { }
+
+    /// <summary>A backend for <paramref name="registry"/> (the host's, through DI), so the ops plugins added run as their decompositions.</summary>
+    public LlvmWasmBackend(OpRegistry registry) : this(registry, []) { }
+
+    /// <summary>
+    /// The standard generators with <paramref name="substitutes"/> taking over their ops: tests reach code no model
+    /// does this way, such as the elementwise table's vector path of every op.
+    /// </summary>
+    internal LlvmWasmBackend(OpRegistry registry, IEnumerable<IKernelGenerator> substitutes)
+    {
+        _registry = registry;
+        var byOp = Generators.SelectMany(g => g.Ops.Select(op => (op, g))).ToDictionary(p => p.op, p => p.g, StringComparer.Ordinal);
+        foreach (var generator in substitutes)
+        {
+            foreach (var op in generator.Ops)
+            {
+                byOp[op] = generator;
+            }
+        }
+        _byOp = byOp.ToFrozenDictionary(StringComparer.Ordinal);
+        SupportedOps = _byOp.Keys.Concat(registry.All.Where(o => o.Decomposition is not null).Select(o => o.Name)).ToFrozenSet(StringComparer.Ordinal);
+    }
 
     public string Name => "llvm-wasm";
 
@@ -54,7 +68,7 @@ public sealed class LlvmWasmBackend : IBackend
 
     public IReadOnlySet<string> SupportedOps { get; }
 
-    private static bool HasKernel(string op) => ByOp.ContainsKey(op);
+    private bool HasKernel(string op) => _byOp.ContainsKey(op);
 
     public bool IsOpSupported(Node node, Graph graph, out string? reason)
     {
@@ -72,7 +86,7 @@ public sealed class LlvmWasmBackend : IBackend
             reason = null;
             return true;
         }
-        if (!ByOp.TryGetValue(node.Op, out var generator))
+        if (!_byOp.TryGetValue(node.Op, out var generator))
         {
             reason = "no kernel generator for this op";
             return false;
@@ -112,7 +126,7 @@ public sealed class LlvmWasmBackend : IBackend
 
         // The module's data must fit what wasm-ld can lay out (2 GiB), checked before LLVM starts (see LinearMemory).
         LinearMemory.ThrowIfAnyValueTooLarge(graph);
-        var layout = ArenaLayout.Create(graph, i => ByOp[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
+        var layout = ArenaLayout.Create(graph, i => _byOp[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
         LinearMemory.ThrowIfTooLarge(graph, layout);
 
         LlvmFatalErrors.Install();
@@ -127,7 +141,7 @@ public sealed class LlvmWasmBackend : IBackend
             // relaxed_madd only where the target has it (LLVM cannot select it otherwise) and bit-reproducibility was not asked for.
             var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic);
             LlvmFatalErrors.Step($"generating the kernels of {model}");
-            new ModuleGenerator(emitter, graph, ByOp)
+            new ModuleGenerator(emitter, graph, _byOp)
                 .Generate(layout, i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
             if (!features.BulkMemory)
             {

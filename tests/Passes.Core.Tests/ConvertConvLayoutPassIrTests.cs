@@ -56,7 +56,7 @@ public class ConvertConvLayoutPassIrTests
           {{Weights}}
           const b: float32[4] = [1,2,3,4]
           c: float32[1,4,2,2] = Conv(x, w, b) {{{Conv1x1}}}
-          y: float32[1,4,2,2] = Conv(c, w, "", x) {{{Conv1x1}}, wg.residual=1}
+          y: float32[1,4,2,2] = FusedConv(c, w, "", x) {{{Conv1x1}}}
           r: float32[1,4,2,2] = Relu(c)
           return y, r
         }
@@ -66,7 +66,7 @@ public class ConvertConvLayoutPassIrTests
           const b: float32[4] = [1,2,3,4]
           xb: float32[1,1,2,2,4] = LayoutToBlocked(x) {block=4}
           cb: float32[1,1,2,2,4] = ConvBlocked(xb, packed, b) {block=4, {{Conv1x1}}}
-          yb: float32[1,1,2,2,4] = ConvBlocked(cb, packed, "", xb) {block=4, {{Conv1x1}}, wg.residual=1}
+          yb: float32[1,1,2,2,4] = ConvBlocked(cb, packed, "", xb) {block=4, {{Conv1x1}}}
           c: float32[1,4,2,2] = LayoutFromBlocked(cb) {block=4}
           r: float32[1,4,2,2] = Relu(c)
           y: float32[1,4,2,2] = LayoutFromBlocked(yb) {block=4}

@@ -17,7 +17,7 @@ public class FuseResidualAddPassIrTests
         """, $$"""
         graph g(x: float32[1,2,2,2]) {
           const w: float32[2,2,1,1] = [1,0,0,1]
-          y: float32[1,2,2,2] = Conv(x, w, "", x) {{{Conv1x1}}, wg.residual=1}
+          y: float32[1,2,2,2] = FusedConv(x, w, "", x) {{{Conv1x1}}}
           return y
         }
         """);
@@ -35,7 +35,7 @@ public class FuseResidualAddPassIrTests
         graph g(x: float32[1,2,2,2], s: float32[1,2,2,2]) {
           const w: float32[2,2,1,1] = [1,0,0,1]
           const b: float32[2] = [1,2]
-          y: float32[1,2,2,2] = Conv(x, w, b, s) {{{Conv1x1}}, wg.residual=1}
+          y: float32[1,2,2,2] = FusedConv(x, w, b, s) {{{Conv1x1}}}
           return y
         }
         """);

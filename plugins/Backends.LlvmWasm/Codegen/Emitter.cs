@@ -45,8 +45,9 @@ internal sealed class Emitter
 
     public LValue F(double value) => Ctx.F32Const(value);
 
-    /// <summary>A float constant of the same shape as <paramref name="like"/>: a scalar, or a splat for f32x4 values.</summary>
-    public LValue FLike(LValue like, double value) => like.Type == Ctx.F32x4 ? Ctx.Splat(F(value), 4) : F(value);
+    /// <summary>A float constant of the same type as <paramref name="like"/>: an f32 or f64 scalar, or a splat for f32x4 values.</summary>
+    public LValue FLike(LValue like, double value)
+        => like.Type == Ctx.F32x4 ? Ctx.Splat(F(value), 4) : like.Type == Ctx.F64 ? Ctx.F64Const(value) : F(value);
 
     public LValue Add(LValue a, LValue b) => B.Binary(BinaryOp.Add, a, b);
 
@@ -99,7 +100,7 @@ internal sealed class Emitter
     {
         if (x.Type == Ctx.F32x4)
         {
-            return MapLanes(x, Exp);
+            return MapLanes([x], lanes => Exp(lanes[0]));
         }
         var clamped = B.Select(B.FCmp(RealPredicate.Olt, x, F(-87.3)), F(-87.3), x);
         clamped = B.Select(B.FCmp(RealPredicate.Ogt, clamped, F(88.72)), F(88.72), clamped);
@@ -119,15 +120,14 @@ internal sealed class Emitter
         return B.Select(B.FCmp(RealPredicate.Ogt, x, F(88.7228391)), F(double.PositiveInfinity), result);
     }
 
-    public LValue Sigmoid(LValue x) => FDiv(FLike(x, 1.0), FAdd(FLike(x, 1.0), Exp(B.FNeg(x))));
-
-    /// <summary>Applies a scalar function to each lane of an f32x4 (for the rare transcendental in a vector epilogue).</summary>
-    public LValue MapLanes(LValue vector, Func<LValue, LValue> scalar)
+    /// <summary>Applies a scalar function of one or more operands to each lane of f32x4 operands (for the rare transcendental in a vector epilogue).</summary>
+    public LValue MapLanes(LValue[] vectors, Func<LValue[], LValue> scalar)
     {
         var result = Ctx.Poison(Ctx.F32x4);
         for (int lane = 0; lane < 4; lane++)
         {
-            result = B.InsertElement(result, scalar(B.ExtractElement(vector, I(lane))), I(lane));
+            var lanes = vectors.Select(v => B.ExtractElement(v, I(lane))).ToArray();
+            result = B.InsertElement(result, scalar(lanes), I(lane));
         }
         return result;
     }

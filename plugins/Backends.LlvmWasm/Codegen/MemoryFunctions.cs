@@ -17,12 +17,12 @@ internal static class MemoryFunctions
         var copyType = ctx.Function(ctx.Ptr, ctx.Ptr, ctx.Ptr, ctx.I32);
 
         var memcpy = Begin(e, "memcpy", copyType);
-        ForwardCopy(e, Param(memcpy, 0), Param(memcpy, 1), Param(memcpy, 2));
-        e.B.Ret(Param(memcpy, 0));
+        ForwardCopy(e, memcpy.Parameter(0), memcpy.Parameter(1), memcpy.Parameter(2));
+        e.B.Ret(memcpy.Parameter(0));
 
         // memmove: copy backwards when the destination starts inside the source, so no byte is overwritten before it is read.
         var memmove = Begin(e, "memmove", copyType);
-        var (dst, src, n) = (Param(memmove, 0), Param(memmove, 1), Param(memmove, 2));
+        var (dst, src, n) = (memmove.Parameter(0), memmove.Parameter(1), memmove.Parameter(2));
         var forward = e.B.AppendBlock(memmove, "forward");
         var backward = e.B.AppendBlock(memmove, "backward");
         var done = e.B.AppendBlock(memmove, "done");
@@ -43,9 +43,9 @@ internal static class MemoryFunctions
         e.B.Ret(dst);
 
         var memset = Begin(e, "memset", ctx.Function(ctx.Ptr, ctx.Ptr, ctx.I32, ctx.I32));
-        var fill = e.B.Cast(CastOp.Trunc, Param(memset, 1), ctx.I8);
-        ByteLoop(e, Param(memset, 2), i => e.B.Store(fill, e.B.Gep(ctx.I8, Param(memset, 0), i), 1));
-        e.B.Ret(Param(memset, 0));
+        var fill = e.B.Cast(CastOp.Trunc, memset.Parameter(1), ctx.I8);
+        ByteLoop(e, memset.Parameter(2), i => e.B.Store(fill, e.B.Gep(ctx.I8, memset.Parameter(0), i), 1));
+        e.B.Ret(memset.Parameter(0));
     }
 
     private static LValue Begin(Emitter e, string name, LType type)
@@ -75,6 +75,4 @@ internal static class MemoryFunctions
         e.B.CondBr(e.B.ICmp(IntPredicate.Ult, next, n), loop, exit);
         e.B.PositionAtEnd(exit);
     }
-
-    private static LValue Param(LValue function, uint index) => new(LlvmNative.LLVMGetParam(function.Handle, index));
 }

@@ -149,10 +149,10 @@ internal sealed class ModuleGenerator
             _e.Module.AddAttribute(function, p, "nocapture");
         }
         _e.BeginFunction(function);
-        uint next = 0;
-        var inputParams = node.Inputs.Select((name, i) => name.Length > 0 && !compileTime.Contains(i) ? (LValue?)Param(function, next++) : null).ToList();
-        var outputParams = node.Outputs.Select(_ => Param(function, next++)).ToList();
-        LValue? scratch = hasScratch ? Param(function, next++) : null;
+        int next = 0;
+        var inputParams = node.Inputs.Select((name, i) => name.Length > 0 && !compileTime.Contains(i) ? (LValue?)function.Parameter(next++) : null).ToList();
+        var outputParams = node.Outputs.Select(_ => function.Parameter(next++)).ToList();
+        LValue? scratch = hasScratch ? function.Parameter(next++) : null;
 
         var context = new KernelContext(_e, node, _graph, inputParams, outputParams, scratch,
                                         bytes => AddConstant(bytes.ToArray()), value => _outputDims.GetValueOrDefault(value));
@@ -180,7 +180,7 @@ internal sealed class ModuleGenerator
         var run = AddExport(ModuleAbi.RunKernel);
         _e.BeginFunction(run);
         var missing = _e.B.AppendBlock(run, "missing");
-        var dispatch = _e.B.Switch(Param(run, 0), missing, kernels.Count);
+        var dispatch = _e.B.Switch(run.Parameter(0), missing, kernels.Count);
         for (int i = 0; i < kernels.Count; i++)
         {
             var block = _e.B.AppendBlock(run, "kernel");
@@ -193,8 +193,6 @@ internal sealed class ModuleGenerator
         _e.B.Ret(_e.I(-1));
     }
 
-    private static LValue Param(LValue function, uint index) => new(Interop.LlvmNative.LLVMGetParam(function.Handle, index));
-
     /// <summary>(i32 index) -> i32 address, or -1 when out of range.</summary>
     private void EmitAddressTable(AbiFunction abi, IReadOnlyList<LValue> pointers)
     {
@@ -203,7 +201,7 @@ internal sealed class ModuleGenerator
         var table = _e.Module.AddGlobal(abi.Name + "_table", tableType, ctx.ConstArray(ctx.Ptr, pointers), isConstant: true, Linkage.Internal, 4);
         var function = AddExport(abi);
         _e.BeginFunction(function);
-        var index = Param(function, 0);
+        var index = function.Parameter(0);
         var inRange = _e.B.ICmp(IntPredicate.Ult, index, _e.I(pointers.Count));
         var found = _e.B.AppendBlock(function, "found");
         var missing = _e.B.AppendBlock(function, "missing");

@@ -58,6 +58,8 @@ internal sealed unsafe class LlvmContext : IDisposable
 
     public LValue F32Const(double value) => new(LLVMConstReal(F32.Handle, value));
 
+    public LValue F64Const(double value) => new(LLVMConstReal(F64.Handle, value));
+
     public LValue Null(LType type) => new(LLVMConstNull(type.Handle));
 
     public LValue Poison(LType type) => new(LLVMGetPoison(type.Handle));

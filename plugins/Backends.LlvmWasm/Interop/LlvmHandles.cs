@@ -6,6 +6,9 @@ namespace WasmGraph.Backends.LlvmWasm.Interop;
 internal readonly record struct LValue(nint Handle)
 {
     public LType Type => new(LlvmNative.LLVMTypeOf(Handle));
+
+    /// <summary>Parameter <paramref name="index"/> of this value, which must be a function.</summary>
+    public LValue Parameter(int index) => new(LlvmNative.LLVMGetParam(Handle, checked((uint)index)));
 }
 
 /// <summary>An LLVM type. Owned by its context.</summary>

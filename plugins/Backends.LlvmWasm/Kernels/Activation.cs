@@ -6,13 +6,16 @@ using WasmGraph.Backends.LlvmWasm.Interop;
 namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
-/// The activation of a fused producer (<see cref="FusedOps.Activation"/>: FusedConv, FusedGemm, FusedMatMul, ConvBlocked), applied as the producer stores its
-/// result, so that each output element is written once.
+/// The activation a fusion pass attached to a producer (<see cref="FusedOps.Activation"/>: FusedConv, FusedGemm, FusedMatMul, ConvBlocked), applied as the producer stores its
+/// result, so that each output element is written once. Its maths is the elementwise table's (<see cref="ElementwiseLowering"/>),
+/// on a scalar or on the f32x4 a vectorised epilogue holds.
 /// </summary>
 internal static class Activation
 {
     public const string Attribute = FusedOps.Activation;
-    public static readonly string[] Supported = ["Relu", "Sigmoid", "Clip"];
+
+    /// <summary>The table's ops marked as activations (Relu, Sigmoid, Clip).</summary>
+    public static readonly string[] Supported = [.. ElementwiseLowering.Activations];
 
     public static string? Check(Node node)
     {
@@ -22,20 +25,20 @@ internal static class Activation
 
     public static LValue Apply(Emitter e, Attributes attributes, LValue value)
     {
-        switch (attributes.GetString(Attribute, ""))
+        var name = attributes.GetString(Attribute, "");
+        if (name.Length == 0)
         {
-            case "":
-                return value;
-            case "Relu":
-                return e.FMaxKeepNaN(value, e.FLike(value, 0));
-            case "Sigmoid":
-                return e.Sigmoid(value);
-            case "Clip":
-                var min = attributes.GetFloat(FusedOps.ActivationParameter("min"), float.NegativeInfinity);
-                var max = attributes.GetFloat(FusedOps.ActivationParameter("max"), float.PositiveInfinity);
-                return e.FMinKeepNaN(e.FMaxKeepNaN(value, e.FLike(value, min)), e.FLike(value, max));
-            default:
-                throw new InvalidOperationException($"unknown fused activation '{attributes.GetString(Attribute, "")}'");
+            return value;
         }
+        if (!Supported.Contains(name))
+        {
+            throw new InvalidOperationException($"unknown fused activation '{name}'");
+        }
+        return ElementwiseLowering.Get(name).Apply(e, [value], Parameters(attributes));
     }
+
+    /// <summary>The activation's own attributes, from the producer's: Clip's bounds travel as <c>activation_min</c> and <c>activation_max</c> (<see cref="FusedOps.ActivationParameter"/>).</summary>
+    private static Attributes Parameters(Attributes producer)
+        => Attributes.Empty.With("min", producer.GetFloat(FusedOps.ActivationParameter("min"), float.NegativeInfinity))
+                           .With("max", producer.GetFloat(FusedOps.ActivationParameter("max"), float.PositiveInfinity));
 }

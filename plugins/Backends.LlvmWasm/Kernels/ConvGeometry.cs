@@ -122,7 +122,6 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
     {
         var e = k.E;
         LValue? residual = ConvKernel.Residual(k);
-        bool sigmoid = k.Attributes.GetString(Activation.Attribute, "") == "Sigmoid";
         var biasVector = e.SplatF32x4(bias);
         e.For(OH, oh =>
         {
@@ -136,8 +135,7 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
                 {
                     v = e.FAdd(v, e.LoadF32x4(shortcut, e.Add(target, at)));
                 }
-                v = sigmoid ? e.MapLanes(v, lane => Activation.Apply(e, k.Attributes, lane)) : Activation.Apply(e, k.Attributes, v);
-                e.StoreF32x4(v, k.Output(0), e.Add(target, at));
+                e.StoreF32x4(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(target, at));
             });
             e.For(OW / 4 * 4, OW, 1, ow =>
             {

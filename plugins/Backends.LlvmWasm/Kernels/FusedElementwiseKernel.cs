@@ -7,13 +7,18 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
 /// FusedElementwise (made by fuse-elementwise): one loop nest over the output with a broadcast stride per input;
-/// each element loads its inputs once, evaluates the steps in registers and stores one result.
+/// each element loads its inputs once, evaluates the steps in registers (each through the elementwise table) and
+/// stores one result.
 /// </summary>
 internal sealed class FusedElementwiseKernel : IKernelGenerator
 {
     public IReadOnlyList<string> Ops { get; } = ["FusedElementwise"];
 
-    public string? CheckSupported(Node node, Graph graph) => null;
+    /// <summary>Every step's op must have a lowering in the table (the fusible ops of StandardOps all do).</summary>
+    public string? CheckSupported(Node node, Graph graph)
+        => node.Attributes.Get("steps")?.Strings.Select(s => StandardOps.ParseFusedStep(s).Op).FirstOrDefault(op => !ElementwiseLowering.Ops.ContainsKey(op)) is { } missing
+            ? $"step op {missing} has no elementwise lowering"
+            : null;
 
     public void Emit(KernelContext k)
     {
@@ -29,28 +34,9 @@ internal sealed class FusedElementwiseKernel : IKernelGenerator
             foreach (var (op, operands) in steps)
             {
                 var v = operands.Select(o => o.Step ? results[o.Index] : inputs[o.Index]).ToArray();
-                results.Add(Apply(e, op, v));
+                results.Add(ElementwiseLowering.Get(op).Scalar(e, v, Attributes.Empty));
             }
             e.StoreF32(results[^1], k.Output(0), linear);
         });
     }
-
-    private static LValue Apply(Emitter e, string op, LValue[] v) => op switch
-    {
-        "Add" => e.FAdd(v[0], v[1]),
-        "Sub" => e.FSub(v[0], v[1]),
-        "Mul" => e.FMul(v[0], v[1]),
-        "Div" => e.FDiv(v[0], v[1]),
-        "Pow" => e.Pow(v[0], v[1]),
-        "Relu" => e.FMaxKeepNaN(v[0], e.F(0)),
-        "Sigmoid" => e.Sigmoid(v[0]),
-        "Tanh" => e.Tanh(v[0]),
-        "Erf" => e.Erf(v[0]),
-        "Exp" => e.Exp(v[0]),
-        "Sqrt" => e.Sqrt(v[0]),
-        "Neg" => e.B.FNeg(v[0]),
-        "Abs" => e.CallIntrinsic("llvm.fabs", v[0].Type, v[0]),
-        "Reciprocal" => e.FDiv(e.F(1), v[0]),
-        _ => throw new InvalidOperationException($"FusedElementwise: no lowering for step op {op}"),
-    };
 }

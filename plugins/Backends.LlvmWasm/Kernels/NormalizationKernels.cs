@@ -113,3 +113,51 @@ internal sealed class SoftmaxKernel : IKernelGenerator
         }));
     }
 }
+
+/// <summary>
+/// Inference-mode BatchNormalization as y = x·s + t, with s and t computed at compile time from constant parameters
+/// (per channel, or per element of C×H×W for the opset-8 <c>spatial=0</c> form).
+/// </summary>
+internal sealed class BatchNormKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["BatchNormalization"];
+
+    public string? CheckSupported(Node node, Graph graph)
+        => Enumerable.Range(1, 4).All(i => graph.IsConstant(node.Inputs[i])) ? null : "scale, bias, mean and variance must be constants";
+
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => [1, 2, 3, 4];
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        var x = k.InputType(0).Shape;
+        float eps = k.Attributes.GetFloat("epsilon", 1e-5f);
+        var scale = k.ConstantInput(1)!.ToFloatArray();
+        var bias = k.ConstantInput(2)!.ToFloatArray();
+        var mean = k.ConstantInput(3)!.ToFloatArray();
+        var variance = k.ConstantInput(4)!.ToFloatArray();
+        var s = new float[scale.Length];
+        var t = new float[scale.Length];
+        for (int c = 0; c < s.Length; c++)
+        {
+            s[c] = (float)(scale[c] / Math.Sqrt(variance[c] + (double)eps));
+            t[c] = (float)(bias[c] - mean[c] * (double)s[c]);
+        }
+        var sPtr = k.EmbedFloats(s);
+        var tPtr = k.EmbedFloats(t);
+        long batch = x[0];
+        long perBatch = x.ElementCount / Math.Max(batch, 1);
+        long inner = perBatch / s.Length; // spatial size per parameter (1 when spatial=0)
+        e.For(batch, n => e.For(s.Length, c =>
+        {
+            var sc = e.LoadF32(sPtr, c);
+            var sh = e.LoadF32(tPtr, c);
+            var baseIndex = e.Add(e.Mul(n, perBatch), e.Mul(c, inner));
+            e.For(inner, j =>
+            {
+                var idx = e.Add(baseIndex, j);
+                e.StoreF32(e.FAdd(e.FMul(e.LoadF32(k.Input(0), idx), sc), sh), k.Output(0), idx);
+            });
+        }));
+    }
+}

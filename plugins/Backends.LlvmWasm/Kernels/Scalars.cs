@@ -53,7 +53,7 @@ internal static class Scalars
     public static LValue Constant(Emitter e, DataType type, double value) => type switch
     {
         DataType.Float32 => e.F(value),
-        DataType.Float64 => new LValue(LlvmNative.LLVMConstReal(e.Ctx.F64.Handle, value)),
+        DataType.Float64 => e.Ctx.F64Const(value),
         DataType.Float16 or DataType.BFloat16 => e.Ctx.Int(e.Ctx.I16, HalfFloats.FromDouble(value, type)),
         DataType.UInt64 => e.Ctx.Int(e.Ctx.I64, unchecked((long)(ulong)value)),
         _ => e.Ctx.Int(TypeOf(e, type), (long)value),

@@ -4,7 +4,7 @@ using static WasmGraph.Backends.LlvmWasm.Tests.OpHarness;
 
 namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
 
-public class BroadcastKernelTests
+public class BroadcastingKernelTests
 {
     [Theory]
     [InlineData("Max", new long[] { 2, 3, 4 }, new long[] { 3, 1 })]

@@ -84,23 +84,17 @@ internal sealed class BroadcastKernel : IKernelGenerator
                 return e.B.Binary(BinaryOp.Or, v[0], v[1]);
             case "Xor":
                 return e.B.Binary(BinaryOp.Xor, v[0], v[1]);
-            case "PRelu":
-                return e.B.Select(e.B.FCmp(RealPredicate.Olt, v[0], e.F(0)), e.FMul(v[0], v[1]), v[0]);
             case "Pow":
+                // In float32 whatever the operands: integers are converted, and the power rounded back.
                 var b = Scalars.Convert(e, v[1], types[1], DataType.Float32);
-                var power = e.Pow(Scalars.Convert(e, v[0], type, DataType.Float32), b);
+                var power = ElementwiseLowering.Get("Pow").Scalar(e, [Scalars.Convert(e, v[0], type, DataType.Float32), b], node.Attributes);
                 return isFloat ? power : Scalars.Convert(e, e.CallIntrinsic("llvm.roundeven", e.Ctx.F32, power), DataType.Float32, outType);
-            case "Max" when isFloat:
-                return e.CallIntrinsic("llvm.maximum", v[0].Type, v[0], v[1]);
-            case "Min" when isFloat:
-                return e.CallIntrinsic("llvm.minimum", v[0].Type, v[0], v[1]);
+            case "Max" or "Min" or "Mod" or "PRelu" when isFloat:
+                return ElementwiseLowering.Get(node.Op).Scalar(e, v, node.Attributes);
             case "Max" or "Min":
                 bool max = node.Op == "Max";
                 var pick = e.B.ICmp(Scalars.IsUnsigned(type) ? (max ? IntPredicate.Ugt : IntPredicate.Ult) : (max ? IntPredicate.Sgt : IntPredicate.Slt), v[0], v[1]);
                 return e.B.Select(pick, v[0], v[1]);
-            case "Mod" when isFloat:
-                // fmod without a libcall: a − trunc(a / b)·b (exact for the small quotients models use).
-                return e.FSub(v[0], e.FMul(e.CallIntrinsic("llvm.trunc", v[0].Type, e.FDiv(v[0], v[1])), v[1]));
             case "Mod":
                 return IntegerMod(e, v[0], v[1], type, node.Attributes.GetInt("fmod", 0) != 0);
             case "BitShift":
@@ -144,4 +138,111 @@ internal sealed class BroadcastKernel : IKernelGenerator
         "Div" => e.B.Binary(Scalars.IsUnsigned(type) ? BinaryOp.UDiv : BinaryOp.SDiv, a, SafeDivisor(e, b, type)),
         _ => throw new InvalidOperationException($"no integer lowering for {op}"),
     };
+}
+
+/// <summary>
+/// Binary arithmetic with NumPy broadcasting. The loop nest runs over the output with per-operand strides (0 on
+/// broadcast axes); adjacent axes that are contiguous for every operand are merged first, so the common cases (same
+/// shape, per-channel bias) become one or two flat loops that LLVM vectorises.
+/// </summary>
+internal sealed class BinaryKernel : IKernelGenerator
+{
+    public IReadOnlyList<string> Ops { get; } = ["Add", "Sub", "Mul", "Div"];
+
+    public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
+
+    public string? CheckSupported(Node node, Graph graph)
+        => graph.TypeOf(node.Outputs[0]).ElementType switch
+        {
+            DataType.Float32 => Activation.Check(node),
+            DataType.Bool => "bool arithmetic is not lowered",
+            var t when node.Attributes.Has(Activation.Attribute) => $"a fused activation on {t.Name()} arithmetic is not lowered",
+            _ => null,
+        };
+
+    public void Emit(KernelContext k)
+    {
+        if (k.OutputType(0).ElementType != DataType.Float32)
+        {
+            TypedEmit(k); // integer, float64 and 16-bit float tensors (shape arithmetic that could not fold, double and half models)
+            return;
+        }
+        var e = k.E;
+        var outShape = k.OutputType(0).Shape;
+        var strideA = BroadcastStrides(k.InputType(0).Shape, outShape);
+        var strideB = BroadcastStrides(k.InputType(1).Shape, outShape);
+        var (dims, strides) = Coalesce(outShape.Dims.ToArray(), [strideA, strideB]);
+        var op = ElementwiseLowering.Get(k.Node.Op);
+        e.ForEachIndex(dims, strides, (linear, offsets) =>
+        {
+            var a = e.LoadF32(k.Input(0), offsets[0]);
+            var b = e.LoadF32(k.Input(1), offsets[1]);
+            var result = Activation.Apply(e, k.Attributes, op.Scalar(e, [a, b], Attributes.Empty));
+            e.StoreF32(result, k.Output(0), linear);
+        });
+    }
+
+    private static void TypedEmit(KernelContext k)
+    {
+        var e = k.E;
+        var type = k.OutputType(0).ElementType;
+        bool isFloat = Scalars.IsFloat(Scalars.ComputeType(type));
+        var outShape = k.OutputType(0).Shape;
+        var (dims, strides) = Coalesce(outShape.Dims.ToArray(), [BroadcastStrides(k.InputType(0).Shape, outShape), BroadcastStrides(k.InputType(1).Shape, outShape)]);
+        e.ForEachIndex(dims, strides, (linear, offsets) =>
+        {
+            var a = Scalars.LoadForCompute(e, type, k.Input(0), offsets[0]);
+            var b = Scalars.LoadForCompute(e, type, k.Input(1), offsets[1]);
+            var result = isFloat ? ElementwiseLowering.Get(k.Node.Op).Scalar(e, [a, b], Attributes.Empty) : BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type);
+            Scalars.StoreFromCompute(e, type, result, k.Output(0), linear);
+        });
+    }
+
+    /// <summary>Strides of <paramref name="shape"/> aligned to the output rank, 0 where the operand broadcasts.</summary>
+    public static long[] BroadcastStrides(Shape shape, Shape output)
+    {
+        var own = shape.Strides();
+        var result = new long[output.Rank];
+        int shift = output.Rank - shape.Rank;
+        for (int d = 0; d < output.Rank; d++)
+        {
+            int sd = d - shift;
+            result[d] = sd < 0 || shape[sd] == 1 ? 0 : own[sd];
+        }
+        return result;
+    }
+
+    /// <summary>Merges axis d into d+1 wherever every operand is either contiguous across both or broadcast on both.</summary>
+    public static (long[] Dims, long[][] Strides) Coalesce(long[] dims, long[][] strides)
+    {
+        var outDims = new List<long>();
+        var outStrides = strides.Select(_ => new List<long>()).ToArray();
+        for (int d = 0; d < dims.Length; d++)
+        {
+            if (dims[d] == 1)
+            {
+                continue; // a unit axis contributes nothing to any offset
+            }
+            int last = outDims.Count - 1;
+            bool mergeable = last >= 0 && strides.Select((s, k) => (s, k)).All(p =>
+                outStrides[p.k][last] == p.s[d] * dims[d]);
+            if (mergeable)
+            {
+                outDims[last] *= dims[d];
+                for (int k = 0; k < strides.Length; k++)
+                {
+                    outStrides[k][last] = strides[k][d];
+                }
+            }
+            else
+            {
+                outDims.Add(dims[d]);
+                for (int k = 0; k < strides.Length; k++)
+                {
+                    outStrides[k].Add(strides[k][d]);
+                }
+            }
+        }
+        return (outDims.ToArray(), outStrides.Select(s => s.ToArray()).ToArray());
+    }
 }

@@ -4,7 +4,7 @@ using static WasmGraph.Backends.LlvmWasm.Tests.OpHarness;
 
 namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
 
-public class ConvKernelTests
+public class ConvolutionKernelTests
 {
     [Theory]
     // batch, in, out, h, w, kernel, stride, dilation, pads(t,l,b,r), group, bias

@@ -4,7 +4,7 @@ using static WasmGraph.Backends.LlvmWasm.Tests.OpHarness;
 
 namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
 
-public class MatMulKernelTests
+public class LinearAlgebraKernelTests
 {
     [Theory]
     [InlineData(0, 0, 1f, 1f, new long[] { 6 })]
