@@ -117,6 +117,6 @@ public sealed class ActivationFormsTests
         IPass[] layout = blocked ? [new ConvertConvLayoutPass()] : [];
         AssertSameBits(model.ToBytes(), Inputs(("x", TensorData.FromFloats(new Shape(1, 4, 2, Width), x))),
                        Passes(layout), Passes([new FuseActivationPass(), .. layout]),
-                       g => HasActivation(g) && g.Nodes.Any(n => n.Op == (blocked ? "ConvBlocked" : "Conv")));
+                       g => HasActivation(g) && g.Nodes.Any(n => n.Op == (blocked ? "ConvBlocked" : "FusedConv")));
     }
 }
