@@ -121,8 +121,7 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
     public void StorePlane(KernelContext k, LValue scratch, LValue from, long fromRowStride, LValue to, LValue bias)
     {
         var e = k.E;
-        LValue? residual = k.Attributes.GetInt(ConvKernel.ResidualAttribute, 0) != 0 ? k.Input(3) : null;
-        bool sigmoid = k.Attributes.GetString(Activation.Attribute, "") == "Sigmoid";
+        var epilogue = new ConvEpilogue(k);
         var biasVector = e.SplatF32x4(bias);
         e.For(OH, oh =>
         {
@@ -131,23 +130,9 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
             e.For(OW / 4, quad =>
             {
                 var at = e.Mul(quad, 4);
-                var v = e.FAdd(e.LoadF32x4(scratch, e.Add(source, at)), biasVector);
-                if (residual is { } shortcut)
-                {
-                    v = e.FAdd(v, e.LoadF32x4(shortcut, e.Add(target, at)));
-                }
-                v = sigmoid ? e.MapLanes(v, lane => Activation.Apply(e, k.Attributes, lane)) : Activation.Apply(e, k.Attributes, v);
-                e.StoreF32x4(v, k.Output(0), e.Add(target, at));
+                epilogue.Store(e.FAdd(e.LoadF32x4(scratch, e.Add(source, at)), biasVector), e.Add(target, at));
             });
-            e.For(OW / 4 * 4, OW, 1, ow =>
-            {
-                var v = e.FAdd(e.LoadF32(scratch, e.Add(source, ow)), bias);
-                if (residual is { } shortcut)
-                {
-                    v = e.FAdd(v, e.LoadF32(shortcut, e.Add(target, ow)));
-                }
-                e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(target, ow));
-            });
+            e.For(OW / 4 * 4, OW, 1, ow => epilogue.Store(e.FAdd(e.LoadF32(scratch, e.Add(source, ow)), bias), e.Add(target, ow)));
         });
     }
 }

@@ -27,6 +27,11 @@ internal sealed class ConvKernel : IKernelGenerator
     /// <summary>3-D convolutions (rank-5 inputs) go to the direct N-d kernel; this one stays 1-D/2-D only.</summary>
     private static readonly DirectConvKernel Direct = new();
 
+    /// <summary>The algorithm forced by <c>Pipeline:Backend:ConvAlgorithm</c> where it fits, or null for the measured choice.</summary>
+    private readonly ConvAlgorithm? _forced;
+
+    public ConvKernel(ConvAlgorithm? forced = null) => _forced = forced;
+
     private static bool IsDirect(Node node, Graph graph) => graph.TypeOf(node.Inputs[0]).Shape.Rank == 5;
 
     public string? CheckSupported(Node node, Graph graph)
@@ -66,6 +71,10 @@ internal sealed class ConvKernel : IKernelGenerator
             return DepthwiseConvKernel.ScratchBytes(node, graph);
         }
         var g = ConvGeometry.Describe(node, graph);
+        if (ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd)
+        {
+            return WinogradConvKernel.ScratchBytes(g, winograd);
+        }
         return (AlignedFloats(g.InputScratchFloats) + g.OutputScratchFloats) * 4;
     }
 
@@ -106,6 +115,11 @@ internal sealed class ConvKernel : IKernelGenerator
         }
         var e = k.E;
         var g = ConvGeometry.Describe(k.Node, k.Graph);
+        if (ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd)
+        {
+            WinogradConvKernel.Emit(k, g, winograd);
+            return;
+        }
         var weights = k.EmbedFloats(PackWeights(g, k.ConstantInput(1)!.ToFloatArray()));
         var scratchIn = k.Scratch!.Value;
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));
