@@ -36,11 +36,18 @@ internal static class ConvAlgorithms
     public static readonly ImmutableArray<string> Names = ["auto", "direct", "winograd2", "winograd4", "winograd6"];
 
     /// <summary>
-    /// The measured defaults for <c>auto</c>: shapes where a Winograd kernel beat the direct one in alternated runs in
-    /// Wasmtime on this machine kind (docs/performance.md, "Winograd convolution"). Empty entries mean direct.
+    /// The measured defaults for <c>auto</c>: the 3×3 stride-1 layers of ResNet18 and ResNet50, each with the variant
+    /// that was fastest in every one of six alternated rounds in Wasmtime on this machine kind (time / direct time in
+    /// the same round, both models; docs/performance.md, "Winograd convolution"). Shapes not listed stay direct.
     /// </summary>
     private static readonly FrozenDictionary<ConvShape, ConvAlgorithm> Measured = new Dictionary<ConvShape, ConvAlgorithm>
     {
+        [new(64, 64, 56, 56, 1, 1, 1, 1)] = ConvAlgorithm.Winograd4,     // 0.20–0.47 (F(2,3) 0.25–0.69)
+        [new(128, 128, 28, 28, 1, 1, 1, 1)] = ConvAlgorithm.Winograd4,   // 0.10–0.42 (F(2,3) 0.39–0.60)
+        [new(256, 256, 14, 14, 1, 1, 1, 1)] = ConvAlgorithm.Winograd4,   // 0.16–0.44 (F(2,3) 0.31–0.95)
+        // 7×7: F(4,3) needs 2×2 tiles covering 8×8 and 4× the weight bytes (37.7 MB for 512×512), which dominate at
+        // 49 pixels; F(2,3) has 1.8× the direct kernel's weight bytes.
+        [new(512, 512, 7, 7, 1, 1, 1, 1)] = ConvAlgorithm.Winograd2,     // 0.29–0.81 (F(4,3) 0.51–1.10)
     }.ToFrozenDictionary();
 
     /// <summary>Null for <c>auto</c>, else the forced algorithm; anything else is a user error naming the setting.</summary>

@@ -51,22 +51,6 @@ public class WinogradTransformTests
         }
     }
 
-    [Theory]
-    [InlineData("auto", null)]
-    [InlineData("", null)]
-    [InlineData("Winograd4", "Winograd4")]
-    [InlineData("direct", "Direct")]
-    public void TheSettingParsesToTheForcedAlgorithm(string text, string? expected)
-        => Assert.Equal(expected, ConvAlgorithms.Parse(text)?.ToString());
-
-    [Fact]
-    public void AnUnknownAlgorithmIsAUserErrorNamingTheSettingAndTheClosestName()
-    {
-        var error = Assert.Throws<WasmGraph.Abstractions.WasmGraphException>(() => ConvAlgorithms.Parse("winograd3"));
-        Assert.Contains(ConvAlgorithms.Setting, error.Message);
-        Assert.Contains("did you mean", error.Message);
-    }
-
     /// <summary>T·X·Tᵀ.</summary>
     private static double[,] Sandwich(double[,] t, double[,] x)
     {
