@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
@@ -88,7 +87,7 @@ public static class ConvAlgorithmComparison
                             layer[r, a, keys.IndexOf(key)] += profile[i];
                         }
                     }
-                    whole[r, a] = Median(repeat, () => engines[a].Run(inputs));
+                    whole[r, a] = PeerComparison.Median(repeat, () => engines[a].Run(inputs));
                 }
             }
             Console.WriteLine($"3×3 stride-1 layers, ms per shape (all layers of that shape, best of {repeat} per kernel), range over {rounds} rounds; ratio = algorithm / direct in the same round:");
@@ -134,17 +133,4 @@ public static class ConvAlgorithmComparison
 
     private static string LoadAverage()
         => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static double Median(int repeat, Action work)
-    {
-        var times = new List<double>();
-        for (int i = 0; i < Math.Max(1, repeat); i++)
-        {
-            var clock = Stopwatch.StartNew();
-            work();
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        times.Sort();
-        return times[times.Count / 2];
-    }
 }

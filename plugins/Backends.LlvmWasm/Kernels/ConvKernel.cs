@@ -56,7 +56,9 @@ internal sealed class ConvKernel : IKernelGenerator
         return Activation.Check(node);
     }
 
-    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => IsDirect(node, graph) ? [] : [1];
+    /// <summary>The direct 2-D kernel packs the weights at compile time; the Winograd kernels transform them at run time.</summary>
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph)
+        => IsDirect(node, graph) || ConvAlgorithms.Choose(ConvGeometry.Describe(node, graph), _forced) != ConvAlgorithm.Direct ? [] : [1];
 
     private static bool IsDepthwise(Node node, Graph graph) => !IsDirect(node, graph) && DepthwiseConvKernel.Applies(node, graph);
 

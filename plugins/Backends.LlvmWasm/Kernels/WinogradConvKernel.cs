@@ -19,7 +19,10 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 ///       loop iteration (the 1×1 conv's loop shape, 3.4 x86 instructions per multiply-add: docs/performance.md);
 ///    c. output transform Aᵀ·M·A, four tiles per vector, then the bias, a transpose back to rows of each tile, the
 ///       fused residual and activation, and the store to NCHW.
-/// The weights are transformed and packed at compile time as U[ξ][output block of 4][c][4].
+/// The weights are transformed and packed as U[ξ][output block of 4][c][4] on the module instance's first run, into a
+/// zero-initialised global (no bytes in the module): stored at compile time, they made the modules up to 2× their
+/// weight bytes (the transformed filters are α²/9 the size: the ResNet18 featurizer 63.6 → 128.7 MB), and loading
+/// took 2–3× longer.
 /// </summary>
 internal static class WinogradConvKernel
 {
@@ -29,7 +32,7 @@ internal static class WinogradConvKernel
     {
         var e = k.E;
         var p = new WinogradPlan(g, WinogradTransform.For(algorithm));
-        var weights = k.EmbedFloats(p.PackWeights(k.ConstantInput(1)!.ToFloatArray()));
+        var weights = TransformedWeights(k, p);
         var inputOffsets = k.EmbedInts(p.TileOffsets(input: true));
         var outputOffsets = k.EmbedInts(p.TileOffsets(input: false));
         var padded = k.Scratch!.Value;
@@ -49,6 +52,39 @@ internal static class WinogradConvKernel
                 OutputTransform(k, p, products, outputOffsets, firstTile, n);
             });
         });
+    }
+
+    /// <summary>
+    /// The transformed weights U[ξ][output block][c][4] = (G·g·Gᵀ)[ξ]: a zero-initialised global (bss: memory, not
+    /// module bytes) filled from input 1 when its ready flag is still 0, i.e. once per instance. Costs one pass over the
+    /// weights on the first run (about α²·9/2 multiply-adds per filter, scalar).
+    /// </summary>
+    private static LValue TransformedWeights(KernelContext k, WinogradPlan p)
+    {
+        var e = k.E;
+        var ctx = e.Ctx;
+        var g = p.Geometry;
+        var type = ctx.Array(ctx.F32, p.WeightFloats);
+        var u = e.Module.AddGlobal("wg_winograd_weights", type, ctx.Null(type), isConstant: false, Linkage.Internal, 16);
+        var ready = e.Module.AddGlobal("wg_winograd_ready", ctx.I32, ctx.Int(ctx.I32, 0), isConstant: false, Linkage.Internal, 4);
+        var matrix = p.Transform.FilterMatrix();
+        e.If(e.B.ICmp(IntPredicate.Eq, e.B.Load(ctx.I32, ready, 4), e.I(0)), () =>
+        {
+            e.For(g.M, m => e.For(g.C, c =>
+            {
+                var filter = e.Mul(e.Add(e.Mul(m, g.C), c), 9);
+                var taps = Enumerable.Range(0, 9).Select(tap => e.LoadF32(k.Input(1), filter, tap)).ToArray();
+                var block = e.B.Binary(BinaryOp.LShr, m, e.I(2));
+                var lane = e.B.Binary(BinaryOp.And, m, e.I(3));
+                var at = e.Add(e.Mul(e.Add(e.Mul(block, g.C), c), 4), lane);
+                for (int xi = 0; xi < p.Elements; xi++)
+                {
+                    e.StoreF32(WinogradTransform.Combine(e, matrix, xi, tap => taps[tap]), u, e.Add(at, xi * p.OutputBlocks * g.C * 4));
+                }
+            }));
+            e.B.Store(e.I(1), ready, 4);
+        });
+        return u;
     }
 
     /// <summary>V[ξ][c][tile] = (Bᵀ·d·B)[ξ] for every input channel and tile of the block.</summary>

@@ -2,7 +2,7 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
 /// The static layout of one Winograd convolution (<see cref="WinogradConvKernel"/>): the tile grid, the block of tiles
-/// transformed at a time, the scratch it needs and the compile-time tables (packed weights, tile corners).
+/// transformed at a time, the scratch it needs, the transformed weights' size and the tile-corner tables.
 /// </summary>
 internal sealed class WinogradPlan
 {
@@ -80,22 +80,6 @@ internal sealed class WinogradPlan
         return offsets;
     }
 
-    /// <summary>U[ξ][output block][c][4] = (G·g·Gᵀ)[ξ] of each filter, from the ONNX weights [M][C][3][3].</summary>
-    public float[] PackWeights(float[] weights)
-    {
-        var g = Geometry;
-        var packed = new float[Elements * OutputBlocks * g.C * 4];
-        for (long m = 0; m < g.M; m++)
-        {
-            for (long c = 0; c < g.C; c++)
-            {
-                var u = Transform.TransformFilter(weights.AsSpan((int)((m * g.C + c) * 9), 9));
-                for (int xi = 0; xi < Elements; xi++)
-                {
-                    packed[((xi * OutputBlocks + m / 4) * g.C + c) * 4 + m % 4] = (float)u[xi];
-                }
-            }
-        }
-        return packed;
-    }
+    /// <summary>U[ξ][output block][c][4]: the transformed filters, padded output channels zero.</summary>
+    public long WeightFloats => Elements * OutputBlocks * Geometry.C * 4;
 }

@@ -5,11 +5,12 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 
 /// <summary>
 /// The matrices of Winograd's minimal filtering algorithm F(m×m, 3×3) (Lavin &amp; Gray 2016): an α×α input tile d
-/// (α = m + 2) and a 3×3 filter g give the m×m output tile Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A. The filter transform runs
-/// in C# at compile time (<see cref="TransformFilter"/>); the input and output transforms are emitted on f32x4 values,
-/// four tiles per vector, as sums of constant multiples (<see cref="Apply2d"/>). The interpolation points are 0, ±1
-/// (F(2,3)), then ±2 (F(4,3)), then ±½ (F(6,3)): the usual choices, whose rounding error grows with the largest
-/// coefficients (docs/performance.md has the measured error of each variant).
+/// (α = m + 2) and a 3×3 filter g give the m×m output tile Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A. All three transforms are
+/// emitted as sums of constant multiples (<see cref="Combine"/>): the input and output transforms on f32x4 values,
+/// four tiles per vector (<see cref="Apply2d"/>), the filter transform on scalars (<see cref="FilterMatrix"/>), once
+/// per module instance (<see cref="WinogradConvKernel"/>). The interpolation points are 0, ±1 (F(2,3)), then ±2
+/// (F(4,3)), then ±½ (F(6,3)): the usual choices, whose rounding error grows with the largest coefficients
+/// (docs/performance.md has the measured error of each variant).
 /// </summary>
 internal sealed class WinogradTransform
 {
@@ -90,27 +91,25 @@ internal sealed class WinogradTransform
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "not a Winograd algorithm"),
     };
 
-    /// <summary>G·g·Gᵀ of one 3×3 filter (row-major), in double: α×α values, element (i, j) at i·α + j.</summary>
-    public double[] TransformFilter(ReadOnlySpan<float> g)
+    /// <summary>
+    /// G·g·Gᵀ as one α² × 9 matrix K (in double): element ξ = (i, j) of a transformed filter is Σ_k K[ξ, k]·g[k]
+    /// over the filter's 9 taps (row-major), with K[(i, j), (r, c)] = G[i, r]·G[j, c].
+    /// </summary>
+    public double[,] FilterMatrix()
     {
         int a = Alpha;
-        var gg = new double[a, 3];
-        for (int i = 0; i < a; i++)
-        {
-            for (int c = 0; c < 3; c++)
-            {
-                gg[i, c] = G[i, 0] * g[c] + G[i, 1] * g[3 + c] + G[i, 2] * g[6 + c];
-            }
-        }
-        var u = new double[a * a];
+        var k = new double[a * a, 9];
         for (int i = 0; i < a; i++)
         {
             for (int j = 0; j < a; j++)
             {
-                u[i * a + j] = gg[i, 0] * G[j, 0] + gg[i, 1] * G[j, 1] + gg[i, 2] * G[j, 2];
+                for (int tap = 0; tap < 9; tap++)
+                {
+                    k[i * a + j, tap] = G[i, tap / 3] * G[j, tap % 3];
+                }
             }
         }
-        return u;
+        return k;
     }
 
     /// <summary>
@@ -144,7 +143,7 @@ internal sealed class WinogradTransform
     /// and add under --deterministic, as <see cref="Emitter.MulAddF32x4"/> decides). A +1 term goes first when there is
     /// one, so no negation is needed.
     /// </summary>
-    private static LValue Combine(Emitter e, double[,] t, int row, Func<int, LValue> x)
+    public static LValue Combine(Emitter e, double[,] t, int row, Func<int, LValue> x)
     {
         var terms = Enumerable.Range(0, t.GetLength(1)).Where(k => t[row, k] != 0).OrderBy(k => t[row, k] == 1 ? 0 : 1).ToList();
         LValue? sum = null;
@@ -159,7 +158,8 @@ internal sealed class WinogradTransform
                 (null, _) => e.FMul(e.FLike(value, c), value),
                 ({ } s, 1) => e.FAdd(s, value),
                 ({ } s, -1) => e.FSub(s, value),
-                ({ } s, _) => e.MulAddF32x4(e.FLike(value, c), value, s),
+                ({ } s, _) when value.Type == e.Ctx.F32x4 => e.MulAddF32x4(e.FLike(value, c), value, s),
+                ({ } s, _) => e.FAdd(s, e.FMul(e.F(c), value)),
             };
         }
         return sum ?? throw new InvalidOperationException("a transform row without coefficients");

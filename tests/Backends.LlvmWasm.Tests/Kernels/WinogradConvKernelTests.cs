@@ -69,18 +69,8 @@ public class WinogradConvKernelTests
     [InlineData("winograd6", "Relu")]
     public void ItAddsTheResidualAndAppliesTheActivationInTheOutputTransform(string algorithm, string activation)
     {
-        var model = new OnnxModelBuilder().Opset(11)
-            .Input("x", DataType.Float32, 2, 7, 9, 10)
-            .Input("r", DataType.Float32, 2, 6, 9, 10)
-            .Initializer("w", TestTensors.Random([6, 7, 3, 3], seed: 2))
-            .Initializer("b", TestTensors.Random([6], seed: 3))
-            .Initializer("lo", TensorData.FromFloats(Shape.Scalar, [-0.5f]))
-            .Initializer("hi", TensorData.FromFloats(Shape.Scalar, [0.75f]))
-            .Node("Conv", ["x", "w", "b"], ["c"], OnnxAttr.Ints("pads", 1, 1, 1, 1))
-            .Node("Add", ["c", "r"], ["s"])
-            .Node(activation, activation == "Clip" ? ["s", "lo", "hi"] : ["s"], ["y"])
-            .Output("y", DataType.Float32);
-        AssertMatchesOnnxRuntime(model, Inputs(("x", TestTensors.Random([2, 7, 9, 10], seed: 1)), ("r", TestTensors.Random([2, 6, 9, 10], seed: 4))),
+        var (model, inputs) = ConvTestModels.ResidualWithActivation(2, 7, 6, activation);
+        AssertMatchesOnnxRuntime(model, inputs,
                                  Tolerance(algorithm), passes: graph =>
                                  {
                                      var context = new PassContext(OpRegistry.Default);
@@ -118,6 +108,19 @@ public class WinogradConvKernelTests
         foreach (var algorithm in new[] { "winograd2", "winograd4", "winograd6" })
         {
             Assert.NotEqual(direct, WasmPipeline.Compile(graph, Forced(algorithm)).Bytes);
+        }
+    }
+
+    [Fact]
+    public void TheWeightsTransformedOnTheFirstRunServeTheNextRuns()
+    {
+        var model = Conv(1, 5, 6, 9, 9, [1, 1, 1, 1], true).ToBytes();
+        var artifact = WasmPipeline.Compile(WasmPipeline.Import(model), Forced("winograd4"));
+        using var session = new WasmGraph.Runtimes.Wasmtime.WasmtimeRuntime().Load(artifact.Bytes, new RuntimeOptions());
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            var inputs = Inputs(("x", TestTensors.Random([1, 5, 9, 9], seed)));
+            TensorAssert.Close(OnnxRuntimeOracle.Run(model, inputs)["y"], session.Run(inputs)["y"], Tolerance("winograd4"), $"run with seed {seed}");
         }
     }
 }

@@ -23,7 +23,8 @@ public class WinogradTransformTests
             }
         }
         var g = Enumerable.Range(0, 9).Select(_ => random.NextSingle() * 2 - 1).ToArray();
-        var u = t.TransformFilter(g);
+        var k = t.FilterMatrix();
+        var u = Enumerable.Range(0, a * a).Select(xi => Enumerable.Range(0, 9).Sum(tap => k[xi, tap] * g[tap])).ToArray();
         var v = Sandwich(t.BT, d);
         var product = new double[a, a];
         for (int i = 0; i < a; i++)
