@@ -37,8 +37,9 @@ internal static class ConvAlgorithms
 
     /// <summary>
     /// The measured defaults for <c>auto</c>: the 3×3 stride-1 layers of ResNet18 and ResNet50, each with the variant
-    /// that was fastest in every one of six alternated rounds in Wasmtime on this machine kind (time / direct time in
-    /// the same round, both models; docs/performance.md, "Winograd convolution"). Shapes not listed stay direct.
+    /// whose time / direct time in the same round was best over three alternated rounds per model in Wasmtime on this
+    /// machine kind, and below 1 in every round (ranges below: ResNet18; docs/performance.md, "Winograd convolution",
+    /// has both models). F(6,3) was close to F(4,3) at 56×56 but not consistently better. Shapes not listed stay direct.
     /// </summary>
     private static readonly FrozenDictionary<ConvShape, ConvAlgorithm> Measured = new Dictionary<ConvShape, ConvAlgorithm>
     {

@@ -16,6 +16,7 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// 3. A tile of MR output channels × NR virtual pixels is accumulated in MR·NR/4 vector registers over all input
 ///    channels of the group, with the kernel taps unrolled and weights packed at compile time as [block][c][tap][MR].
 /// 4. An epilogue adds the bias, applies the fused activation and writes the real columns to the output.
+/// 3×3 stride-1 convolutions may go to <see cref="WinogradConvKernel"/> instead: <see cref="ConvAlgorithms"/> decides.
 /// </summary>
 internal sealed class ConvKernel : IKernelGenerator
 {
