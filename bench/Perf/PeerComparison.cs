@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using WasmGraph.Bench.Engines;
 using WasmGraph.Bench.Report;
 using WasmGraph.Host.Cli;
@@ -45,7 +46,7 @@ public static class PeerComparison
     /// <summary>The op, with depthwise convolutions told apart: they run a different kernel at a different arithmetic intensity.</summary>
     private static string Label(Node node, Graph graph)
     {
-        if (node.Op != "Conv")
+        if (node.Op is not ("Conv" or FusedOps.Conv))
         {
             return node.Op;
         }
@@ -92,7 +93,8 @@ public static class PeerComparison
         return (diff, magnitude);
     }
 
-    private static double Median(int repeat, Action work)
+    /// <summary>The median of <paramref name="repeat"/> timed runs after one untimed warm-up, in milliseconds.</summary>
+    internal static double Median(int repeat, Action work)
     {
         work();
         var times = new List<double>();

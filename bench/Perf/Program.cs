@@ -20,6 +20,11 @@ if (args.Length > 0 && args[0] == "report")
     }
     return PeerComparison.Run(root, repeat, model, output);
 }
+// `conv-algorithms [--rounds R] [--repeat N] [--model NAME] [--algorithms a,b,...]`: direct against Winograd per 3×3 layer.
+if (args.Length > 0 && args[0] == "conv-algorithms")
+{
+    return ConvAlgorithmComparison.Run(BenchModels.FindRepoRoot(), args[1..]);
+}
 // In process: BenchmarkDotNet's default toolchain rebuilds the benchmark project by the assembly's name
 // (WasmGraph.Bench), which is not the project's file name (Perf.csproj), and fails before measuring anything.
 var suiteArgs = args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase) ? args : [.. args, "--inProcess"];

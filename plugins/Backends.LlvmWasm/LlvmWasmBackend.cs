@@ -99,11 +99,32 @@ public sealed class LlvmWasmBackend : IBackend
     }
 
     /// <summary>Refuses a feature string LLVM would ignore or abort on (see <see cref="WasmFeatures"/>).</summary>
-    public void CheckOptions(BackendOptions options) => WasmFeatures.Parse(options.Features);
+    public void CheckOptions(BackendOptions options)
+    {
+        WasmFeatures.Parse(options.Features);
+        ConvAlgorithms.Parse(options.ConvAlgorithm);
+    }
+
+    /// <summary>The generators of one compile: Conv's (plain and fused) carries the algorithm <c>Pipeline:Backend:ConvAlgorithm</c> forces.</summary>
+    private IReadOnlyDictionary<string, IKernelGenerator> KernelsFor(BackendOptions options)
+    {
+        if (ConvAlgorithms.Parse(options.ConvAlgorithm) is not { } forced)
+        {
+            return _byOp;
+        }
+        var conv = new ConvKernel(forced);
+        var kernels = new Dictionary<string, IKernelGenerator>(_byOp, StringComparer.Ordinal);
+        foreach (var op in conv.Ops)
+        {
+            kernels[op] = conv;
+        }
+        return kernels;
+    }
 
     public Artifact Compile(Graph graph, BackendOptions options)
     {
         var features = WasmFeatures.Parse(options.Features);
+        var kernels = KernelsFor(options);
         BoundedOutputs.ThrowIfConsumed(graph); // kernels take static shapes: a bounded value can only leave the module
         foreach (var node in graph.Nodes)
         {
@@ -126,7 +147,7 @@ public sealed class LlvmWasmBackend : IBackend
 
         // The module's data must fit what wasm-ld can lay out (2 GiB), checked before LLVM starts (see LinearMemory).
         LinearMemory.ThrowIfAnyValueTooLarge(graph);
-        var layout = ArenaLayout.Create(graph, i => _byOp[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
+        var layout = ArenaLayout.Create(graph, i => kernels[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
         LinearMemory.ThrowIfTooLarge(graph, layout);
 
         LlvmFatalErrors.Install();
@@ -141,7 +162,7 @@ public sealed class LlvmWasmBackend : IBackend
             // relaxed_madd only where the target has it (LLVM cannot select it otherwise) and bit-reproducibility was not asked for.
             var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic);
             LlvmFatalErrors.Step($"generating the kernels of {model}");
-            new ModuleGenerator(emitter, graph, _byOp)
+            new ModuleGenerator(emitter, graph, kernels)
                 .Generate(layout, i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
             if (!features.BulkMemory)
             {

@@ -21,6 +21,13 @@ public sealed class AppSettingsTests
         => Assert.Equal(BackendOptions.DefaultFeatures, Backend().GetProperty("Features").GetString());
 
     [Fact]
+    public void TheConvAlgorithmInAppSettingsIsTheBackendDefault()
+    {
+        Assert.Equal(BackendOptions.DefaultConvAlgorithm, Backend().GetProperty("ConvAlgorithm").GetString());
+        Assert.Equal(BackendOptions.DefaultConvAlgorithm, new BackendSection().ConvAlgorithm);
+    }
+
+    [Fact]
     public void TheHostsBackendSectionDefaultsToTheBackendDefaultFeatures()
         => Assert.Equal(BackendOptions.DefaultFeatures, new BackendSection().Features);
 }

@@ -52,13 +52,16 @@ public static class ZooParity
 
     /// <summary>Runs the module on chelsea.png through the CLI and ONNX Runtime on the same tensor; asserts parity.</summary>
     public static (TensorData Expected, TensorData Actual) OnChelsea(ZooModule module, string what, ITestOutputHelper log)
+        => OnChelsea(module.Compiled, module.Onnx, what, log);
+
+    /// <summary>As above, for a module compiled from <paramref name="onnx"/> with other settings.</summary>
+    public static (TensorData Expected, TensorData Actual) OnChelsea(CliModel model, string onnx, string what, ITestOutputHelper log)
     {
-        var model = module.Compiled;
         var actual = model.Run("--image", Chelsea);
         var metadata = model.Metadata;
         var input = metadata.Inputs.Single();
         var tensor = ImageLoader.Load(Chelsea, input, ImagePreprocessing.FromHints(metadata.Hints, input.Shape));
-        var expected = OnnxRuntimeOracle.Run(File.ReadAllBytes(module.Onnx), new Dictionary<string, TensorData> { [input.Name] = tensor });
+        var expected = OnnxRuntimeOracle.Run(File.ReadAllBytes(onnx), new Dictionary<string, TensorData> { [input.Name] = tensor });
 
         log.WriteLine($"{what} compile {model.CompileSeconds:F1} s");
         Parity.AssertClose(expected, actual, Tolerance, $"{what} on chelsea.png", log);

@@ -28,7 +28,7 @@ public sealed class WasmGraphEngine : IDisposable
     public Graph? Graph { get; private set; }
     public ModelMetadata? Metadata => _session?.Metadata;
 
-    public CompileFigures Compile(BenchModel model, string repoRoot)
+    public CompileFigures Compile(BenchModel model, string repoRoot, BackendOptions? options = null)
     {
         var clock = Stopwatch.StartNew();
         var frontend = new OnnxFrontend();
@@ -43,7 +43,7 @@ public sealed class WasmGraphEngine : IDisposable
             graph = pass.Run(graph, new PassContext(OpRegistry.Default));
         }
         Graph = graph;
-        var artifact = new LlvmWasmBackend().Compile(graph, new BackendOptions());
+        var artifact = new LlvmWasmBackend().Compile(graph, options ?? new BackendOptions());
         var coldMs = clock.Elapsed.TotalMilliseconds;
         Module = artifact.Bytes;
 

@@ -121,7 +121,7 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
     public void StorePlane(KernelContext k, LValue scratch, LValue from, long fromRowStride, LValue to, LValue bias)
     {
         var e = k.E;
-        LValue? residual = ConvKernel.Residual(k);
+        var epilogue = new ConvEpilogue(k);
         var biasVector = e.SplatF32x4(bias);
         e.For(OH, oh =>
         {
@@ -130,22 +130,9 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
             e.For(OW / 4, quad =>
             {
                 var at = e.Mul(quad, 4);
-                var v = e.FAdd(e.LoadF32x4(scratch, e.Add(source, at)), biasVector);
-                if (residual is { } shortcut)
-                {
-                    v = e.FAdd(v, e.LoadF32x4(shortcut, e.Add(target, at)));
-                }
-                e.StoreF32x4(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(target, at));
+                epilogue.Store(e.FAdd(e.LoadF32x4(scratch, e.Add(source, at)), biasVector), e.Add(target, at));
             });
-            e.For(OW / 4 * 4, OW, 1, ow =>
-            {
-                var v = e.FAdd(e.LoadF32(scratch, e.Add(source, ow)), bias);
-                if (residual is { } shortcut)
-                {
-                    v = e.FAdd(v, e.LoadF32(shortcut, e.Add(target, ow)));
-                }
-                e.StoreF32(Activation.Apply(e, k.Attributes, v), k.Output(0), e.Add(target, ow));
-            });
+            e.For(OW / 4 * 4, OW, 1, ow => epilogue.Store(e.FAdd(e.LoadF32(scratch, e.Add(source, ow)), bias), e.Add(target, ow)));
         });
     }
 }

@@ -18,6 +18,7 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// 3. A tile of MR output channels × NR virtual pixels is accumulated in MR·NR/4 vector registers over all input
 ///    channels of the group, with the kernel taps unrolled and weights packed at compile time as [block][c][tap][MR].
 /// 4. An epilogue adds the bias, applies the fused activation and writes the real columns to the output.
+/// 3×3 stride-1 convolutions may go to <see cref="WinogradConvKernel"/> instead: <see cref="ConvAlgorithms"/> decides.
 /// </summary>
 internal sealed class ConvKernel : IKernelGenerator
 {
@@ -28,6 +29,11 @@ internal sealed class ConvKernel : IKernelGenerator
 
     /// <summary>3-D convolutions (rank-5 inputs) go to the direct N-d kernel; this one stays 1-D/2-D only.</summary>
     private static readonly DirectConvKernel Direct = new();
+
+    /// <summary>The algorithm forced by <c>Pipeline:Backend:ConvAlgorithm</c> where it fits, or null for the measured choice.</summary>
+    private readonly ConvAlgorithm? _forced;
+
+    public ConvKernel(ConvAlgorithm? forced = null) => _forced = forced;
 
     private static bool IsDirect(Node node, Graph graph) => graph.TypeOf(node.Inputs[0]).Shape.Rank == 5;
 
@@ -53,7 +59,9 @@ internal sealed class ConvKernel : IKernelGenerator
         return Activation.Check(node);
     }
 
-    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => IsDirect(node, graph) ? [] : [1];
+    /// <summary>The direct 2-D kernel packs the weights at compile time; the Winograd kernels transform them at run time.</summary>
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph)
+        => IsDirect(node, graph) || ConvAlgorithms.Choose(ConvGeometry.Describe(node, graph), _forced) != ConvAlgorithm.Direct ? [] : [1];
 
     private static bool IsDepthwise(Node node, Graph graph) => !IsDirect(node, graph) && DepthwiseConvKernel.Applies(node, graph);
 
@@ -68,6 +76,10 @@ internal sealed class ConvKernel : IKernelGenerator
             return DepthwiseConvKernel.ScratchBytes(node, graph);
         }
         var g = ConvGeometry.Describe(node, graph);
+        if (ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd)
+        {
+            return WinogradConvKernel.ScratchBytes(g, winograd);
+        }
         return (AlignedFloats(g.InputScratchFloats) + g.OutputScratchFloats) * 4;
     }
 
@@ -108,6 +120,11 @@ internal sealed class ConvKernel : IKernelGenerator
         }
         var e = k.E;
         var g = ConvGeometry.Describe(k.Node, k.Graph);
+        if (ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd)
+        {
+            WinogradConvKernel.Emit(k, g, winograd);
+            return;
+        }
         var weights = k.EmbedFloats(PackWeights(g, k.ConstantInput(1)!.ToFloatArray()));
         var scratchIn = k.Scratch!.Value;
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));

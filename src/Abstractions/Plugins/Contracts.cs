@@ -156,6 +156,16 @@ public sealed record BackendOptions
     /// <summary>Use plain mul+add instead of relaxed fused multiply-add, for bit-reproducible results across hosts.</summary>
     public bool Deterministic { get; init; }
 
+    /// <summary>The default <see cref="ConvAlgorithm"/>: the backend picks per convolution from its measurements.</summary>
+    public const string DefaultConvAlgorithm = "auto";
+
+    /// <summary>
+    /// How convolutions are computed, in the backend's own names (for llvm-wasm: auto, direct, winograd2, winograd4,
+    /// winograd6); anything but auto forces that algorithm on every convolution it fits, for tests and benchmarks.
+    /// The backend checks it in <see cref="IBackend.CheckOptions"/>.
+    /// </summary>
+    public string ConvAlgorithm { get; init; } = DefaultConvAlgorithm;
+
     /// <summary>Reports coarse progress (a step name and a fraction 0..1).</summary>
     public IProgress<(string Step, double Fraction)>? Progress { get; init; }
 

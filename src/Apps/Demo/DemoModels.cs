@@ -48,7 +48,7 @@ public sealed class DemoModels
         {
             text.Append(input).Append(':').AppendJoin(',', dims);
         }
-        text.Append(string.Join(",", _pipeline.Options.Passes)).Append(_pipeline.Options.Backend.OptLevel).Append(_pipeline.Options.Backend.Features);
+        text.Append(string.Join(",", _pipeline.Options.Passes)).Append(_pipeline.Options.Backend.OptLevel).Append(_pipeline.Options.Backend.Features).Append(_pipeline.Options.Backend.ConvAlgorithm);
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("WasmGraph", StringComparison.Ordinal) == true))
         {
             if (!string.IsNullOrEmpty(assembly.Location))

@@ -34,6 +34,7 @@ public sealed class BackendSection
 
     public string Features { get; set; } = BackendOptions.DefaultFeatures;
     public bool Deterministic { get; set; }
+    public string ConvAlgorithm { get; set; } = BackendOptions.DefaultConvAlgorithm;
 }
 
 public sealed class RuntimeSection

@@ -47,6 +47,7 @@ public sealed class CompilePipeline
             OptLevel = _options.Backend.OptLevel,
             Features = _options.Backend.Features,
             Deterministic = _options.Backend.Deterministic,
+            ConvAlgorithm = _options.Backend.ConvAlgorithm,
             Cancellation = cancellation,
         };
         backend.CheckOptions(backendOptions);

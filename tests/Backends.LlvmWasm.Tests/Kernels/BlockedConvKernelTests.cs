@@ -64,18 +64,8 @@ public class BlockedConvKernelTests
     // 40 input channels: two slices, so the epilogue runs after partial sums went through the output.
     public void ItAddsTheBlockedResidualAndAppliesTheActivationInTheEpilogue(string activation, int batch)
     {
-        var model = new OnnxModelBuilder().Opset(11)
-            .Input("x", DataType.Float32, batch, 40, 9, 10)
-            .Input("r", DataType.Float32, batch, 12, 9, 10)
-            .Initializer("w", TestTensors.Random([12, 40, 3, 3], seed: 2))
-            .Initializer("b", TestTensors.Random([12], seed: 3))
-            .Initializer("lo", TensorData.FromFloats(Shape.Scalar, [-0.5f]))
-            .Initializer("hi", TensorData.FromFloats(Shape.Scalar, [0.75f]))
-            .Node("Conv", ["x", "w", "b"], ["c"], OnnxAttr.Ints("pads", 1, 1, 1, 1))
-            .Node("Add", ["c", "r"], ["s"])
-            .Node(activation, activation == "Clip" ? ["s", "lo", "hi"] : ["s"], ["y"])
-            .Output("y", DataType.Float32);
-        AssertMatchesOnnxRuntime(model, Inputs(("x", TestTensors.Random([batch, 40, 9, 10], seed: 1)), ("r", TestTensors.Random([batch, 12, 9, 10], seed: 4))),
+        var (model, inputs) = ConvTestModels.ResidualWithActivation(batch, 40, 12, activation);
+        AssertMatchesOnnxRuntime(model, inputs,
                                  passes: graph =>
                                  {
                                      var blocked = Blocked(graph);
