@@ -52,17 +52,8 @@ public sealed class ConformanceSettings : HostCommandSettings
 /// tests/Conformance.Tests) and writes the per-op report. Exit code 0 even when cases fail: the report is the result;
 /// CI enforces the pass count through the test project's baseline.
 /// </summary>
-public sealed class ConformanceCommand : Command<ConformanceSettings>
+public sealed class ConformanceCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : Command<ConformanceSettings>
 {
-    private readonly WasmGraphHostFactory _hosts;
-    private readonly HostConsoles _consoles;
-
-    public ConformanceCommand(WasmGraphHostFactory hosts, HostConsoles consoles)
-    {
-        _hosts = hosts;
-        _consoles = consoles;
-    }
-
     public override int Execute(CommandContext context, ConformanceSettings settings, CancellationToken cancellation)
     {
         var repo = Environment.GetEnvironmentVariable("WASMGRAPH_REPO") ?? Directory.GetCurrentDirectory();
@@ -72,7 +63,7 @@ public sealed class ConformanceCommand : Command<ConformanceSettings>
         {
             OutputPath.Check(reportPath, "--report", []);
         }
-        using var host = _hosts.Build(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run));
+        using var host = hosts.Build(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run));
         var catalog = host.Services.GetRequiredService<ComponentCatalog>();
         var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
         var runner = new ConformanceRunner(
@@ -92,7 +83,7 @@ public sealed class ConformanceCommand : Command<ConformanceSettings>
         {
             throw new WasmGraphException($"no conformance case matches '{settings.Filter}'");
         }
-        var output = _consoles.Out;
+        var output = consoles.Out;
         int done = 0;
         var results = runner.RunAll(cases, settings.Jobs ?? Environment.ProcessorCount, r =>
         {

@@ -60,21 +60,12 @@ public sealed class DemoSettings : HostCommandSettings
 /// exit code is 0 only when every check is within <see cref="Tolerance"/>; a section whose model is not fetched, or that
 /// the compiler cannot lower yet, is reported as skipped.
 /// </summary>
-public sealed class DemoCommand : AsyncCommand<DemoSettings>
+public sealed class DemoCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : AsyncCommand<DemoSettings>
 {
     /// <summary>The tolerance the demo and the model tests hold the module to: max |diff| ≤ 1e-3 · max |reference|.</summary>
     public const double Tolerance = 1e-3;
 
     public static readonly string[] SectionNames = [FaceDetectionDemo.SectionName, ImageSimilarityDemo.SectionName, SentenceSimilarityDemo.SectionName];
-
-    private readonly WasmGraphHostFactory _hosts;
-    private readonly HostConsoles _consoles;
-
-    public DemoCommand(WasmGraphHostFactory hosts, HostConsoles consoles)
-    {
-        _hosts = hosts;
-        _consoles = consoles;
-    }
 
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
@@ -94,7 +85,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             // Nothing to show and nothing to compare: that is missing data (the user's to fix), not a parity failure.
             throw new WasmGraphException("no demo section can run: " + string.Join("; ", selected.Select(s => $"{s.Name}: {s.Unavailable(data)}")));
         }
-        using var host = await _hosts.StartAsync(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run), cancellation).ConfigureAwait(false);
+        using var host = await hosts.StartAsync(settings.ToHostSettings(PipelineStages.Compile | PipelineStages.Run), cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
         var options = host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value;
         var runtime = host.Services.GetRequiredService<ComponentCatalog>().Require<IRuntime>(options.Runtime.Name, "Pipeline:Runtime:Name");
@@ -103,7 +94,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         OutputPath.CheckDirectory(outputDirectory, "--output-dir");
         Directory.CreateDirectory(outputDirectory);
 
-        using var session = new DemoSession(_consoles.Out, data, pipeline, runtime,
+        using var session = new DemoSession(consoles.Out, data, pipeline, runtime,
                                             new RuntimeOptions
                                             {
                                                 CacheDirectory = options.Runtime.ResolvedCacheDirectory(),
@@ -117,15 +108,15 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         foreach (var section in selected)
         {
             cancellation.ThrowIfCancellationRequested();
-            _consoles.Out.WriteLine();
+            consoles.Out.WriteLine();
             // A rule spans the console's width, which is "unbounded" when output is redirected; logs get a plain heading.
-            _consoles.Out.Write(_consoles.Out.Profile.Width <= 240
+            consoles.Out.Write(consoles.Out.Profile.Width <= 240
                 ? new Rule($"[bold]{Markup.Escape(section.Title)}[/]").LeftJustified()
                 : new Markup($"[bold]── {Markup.Escape(section.Title)} ──[/]\n"));
             if (section.Unavailable(data) is { } missing)
             {
                 skipped.Add((section.Name, missing));
-                _consoles.Out.MarkupLine($"[yellow]skipped:[/] {Markup.Escape(missing)}");
+                consoles.Out.MarkupLine($"[yellow]skipped:[/] {Markup.Escape(missing)}");
                 continue;
             }
             try
@@ -137,11 +128,11 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
                 // The compiler cannot handle this model yet (an op without a kernel): say so and go on with the others.
                 var reason = e.Message.Split('\n')[0];
                 skipped.Add((section.Name, reason));
-                _consoles.Out.MarkupLine($"[yellow]skipped:[/] {Markup.Escape(reason)}");
+                consoles.Out.MarkupLine($"[yellow]skipped:[/] {Markup.Escape(reason)}");
             }
         }
 
-        _consoles.Out.WriteLine();
+        consoles.Out.WriteLine();
         PrintModels(session);
         PrintParity(session.Parity, skipped);
         if (settings.Report is { } report)
@@ -162,7 +153,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
                          model.Cached ? "cached" : Format.Ms(model.CompileMs), Format.Ms(model.LoadMs),
                          Median(model.WasmMedianMs), Median(model.OrtMedianMs));
         }
-        _consoles.Out.Write(table);
+        consoles.Out.Write(table);
 
         static string Median(double ms) => double.IsNaN(ms) ? "-" : Format.Ms(ms);
     }
@@ -180,9 +171,9 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         {
             table.AddRow(Markup.Escape(section), "[yellow]skipped[/]", "", "", "", Markup.Escape(reason));
         }
-        _consoles.Out.Write(table);
+        consoles.Out.Write(table);
         int failed = parity.Checks.Count(c => !c.Ok);
-        _consoles.Out.MarkupLine(parity.AllOk
+        consoles.Out.MarkupLine(parity.AllOk
             ? $"[green]all {parity.Checks.Count} comparisons with ONNX Runtime are within 1e-3 × max |ref|[/]"
             : parity.Checks.Count == 0 ? "[red]nothing was compared with ONNX Runtime[/]"
             : $"[red]{failed} of {parity.Checks.Count} comparisons with ONNX Runtime are outside 1e-3 × max |ref|[/]");

@@ -102,17 +102,8 @@ public sealed class CompileSettings : HostCommandSettings
 }
 
 /// <summary><c>compile MODEL -o OUT.wasm</c>: runs the configured pipeline and prints a per-stage summary.</summary>
-public sealed class CompileCommand : AsyncCommand<CompileSettings>
+public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : AsyncCommand<CompileSettings>
 {
-    private readonly WasmGraphHostFactory _hosts;
-    private readonly HostConsoles _consoles;
-
-    public CompileCommand(WasmGraphHostFactory hosts, HostConsoles consoles)
-    {
-        _hosts = hosts;
-        _consoles = consoles;
-    }
-
     public override async Task<int> ExecuteAsync(CommandContext context, CompileSettings settings, CancellationToken cancellation)
     {
         var overrides = new Dictionary<string, string?>();
@@ -139,21 +130,21 @@ public sealed class CompileCommand : AsyncCommand<CompileSettings>
         };
         CheckFiles(settings, request.OutputPath);
 
-        using var host = await _hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
+        using var host = await hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
         var observer = new CompileObserver
         {
             DumpIr = (stage, graph) =>
             {
-                _consoles.Out.MarkupLine($"[grey]// IR after {Markup.Escape(stage)}: {graph.Nodes.Length} nodes, {graph.Constants.Count} constants " +
+                consoles.Out.MarkupLine($"[grey]// IR after {Markup.Escape(stage)}: {graph.Nodes.Length} nodes, {graph.Constants.Count} constants " +
                                          $"({Markup.Escape(Format.Bytes(graph.ConstantBytes))})[/]");
-                _consoles.Out.WriteLine(graph.Print());
+                consoles.Out.WriteLine(graph.Print());
             },
         };
         // A live display would interleave with dumped IR on stdout and with --verbose log lines on stderr.
-        bool live = _consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose && request.DumpIrAfter is null;
-        var result = CompileProgress.Run(_consoles.Error, live, observer, o => pipeline.Compile(request, o, cancellation));
-        CompileReport.Write(_consoles.Out, result, pipeline.Options, settings.Verbose);
+        bool live = consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose && request.DumpIrAfter is null;
+        var result = CompileProgress.Run(consoles.Error, live, observer, o => pipeline.Compile(request, o, cancellation));
+        CompileReport.Write(consoles.Out, result, pipeline.Options, settings.Verbose);
         return 0;
     }
 

@@ -15,24 +15,15 @@ namespace WasmGraph.Host.Cli;
 /// and version each came from, and every plugin
 /// that was skipped and why. It validates nothing, because it is how users find the names to put in the config.
 /// </summary>
-public sealed class PluginsCommand : AsyncCommand<HostCommandSettings>
+public sealed class PluginsCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : AsyncCommand<HostCommandSettings>
 {
-    private readonly WasmGraphHostFactory _hosts;
-    private readonly HostConsoles _consoles;
-
-    public PluginsCommand(WasmGraphHostFactory hosts, HostConsoles consoles)
-    {
-        _hosts = hosts;
-        _consoles = consoles;
-    }
-
     public override Task<int> ExecuteAsync(CommandContext context, HostCommandSettings settings, CancellationToken cancellation)
     {
-        using var host = _hosts.Build(settings.ToHostSettings(PipelineStages.None));
+        using var host = hosts.Build(settings.ToHostSettings(PipelineStages.None));
         var report = host.Services.GetRequiredService<PluginReport>();
         var catalog = host.Services.GetRequiredService<ComponentCatalog>();
         var components = catalog.All().ToList();
-        var output = _consoles.Out;
+        var output = consoles.Out;
 
         output.MarkupLine($"plugins directory: [blue]{Markup.Escape(report.Directory)}[/]");
         var table = new Table().Border(TableBorder.Rounded).AddColumns("kind", "name", "capabilities", "plugin", "version", "description");
