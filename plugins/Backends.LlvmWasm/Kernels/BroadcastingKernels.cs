@@ -152,13 +152,9 @@ internal sealed class BinaryKernel : IKernelGenerator
     public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph)
-        => graph.TypeOf(node.Outputs[0]).ElementType switch
-        {
-            DataType.Float32 => Activation.Check(node),
-            DataType.Bool => "bool arithmetic is not lowered",
-            var t when node.Attributes.Has(Activation.Attribute) => $"a fused activation on {t.Name()} arithmetic is not lowered",
-            _ => null,
-        };
+        => node.Attributes.Has(Activation.Attribute)
+            ? $"{node.Op} takes no activation: an activation after it is a FusedElementwise chain (fuse-elementwise)"
+            : graph.TypeOf(node.Outputs[0]).ElementType == DataType.Bool ? "bool arithmetic is not lowered" : null;
 
     public void Emit(KernelContext k)
     {
@@ -177,8 +173,7 @@ internal sealed class BinaryKernel : IKernelGenerator
         {
             var a = e.LoadF32(k.Input(0), offsets[0]);
             var b = e.LoadF32(k.Input(1), offsets[1]);
-            var result = Activation.Apply(e, k.Attributes, op.Scalar(e, [a, b], Attributes.Empty));
-            e.StoreF32(result, k.Output(0), linear);
+            e.StoreF32(op.Scalar(e, [a, b], Attributes.Empty), k.Output(0), linear);
         });
     }
 

@@ -89,4 +89,19 @@ public class BroadcastingKernelTests
         var b = TensorData.FromInt64s(new Shape(6), [3, 3, -3, -3, 4, 5]);
         AssertMatchesOnnxRuntime(model, Inputs(("a", a), ("b", b)));
     }
+
+    /// <summary>An activation after Add is a FusedElementwise chain; an Add carrying one is refused, not half-lowered.</summary>
+    [Fact]
+    public void AnAddCarryingAnActivationAttributeIsRefusedWithWhereItBelongs()
+    {
+        var graph = GraphText.Parse("""
+            graph g(a: float32[4], b: float32[4]) {
+              y: float32[4] = Add(a, b) {activation="Relu"}
+              return y
+            }
+            """);
+
+        Assert.False(new LlvmWasmBackend().IsOpSupported(graph.Nodes[0], graph, out var reason));
+        Assert.Contains("FusedElementwise", reason);
+    }
 }
