@@ -94,9 +94,18 @@ public sealed class LlvmWasmBackend : IBackend
         var unlowered = node.Inputs.Where(i => i.Length > 0).Concat(node.Outputs)
                             .Select(v => (DataType?)graph.TypeOf(v).ElementType).FirstOrDefault(t => !generator.ElementTypes.Contains(t!.Value));
         reason = unlowered is { } type ? $"{type.Name()} tensors are not lowered for {node.Op}"
-               : generator.CheckSupported(node, graph);
+               : StrayActivation(node) ?? generator.CheckSupported(node, graph);
         return reason is null;
     }
+
+    /// <summary>
+    /// Only an op that is its own fused form (FusedConv, FusedGemm, FusedMatMul, ConvBlocked) carries an activation for
+    /// its epilogue: on any other op the attribute would be ignored, so it is refused here, once for every kernel.
+    /// </summary>
+    private string? StrayActivation(Node node)
+        => !node.Attributes.Has(FusedOps.Activation) || _registry.Find(node.Op)?.FusedForm == node.Op
+            ? null
+            : $"{node.Op} takes no fused activation (only FusedConv, FusedGemm, FusedMatMul and ConvBlocked do); an activation after an elementwise op is a FusedElementwise chain";
 
     /// <summary>Refuses a feature string LLVM would ignore or abort on (see <see cref="WasmFeatures"/>).</summary>
     public void CheckOptions(BackendOptions options)

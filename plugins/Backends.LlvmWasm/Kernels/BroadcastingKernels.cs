@@ -152,9 +152,7 @@ internal sealed class BinaryKernel : IKernelGenerator
     public IReadOnlySet<DataType> ElementTypes => KernelTypes.All;
 
     public string? CheckSupported(Node node, Graph graph)
-        => node.Attributes.Has(Activation.Attribute)
-            ? $"{node.Op} takes no activation: an activation after it is a FusedElementwise chain (fuse-elementwise)"
-            : graph.TypeOf(node.Outputs[0]).ElementType == DataType.Bool ? "bool arithmetic is not lowered" : null;
+        => graph.TypeOf(node.Outputs[0]).ElementType == DataType.Bool ? "bool arithmetic is not lowered" : null;
 
     public void Emit(KernelContext k)
     {

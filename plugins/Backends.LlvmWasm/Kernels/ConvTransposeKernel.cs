@@ -25,7 +25,7 @@ internal sealed class ConvTransposeKernel : IKernelGenerator
         {
             return "only float32 ConvTranspose is lowered";
         }
-        return x.Shape.Rank is 3 or 4 or 5 ? Activation.Check(node) : $"only 1-D, 2-D and 3-D ConvTranspose is lowered (input {x.Shape})";
+        return x.Shape.Rank is 3 or 4 or 5 ? null : $"only 1-D, 2-D and 3-D ConvTranspose is lowered (input {x.Shape})";
     }
 
     public void Emit(KernelContext k)
@@ -81,7 +81,7 @@ internal sealed class ConvTransposeKernel : IKernelGenerator
                 });
             });
             var outIndex = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(b, m), oc), ad.Out), z), ah.Out), y), aw.Out), x);
-            e.StoreF32(Activation.Apply(e, a, sum), k.Output(0), outIndex);
+            e.StoreF32(sum, k.Output(0), outIndex);
         })))));
     }
 
