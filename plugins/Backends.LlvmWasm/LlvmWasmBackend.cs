@@ -157,7 +157,7 @@ public sealed class LlvmWasmBackend : IBackend
         // The module's data must fit what wasm-ld can lay out (2 GiB), checked before LLVM starts (see LinearMemory).
         LinearMemory.ThrowIfAnyValueTooLarge(graph);
         var layout = ArenaLayout.Create(graph, i => kernels[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
-        LinearMemory.ThrowIfTooLarge(graph, layout);
+        LinearMemory.ThrowIfTooLarge(graph, layout, graph.Nodes.Sum(n => kernels[n.Op].StaticBytes(n, graph)));
 
         LlvmFatalErrors.Install();
         var model = $"model '{graph.Name}' (features '{features.ForLlvm}')";

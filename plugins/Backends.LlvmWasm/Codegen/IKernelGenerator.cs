@@ -27,6 +27,13 @@ internal interface IKernelGenerator
     /// <summary>Bytes of private scratch memory the kernel needs (padded copies, packed panels).</summary>
     long ScratchBytes(Node node, Graph graph) => 0;
 
+    /// <summary>
+    /// Bytes the kernel keeps for the instance's whole life outside the arena: zero-initialised globals such as the
+    /// Winograd kernels' transformed weights. They cost memory, not module bytes, and <see cref="LinearMemory"/> counts
+    /// them against wasm32's 2 GiB with the weights and the arena.
+    /// </summary>
+    long StaticBytes(Node node, Graph graph) => 0;
+
     void Emit(KernelContext k);
 }
 

@@ -39,16 +39,19 @@ internal static class LinearMemory
 
     /// <summary>
     /// Throws when the weights (the graph's constants, which become data segments; packed copies are about the same
-    /// size), the arena of <paramref name="layout"/> and the stack together exceed <see cref="StaticBytes"/>.
+    /// size), the kernels' lifetime state (<paramref name="kernelStateBytes"/>: zero-initialised globals such as
+    /// Winograd's transformed weights, up to 4× the weights they come from), the arena of <paramref name="layout"/> and
+    /// the stack together exceed <see cref="StaticBytes"/>.
     /// </summary>
-    public static void ThrowIfTooLarge(Graph graph, ArenaLayout layout)
+    public static void ThrowIfTooLarge(Graph graph, ArenaLayout layout, long kernelStateBytes)
     {
         long weights = graph.Nodes.SelectMany(n => n.Inputs).Concat(graph.Outputs).Where(graph.IsConstant)
                             .Distinct(StringComparer.Ordinal).Sum(c => (long)graph.Constants[c].Bytes.Length);
-        long total = weights + layout.ArenaBytes + StackBytes; // each term is below 2^62: no overflow
+        long total = weights + kernelStateBytes + layout.ArenaBytes + StackBytes; // each term is below 2^62: no overflow
         if (total > StaticBytes)
         {
-            throw Refusal(graph, $"needs {ByteCount.Describe(total)} of linear memory (weights {ByteCount.Describe(weights)} + arena {ByteCount.Describe(layout.ArenaBytes)} + stack {ByteCount.Describe(StackBytes)})");
+            var state = kernelStateBytes > 0 ? $" + kernel state {ByteCount.Describe(kernelStateBytes)}" : "";
+            throw Refusal(graph, $"needs {ByteCount.Describe(total)} of linear memory (weights {ByteCount.Describe(weights)}{state} + arena {ByteCount.Describe(layout.ArenaBytes)} + stack {ByteCount.Describe(StackBytes)})");
         }
     }
 

@@ -83,6 +83,17 @@ internal sealed class ConvKernel : IKernelGenerator
         return (AlignedFloats(g.InputScratchFloats) + g.OutputScratchFloats) * 4;
     }
 
+    /// <summary>The Winograd kernels' transformed weights (a zero-initialised global, filled on the first run).</summary>
+    public long StaticBytes(Node node, Graph graph)
+    {
+        if (IsDirect(node, graph) || IsDepthwise(node, graph))
+        {
+            return 0;
+        }
+        var g = ConvGeometry.Describe(node, graph);
+        return ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd ? WinogradConvKernel.StaticBytes(g, winograd) : 0;
+    }
+
     private static long AlignedFloats(long floats) => (floats + 15) / 16 * 16;
 
     /// <summary>Weights re-laid out as [group][block][c][tap][MR], zero-filled past the group's last channel.</summary>

@@ -28,6 +28,9 @@ internal static class WinogradConvKernel
 {
     public static long ScratchBytes(ConvGeometry g, ConvAlgorithm algorithm) => new WinogradPlan(g, WinogradTransform.For(algorithm)).ScratchBytes;
 
+    /// <summary>The transformed weights' global (see <see cref="TransformedWeights"/>).</summary>
+    public static long StaticBytes(ConvGeometry g, ConvAlgorithm algorithm) => new WinogradPlan(g, WinogradTransform.For(algorithm)).WeightFloats * 4;
+
     public static void Emit(KernelContext k, ConvGeometry g, ConvAlgorithm algorithm)
     {
         var e = k.E;
