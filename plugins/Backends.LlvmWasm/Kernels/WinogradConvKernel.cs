@@ -60,7 +60,10 @@ internal static class WinogradConvKernel
     /// <summary>
     /// The transformed weights U[ξ][output block][c][4] = (G·g·Gᵀ)[ξ]: a zero-initialised global (bss: memory, not
     /// module bytes) filled from input 1 when its ready flag is still 0, i.e. once per instance. Costs one pass over the
-    /// weights on the first run (about α²·9/2 multiply-adds per filter, scalar).
+    /// weights on the first run: a block's 4 output channels are one vector (each tap gathered from the 4 filters), so
+    /// each of the α² elements is one vector combination of the 9 taps (zero coefficients skipped) and one aligned
+    /// store; output channels past the last whole block (M % 4 of them) go lane by lane, the rest of their vector
+    /// staying zero.
     /// </summary>
     private static LValue TransformedWeights(KernelContext k, WinogradPlan p)
     {
@@ -71,18 +74,36 @@ internal static class WinogradConvKernel
         var u = e.Module.AddGlobal("wg_winograd_weights", type, ctx.Null(type), isConstant: false, Linkage.Internal, 16);
         var ready = e.Module.AddGlobal("wg_winograd_ready", ctx.I32, ctx.Int(ctx.I32, 0), isConstant: false, Linkage.Internal, 4);
         var matrix = p.Transform.FilterMatrix();
+        long elementStride = p.OutputBlocks * g.C * 4; // floats between U[ξ] and U[ξ + 1]
+        LValue Filter(LValue m, LValue c) => e.Mul(e.Add(e.Mul(m, g.C), c), 9);
         e.If(e.B.ICmp(IntPredicate.Eq, e.B.Load(ctx.I32, ready, 4), e.I(0)), () =>
         {
-            e.For(g.M, m => e.For(g.C, c =>
+            e.For(g.M / 4, block => e.For(g.C, c =>
             {
-                var filter = e.Mul(e.Add(e.Mul(m, g.C), c), 9);
-                var taps = Enumerable.Range(0, 9).Select(tap => e.LoadF32(k.Input(1), filter, tap)).ToArray();
-                var block = e.B.Binary(BinaryOp.LShr, m, e.I(2));
-                var lane = e.B.Binary(BinaryOp.And, m, e.I(3));
-                var at = e.Add(e.Mul(e.Add(e.Mul(block, g.C), c), 4), lane);
+                var filters = Enumerable.Range(0, 4).Select(lane => Filter(e.Add(e.Mul(block, 4), lane), c)).ToArray();
+                var taps = Enumerable.Range(0, 9).Select(tap =>
+                {
+                    var vector = ctx.Poison(ctx.F32x4);
+                    for (int lane = 0; lane < 4; lane++)
+                    {
+                        vector = e.B.InsertElement(vector, e.LoadF32(k.Input(1), filters[lane], tap), e.I(lane));
+                    }
+                    return vector;
+                }).ToArray();
+                var at = e.Mul(e.Add(e.Mul(block, g.C), c), 4);
                 for (int xi = 0; xi < p.Elements; xi++)
                 {
-                    e.StoreF32(WinogradTransform.Combine(e, matrix, xi, tap => taps[tap]), u, e.Add(at, xi * p.OutputBlocks * g.C * 4));
+                    e.StoreF32x4(WinogradTransform.Combine(e, matrix, xi, tap => taps[tap]), u, at, xi * elementStride);
+                }
+            }));
+            e.For(g.M / 4 * 4, g.M, 1, m => e.For(g.C, c =>
+            {
+                var filter = Filter(m, c);
+                var taps = Enumerable.Range(0, 9).Select(tap => e.LoadF32(k.Input(1), filter, tap)).ToArray();
+                var at = e.Add(e.Mul(e.Add(e.Mul(e.I(g.M / 4), g.C), c), 4), e.Sub(m, e.I(g.M / 4 * 4)));
+                for (int xi = 0; xi < p.Elements; xi++)
+                {
+                    e.StoreF32(WinogradTransform.Combine(e, matrix, xi, tap => taps[tap]), u, e.Add(at, xi * elementStride));
                 }
             }));
             e.B.Store(e.I(1), ready, 4);
