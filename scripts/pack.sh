@@ -8,6 +8,11 @@
 #   WasmGraph.Cli           the CLI as a dotnet tool            (src/Cli, with every built-in plugin)
 #   WasmGraph.Templates     dotnet new wasmgraph-pass           (templates/)
 set -euo pipefail
+case "${1:-}" in
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    "") ;;
+    *) echo "error: pack takes no arguments (got '$1'); see ./wasmgraph pack --help" >&2; exit 2 ;;
+esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/artifacts/packages"
 

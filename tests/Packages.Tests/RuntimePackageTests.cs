@@ -39,7 +39,8 @@ public sealed class RuntimePackageTests(LocalFeed feed)
 
         Assert.Equal(["WasmGraph.Abstractions", "Wasmtime"], dependencies);
         Assert.Contains(package.Entries, e => e.FullName == "lib/net10.0/WasmGraph.Runtimes.Wasmtime.xml");
-        Assert.Contains(package.Entries, e => e.FullName == "README.md");
+        using var readme = new StreamReader(package.GetEntry("README.md")!.Open());
+        Assert.Contains(ReadmeExample(), readme.ReadToEnd());   // the package's README shows the example the other test builds
     }
 
     /// <summary>The first C# block under the README's "Use it from .NET" heading, as a user would copy it.</summary>
