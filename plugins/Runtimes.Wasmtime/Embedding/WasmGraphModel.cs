@@ -97,33 +97,36 @@ public sealed class WasmGraphModel : IDisposable
     }
 
     /// <summary>
-    /// Reads a module file without trusting it: a FIFO or a device cannot be sized (it would block or never end), so
-    /// only a seekable file is read, and only up to the largest array .NET can hold.
+    /// Reads a module file without trusting it. A FIFO, a device or a socket reports a size of 0 (and opening a FIFO for
+    /// reading would block until a writer comes), and no module is smaller than its 8-byte header, so such a path is
+    /// refused before it is opened; then at most the size seen is read, up to the largest array .NET can hold.
     /// </summary>
     private static byte[] ReadModule(string path)
     {
-        FileStream stream;
+        const int HeaderBytes = 8;
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new WasmGraphException(Directory.Exists(path) ? $"module {path} is a directory, not a file" : $"module {path} does not exist");
+        }
+        if (info.Length < HeaderBytes)
+        {
+            throw new WasmGraphException($"module {path} is {info.Length} bytes: not a WebAssembly module, or not a regular file");
+        }
+        if (info.Length > Array.MaxLength)
+        {
+            throw new WasmGraphException($"module {path} is {info.Length} bytes; a module can have at most {Array.MaxLength}");
+        }
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var bytes = new byte[info.Length];
+            stream.ReadExactly(bytes);
+            return bytes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new WasmGraphException($"cannot read module {path}: {e.Message}", e);
-        }
-        using (stream)
-        {
-            if (!stream.CanSeek)
-            {
-                throw new WasmGraphException($"module {path} is not a regular file");
-            }
-            if (stream.Length > Array.MaxLength)
-            {
-                throw new WasmGraphException($"module {path} is {stream.Length} bytes; a module can have at most {Array.MaxLength}");
-            }
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            return bytes;
         }
     }
 }
