@@ -107,11 +107,15 @@ public sealed class LlvmWasmBackend : IBackend
             ? null
             : $"{node.Op} takes no fused activation (only FusedConv, FusedGemm, FusedMatMul and ConvBlocked do); an activation after an elementwise op is a FusedElementwise chain";
 
-    /// <summary>Refuses a feature string LLVM would ignore or abort on (see <see cref="WasmFeatures"/>).</summary>
+    /// <summary>
+    /// Refuses a feature string LLVM would ignore or abort on (see <see cref="WasmFeatures"/>), and a machine without
+    /// LLVM 19 or wasm-ld-19 (<see cref="Toolchain"/>).
+    /// </summary>
     public void CheckOptions(BackendOptions options)
     {
         WasmFeatures.Parse(options.Features);
         ConvAlgorithms.Parse(options.ConvAlgorithm);
+        Toolchain.Require();
     }
 
     /// <summary>The generators of one compile: Conv's (plain and fused) carries the algorithm <c>Pipeline:Backend:ConvAlgorithm</c> forces.</summary>

@@ -39,11 +39,14 @@ public class HostLayeringTests
         return seen;
     }
 
+    /// <summary>src/Host in deps.json: a project is listed by its package id, and the core host is packed as WasmGraph.Compiler.</summary>
+    private const string HostLibrary = "WasmGraph.Compiler";
+
     [Fact]
     public void TheExecutableCarriesNoPlugin()
     {
         var libraries = Libraries();
-        Assert.Contains("WasmGraph.Host", libraries.Keys);
+        Assert.Contains(HostLibrary, libraries.Keys);
         foreach (var plugin in Directory.GetDirectories(TestPaths.PluginsDirectory).Select(d => "WasmGraph." + Path.GetFileName(d)))
         {
             Assert.DoesNotContain(plugin, libraries.Keys);
@@ -54,7 +57,7 @@ public class HostLayeringTests
     [Fact]
     public void TheCoreHostDependsOnNoApplicationLibrary()
     {
-        var core = Closure(Libraries(), "WasmGraph.Host");
+        var core = Closure(Libraries(), HostLibrary);
         Assert.Contains("McMaster.NETCore.Plugins", core);
         Assert.DoesNotContain(core, name => name.StartsWith("Microsoft.ML.", StringComparison.Ordinal)); // ONNX Runtime, tokenizers
         Assert.DoesNotContain("WasmGraph.Apps", core);

@@ -12,7 +12,7 @@ public class PluginOpsTests
 
     private static PluginReport Report(params (OpDefinition Op, string Plugin)[] added)
     {
-        var report = new PluginReport("plugins");
+        var report = new PluginReport(["plugins"]);
         foreach (var (op, plugin) in added)
         {
             var services = new ServiceCollection().AddOps(op);

@@ -31,18 +31,22 @@ internal static unsafe partial class LlvmNative
     /// <summary>Forces the static constructor (and so the resolver) to run before any import is bound.</summary>
     internal static void EnsureResolver() { }
 
+    /// <summary>The first candidate that loads, or 0; tried once.</summary>
+    private static readonly Lazy<nint> Library = new(() =>
+        Candidates.Select(c => NativeLibrary.TryLoad(c, out var handle) ? handle : 0).FirstOrDefault(h => h != 0));
+
+    /// <summary>Whether libLLVM 19 is installed (<see cref="Toolchain"/> asks before a compile starts).</summary>
+    internal static bool IsAvailable => Library.Value != 0;
+
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != Lib)
         {
             return 0;
         }
-        foreach (var candidate in Candidates)
+        if (Library.Value != 0)
         {
-            if (NativeLibrary.TryLoad(candidate, out var handle))
-            {
-                return handle;
-            }
+            return Library.Value;
         }
         throw new DllNotFoundException("LLVM 19 was not found (looked for libLLVM.so.19.1). Install it with: apt-get install -y libllvm19");
     }

@@ -8,20 +8,17 @@ internal static class WasmLinker
     private static readonly string[] Candidates = ["wasm-ld-19", "/usr/lib/llvm-19/bin/wasm-ld", "/usr/bin/wasm-ld-19"];
 
     public static string FindLinker()
+        => TryFindLinker() ?? throw new InvalidOperationException("wasm-ld-19 was not found. Install it with: apt-get install -y lld-19");
+
+    /// <summary>WASMGRAPH_WASM_LD when set, else the first of <see cref="Candidates"/> that exists; null when none does.</summary>
+    public static string? TryFindLinker()
     {
         var env = Environment.GetEnvironmentVariable("WASMGRAPH_WASM_LD");
         if (!string.IsNullOrEmpty(env))
         {
-            return env;
+            return Path.IsPathRooted(env) ? (File.Exists(env) ? env : null) : (OnPath(env) ? env : null);
         }
-        foreach (var candidate in Candidates)
-        {
-            if (Path.IsPathRooted(candidate) ? File.Exists(candidate) : OnPath(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("wasm-ld-19 was not found. Install it with: apt-get install -y lld-19");
+        return Candidates.FirstOrDefault(c => Path.IsPathRooted(c) ? File.Exists(c) : OnPath(c));
     }
 
     private static bool OnPath(string name)

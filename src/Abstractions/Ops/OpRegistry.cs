@@ -53,7 +53,7 @@ public sealed class OpRegistry
     /// <summary>The import a registry op declares for <paramref name="opType"/> of <paramref name="domain"/> ("" for ONNX's default domain), if any.</summary>
     public OpImport? FindImport(string domain, string opType) => _imports.GetValueOrDefault((domain, opType));
 
-    /// <summary>Runs type inference for <paramref name="node"/> against the types and constants of <paramref name="types"/>.</summary>
+    /// <summary>Runs type inference for <paramref name="node"/> against the types (<paramref name="typeOf"/>) and constants (<paramref name="constantOf"/>) of its graph.</summary>
     public ImmutableArray<TensorType> Infer(Node node, Func<string, TensorType?> typeOf, Func<string, TensorData?> constantOf)
     {
         var def = Find(node.Op) ?? throw new ModelException("op is not in the op registry", node: node.Name, op: node.Op);

@@ -14,7 +14,7 @@ public class HostCommandSettings : CommandSettings
     public string? ConfigFile { get; init; }
 
     [CommandOption("--plugins <DIR>")]
-    [Description("Plugins directory (default: WASMGRAPH_PLUGINS, else Plugins:Directory beside the host)")]
+    [Description("A plugins directory added to the built-in plugins (default: WASMGRAPH_PLUGINS); with Plugins:ReplaceBuiltIn=true it replaces them")]
     public string? PluginsDirectory { get; init; }
 
     [CommandOption("-v|--verbose")]

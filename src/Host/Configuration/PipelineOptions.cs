@@ -90,4 +90,10 @@ public sealed class PluginOptions
 
     /// <summary>Relative paths are resolved against the host's base directory, not the working directory.</summary>
     public string Directory { get; set; } = "plugins";
+
+    /// <summary>
+    /// When true, a directory given with <c>--plugins</c> (or <c>WASMGRAPH_PLUGINS</c>) replaces <see cref="Directory"/>
+    /// instead of being added to it (<see cref="Plugins.PluginDirectories"/>).
+    /// </summary>
+    public bool ReplaceBuiltIn { get; set; }
 }

@@ -16,13 +16,11 @@ namespace WasmGraph.Host.Hosting;
 /// <summary>
 /// Builds the generic host a command runs in. Config layers, lowest first: appsettings.json beside the host,
 /// <c>--config</c>, <c>WASMGRAPH_</c> environment variables (<c>WASMGRAPH_Pipeline__Backend__OptLevel=0</c>), command-line
-/// flags. Plugins are loaded from the resolved directory and register into the same container. The host is built per
+/// flags. Plugins are loaded from the resolved directories (<see cref="PluginDirectories"/>) and register into the same container. The host is built per
 /// command because flags such as <c>--config</c> and <c>--plugins</c> decide what goes into it.
 /// </summary>
 public sealed class WasmGraphHostFactory
 {
-    public const string PluginsEnvironmentVariable = "WASMGRAPH_PLUGINS";
-
     private readonly HostConsoles _consoles;
 
     public WasmGraphHostFactory(HostConsoles consoles) => _consoles = consoles;
@@ -49,7 +47,7 @@ public sealed class WasmGraphHostFactory
         {
             DisableDefaults = true,
             ApplicationName = "WasmGraph",
-            ContentRootPath = AppContext.BaseDirectory,
+            ContentRootPath = settings.HomeDirectory,
         });
         AddConfiguration(builder.Configuration, settings);
 
@@ -63,19 +61,22 @@ public sealed class WasmGraphHostFactory
         // The console lifetime would swallow Ctrl-C; Interrupts turns it into cancellation of the command instead.
         builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, CommandLifetime>());
 
-        var directory = ResolvePluginsDirectory(settings, builder.Configuration);
-        var report = PluginLoading.LoadAll(directory, builder.Services, builder.Configuration);
+        var directories = PluginDirectories.Resolve(settings.PluginsDirectory, builder.Configuration, settings.HomeDirectory);
+        var report = PluginLoading.LoadAll(directories, builder.Services, builder.Configuration);
         foreach (var failure in report.Failures)
         {
             _consoles.Warn($"plugin '{failure.Name}' skipped: {failure.Reason}");
         }
-        if (File.Exists(directory))
+        foreach (var directory in directories)
         {
-            _consoles.Warn($"plugins directory '{directory}' is not a directory (it is a file); no components are available");
-        }
-        else if (!Directory.Exists(directory))
-        {
-            _consoles.Warn($"plugins directory '{directory}' does not exist; no components are available");
+            if (File.Exists(directory))
+            {
+                _consoles.Warn($"plugins directory '{directory}' is not a directory (it is a file); no components come from it");
+            }
+            else if (!Directory.Exists(directory))
+            {
+                _consoles.Warn($"plugins directory '{directory}' does not exist; no components come from it");
+            }
         }
 
         var services = builder.Services;
@@ -97,25 +98,9 @@ public sealed class WasmGraphHostFactory
         return builder.Build();
     }
 
-    /// <summary><c>--plugins</c>, else WASMGRAPH_PLUGINS, else <c>Plugins:Directory</c> relative to the host's own folder.</summary>
-    public static string ResolvePluginsDirectory(HostSettings settings, IConfiguration configuration)
-    {
-        if (!string.IsNullOrWhiteSpace(settings.PluginsDirectory))
-        {
-            return Path.GetFullPath(settings.PluginsDirectory);
-        }
-        if (Environment.GetEnvironmentVariable(PluginsEnvironmentVariable) is { Length: > 0 } fromEnvironment)
-        {
-            return Path.GetFullPath(fromEnvironment);
-        }
-        var configured = configuration[$"{PluginOptions.Section}:Directory"];
-        configured = string.IsNullOrWhiteSpace(configured) ? "plugins" : configured;
-        return Path.IsPathRooted(configured) ? configured : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, configured));
-    }
-
     private static void AddConfiguration(ConfigurationManager configuration, HostSettings settings)
     {
-        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        configuration.AddJsonFile(Path.Combine(settings.HomeDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
         if (settings.ConfigFile is { } file)
         {
             var full = Path.GetFullPath(file);

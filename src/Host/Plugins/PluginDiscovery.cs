@@ -17,6 +17,34 @@ public static class PluginDiscovery
         "WasmGraph.Cli.dll",
     };
 
+    /// <summary>
+    /// The plugins of several directories (<see cref="PluginDirectories"/>), in order. A folder named like a folder of an
+    /// earlier directory replaces it: an added directory can swap one built-in plugin and keep the others.
+    /// </summary>
+    public static IReadOnlyList<PluginCandidate> Find(IReadOnlyList<string> directories, ICollection<PluginFailure> failures)
+    {
+        var byFolder = new List<(string Folder, IReadOnlyList<PluginCandidate> Candidates, IReadOnlyList<PluginFailure> Failures)>();
+        foreach (var directory in directories)
+        {
+            var folderFailures = new List<PluginFailure>();
+            foreach (var group in Find(directory, folderFailures).GroupBy(c => c.Name, StringComparer.Ordinal))
+            {
+                byFolder.RemoveAll(f => f.Folder == group.Key);
+                byFolder.Add((group.Key, group.ToList(), []));
+            }
+            foreach (var failure in folderFailures)
+            {
+                byFolder.RemoveAll(f => f.Folder == failure.Name);
+                byFolder.Add((failure.Name, [], [failure]));
+            }
+        }
+        foreach (var failure in byFolder.SelectMany(f => f.Failures))
+        {
+            failures.Add(failure);
+        }
+        return byFolder.SelectMany(f => f.Candidates).ToList();
+    }
+
     public static IReadOnlyList<PluginCandidate> Find(string directory, ICollection<PluginFailure> failures)
     {
         var found = new List<PluginCandidate>();

@@ -27,9 +27,13 @@ public static class PluginLoading
     ];
 
     public static PluginReport LoadAll(string directory, IServiceCollection services, IConfiguration configuration)
+        => LoadAll([directory], services, configuration);
+
+    /// <summary>Loads the plugins of every directory (<see cref="PluginDirectories"/>); a later folder of the same name wins.</summary>
+    public static PluginReport LoadAll(IReadOnlyList<string> directories, IServiceCollection services, IConfiguration configuration)
     {
-        var report = new PluginReport(directory);
-        foreach (var candidate in PluginDiscovery.Find(directory, report.Failures))
+        var report = new PluginReport(directories);
+        foreach (var candidate in PluginDiscovery.Find(directories, report.Failures))
         {
             LoadOne(candidate, services, configuration, report);
         }

@@ -10,14 +10,18 @@ public sealed record LoadedPlugin(string Name, string AssemblyPath, Assembly Ass
 public sealed record PluginFailure(string Name, string Path, string Reason);
 
 /// <summary>
-/// What plugin loading found: the directory scanned, the plugins that loaded, those that failed, and which plugin
+/// What plugin loading found: the directories scanned, the plugins that loaded, those that failed, and which plugin
 /// registered which service (so a component that fails later, at construction, can still be blamed by plugin name).
 /// </summary>
 public sealed class PluginReport
 {
-    public PluginReport(string directory) => Directory = directory;
+    public PluginReport(IReadOnlyList<string> directories) => Directories = directories;
 
-    public string Directory { get; }
+    /// <summary>The directories scanned, in order (<see cref="PluginDirectories"/>).</summary>
+    public IReadOnlyList<string> Directories { get; }
+
+    /// <summary>The directories as one line, for display: <c>built-in + added</c>.</summary>
+    public string Directory => string.Join(" + ", Directories);
     public List<LoadedPlugin> Loaded { get; } = new();
     public List<PluginFailure> Failures { get; } = new();
     public List<(ServiceDescriptor Descriptor, string Plugin)> Registrations { get; } = new();
