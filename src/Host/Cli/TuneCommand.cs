@@ -35,7 +35,7 @@ public sealed class TuneSettings : HostCommandSettings
     public string? Passes { get; init; }
 
     [CommandOption("--repeat <N>")]
-    [Description("Timed runs of each candidate, after two warm-up runs; the median is recorded (default 11)")]
+    [Description("Timed runs of each candidate, after two warm-up runs; the median is recorded (default 25)")]
     public int Repeat { get; init; } = TuneCommand.DefaultRepeat;
 
     protected override IEnumerable<string?> FlagErrors() =>
@@ -56,7 +56,7 @@ public sealed class TuneSettings : HostCommandSettings
 /// </summary>
 public sealed class TuneCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : AsyncCommand<TuneSettings>
 {
-    public const int DefaultRepeat = 11;
+    public const int DefaultRepeat = 25;
 
     private const int WarmUpRuns = 2;
 
