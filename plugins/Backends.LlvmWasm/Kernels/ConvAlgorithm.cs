@@ -41,7 +41,7 @@ internal static class ConvAlgorithms
     /// The measured defaults for <c>auto</c> without a tuning log: the 3×3 stride-1 layers of ResNet18 and ResNet50,
     /// each with the variant whose time / direct time in the same round was best over three alternated rounds per model
     /// in Wasmtime on this machine kind, and below 1 in every round (ranges below: ResNet18; docs/performance.md,
-    /// "Winograd convolution", has both models), confirmed by <c>wasmgraph tune</c> on ResNet50 and ResNet18
+    /// "Winograd convolution", has both models), and the majority choice of six <c>wasmgraph tune</c> runs on ResNet50, whose four shapes are ResNet18's
     /// (docs/performance.md, "Tuning"). F(6,3) was close to F(4,3) at 56×56 but not consistently better. Shapes not
     /// listed stay direct.
     /// </summary>
