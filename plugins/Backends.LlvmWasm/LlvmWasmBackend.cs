@@ -108,24 +108,37 @@ public sealed class LlvmWasmBackend : IBackend
             : $"{node.Op} takes no fused activation (only FusedConv, FusedGemm, FusedMatMul and ConvBlocked do); an activation after an elementwise op is a FusedElementwise chain";
 
     /// <summary>
-    /// Refuses a feature string LLVM would ignore or abort on (see <see cref="WasmFeatures"/>), and a machine without
-    /// LLVM 19 or wasm-ld-19 (<see cref="Toolchain"/>).
+    /// Refuses a feature string LLVM would ignore or abort on (see <see cref="WasmFeatures"/>), an unknown conv
+    /// algorithm, a tuning log whose entries for this target do not make sense (see <see cref="ConvTuning"/>), and a
+    /// machine without LLVM 19 or wasm-ld-19 (<see cref="Toolchain"/>).
     /// </summary>
     public void CheckOptions(BackendOptions options)
     {
         WasmFeatures.Parse(options.Features);
         ConvAlgorithms.Parse(options.ConvAlgorithm);
+        ConvTuning.Choices(options.Tuning, TuningTarget(options));
         Toolchain.Require();
     }
 
-    /// <summary>The generators of one compile: Conv's (plain and fused) carries the algorithm <c>Pipeline:Backend:ConvAlgorithm</c> forces.</summary>
+    /// <summary>Tuning log entries apply to the features they were measured with: the sorted feature string.</summary>
+    public string TuningTarget(BackendOptions options) => ConvTuning.Target(options.Features);
+
+    /// <summary>The distinct 2-D convolution shapes where more than one algorithm fits (see <see cref="ConvTuning"/>).</summary>
+    public IReadOnlyList<TuningWorkload> TuningWorkloads(Graph graph, BackendOptions options) => ConvTuning.Workloads(graph, options);
+
+    /// <summary>
+    /// The generators of one compile: Conv's (plain and fused) carries the algorithm <c>Pipeline:Backend:ConvAlgorithm</c>
+    /// forces and the tuning log's choices for this target.
+    /// </summary>
     private IReadOnlyDictionary<string, IKernelGenerator> KernelsFor(BackendOptions options)
     {
-        if (ConvAlgorithms.Parse(options.ConvAlgorithm) is not { } forced)
+        var forced = ConvAlgorithms.Parse(options.ConvAlgorithm);
+        var tuned = ConvTuning.Choices(options.Tuning, TuningTarget(options));
+        if (forced is null && tuned.Count == 0)
         {
             return _byOp;
         }
-        var conv = new ConvKernel(forced);
+        var conv = new ConvKernel(forced, tuned);
         var kernels = new Dictionary<string, IKernelGenerator>(_byOp, StringComparer.Ordinal);
         foreach (var op in conv.Ops)
         {
@@ -211,11 +224,18 @@ public sealed class LlvmWasmBackend : IBackend
         {
             ArenaBytes = layout.ArenaBytes,
             ScratchBytes = layout.ScratchBytes,
-            Kernels = graph.Nodes.Select(n => new KernelInfo(n.Name, n.Op, KernelCost.Flops(n, graph))).ToImmutableArray(),
+            Kernels = graph.Nodes.Select(n => Describe(n, graph, kernels[n.Op])).ToImmutableArray(),
         };
         var bytes = WasmCustomSection.Append(linked, ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));
         Lap("metadata", 1.0);
         return new Artifact(bytes, metadata, "wasm") { TimingsMs = timings.ToImmutable() };
+    }
+
+    /// <summary>A kernel's metadata entry: its work and, where its generator has more than one algorithm, which one ran.</summary>
+    private static KernelInfo Describe(Node node, Graph graph, IKernelGenerator generator)
+    {
+        var choice = generator.Choice(node, graph);
+        return new KernelInfo(node.Name, node.Op, KernelCost.Flops(node, graph)) { Algorithm = choice?.Algorithm, ChosenBy = choice?.ChosenBy };
     }
 }
 

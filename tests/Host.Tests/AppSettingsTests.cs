@@ -28,6 +28,14 @@ public sealed class AppSettingsTests
     }
 
     [Fact]
+    public void NoTuningLogIsAppliedByDefault()
+    {
+        Assert.Equal("", Backend().GetProperty("Tuning").GetString());
+        Assert.Equal("", new BackendSection().Tuning);
+        Assert.Null(new BackendOptions().Tuning);
+    }
+
+    [Fact]
     public void TheHostsBackendSectionDefaultsToTheBackendDefaultFeatures()
         => Assert.Equal(BackendOptions.DefaultFeatures, new BackendSection().Features);
 }

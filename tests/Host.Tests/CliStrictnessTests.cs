@@ -53,7 +53,7 @@ public sealed class CliStrictnessTests
     [Theory]
     [InlineData("rn", "did you mean 'run'?")]
     [InlineData("complie", "did you mean 'compile'?")]
-    [InlineData("frobnicate", "known: compile, conformance, demo, inspect, plugins, run, zoo")]
+    [InlineData("frobnicate", "known: compile, conformance, demo, inspect, plugins, run, tune, zoo")]
     public void AnUnknownVerbNamesTheClosestVerb(string verb, string expected)
     {
         var result = InProcessCli.Run(verb, "x");

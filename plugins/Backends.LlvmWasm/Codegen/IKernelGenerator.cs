@@ -35,6 +35,12 @@ internal interface IKernelGenerator
     long StaticBytes(Node node, Graph graph) => 0;
 
     void Emit(KernelContext k);
+
+    /// <summary>
+    /// Which of its algorithms the generator uses for this node and what decided it (see <see cref="Abstractions.Plugins.KernelInfo.Algorithm"/>),
+    /// for generators that have more than one; null otherwise.
+    /// </summary>
+    (string Algorithm, string ChosenBy)? Choice(Node node, Graph graph) => null;
 }
 
 /// <summary>Element-type sets for <see cref="IKernelGenerator.ElementTypes"/>.</summary>

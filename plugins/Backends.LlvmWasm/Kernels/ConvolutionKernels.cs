@@ -33,7 +33,31 @@ internal sealed class ConvKernel : IKernelGenerator
     /// <summary>The algorithm forced by <c>Pipeline:Backend:ConvAlgorithm</c> where it fits, or null for the measured choice.</summary>
     private readonly ConvAlgorithm? _forced;
 
-    public ConvKernel(ConvAlgorithm? forced = null) => _forced = forced;
+    /// <summary>The choices of a tuning log for this target (<see cref="ConvTuning"/>), or null for the built-in table alone.</summary>
+    private readonly IReadOnlyDictionary<ConvShape, ConvAlgorithm>? _tuned;
+
+    public ConvKernel(ConvAlgorithm? forced = null, IReadOnlyDictionary<ConvShape, ConvAlgorithm>? tuned = null)
+    {
+        _forced = forced;
+        _tuned = tuned;
+    }
+
+    private ConvAlgorithm Choose(ConvGeometry g) => ConvAlgorithms.Choose(g, _forced, _tuned);
+
+    /// <summary>The algorithm of a 2-D conv (direct, a Winograd variant, or depthwise) and what chose it; 3-D convs have no choice.</summary>
+    public (string Algorithm, string ChosenBy)? Choice(Node node, Graph graph)
+    {
+        if (IsDirect(node, graph))
+        {
+            return null;
+        }
+        if (IsDepthwise(node, graph))
+        {
+            return ("depthwise", ConvChoice.Default);
+        }
+        var choice = ConvAlgorithms.Decide(ConvGeometry.Describe(node, graph), _forced, _tuned);
+        return (ConvAlgorithms.Name(choice.Algorithm), choice.ChosenBy);
+    }
 
     private static bool IsDirect(Node node, Graph graph) => graph.TypeOf(node.Inputs[0]).Shape.Rank == 5;
 
@@ -61,7 +85,7 @@ internal sealed class ConvKernel : IKernelGenerator
 
     /// <summary>The direct 2-D kernel packs the weights at compile time; the Winograd kernels transform them at run time.</summary>
     public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph)
-        => IsDirect(node, graph) || ConvAlgorithms.Choose(ConvGeometry.Describe(node, graph), _forced) != ConvAlgorithm.Direct ? [] : [1];
+        => IsDirect(node, graph) || Choose(ConvGeometry.Describe(node, graph)) != ConvAlgorithm.Direct ? [] : [1];
 
     private static bool IsDepthwise(Node node, Graph graph) => !IsDirect(node, graph) && DepthwiseConvKernel.Applies(node, graph);
 
@@ -76,7 +100,7 @@ internal sealed class ConvKernel : IKernelGenerator
             return DepthwiseConvKernel.ScratchBytes(node, graph);
         }
         var g = ConvGeometry.Describe(node, graph);
-        if (ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd)
+        if (Choose(g) is not ConvAlgorithm.Direct and var winograd)
         {
             return WinogradConvKernel.ScratchBytes(g, winograd);
         }
@@ -131,7 +155,7 @@ internal sealed class ConvKernel : IKernelGenerator
         }
         var e = k.E;
         var g = ConvGeometry.Describe(k.Node, k.Graph);
-        if (ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd)
+        if (Choose(g) is not ConvAlgorithm.Direct and var winograd)
         {
             WinogradConvKernel.Emit(k, g, winograd);
             return;

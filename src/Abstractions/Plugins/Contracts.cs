@@ -166,6 +166,14 @@ public sealed record BackendOptions
     /// </summary>
     public string ConvAlgorithm { get; init; } = DefaultConvAlgorithm;
 
+    /// <summary>
+    /// A tuning log (<c>wasmgraph tune</c>): its entries for this backend's target choose the kernel of each workload
+    /// they name, over the backend's built-in defaults; a forced <see cref="ConvAlgorithm"/> still wins. Null: the
+    /// defaults decide. The host reads it from <c>Pipeline:Backend:Tuning</c> (<c>compile --tuning</c>); the backend
+    /// checks its entries in <see cref="IBackend.CheckOptions"/>.
+    /// </summary>
+    public TuningLog? Tuning { get; init; }
+
     /// <summary>Reports coarse progress (a step name and a fraction 0..1).</summary>
     public IProgress<(string Step, double Fraction)>? Progress { get; init; }
 
@@ -198,6 +206,19 @@ public interface IBackend : IComponent
     }
 
     Artifact Compile(Graph graph, BackendOptions options);
+
+    /// <summary>
+    /// The target a tuning log entry must name to apply under <paramref name="options"/> (for llvm-wasm, the normalised
+    /// feature string). Defaults to the backend's name.
+    /// </summary>
+    string TuningTarget(BackendOptions options) => Name;
+
+    /// <summary>
+    /// The distinct workloads of <paramref name="graph"/> that this backend can compute with more than one kernel, each
+    /// with a one-node benchmark graph and the options that compile it with each candidate (<c>wasmgraph tune</c>
+    /// measures them). Defaults to none: a backend with one kernel per op has nothing to tune.
+    /// </summary>
+    IReadOnlyList<TuningWorkload> TuningWorkloads(Graph graph, BackendOptions options) => [];
 }
 
 public sealed record RuntimeOptions

@@ -39,7 +39,21 @@ public sealed record TensorInfo(
 public sealed record KernelInfo(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("op")] string Op,
-    [property: JsonPropertyName("flops")] long Flops);
+    [property: JsonPropertyName("flops")] long Flops)
+{
+    /// <summary>
+    /// Which of the backend's kernels computes this node where it has more than one (for llvm-wasm's convolutions:
+    /// direct, winograd2, winograd4, winograd6, depthwise); null where there is no choice.
+    /// </summary>
+    [JsonPropertyName("algorithm")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Algorithm { get; init; }
+
+    /// <summary>What decided <see cref="Algorithm"/>: "tuned" (a tuning log), "table" (the built-in measured table), "forced" (an option) or "default".</summary>
+    [JsonPropertyName("chosen_by")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ChosenBy { get; init; }
+}
 
 /// <summary>
 /// The JSON carried in the module's <c>wasmgraph.meta</c> custom section (see docs/abi.md). Hosts read it to learn

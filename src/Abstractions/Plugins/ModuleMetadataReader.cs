@@ -222,6 +222,14 @@ public static class ModuleMetadataReader
             CheckString($"kernels[{i}].name", kernel.Name, MaxStringLength);
             CheckString($"kernels[{i}].op", kernel.Op, MaxStringLength);
             CheckRange($"kernels[{i}].flops", kernel.Flops, 0, long.MaxValue);
+            if (kernel.Algorithm is not null)
+            {
+                CheckString($"kernels[{i}].algorithm", kernel.Algorithm, MaxStringLength);
+            }
+            if (kernel.ChosenBy is not null)
+            {
+                CheckString($"kernels[{i}].chosen_by", kernel.ChosenBy, MaxStringLength);
+            }
         }
     }
 

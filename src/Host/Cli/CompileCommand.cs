@@ -5,10 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
 using WasmGraph.Host.IO;
 using WasmGraph.Host.Pipeline;
+using WasmGraph.Host.Plugins;
 
 namespace WasmGraph.Host.Cli;
 
@@ -41,6 +43,10 @@ public sealed class CompileSettings : HostCommandSettings
     [CommandOption("--deterministic")]
     [Description("Bit-reproducible arithmetic (plain mul+add instead of relaxed FMA)")]
     public bool Deterministic { get; init; }
+
+    [CommandOption("--tuning <FILE>")]
+    [Description("Apply a tuning log written by 'wasmgraph tune' (its entries for this target choose each layer's kernel); sets Pipeline:Backend:Tuning")]
+    public string? Tuning { get; init; }
 
     [CommandOption("--dump-ir <STAGE>")]
     [Description("Print the IR after 'frontend', a pass name, or 'all'")]
@@ -81,12 +87,16 @@ public sealed class CompileSettings : HostCommandSettings
         SettingsChecks.Empty(Model, "MODEL"),
         OptLevel is < 0 or > 3 ? "--opt-level must be 0, 1, 2 or 3" : null,
         SettingsChecks.Empty(Prepend, "--prepend"),
+        SettingsChecks.Empty(Tuning, "--tuning"),
     ];
 
-    public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes()
+    public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes() => ParseInputShapes(InputShapes);
+
+    /// <summary>The <c>--input-shape</c> specs of compile and tune, checked.</summary>
+    public static ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes(IEnumerable<string> specs)
     {
         var shapes = ImmutableDictionary.CreateBuilder<string, ImmutableArray<long>>(StringComparer.Ordinal);
-        foreach (var spec in InputShapes)
+        foreach (var spec in specs)
         {
             int eq = spec.LastIndexOf('=');
             var dims = eq <= 0 ? null : spec[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries)
@@ -114,6 +124,10 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
         if (settings.Deterministic)
         {
             overrides["Pipeline:Backend:Deterministic"] = "true";
+        }
+        if (settings.Tuning is { } tuning)
+        {
+            overrides["Pipeline:Backend:Tuning"] = Path.GetFullPath(tuning);
         }
         var hostSettings = settings.ToHostSettings(PipelineStages.Compile) with
         {
@@ -145,6 +159,10 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
         bool live = consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose && request.DumpIrAfter is null;
         var result = CompileProgress.Run(consoles.Error, live, observer, o => pipeline.Compile(request, o, cancellation));
         CompileReport.Write(consoles.Out, result, pipeline.Options, settings.Verbose);
+        if (settings.Verbose)
+        {
+            CompileReport.WriteKernelChoices(consoles.Out, result, TuningNote(host.Services, pipeline));
+        }
         return 0;
     }
 
@@ -157,10 +175,29 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
     private static void CheckFiles(CompileSettings settings, string output)
     {
         InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
+        if (settings.Tuning is { } tuning)
+        {
+            InputFile.Require(tuning, "tuning file", TuningLog.MaxBytes);
+        }
         if (settings.Prepend is { } prepend)
         {
             InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
         }
-        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
+        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile, settings.Tuning]);
+    }
+
+    /// <summary>For --verbose: which tuning log applied and how many of its entries are for this target (the rest are ignored).</summary>
+    private static string? TuningNote(IServiceProvider services, CompilePipeline pipeline)
+    {
+        var options = pipeline.BackendOptionsFor(CancellationToken.None);
+        if (options.Tuning is not { } log)
+        {
+            return null;
+        }
+        var backend = services.GetRequiredService<ComponentCatalog>().Require<IBackend>(pipeline.Options.Backend.Name, "Pipeline:Backend:Name");
+        var target = backend.TuningTarget(options);
+        int applies = log.Entries.Count(e => e.Target == target);
+        return $"tuning log {log.Source}: {applies} entr{(applies == 1 ? "y" : "ies")} for target '{target}' applied where their shapes occur; " +
+               $"{log.Entries.Length - applies} for other targets ignored";
     }
 }

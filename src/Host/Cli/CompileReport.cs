@@ -1,5 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
+using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Pipeline;
 
@@ -19,6 +20,49 @@ internal static class CompileReport
         console.MarkupLine($"wrote [green]{Markup.Escape(result.OutputPath)}[/]: {Format.Bytes(result.Artifact.Bytes.LongLength)}");
         console.MarkupLine($"weights {Format.Bytes(meta.WeightBytes)}, arena {Format.Bytes(meta.ArenaBytes)}, " +
                            $"{meta.Kernels.Length} kernels, -O{options.Backend.OptLevel}, passes: {Markup.Escape(PassListResolver.Format(options.Passes))}");
+    }
+
+    /// <summary>
+    /// --verbose: which kernel each layer got where the backend had a choice (the module metadata's algorithm, the same
+    /// table <c>inspect</c> shows), and the tuning log's note, if one was given.
+    /// </summary>
+    public static void WriteKernelChoices(IAnsiConsole console, CompileResult result, string? tuningNote)
+    {
+        if (tuningNote is not null)
+        {
+            console.MarkupLine($"[grey]{Markup.Escape(tuningNote)}[/]");
+        }
+        if (KernelChoiceTable(result.Artifact.Metadata.Kernels) is { } table)
+        {
+            console.Write(table);
+        }
+    }
+
+    /// <summary>
+    /// The kernels whose algorithm the backend chose (direct, winograd4, …), in run order, with what chose it: a tuning
+    /// log ("tuned"), the built-in table ("table"), an option ("forced") or nothing ("default"). Null when no kernel
+    /// records a choice. Shared by <c>compile --verbose</c> and <c>inspect MODULE.wasm</c>.
+    /// </summary>
+    public static Table? KernelChoiceTable(IReadOnlyList<KernelInfo> kernels)
+    {
+        if (!kernels.Any(k => k.Algorithm is not null))
+        {
+            return null;
+        }
+        var table = new Table().Border(TableBorder.Rounded).Title("kernel choices")
+            .AddColumn(new TableColumn("#").RightAligned()).AddColumn("kernel").AddColumn("op").AddColumn("algorithm")
+            .AddColumn("chosen by").AddColumn(new TableColumn("work").RightAligned());
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var k = kernels[i];
+            if (k.Algorithm is null)
+            {
+                continue;
+            }
+            table.AddRow($"{i}", Format.UntrustedMarkup(k.Name), Format.UntrustedMarkup(k.Op), Format.UntrustedMarkup(k.Algorithm),
+                         Format.UntrustedMarkup(k.ChosenBy ?? ""), Format.Flops(k.Flops));
+        }
+        return table;
     }
 
     private static Table Stages(CompileResult result)

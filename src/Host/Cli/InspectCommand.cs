@@ -139,6 +139,10 @@ public sealed class InspectCommand : Command<InspectSettings>
         {
             _out.Write(KernelHistogram(meta.Kernels));
         }
+        if (CompileReport.KernelChoiceTable(meta.Kernels) is { } choices)
+        {
+            _out.Write(choices);
+        }
 
         var sections = new Table().Border(TableBorder.Rounded).AddColumn("section").AddColumn(new TableColumn("size").RightAligned());
         foreach (var section in WasmModuleReader.Sections(bytes, path))

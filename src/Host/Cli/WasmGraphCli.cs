@@ -66,6 +66,10 @@ public static class WasmGraphCli
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--verbose")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--dump-ir", "fuse-activation")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--input-shape", "input=1,3,224,224");
+        verbs.Add<TuneCommand>(config, "tune")
+            .WithDescription("Measure each layer's candidate kernels in the runtime and write a tuning log for compile --tuning")
+            .WithExample("tune", "model.onnx", "-o", "model.tuning.json")
+            .WithExample("tune", "model.onnx", "-o", "model.tuning.json", "--input-shape", "input=1,3,224,224", "--repeat", "9");
         verbs.Add<RunCommand>(config, "run")
             .WithDescription("Run a compiled module on .npy inputs or a photo")
             .WithExample("run", "model.wasm", "--image", "cat.png", "--labels", "imagenet")

@@ -35,6 +35,9 @@ public sealed class BackendSection
     public string Features { get; set; } = BackendOptions.DefaultFeatures;
     public bool Deterministic { get; set; }
     public string ConvAlgorithm { get; set; } = BackendOptions.DefaultConvAlgorithm;
+
+    /// <summary>A tuning log (<c>wasmgraph tune</c>) to apply (<c>compile --tuning</c>); empty: the backend's built-in defaults.</summary>
+    public string? Tuning { get; set; } = "";
 }
 
 public sealed class RuntimeSection

@@ -39,17 +39,70 @@ public sealed class CompilePipeline
     public CompileResult Compile(CompileRequest request, CompileObserver? observer = null, CancellationToken cancellation = default)
     {
         observer ??= new CompileObserver();
+        var (frontend, passes, backend, backendOptions) = Prepare(request, cancellation);
+        var backendStage = $"backend ({backend.Name})";
+        var stages = new List<StageTiming>();
+        var graph = FrontendAndPasses(request, observer, stages, frontend, passes, backend, [backendStage, "write"], cancellation);
+
+        RejectUnsupported(backend, graph, request.ModelPath);
+        // The backend reports each step as it finishes; their order is kept so --verbose lists sub-timings as they ran.
+        var steps = new BackendStepRecorder(observer.BackendProgress);
+        var compileOptions = backendOptions with { Progress = steps };
+        var finalGraph = graph;
+        var artifact = Timed(backendStage, observer, stages, finalGraph.Nodes.Length,
+                             () => backend.Compile(finalGraph, compileOptions),
+                             _ => null, details: null, timingsOf: a => steps.Order(a.TimingsMs));
+        cancellation.ThrowIfCancellationRequested();
+
+        Timed("write", observer, stages, null, () =>
+        {
+            AtomicFile.WriteAllBytes(request.OutputPath, artifact.Bytes, cancellation);
+            return 0;
+        }, _ => null);
+        return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
+    }
+
+    /// <summary>
+    /// The model after the frontend and every configured pass, with the backend and its options from the
+    /// configuration, checked (<see cref="IBackend.CheckOptions"/>): what <see cref="Compile"/> would hand the backend.
+    /// <c>wasmgraph tune</c> measures the backend's kernel choices on it.
+    /// </summary>
+    public (Graph Graph, IBackend Backend, BackendOptions Options) Optimize(CompileRequest request, CompileObserver? observer = null,
+                                                                            CancellationToken cancellation = default)
+    {
+        observer ??= new CompileObserver();
+        var (frontend, passes, backend, backendOptions) = Prepare(request, cancellation);
+        var graph = FrontendAndPasses(request, observer, [], frontend, passes, backend, [], cancellation);
+        return (graph, backend, backendOptions);
+    }
+
+    /// <summary>The backend options <c>Pipeline:Backend</c> gives, its tuning log read and checked as untrusted input.</summary>
+    public BackendOptions BackendOptionsFor(CancellationToken cancellation) => new()
+    {
+        OptLevel = _options.Backend.OptLevel,
+        Features = _options.Backend.Features,
+        Deterministic = _options.Backend.Deterministic,
+        ConvAlgorithm = _options.Backend.ConvAlgorithm,
+        Tuning = ReadTuningLog(_options.Backend.Tuning),
+        Cancellation = cancellation,
+    };
+
+    /// <summary>The tuning log at <paramref name="path"/> (<c>Pipeline:Backend:Tuning</c>, <c>--tuning</c>), or null for none.</summary>
+    public static TuningLog? ReadTuningLog(string? path)
+        => string.IsNullOrWhiteSpace(path)
+            ? null
+            : TuningLog.Parse(InputFile.ReadAllBytes(path, "tuning file", TuningLog.MaxBytes), path);
+
+    /// <summary>
+    /// Resolves every component and checks the backend options, the dump target and the input files before the model
+    /// is read, so a bad pipeline fails in milliseconds.
+    /// </summary>
+    private (IFrontend, List<IPass>, IBackend, BackendOptions) Prepare(CompileRequest request, CancellationToken cancellation)
+    {
         var frontend = _catalog.Require<IFrontend>(_options.Frontend, "Pipeline:Frontend");
         var passes = _options.Passes.Select((p, i) => _catalog.Require<IPass>(p, $"Pipeline:Passes:{i}")).ToList();
         var backend = _catalog.Require<IBackend>(_options.Backend.Name, "Pipeline:Backend:Name");
-        var backendOptions = new BackendOptions
-        {
-            OptLevel = _options.Backend.OptLevel,
-            Features = _options.Backend.Features,
-            Deterministic = _options.Backend.Deterministic,
-            ConvAlgorithm = _options.Backend.ConvAlgorithm,
-            Cancellation = cancellation,
-        };
+        var backendOptions = BackendOptionsFor(cancellation);
         backend.CheckOptions(backendOptions);
         CheckDumpTarget(request.DumpIrAfter);
         InputFile.Require(request.ModelPath, "model file", InputFile.OnnxMaxBytes); // a FIFO or a device would hang the frontend
@@ -62,10 +115,14 @@ public sealed class CompilePipeline
         {
             InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
         }
+        return (frontend, passes, backend, backendOptions);
+    }
 
-        var backendStage = $"backend ({backend.Name})";
-        observer.Planned?.Invoke(["frontend", .. passes.Select(p => p.Name), backendStage, "write"]);
-        var stages = new List<StageTiming>();
+    /// <summary>The frontend and every pass, timed into <paramref name="stages"/>; <paramref name="laterStages"/> are announced after them.</summary>
+    private Graph FrontendAndPasses(CompileRequest request, CompileObserver observer, List<StageTiming> stages, IFrontend frontend,
+                                    List<IPass> passes, IBackend backend, IReadOnlyList<string> laterStages, CancellationToken cancellation)
+    {
+        observer.Planned?.Invoke(["frontend", .. passes.Select(p => p.Name), .. laterStages]);
         cancellation.ThrowIfCancellationRequested();
         var graph = Timed("frontend", observer, stages, null, () =>
         {
@@ -100,22 +157,7 @@ public sealed class CompilePipeline
             AfterStage(pass.Name, graph, request, observer);
         }
 
-        RejectUnsupported(backend, graph, request.ModelPath);
-        // The backend reports each step as it finishes; their order is kept so --verbose lists sub-timings as they ran.
-        var steps = new BackendStepRecorder(observer.BackendProgress);
-        var compileOptions = backendOptions with { Progress = steps };
-        var finalGraph = graph;
-        var artifact = Timed(backendStage, observer, stages, finalGraph.Nodes.Length,
-                             () => backend.Compile(finalGraph, compileOptions),
-                             _ => null, details: null, timingsOf: a => steps.Order(a.TimingsMs));
-        cancellation.ThrowIfCancellationRequested();
-
-        Timed("write", observer, stages, null, () =>
-        {
-            AtomicFile.WriteAllBytes(request.OutputPath, artifact.Bytes, cancellation);
-            return 0;
-        }, _ => null);
-        return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
+        return graph;
     }
 
     /// <summary>

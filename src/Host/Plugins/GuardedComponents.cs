@@ -120,6 +120,11 @@ internal sealed class GuardedBackend : GuardedComponent, IBackend
         return 0;
     });
 
+    public string TuningTarget(BackendOptions options) => CallNotNull(nameof(TuningTarget), () => _inner.TuningTarget(options));
+
+    public IReadOnlyList<TuningWorkload> TuningWorkloads(Graph graph, BackendOptions options)
+        => CallNotNull(nameof(TuningWorkloads), () => _inner.TuningWorkloads(graph, options));
+
     public Artifact Compile(Graph graph, BackendOptions options)
     {
         var artifact = CallNotNull(nameof(Compile), () => _inner.Compile(graph, options));
