@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WasmGraph.Abstractions;
+using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Host.Configuration;
 using WasmGraph.Host.Hosting;
 using WasmGraph.Host.IO;
@@ -41,6 +42,14 @@ public sealed class CompileSettings : HostCommandSettings
     [CommandOption("--deterministic")]
     [Description("Bit-reproducible arithmetic (plain mul+add instead of relaxed FMA)")]
     public bool Deterministic { get; init; }
+
+    [CommandOption("--target <PROFILE>")]
+    [Description("relaxed (relaxed-SIMD, the default), simd128 (plain SIMD128), mvp (WebAssembly 1.0, no SIMD), or all: " +
+                 "all three, as OUT, OUT's name + .simd128.wasm and + .mvp.wasm (docs/targets.md)")]
+    public string? Target { get; init; }
+
+    /// <summary>The profiles <c>--target</c> names (none without it: the configured Pipeline:Backend:Features apply).</summary>
+    public ImmutableArray<TargetProfile> ParseTargets() => Target is null ? [] : TargetProfiles.Parse(Target, "--target");
 
     [CommandOption("--dump-ir <STAGE>")]
     [Description("Print the IR after 'frontend', a pass name, or 'all'")]
@@ -81,7 +90,21 @@ public sealed class CompileSettings : HostCommandSettings
         SettingsChecks.Empty(Model, "MODEL"),
         OptLevel is < 0 or > 3 ? "--opt-level must be 0, 1, 2 or 3" : null,
         SettingsChecks.Empty(Prepend, "--prepend"),
+        SettingsChecks.Empty(Target, "--target", "a profile: " + string.Join(", ", TargetProfiles.OptionValues)) ?? TargetError(),
     ];
+
+    private string? TargetError()
+    {
+        try
+        {
+            ParseTargets();
+            return null;
+        }
+        catch (WasmGraphException e)
+        {
+            return e.Message;
+        }
+    }
 
     public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes()
     {
@@ -127,8 +150,9 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
             DumpIrAfter = settings.DumpIr,
             PrependModelPath = settings.Prepend,
             Hints = settings.ParseHints(),
+            Targets = settings.ParseTargets(),
         };
-        CheckFiles(settings, request.OutputPath);
+        CheckFiles(settings, request.OutputPaths);
 
         using var host = await hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
@@ -154,13 +178,16 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
     /// output is a regular file or a new path that is none of the files this command reads (the model, --prepend,
     /// --config). <see cref="CompilePipeline"/> checks the inputs again for its other callers (the demo, tests).
     /// </summary>
-    private static void CheckFiles(CompileSettings settings, string output)
+    private static void CheckFiles(CompileSettings settings, IEnumerable<string> outputs)
     {
         InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
         if (settings.Prepend is { } prepend)
         {
             InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
         }
-        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
+        foreach (var output in outputs)
+        {
+            OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
+        }
     }
 }
