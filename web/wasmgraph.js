@@ -280,6 +280,10 @@ export async function compileModule(source) {
     throw new WasmGraphError(`module imports ${info.importCount} item${info.importCount === 1 ? '' : 's'}; WasmGraph modules must be self-contained`);
   }
   const metadata = metadataOf(info);
+  if (TARGETS.includes(metadata.target) && !supportedTargets().includes(metadata.target)) {
+    throw new WasmGraphError(`this engine does not run '${metadata.target}' modules (it runs ${supportedTargets().join(', ')}); ` +
+      'compile with --target all and load the set with WasmGraphModel.loadBest, or pick a profile it runs (docs/targets.md)');
+  }
   let module;
   try {
     module = await WebAssembly.compile(bytes);
