@@ -17,7 +17,9 @@ const model = await WasmGraphModel.loadBest(set);
 const inputs = {};
 for (const arg of inputArgs) {
   const eq = arg.indexOf('=');
-  inputs[arg.slice(0, eq)] = parseNpy(await readFile(arg.slice(eq + 1)), arg.slice(eq + 1));
+  // A copy into a plain Uint8Array: a Node Buffer may be a view into a shared pool, and npy.js's typedArrayOf copies
+  // with slice(), which on a Buffer is another view into that pool.
+  inputs[arg.slice(0, eq)] = parseNpy(new Uint8Array(await readFile(arg.slice(eq + 1))), arg.slice(eq + 1));
 }
 const outputs = model.run(inputs);
 await mkdir(outDir, { recursive: true });
