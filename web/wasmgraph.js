@@ -219,6 +219,9 @@ export function validateMetadata(metadata) {
   checkTensors('input', metadata.inputs);
   checkTensors('output', metadata.outputs);
   if (metadata.outputs.length === 0) throw new WasmGraphError('model metadata declares no outputs');
+  if (metadata.target !== undefined && metadata.target !== CUSTOM_TARGET && !TARGETS.includes(metadata.target)) {
+    throw new WasmGraphError(`model metadata: 'target' is ${JSON.stringify(String(metadata.target).slice(0, 40))}, expected one of ${TARGETS.join(', ')} or ${CUSTOM_TARGET}`);
+  }
   metadata.hints ??= {};
   if (!isObject(metadata.hints) || Object.values(metadata.hints).some((v) => typeof v !== 'string')) {
     throw new WasmGraphError('model metadata has hints that are not an object of strings');
@@ -277,6 +280,10 @@ export async function compileModule(source) {
     throw new WasmGraphError(`module imports ${info.importCount} item${info.importCount === 1 ? '' : 's'}; WasmGraph modules must be self-contained`);
   }
   const metadata = metadataOf(info);
+  if (TARGETS.includes(metadata.target) && !supportedTargets().includes(metadata.target)) {
+    throw new WasmGraphError(`this engine does not run '${metadata.target}' modules (it runs ${supportedTargets().join(', ')}); ` +
+      'compile with --target all and load the set with WasmGraphModel.loadBest, or pick a profile it runs (docs/targets.md)');
+  }
   let module;
   try {
     module = await WebAssembly.compile(bytes);
@@ -317,8 +324,107 @@ function invoke(what, call) {
   return result;
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// Target profiles (docs/targets.md): `wasmgraph compile --target all` writes one module per profile, and a host runs the
+// fastest one its engine supports. Mirrors TargetProfiles in src/Abstractions (names, order, file naming): change both.
+
+/** The target profiles, fastest first; an engine that runs one runs every later one. */
+export const TARGETS = Object.freeze(['relaxed', 'simd128', 'mvp']);
+
+/** The metadata's `target` for a module compiled with features that are no profile's. */
+export const CUSTOM_TARGET = 'custom';
+
+/**
+ * Probe modules, one function each, that an engine validates only if it decodes the profile's instructions (the way
+ * onnxruntime-web and wasm-feature-detect choose a build). relaxed: `(func (result v128) v128.const 0 v128.const 0
+ * v128.const 0 f32x4.relaxed_madd)`; simd128: `(func (result v128) v128.const 0)`. Every engine runs mvp.
+ */
+const PROBES = Object.freeze({
+  relaxed: probeModule([...v128Zero(), ...v128Zero(), ...v128Zero(), 0xfd, 0x85, 0x02]),
+  simd128: probeModule(v128Zero()),
+});
+
+function v128Zero() {
+  return [0xfd, 0x0c, ...new Array(16).fill(0)];
+}
+
+/** A module with one function of type () -> v128 whose body is `instructions`. */
+function probeModule(instructions) {
+  const body = [0x00, ...instructions, 0x0b]; // no locals, the instructions, end
+  const code = [0x01, body.length, ...body];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // \0asm, version 1
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: one type, () -> v128
+    0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+    0x0a, code.length, ...code, // code section
+  ]);
+}
+
+/** The profiles this engine runs, fastest first (mvp always). */
+export function supportedTargets() {
+  return TARGETS.filter((target) => !PROBES[target] || WebAssembly.validate(PROBES[target]));
+}
+
+/** The fastest of `available` (profile names) that this engine runs, or null if it runs none of them. */
+export function bestTarget(available = TARGETS) {
+  const supported = supportedTargets();
+  return TARGETS.find((target) => available.includes(target) && supported.includes(target)) ?? null;
+}
+
+/**
+ * The module set `wasmgraph compile --target all -o PATH` writes, by profile: PATH itself for relaxed, the profile's
+ * name before the extension for the others (`model.wasm`, `model.simd128.wasm`, `model.mvp.wasm`). Works on paths
+ * and URLs alike (a query or fragment stays at the end).
+ */
+export function targetSet(path) {
+  const text = String(path);
+  const tail = text.search(/[?#]/);
+  const [base, rest] = tail < 0 ? [text, ''] : [text.slice(0, tail), text.slice(tail)];
+  const dot = base.lastIndexOf('.');
+  const stem = dot > base.lastIndexOf('/') ? base.slice(0, dot) : base;
+  const extension = dot > base.lastIndexOf('/') ? base.slice(dot) : '.wasm';
+  return Object.fromEntries(TARGETS.map((target) => [target, target === 'relaxed' ? text : `${stem}.${target}${extension}${rest}`]));
+}
+
+/**
+ * Reads one source of a module set: bytes (ArrayBuffer, typed array), a fetch Response, a URL or URL string (fetched),
+ * or a function returning (a promise of) any of these, so that only the chosen module is ever read.
+ */
+async function readSource(source) {
+  let value = typeof source === 'function' ? await source() : source;
+  if (typeof value === 'string' || value instanceof URL) value = await fetch(value);
+  if (typeof Response !== 'undefined' && value instanceof Response) {
+    if (!value.ok) throw new WasmGraphError(`could not fetch ${value.url}: HTTP ${value.status}`);
+    value = await value.arrayBuffer();
+  }
+  return value;
+}
+
 /** A loaded module: one instance, run as often as needed. Not shared between threads (one instance per worker). */
 export class WasmGraphModel {
+  /**
+   * Loads the fastest module of a set this engine runs. `modules` maps profile names to sources (see readSource), for
+   * example `{ relaxed: 'model.wasm', simd128: 'model.simd128.wasm', mvp: 'model.mvp.wasm' }` or `targetSet(url)`;
+   * profiles may be left out. The chosen profile is `model.target`. A module whose metadata names another profile
+   * than its key is refused: a mislabelled set would fail to compile or run a slower module than it says.
+   */
+  static async loadBest(modules) {
+    if (!isObject(modules)) throw new WasmGraphError('loadBest: expected an object mapping target profiles to modules');
+    const unknown = Object.keys(modules).find((k) => !TARGETS.includes(k));
+    if (unknown !== undefined) throw new WasmGraphError(`loadBest: '${unknown}' is not a target profile (known: ${TARGETS.join(', ')})`);
+    const target = bestTarget(Object.keys(modules).filter((k) => modules[k] !== undefined && modules[k] !== null));
+    if (target === null) {
+      throw new WasmGraphError(`this engine runs none of the given modules (${Object.keys(modules).join(', ') || 'none'}); it supports ${supportedTargets().join(', ')}`);
+    }
+    const compiled = await compileModule(await readSource(modules[target]));
+    if (compiled.metadata.target !== undefined && compiled.metadata.target !== target) {
+      throw new WasmGraphError(`loadBest: the module given as '${target}' was compiled for target '${compiled.metadata.target}'`);
+    }
+    const model = await WasmGraphModel.instantiate(compiled);
+    model.target = target;
+    return model;
+  }
+
   /** Compiles and instantiates `source` (bytes or a fetch Response) with no imports, and checks the ABI. */
   static async load(source) {
     const bytes = typeof Response !== 'undefined' && source instanceof Response ? await source.arrayBuffer() : source;

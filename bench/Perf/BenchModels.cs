@@ -8,6 +8,9 @@ public sealed record BenchModel(string Name, string Path, string? Prepend, IRead
 {
     public bool Exists => File.Exists(Path) && (Prepend is null || File.Exists(Prepend));
 
+    /// <summary>Whether every target profile is timed too (<c>"profiles": true</c>; see <see cref="TargetProfileComparison"/>).</summary>
+    public bool Profiles { get; init; }
+
     /// <summary>Seeded inputs: images in 0..255, token ids in a small vocabulary range, masks of ones.</summary>
     public Dictionary<string, TensorData> MakeInputs(Graph graph, int seed = 7)
     {
@@ -43,7 +46,10 @@ public static class BenchModels
             m.TryGetProperty("inputShapes", out var s)
                 ? s.EnumerateObject().ToDictionary(o => o.Name, o => o.Value.EnumerateArray().Select(d => d.GetInt64()).ToArray())
                 : new Dictionary<string, long[]>(),
-            m.TryGetProperty("note", out var note) ? note.GetString()! : "")).ToList();
+            m.TryGetProperty("note", out var note) ? note.GetString()! : "")
+        {
+            Profiles = m.TryGetProperty("profiles", out var profiles) && profiles.GetBoolean(),
+        }).ToList();
     }
 
     public static string FindRepoRoot()

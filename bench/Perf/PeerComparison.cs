@@ -78,7 +78,8 @@ public static class PeerComparison
         int runs = Math.Max(4, repeat / 2);
         double one = wasm.Throughput(wasm.Module, inputs, 1, runs);
         double two = wasm.Throughput(wasm.Module, inputs, 2, runs);
-        return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude, one, two);
+        var profiles = model.Profiles ? TargetProfileComparison.Measure(repoRoot, wasm.Graph!, inputs, TargetProfileComparison.Runs(repeat)) : [];
+        return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude, one, two) { Profiles = profiles };
     }
 
     /// <summary>The worst difference over all outputs both engines produce, and the largest reference value.</summary>

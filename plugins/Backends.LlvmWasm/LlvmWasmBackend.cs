@@ -64,7 +64,7 @@ public sealed class LlvmWasmBackend : IBackend
 
     public string Name => "llvm-wasm";
 
-    public string Description => "LLVM 19 → wasm32 (SIMD128) → wasm-ld: one self-contained module";
+    public string Description => "LLVM 19 → wasm32 (relaxed-SIMD, SIMD128 or scalar: --target) → wasm-ld: one self-contained module";
 
     public IReadOnlySet<string> SupportedOps { get; }
 
@@ -224,6 +224,8 @@ public sealed class LlvmWasmBackend : IBackend
         {
             ArenaBytes = layout.ArenaBytes,
             ScratchBytes = layout.ScratchBytes,
+            Target = TargetProfiles.Matching(features.ForLlvm)?.Name ?? TargetProfiles.CustomName,
+            Features = features.ForLlvm,
             Kernels = graph.Nodes.Select(n => Describe(n, graph, kernels[n.Op])).ToImmutableArray(),
         };
         var bytes = WasmCustomSection.Append(linked, ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));

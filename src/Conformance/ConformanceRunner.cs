@@ -32,8 +32,13 @@ public sealed class ConformanceRunner
     private readonly IBackend _backend;
     private readonly IRuntime _runtime;
 
-    public ConformanceRunner(IFrontend frontend, IReadOnlyList<IPass> passes, OpRegistry registry, IBackend backend, IRuntime runtime)
+    private readonly BackendOptions _backendOptions;
+
+    /// <param name="backendOptions">The backend's options for every case (a target profile's features, say); the defaults when null.</param>
+    public ConformanceRunner(IFrontend frontend, IReadOnlyList<IPass> passes, OpRegistry registry, IBackend backend, IRuntime runtime,
+                             BackendOptions? backendOptions = null)
     {
+        _backendOptions = backendOptions ?? new BackendOptions();
         _frontend = frontend;
         _passes = passes;
         _registry = registry;
@@ -75,7 +80,7 @@ public sealed class ConformanceRunner
                 {
                     graph = pass.Run(graph, new PassContext(_registry));
                 }
-                var artifact = _backend.Compile(graph, new BackendOptions());
+                var artifact = _backend.Compile(graph, _backendOptions);
                 compileMs += clock.Elapsed.TotalMilliseconds;
                 using var session = _runtime.Load(artifact.Bytes, new RuntimeOptions { Timeout = TimeSpan.FromSeconds(30) });
                 var actual = session.Run(data.Inputs);

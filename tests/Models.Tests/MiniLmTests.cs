@@ -54,7 +54,7 @@ public sealed class MiniLmTests : IClassFixture<MiniLmModule>
     /// BERT WordPiece ids with [CLS] … [SEP] from the model's own vocab.txt, zero-padded to <see cref="MiniLmModule.Sequence"/>
     /// with the attention mask marking the real tokens, and all token types 0 (one segment).
     /// </summary>
-    private static Dictionary<string, TensorData> Tokenize(string sentence)
+    internal static Dictionary<string, TensorData> Tokenize(string sentence)
     {
         var tokenizer = BertTokenizer.Create(Path.Combine(MiniLmModule.Directory, "vocab.txt"));
         var tokens = tokenizer.EncodeToIds(sentence, addSpecialTokens: true);

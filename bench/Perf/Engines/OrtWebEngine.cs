@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using WasmGraph.Abstractions.Ir;
 
 namespace WasmGraph.Bench.Engines;
@@ -21,37 +19,7 @@ public static class OrtWebEngine
         {
             return (null, "onnxruntime-web is not installed (scripts/install-ort-web.sh)");
         }
-        var dir = Directory.CreateTempSubdirectory("wasmgraph-ortweb-");
-        try
-        {
-            var specs = inputs.Select((kv, i) =>
-            {
-                var file = Path.Combine(dir.FullName, $"input{i}.bin");
-                File.WriteAllBytes(file, kv.Value.Bytes.ToArray());
-                return new { name = kv.Key, dtype = kv.Value.Type.ElementType.Name(), shape = kv.Value.Type.Shape.Dims.ToArray(), file };
-            }).ToList();
-            var inputsJson = Path.Combine(dir.FullName, "inputs.json");
-            File.WriteAllText(inputsJson, JsonSerializer.Serialize(specs));
-            var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { Path.Combine(repoRoot, "bench", "web", "ort-web-bench.mjs"), modelPath, inputsJson, repeat.ToString() })
-            {
-                start.ArgumentList.Add(arg);
-            }
-            start.Environment["NODE_PATH"] = ModulesDirectory(repoRoot);
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                return (null, $"node exited {process.ExitCode}: {stderr.Result.Split('\n').FirstOrDefault()}");
-            }
-            using var result = JsonDocument.Parse(stdout.Result.Trim().Split('\n').Last());
-            return (result.RootElement.GetProperty("median_ms").GetDouble(), null);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        return NodeScript.Time(Path.Combine(repoRoot, "bench", "web", "ort-web-bench.mjs"), modelPath, inputs, repeat,
+                               environment: new Dictionary<string, string> { ["NODE_PATH"] = ModulesDirectory(repoRoot) });
     }
 }

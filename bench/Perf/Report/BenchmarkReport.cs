@@ -42,6 +42,11 @@ public static class BenchmarkReport
         }
         md.AppendLine();
 
+        if (results.Any(r => r.Profiles.Count > 0))
+        {
+            WriteProfiles(md, results, TargetProfileComparison.Runs(repeat));
+        }
+
         md.AppendLine("## Compile, size, memory").AppendLine();
         md.AppendLine("| model | cold compile | Wasmtime first load | start-up from cache | .wasm size | weights | size − weights | arena | peak working set | max abs diff vs ORT |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
@@ -89,6 +94,44 @@ public static class BenchmarkReport
         File.WriteAllText(temp, md.ToString());
         File.Move(temp, markdownPath, overwrite: true);
         Chart(Path.ChangeExtension(markdownPath, ".png"), results);
+    }
+
+    /// <summary>The target profiles' table (docs/targets.md): each profile in Wasmtime and in Node, and its cost against relaxed in the same engine.</summary>
+    private static void WriteProfiles(StringBuilder md, IReadOnlyList<ModelResult> results, int runs)
+    {
+        md.AppendLine("## Target profiles (`compile --target`)").AppendLine();
+        md.AppendLine($"Each profile's module compiled from the same graph with the features `compile --target` selects, and all of a model's profiles " +
+                      $"timed one after another in this run (median of {runs} runs after one warm-up). Node is {NodeVersion()} running web/wasmgraph.js: " +
+                      $"it runs relaxed-SIMD only with `{TargetProfileComparison.RelaxedSimdFlag}`, which the relaxed row passes; the simd128 and mvp rows " +
+                      "run Node with no flag, where the loader's `loadBest` picks simd128.").AppendLine();
+        md.AppendLine("| model | profile | .wasm size | Wasmtime | vs relaxed | Node (web/wasmgraph.js) | vs relaxed | Node flags |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var r in results.Where(r => r.Profiles.Count > 0))
+        {
+            var relaxed = r.Profiles[0];
+            foreach (var p in r.Profiles)
+            {
+                md.AppendLine($"| {r.Model.Name} | {p.Profile.Name} | {MiB(p.ModuleBytes)} | {Ms(p.WasmtimeMs)} | {Ratio(p.WasmtimeMs / relaxed.WasmtimeMs)} | " +
+                              $"{(p.NodeMs is { } node ? Ms(node) : "n/a: " + p.NodeProblem)} | " +
+                              $"{(p.NodeMs is { } n && relaxed.NodeMs is { } rn ? Ratio(n / rn) : "n/a")} | {(p.NodeFlags.Length > 0 ? $"`{p.NodeFlags}`" : "none")} |");
+            }
+        }
+        md.AppendLine();
+    }
+
+    private static string NodeVersion()
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("node", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+            var version = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return "Node " + version;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "Node not found";
+        }
     }
 
     private static void Chart(string path, IReadOnlyList<ModelResult> results)

@@ -23,6 +23,9 @@ public sealed record ModelResult(
     double ThroughputOne,
     double ThroughputTwo)
 {
+    /// <summary>Each target profile's latency, for the models bench/models.json marks; empty for the others.</summary>
+    public IReadOnlyList<ProfileTime> Profiles { get; init; } = [];
+
     public double VsWeb => OrtWebMedianMs is { } web ? WasmMedianMs / web : double.NaN;
     public double VsNative => WasmMedianMs / OrtNativeMedianMs;
     public long Flops => Kernels.Sum(k => k.Flops);

@@ -141,10 +141,10 @@ public interface IPass : IComponent
 public sealed record BackendOptions
 {
     /// <summary>
-    /// The default <see cref="Features"/>: WebAssembly 2.0's SIMD and the extensions every current engine ships.
+    /// The default <see cref="Features"/>: the relaxed target profile's (<see cref="TargetProfiles.Relaxed"/>).
     /// src/Host/appsettings.json repeats it so users see the setting (a Host test checks they agree).
     /// </summary>
-    public const string DefaultFeatures = "+simd128,+relaxed-simd,+bulk-memory,+nontrapping-fptoint,+sign-ext";
+    public const string DefaultFeatures = TargetProfiles.RelaxedFeatures;
 
     public int OptLevel { get; init; } = 3;
     /// <summary>

@@ -79,6 +79,19 @@ public sealed record ModelMetadata
     public long? ScratchBytes { get; init; }
     [JsonPropertyName("weight_bytes")] public long WeightBytes { get; init; }
 
+    /// <summary>
+    /// The target profile the module was compiled for (<see cref="TargetProfiles"/>: relaxed, simd128, mvp), or
+    /// <see cref="TargetProfiles.CustomName"/> for features that are no profile's; null in modules that predate the field.
+    /// </summary>
+    [JsonPropertyName("target")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Target { get; init; }
+
+    /// <summary>The backend's feature string the module was compiled with (<c>Pipeline:Backend:Features</c>); null in older modules.</summary>
+    [JsonPropertyName("features")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Features { get; init; }
+
     /// <summary>The kernels <c>wg_run</c> calls, in order, with their floating-point work.</summary>
     [JsonPropertyName("kernels")] public ImmutableArray<KernelInfo> Kernels { get; init; } = ImmutableArray<KernelInfo>.Empty;
 

@@ -96,6 +96,12 @@ public static class ModuleMetadataReader
         {
             CheckRange("scratch_bytes", scratch, 0, metadata.ArenaBytes);
         }
+        if (metadata.Target is not null && metadata.Target != TargetProfiles.CustomName && TargetProfiles.All.All(p => p.Name != metadata.Target))
+        {
+            throw new WasmGraphException($"model metadata: 'target' is '{Shorten(metadata.Target)}', expected one of " +
+                                         $"{string.Join(", ", TargetProfiles.All.Select(p => p.Name))} or {TargetProfiles.CustomName}");
+        }
+        CheckString("features", metadata.Features ?? "", MaxStringLength);
         CheckTensors("input", metadata.Inputs);
         CheckTensors("output", metadata.Outputs);
         if (metadata.Outputs.IsEmpty)

@@ -48,6 +48,14 @@ public sealed class CompileSettings : HostCommandSettings
     [Description("Apply a tuning log written by 'wasmgraph tune' (its entries for this target choose each layer's kernel); sets Pipeline:Backend:Tuning")]
     public string? Tuning { get; init; }
 
+    [CommandOption("--target <PROFILE>")]
+    [Description("relaxed (relaxed-SIMD, the default), simd128 (plain SIMD128), mvp (WebAssembly 1.0, no SIMD), or all: " +
+                 "all three, as OUT, OUT's name + .simd128.wasm and + .mvp.wasm (docs/targets.md)")]
+    public string? Target { get; init; }
+
+    /// <summary>The profiles <c>--target</c> names (none without it: the configured Pipeline:Backend:Features apply).</summary>
+    public ImmutableArray<TargetProfile> ParseTargets() => Target is null ? [] : TargetProfiles.Parse(Target, "--target");
+
     [CommandOption("--dump-ir <STAGE>")]
     [Description("Print the IR after 'frontend', a pass name, or 'all'")]
     public string? DumpIr { get; init; }
@@ -88,7 +96,21 @@ public sealed class CompileSettings : HostCommandSettings
         OptLevel is < 0 or > 3 ? "--opt-level must be 0, 1, 2 or 3" : null,
         SettingsChecks.Empty(Prepend, "--prepend"),
         SettingsChecks.Empty(Tuning, "--tuning"),
+        SettingsChecks.Empty(Target, "--target", "a profile: " + string.Join(", ", TargetProfiles.OptionValues)) ?? TargetError(),
     ];
+
+    private string? TargetError()
+    {
+        try
+        {
+            ParseTargets();
+            return null;
+        }
+        catch (WasmGraphException e)
+        {
+            return e.Message;
+        }
+    }
 
     public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes() => ParseInputShapes(InputShapes);
 
@@ -141,8 +163,9 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
             DumpIrAfter = settings.DumpIr,
             PrependModelPath = settings.Prepend,
             Hints = settings.ParseHints(),
+            Targets = settings.ParseTargets(),
         };
-        CheckFiles(settings, request.OutputPath);
+        CheckFiles(settings, request.OutputPaths);
 
         using var host = await hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
@@ -172,7 +195,7 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
     /// output is a regular file or a new path that is none of the files this command reads (the model, --prepend,
     /// --config). <see cref="CompilePipeline"/> checks the inputs again for its other callers (the demo, tests).
     /// </summary>
-    private static void CheckFiles(CompileSettings settings, string output)
+    private static void CheckFiles(CompileSettings settings, IEnumerable<string> outputs)
     {
         InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
         if (settings.Tuning is { } tuning)
@@ -183,7 +206,10 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
         {
             InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
         }
-        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile, settings.Tuning]);
+        foreach (var output in outputs)
+        {
+            OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile, settings.Tuning]);
+        }
     }
 
     /// <summary>For --verbose: which tuning log applied and how many of its entries are for this target (the rest are ignored).</summary>

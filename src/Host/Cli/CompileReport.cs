@@ -17,7 +17,17 @@ internal static class CompileReport
     {
         console.Write(verbose ? PassReport(result) : Stages(result));
         var meta = result.Artifact.Metadata;
-        console.MarkupLine($"wrote [green]{Markup.Escape(result.OutputPath)}[/]: {Format.Bytes(result.Artifact.Bytes.LongLength)}");
+        if (result.Modules.Count > 1 || result.Modules is [{ Target: not null }])
+        {
+            foreach (var module in result.Modules)
+            {
+                console.MarkupLine($"wrote [green]{Markup.Escape(module.Path)}[/]: {Format.Bytes(module.Artifact.Bytes.LongLength)}, target {module.Target}");
+            }
+        }
+        else
+        {
+            console.MarkupLine($"wrote [green]{Markup.Escape(result.OutputPath)}[/]: {Format.Bytes(result.Artifact.Bytes.LongLength)}");
+        }
         console.MarkupLine($"weights {Format.Bytes(meta.WeightBytes)}, arena {Format.Bytes(meta.ArenaBytes)}, " +
                            $"{meta.Kernels.Length} kernels, -O{options.Backend.OptLevel}, passes: {Markup.Escape(PassListResolver.Format(options.Passes))}");
     }

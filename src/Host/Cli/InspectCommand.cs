@@ -114,6 +114,8 @@ public sealed class InspectCommand : Command<InspectSettings>
         about.AddRow("producer", Format.UntrustedMarkup(meta.Producer));
         about.AddRow("opset", $"{meta.Opset}");
         about.AddRow("ABI version", $"{meta.Abi}");
+        about.AddRow("target", meta.Target is null ? "not recorded (the module predates target profiles)"
+                                                   : $"{Format.UntrustedMarkup(meta.Target)} ({Format.UntrustedMarkup(meta.Features ?? "")})");
         about.AddRow("module size", Format.Bytes(bytes.LongLength));
         about.AddRow("weights", Format.Bytes(meta.WeightBytes));
         about.AddRow("arena (peak activation memory)", Format.Bytes(meta.ArenaBytes));

@@ -40,26 +40,40 @@ public sealed class CompilePipeline
     {
         observer ??= new CompileObserver();
         var (frontend, passes, backend, backendOptions) = Prepare(request, cancellation);
-        var backendStage = $"backend ({backend.Name})";
+        var targets = TargetsOf(request);
+        foreach (var target in targets.OfType<TargetProfile>())
+        {
+            backend.CheckOptions(backendOptions with { Features = target.Features });
+        }
+        string BackendStage(TargetProfile? target) => targets.Length > 1 ? $"backend ({backend.Name}, {target})" : $"backend ({backend.Name})";
         var stages = new List<StageTiming>();
-        var graph = FrontendAndPasses(request, observer, stages, frontend, passes, backend, [backendStage, "write"], cancellation);
+        var graph = FrontendAndPasses(request, observer, stages, frontend, passes, backend, [.. targets.Select(BackendStage), "write"], cancellation);
 
         RejectUnsupported(backend, graph, request.ModelPath);
-        // The backend reports each step as it finishes; their order is kept so --verbose lists sub-timings as they ran.
-        var steps = new BackendStepRecorder(observer.BackendProgress);
-        var compileOptions = backendOptions with { Progress = steps };
+        // Every module is compiled before any is written, so a failing profile leaves none of the set behind.
         var finalGraph = graph;
-        var artifact = Timed(backendStage, observer, stages, finalGraph.Nodes.Length,
-                             () => backend.Compile(finalGraph, compileOptions),
-                             _ => null, details: null, timingsOf: a => steps.Order(a.TimingsMs));
-        cancellation.ThrowIfCancellationRequested();
+        var modules = new List<CompiledModule>();
+        foreach (var (target, path) in targets.Zip(request.OutputPaths))
+        {
+            // The backend reports each step as it finishes; their order is kept so --verbose lists sub-timings as they ran.
+            var steps = new BackendStepRecorder(observer.BackendProgress);
+            var compileOptions = backendOptions with { Features = target?.Features ?? backendOptions.Features, Progress = steps };
+            var artifact = Timed(BackendStage(target), observer, stages, finalGraph.Nodes.Length,
+                                 () => backend.Compile(finalGraph, compileOptions),
+                                 _ => null, details: null, timingsOf: a => steps.Order(a.TimingsMs));
+            modules.Add(new CompiledModule(target, artifact, Path.GetFullPath(path)));
+            cancellation.ThrowIfCancellationRequested();
+        }
 
         Timed("write", observer, stages, null, () =>
         {
-            AtomicFile.WriteAllBytes(request.OutputPath, artifact.Bytes, cancellation);
+            foreach (var module in modules)
+            {
+                AtomicFile.WriteAllBytes(module.Path, module.Artifact.Bytes, cancellation);
+            }
             return 0;
         }, _ => null);
-        return new CompileResult(artifact, Path.GetFullPath(request.OutputPath), stages, graph);
+        return new CompileResult(modules[0].Artifact, modules[0].Path, stages, graph) { Modules = modules };
     }
 
     /// <summary>
@@ -158,6 +172,32 @@ public sealed class CompilePipeline
         }
 
         return graph;
+    }
+
+    /// <summary>
+    /// The profiles to compile for, or one null (the configured features) when the request names none. A
+    /// <c>Pipeline:Backend:Features</c> other than the default that is not the named profile's would be silently
+    /// overridden by <c>--target</c>, so it is refused, naming both.
+    /// </summary>
+    private ImmutableArray<TargetProfile?> TargetsOf(CompileRequest request)
+    {
+        if (request.Targets.IsDefaultOrEmpty)
+        {
+            return [null];
+        }
+        var configured = _options.Backend.Features;
+        if (configured != BackendOptions.DefaultFeatures)
+        {
+            var contradicted = request.Targets.FirstOrDefault(t => TargetProfiles.Matching(configured) != t);
+            if (contradicted is not null)
+            {
+                throw new WasmGraphException(
+                    $"--target {(request.Targets.Length > 1 ? TargetProfiles.AllName : contradicted.Name)} selects Pipeline:Backend:Features " +
+                    $"'{contradicted.Features}', but the configuration sets it to '{(configured.Length > 100 ? configured[..100] + "…" : configured)}'; " +
+                    "give one of them, not both");
+            }
+        }
+        return [.. request.Targets];
     }
 
     /// <summary>

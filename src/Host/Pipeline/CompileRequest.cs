@@ -20,6 +20,16 @@ public sealed record CompileRequest(string ModelPath, string OutputPath)
 
     /// <summary>Preprocessing hints recorded in the module's metadata (<c>--hint layout=NCHW</c>).</summary>
     public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>
+    /// The target profiles to compile for (<c>--target</c>), each into <see cref="TargetProfiles.PathFor"/> of
+    /// <see cref="OutputPath"/> when there are several, into <see cref="OutputPath"/> itself when there is one. Empty:
+    /// one module with the configured <c>Pipeline:Backend:Features</c>.
+    /// </summary>
+    public ImmutableArray<TargetProfile> Targets { get; init; } = [];
+
+    /// <summary>Every file this request writes, in <see cref="Targets"/> order.</summary>
+    public IEnumerable<string> OutputPaths => Targets.Length <= 1 ? [OutputPath] : Targets.Select(t => TargetProfiles.PathFor(OutputPath, t));
 }
 
 /// <summary>
@@ -36,9 +46,17 @@ public sealed record StageTiming(string Stage, double Milliseconds, IReadOnlyLis
     public bool DetailsAreTimings { get; init; }
 }
 
-/// <summary>What a compilation produced.</summary>
+/// <summary>One module a compilation wrote: its target profile (null: the configured features), the artifact and its full path.</summary>
+public sealed record CompiledModule(TargetProfile? Target, Artifact Artifact, string Path);
+
+/// <summary>
+/// What a compilation produced: <see cref="Artifact"/> and <see cref="OutputPath"/> are the first (or only) module's,
+/// <see cref="Modules"/> every module, one per target profile of the request.
+/// </summary>
 public sealed record CompileResult(Artifact Artifact, string OutputPath, IReadOnlyList<StageTiming> Stages, Graph FinalGraph)
 {
+    public IReadOnlyList<CompiledModule> Modules { get; init; } = [];
+
     public double TotalMilliseconds => Stages.Sum(s => s.Milliseconds);
 }
 
