@@ -179,10 +179,8 @@ internal static class IndexingImporters
         var d = new Decomposer(node, context);
         string input = context.Input(node, 0);
         var shape = d.ShapeOf(input);
-        if (!context.Builder.Constants.TryGetValue(context.Input(node, 1), out var condition))
-        {
-            throw context.Unsupported(node, "Compress: condition must be a constant; its output size depends on it");
-        }
+        // The condition decides the output's size.
+        var condition = context.OptionalParameter(node, 1, "condition") ?? throw context.Error(node, "input 'condition' is required");
         if (condition.Type.Shape.Rank != 1)
         {
             throw context.Error(node, $"condition must be 1-D, got {condition.Type.Shape}");
