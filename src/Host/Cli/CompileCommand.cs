@@ -34,6 +34,10 @@ public sealed class CompileSettings : HostCommandSettings
     [Description("Pin an input's shape, e.g. input=1,3,224,224 (repeatable)")]
     public string[] InputShapes { get; init; } = [];
 
+    [CommandOption("--bind <NAME=FILE.npy>")]
+    [Description("Freeze an input to the value in a .npy file, e.g. pads=pads.npy: it becomes a constant, what is computed from it folds, and the module no longer takes it (repeatable; recorded in the metadata)")]
+    public string[] Bindings { get; init; } = [];
+
     [CommandOption("--verify-each")]
     [Description("Verify the IR after the frontend and after every pass")]
     public bool VerifyEach { get; init; }
@@ -83,6 +87,25 @@ public sealed class CompileSettings : HostCommandSettings
         SettingsChecks.Empty(Prepend, "--prepend"),
     ];
 
+    /// <summary>The <c>--bind</c> files by input name, each name given once.</summary>
+    public ImmutableDictionary<string, string> ParseBindings()
+    {
+        var files = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var spec in Bindings)
+        {
+            int eq = spec.LastIndexOf('=');
+            if (eq <= 0 || eq == spec.Length - 1)
+            {
+                throw new WasmGraphException($"--bind '{spec}': expected NAME=FILE.npy, e.g. pads=pads.npy");
+            }
+            if (!files.TryAdd(spec[..eq], spec[(eq + 1)..]))
+            {
+                throw new WasmGraphException($"--bind names '{spec[..eq]}' twice");
+            }
+        }
+        return files.ToImmutable();
+    }
+
     public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes()
     {
         var shapes = ImmutableDictionary.CreateBuilder<string, ImmutableArray<long>>(StringComparer.Ordinal);
@@ -120,15 +143,17 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
             Overrides = overrides,
             Passes = settings.Passes is null ? null : PassListResolver.Parse(settings.Passes),
         };
+        var bindFiles = settings.ParseBindings();
         var request = new CompileRequest(settings.Model, settings.Output ?? Path.ChangeExtension(settings.Model, ".wasm"))
         {
             InputShapes = settings.ParseInputShapes(),
+            Bindings = bindFiles.ToImmutableDictionary(b => b.Key, b => NpyFile.Read(b.Value), StringComparer.Ordinal),
             VerifyEach = settings.VerifyEach,
             DumpIrAfter = settings.DumpIr,
             PrependModelPath = settings.Prepend,
             Hints = settings.ParseHints(),
         };
-        CheckFiles(settings, request.OutputPath);
+        CheckFiles(settings, request.OutputPath, bindFiles.Values);
 
         using var host = await hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
@@ -154,13 +179,13 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
     /// output is a regular file or a new path that is none of the files this command reads (the model, --prepend,
     /// --config). <see cref="CompilePipeline"/> checks the inputs again for its other callers (the demo, tests).
     /// </summary>
-    private static void CheckFiles(CompileSettings settings, string output)
+    private static void CheckFiles(CompileSettings settings, string output, IEnumerable<string> bindFiles)
     {
         InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
         if (settings.Prepend is { } prepend)
         {
             InputFile.Require(prepend, "--prepend model", InputFile.OnnxMaxBytes);
         }
-        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile]);
+        OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile, .. bindFiles]);
     }
 }
