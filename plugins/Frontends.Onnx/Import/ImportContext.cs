@@ -148,6 +148,20 @@ internal sealed class ImportContext
             : _resolver.TryResolve(name) ?? throw Unsupported(node, NotConstant(node, index, role));
     }
 
+    /// <summary>
+    /// The value of input <paramref name="index"/> when it is known at compile time after folding, else null: for
+    /// importers that specialise on a constant and otherwise emit a run-time form (Conv's packed and non-packed weights).
+    /// </summary>
+    public TensorData? TryConstant(OnnxNode node, int index)
+    {
+        if (!node.HasInput(index))
+        {
+            return null;
+        }
+        var name = Input(node, index);
+        return Builder.Constants.TryGetValue(name, out var data) ? data : _resolver.TryResolve(name);
+    }
+
     /// <summary>What <see cref="OptionalConstant"/> says when a value is not known at compile time.</summary>
     private string NotConstant(OnnxNode node, int index, string role)
     {
