@@ -2,7 +2,7 @@ namespace WasmGraph.Frontends.Onnx.Tests;
 
 /// <summary>
 /// Inputs that change values but not shapes stay run-time inputs of the module when the model computes them at run
-/// time: Trilu's k, Pad's constant value, Clip's bounds, Resize's scales when sizes fix the output, and the weights of
+/// time: Trilu's k, CumSum's axis, Pad's constant value, Clip's bounds, Resize's roi, BatchNormalization's parameters, and the weights of
 /// Conv and ConvInteger (the non-packed path, <c>RunTimeWeightConv</c>). Each is a graph input here, compiled through
 /// the real pipeline and compared with ONNX Runtime given the same values: exactly where the op only moves, selects or
 /// compares values (and for the integer convolution, exact in float32 below 2^24), within 1e-5 × max|ref| for float
@@ -30,6 +30,22 @@ public class RunTimeValueTests
 
         Assert.Equal(2, Import.Load(model).Single("Trilu").Inputs.Length);
         OrtParity.AssertMatchesOnnxRuntime(model, OrtParity.Inputs(("x", TestTensors.Random([2, 4, 5], seed: 7)), ("k", Int64Scalar(k))), tolerance: 0);
+    }
+
+    [Theory]
+    [InlineData(0L, 0, 0)]
+    [InlineData(1L, 1, 0)]
+    [InlineData(-1L, 0, 1)]
+    [InlineData(-3L, 1, 1)]
+    public void CumSumWithARunTimeAxisMatchesOnnxRuntime(long axis, int exclusive, int reverse)
+    {
+        var model = new OnnxModelBuilder().Opset(14)
+            .Input("x", DataType.Float32, 3, 4, 5)
+            .Input("axis", DataType.Int64)
+            .Node("CumSum", ["x", "axis"], ["y"], OnnxAttr.Int("exclusive", exclusive), OnnxAttr.Int("reverse", reverse))
+            .Output("y", DataType.Float32);
+
+        OrtParity.AssertMatchesOnnxRuntime(model, OrtParity.Inputs(("x", TestTensors.Random([3, 4, 5], seed: 20)), ("axis", Int64Scalar(axis))), tolerance: 1e-6);
     }
 
     [Theory]
@@ -111,6 +127,25 @@ public class RunTimeValueTests
         var inputs = OrtParity.Inputs(("x", TestTensors.Random([1, 2, 3, 4], seed: 12)), ("roi", TestTensors.Random([8], seed: 13)));
 
         OrtParity.AssertMatchesOnnxRuntime(model, inputs, tolerance: 1e-6);
+    }
+
+    [Fact]
+    public void BatchNormalizationWithRunTimeParametersMatchesOnnxRuntime()
+    {
+        var model = new OnnxModelBuilder().Opset(15)
+            .Input("x", DataType.Float32, 2, 3, 4, 5)
+            .Input("scale", DataType.Float32, 3)
+            .Input("bias", DataType.Float32, 3)
+            .Input("mean", DataType.Float32, 3)
+            .Input("var", DataType.Float32, 3)
+            .Node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["y"], OnnxAttr.Float("epsilon", 1e-2f))
+            .Output("y", DataType.Float32);
+        var variance = TensorData.FromFloats(new Shape(3), [0.5f, 1.5f, 2f]);
+        var inputs = OrtParity.Inputs(("x", TestTensors.Random([2, 3, 4, 5], seed: 21)), ("scale", TestTensors.Random([3], seed: 22)),
+                                      ("bias", TestTensors.Random([3], seed: 23)), ("mean", TestTensors.Random([3], seed: 24)), ("var", variance));
+
+        Assert.DoesNotContain("BatchNormalization", Import.Load(model).Ops());
+        OrtParity.AssertMatchesOnnxRuntime(model, inputs, tolerance: 1e-5);
     }
 
     [Theory]
