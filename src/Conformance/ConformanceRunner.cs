@@ -46,24 +46,34 @@ public sealed class ConformanceRunner
         _runtime = runtime;
     }
 
-    /// <summary>Runs all cases, <paramref name="parallelism"/> at a time, reporting each result as it completes.</summary>
-    public IReadOnlyList<CaseResult> RunAll(IEnumerable<ConformanceCase> cases, int parallelism = 2, Action<CaseResult>? onResult = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs all cases in both modes, <paramref name="parallelism"/> cases at a time, reporting each case as it completes.
+    /// A case without shape-deciding inputs gives the pipeline exactly the same request in both modes (nothing to
+    /// bind), so it is compiled and run once and its result counts in both figures.
+    /// </summary>
+    public ConformanceResults RunAll(IEnumerable<ConformanceCase> cases, int parallelism = 2, Action<CaseResult, CaseResult>? onResult = null, CancellationToken cancellation = default)
     {
-        var results = new ConcurrentBag<CaseResult>();
+        var results = new ConcurrentBag<(CaseResult RunTime, CaseResult Bound)>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellation };
         Parallel.ForEach(cases, options, c =>
         {
-            var result = Run(c);
-            results.Add(result);
-            onResult?.Invoke(result);
+            var runTime = Run(c, ConformanceMode.RunTimeInputs, out bool hasParameters);
+            var bound = hasParameters ? Run(c, ConformanceMode.BoundParameters, out _) : runTime;
+            results.Add((runTime, bound));
+            onResult?.Invoke(runTime, bound);
         });
-        return results.OrderBy(r => r.Case.Id, StringComparer.Ordinal).ToList();
+        var ordered = results.OrderBy(r => r.RunTime.Case.Id, StringComparer.Ordinal).ToList();
+        return new ConformanceResults(ordered.Select(r => r.RunTime).ToList(), ordered.Select(r => r.Bound).ToList());
     }
 
-    public CaseResult Run(ConformanceCase testCase)
+    public CaseResult Run(ConformanceCase testCase, ConformanceMode mode) => Run(testCase, mode, out _);
+
+    /// <summary>One case in one mode; <paramref name="hasParameters"/> tells whether it has inputs that <see cref="ConformanceMode.BoundParameters"/> binds.</summary>
+    public CaseResult Run(ConformanceCase testCase, ConformanceMode mode, out bool hasParameters)
     {
         string op = "?";
         double compileMs = 0;
+        hasParameters = false;
         try
         {
             op = OpOf(testCase);
@@ -72,10 +82,15 @@ public sealed class ConformanceRunner
             {
                 return new CaseResult(testCase, op, CaseStatus.Unsupported, $"unsupported: {problem}", 0);
             }
+            hasParameters = dataSets.Any(d => !d.Bindings(ConformanceMode.BoundParameters).IsEmpty);
             foreach (var data in dataSets)
             {
                 var clock = Stopwatch.StartNew();
-                var graph = _frontend.Load(new MemoryStream(data.Model), new FrontendOptions { SourceName = testCase.Id, InputShapes = data.InputShapes, Registry = _registry });
+                var frontendOptions = new FrontendOptions
+                {
+                    SourceName = testCase.Id, InputShapes = data.InputShapes(mode), Bindings = data.Bindings(mode), Registry = _registry,
+                };
+                var graph = _frontend.Load(new MemoryStream(data.Model), frontendOptions);
                 foreach (var pass in _passes)
                 {
                     graph = pass.Run(graph, new PassContext(_registry));
@@ -83,7 +98,7 @@ public sealed class ConformanceRunner
                 var artifact = _backend.Compile(graph, _backendOptions);
                 compileMs += clock.Elapsed.TotalMilliseconds;
                 using var session = _runtime.Load(artifact.Bytes, new RuntimeOptions { Timeout = TimeSpan.FromSeconds(30) });
-                var actual = session.Run(data.Inputs);
+                var actual = session.Run(data.RunTimeInputs(mode));
                 foreach (var (name, expected) in data.Outputs)
                 {
                     if (!actual.TryGetValue(name, out var got))
@@ -173,3 +188,6 @@ public sealed class ConformanceRunner
         return (newline < 0 ? message : message[..newline]).Trim();
     }
 }
+
+/// <summary>Every case's result in each mode, in case-id order (the two lists are parallel).</summary>
+public sealed record ConformanceResults(IReadOnlyList<CaseResult> RunTime, IReadOnlyList<CaseResult> Bound);

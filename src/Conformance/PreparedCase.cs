@@ -1,28 +1,40 @@
 using System.Collections.Immutable;
-using Google.Protobuf;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Onnx.Proto;
 
 namespace WasmGraph.Conformance;
 
 /// <summary>
-/// One test data set of a case, ready to compile and run: the model bytes (with parameter inputs turned into
-/// initializers), the runtime inputs by name, the shapes that pin symbolic input dimensions, and the expected outputs.
+/// One test data set of a case, ready to compile and run: the model bytes as the suite ships them, every input's value
+/// by name, which inputs are shape-deciding parameters, and the expected outputs. How the inputs reach the module depends
+/// on the <see cref="ConformanceMode"/>: all at run time, as ONNX Runtime runs the suite (the runner pins their shapes
+/// from the data, as <c>--input-shape</c> does), or with the parameters frozen to their values through
+/// <see cref="FrontendOptions.Bindings"/>, the mechanism behind <c>compile --bind</c>.
 /// <para>
-/// Why the rewrite: the test data passes shape, axes, pads, split sizes, bounds and scales as graph inputs, while
-/// WasmGraph compiles a static program and requires them at compile time. An input is a parameter when every node
-/// that reads it reads it at a parameter position (<see cref="ParameterPositions"/>), or when a value at a parameter
-/// position is computed from it (the trip count of an expanded Range's Loop is Ceil((limit − start) / delta), so start,
-/// limit and delta must be known); its input_N.pb then becomes an initializer. This is what a user does with
-/// <c>--input-shape</c> and a model whose shape inputs are constants.
+/// An input is a parameter when every node that reads it reads it at a parameter position (<see cref="ParameterPositions"/>),
+/// or when a value at a parameter position is computed from it (the trip count of an expanded Range's Loop is
+/// Ceil((limit − start) / delta), so start, limit and delta decide the program). These are the inputs a user would bind.
 /// </para>
 /// </summary>
 public sealed record PreparedCase(
     byte[] Model,
-    ImmutableDictionary<string, TensorData> Inputs,
-    ImmutableDictionary<string, ImmutableArray<long>> InputShapes,
+    ImmutableDictionary<string, TensorData> Values,
+    ImmutableHashSet<string> Parameters,
     ImmutableArray<(string Name, TensorData Expected)> Outputs)
 {
+    /// <summary>The inputs frozen to values in <paramref name="mode"/> (none when every input is a run-time input).</summary>
+    public ImmutableDictionary<string, TensorData> Bindings(ConformanceMode mode)
+        => mode == ConformanceMode.BoundParameters ? Values.Where(v => Parameters.Contains(v.Key)).ToImmutableDictionary(StringComparer.Ordinal) : ImmutableDictionary<string, TensorData>.Empty;
+
+    /// <summary>The values the module takes at run time in <paramref name="mode"/>.</summary>
+    public ImmutableDictionary<string, TensorData> RunTimeInputs(ConformanceMode mode)
+        => Values.Where(v => !Bindings(mode).ContainsKey(v.Key)).ToImmutableDictionary(StringComparer.Ordinal);
+
+    /// <summary>The run-time inputs' shapes, pinned from the data (<c>--input-shape</c>): the suite's models may leave dimensions symbolic.</summary>
+    public ImmutableDictionary<string, ImmutableArray<long>> InputShapes(ConformanceMode mode)
+        => RunTimeInputs(mode).ToImmutableDictionary(v => v.Key, v => v.Value.Type.Shape.Dims, StringComparer.Ordinal);
+
     /// <summary>Op → input positions that carry compile-time parameters rather than data.</summary>
     public static readonly ImmutableDictionary<string, int[]> ParameterPositions = new Dictionary<string, int[]>
     {
@@ -41,7 +53,7 @@ public sealed record PreparedCase(
         // CastLike reads only the element type of its second input (the 1.12 bfloat16 cases even declare it [3,4]
         // and ship a [1] tensor), so it is compile-time information like a shape.
         ["CastLike"] = [1],
-        // Weights: deployed models always carry them as initializers, and these kernels pack them at compile time.
+        // Weights: deployed models carry them as initializers, and these kernels pack them at compile time.
         ["Conv"] = [1, 2], ["ConvTranspose"] = [1, 2], ["BatchNormalization"] = [1, 2, 3, 4],
         ["ConvInteger"] = [1, 3], ["QLinearConv"] = [3, 4, 5, 8],
     }.ToImmutableDictionary(StringComparer.Ordinal);
@@ -50,8 +62,7 @@ public sealed record PreparedCase(
     public static IReadOnlyList<PreparedCase> Load(ConformanceCase testCase, out string? problem)
     {
         problem = null;
-        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(testCase.Directory, "model.onnx")));
-        var graph = model.Graph;
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(testCase.Directory, "model.onnx"))).Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToList();
         if (graph.Input.Concat(graph.Output).FirstOrDefault(v => v.Type?.ValueCase is not TypeProto.ValueOneofCase.TensorType) is { } nonTensor)
@@ -62,11 +73,10 @@ public sealed record PreparedCase(
         var parameters = inputs.Where(name => IsParameter(graph, name)).ToHashSet(StringComparer.Ordinal);
         parameters.UnionWith(InputsComputingParameters(graph, inputs));
         var prepared = new List<PreparedCase>();
+        var modelBytes = File.ReadAllBytes(Path.Combine(testCase.Directory, "model.onnx"));
         foreach (var dataSet in Directory.GetDirectories(testCase.Directory, "test_data_set_*").Order(StringComparer.Ordinal))
         {
-            var variant = model.Clone();
-            var runtimeInputs = ImmutableDictionary.CreateBuilder<string, TensorData>(StringComparer.Ordinal);
-            var shapes = ImmutableDictionary.CreateBuilder<string, ImmutableArray<long>>(StringComparer.Ordinal);
+            var values = ImmutableDictionary.CreateBuilder<string, TensorData>(StringComparer.Ordinal);
             for (int i = 0; i < inputs.Count; i++)
             {
                 var file = Path.Combine(dataSet, $"input_{i}.pb");
@@ -74,24 +84,12 @@ public sealed record PreparedCase(
                 {
                     continue; // an optional input the data set leaves out
                 }
-                var proto = ProtoTensors.ReadProto(file);
-                int? declaredType = ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i]));
-                if (parameters.Contains(inputs[i]))
-                {
-                    var initializer = ProtoTensors.AsDeclared(proto, declaredType);
-                    initializer.Name = inputs[i];
-                    variant.Graph.Initializer.Add(initializer);
-                    var declared = variant.Graph.Input.First(v => v.Name == inputs[i]);
-                    variant.Graph.Input.Remove(declared);
-                    continue;
-                }
-                var data = ProtoTensors.ToTensorData(proto, file, out problem, declaredType);
+                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), file, out problem, ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])));
                 if (data is null)
                 {
                     return [];
                 }
-                runtimeInputs[inputs[i]] = data;
-                shapes[inputs[i]] = data.Type.Shape.Dims;
+                values[inputs[i]] = data;
             }
             var outputs = ImmutableArray.CreateBuilder<(string, TensorData)>();
             for (int i = 0; i < graph.Output.Count; i++)
@@ -108,7 +106,7 @@ public sealed record PreparedCase(
                 }
                 outputs.Add((graph.Output[i].Name, data));
             }
-            prepared.Add(new PreparedCase(variant.ToByteArray(), runtimeInputs.ToImmutable(), shapes.ToImmutable(), outputs.ToImmutable()));
+            prepared.Add(new PreparedCase(modelBytes, values.ToImmutable(), parameters.ToImmutableHashSet(StringComparer.Ordinal), outputs.ToImmutable()));
         }
         if (prepared.Count == 0)
         {
@@ -178,4 +176,14 @@ public sealed record PreparedCase(
         }
         return found;
     }
+}
+
+/// <summary>How a case's inputs reach the module: the two figures of docs/conformance.md.</summary>
+public enum ConformanceMode
+{
+    /// <summary>Figure (a): every graph input is a run-time input of the module, as ONNX Runtime runs the suite.</summary>
+    RunTimeInputs,
+
+    /// <summary>Figure (b): shape-deciding inputs (<see cref="PreparedCase.Parameters"/>) are bound to their values, as <c>compile --bind</c> does.</summary>
+    BoundParameters,
 }

@@ -196,7 +196,8 @@ public class ControlFlowImportTests
 
         var error = Assert.Throws<UnsupportedOpException>(() => Import.Load(model));
 
-        Assert.Contains("at node loop: the trip count M ('M') is a runtime value", error.Message);
+        Assert.Contains("at node loop: input 'trip count M' ('M') must be known at compile time", error.Message);
+        Assert.Contains("--bind M=M.npy", error.Message);
     }
 
     [Fact]

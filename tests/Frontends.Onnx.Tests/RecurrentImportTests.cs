@@ -99,7 +99,8 @@ public class RecurrentImportTests
 
         Assert.Contains("RNN", error.Message);
         Assert.Contains("at node rnn", error.Message);
-        Assert.Contains("sequence_lens is a runtime input", error.Message);
+        Assert.Contains("input 'sequence_lens' ('lens') must be known at compile time", error.Message);
+        Assert.Contains("--bind lens=lens.npy", error.Message);
     }
 
     [Fact]

@@ -102,6 +102,10 @@ internal sealed class MappedCopyKernel : IKernelGenerator
         {
             padValue = e.F(k.Attributes.GetFloat("value", 0f));
         }
+        if (isPad && k.HasInput(1))
+        {
+            padValue = Scalars.Load(e, elementType, k.Input(1), e.I(0)); // a run-time pad value (docs/ir.md)
+        }
 
         void Level(int d, LValue outLinear, LValue inLinear, LValue? valid)
         {
@@ -183,17 +187,30 @@ internal sealed class TriluKernel : IKernelGenerator
         var type = k.InputType(0).ElementType;
         long rows = shape[shape.Rank - 2], columns = shape[shape.Rank - 1];
         long matrices = shape.ElementCount / Math.Max(rows * columns, 1);
-        long offset = k.Attributes.GetInt("k");
         bool upper = k.Attributes.GetInt("upper") != 0;
         var zero = Scalars.Constant(e, type, 0);
+        var offset = k.HasInput(1) ? RunTimeOffset(e, k.Input(1), rows, columns) : e.I(k.Attributes.GetInt("k"));
         e.For(matrices, m => e.For(rows, i => e.For(columns, j =>
         {
             var index = e.Add(e.Mul(e.Add(e.Mul(m, rows), i), columns), j);
             var diagonal = e.Sub(j, i);
-            var keep = e.B.ICmp(upper ? IntPredicate.Sge : IntPredicate.Sle, diagonal, e.I(offset));
+            var keep = e.B.ICmp(upper ? IntPredicate.Sge : IntPredicate.Sle, diagonal, offset);
             var value = Scalars.Load(e, type, k.Input(0), index);
             Scalars.Store(e, type, e.B.Select(keep, value, zero), k.Output(0), index);
         })));
+    }
+
+    /// <summary>
+    /// k read from input 1 (int64) as an i32: clamped to [−rows − 1, columns + 1] first, where every j − i compares
+    /// the same as for any k beyond, so truncating to 32 bits cannot change which elements are kept.
+    /// </summary>
+    private static LValue RunTimeOffset(Emitter e, LValue input, long rows, long columns)
+    {
+        var k = Scalars.Load(e, DataType.Int64, input, e.I(0));
+        var low = Scalars.Constant(e, DataType.Int64, -rows - 1);
+        var high = Scalars.Constant(e, DataType.Int64, columns + 1);
+        var clamped = e.B.Select(e.B.ICmp(IntPredicate.Slt, k, low), low, e.B.Select(e.B.ICmp(IntPredicate.Sgt, k, high), high, k));
+        return Scalars.Convert(e, clamped, DataType.Int64, DataType.Int32);
     }
 }
 

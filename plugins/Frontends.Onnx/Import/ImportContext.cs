@@ -23,6 +23,7 @@ internal sealed class ImportContext
     private readonly IReadOnlyDictionary<string, string>? _bindings;
     private readonly ImportContext? _parent;
     private readonly Action<OnnxNode, ImportContext> _importNode;
+    private readonly ConstantResolver _resolver;
 
     public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues, LimitChecker limits, OpRegistry registry,
                          Action<OnnxNode, ImportContext> importNode)
@@ -35,6 +36,7 @@ internal sealed class ImportContext
         _used = usedValues;
         _aliases = new(StringComparer.Ordinal);
         _importNode = importNode;
+        _resolver = new ConstantResolver(builder, registry);
     }
 
     private ImportContext(ImportContext parent, IReadOnlyDictionary<string, string> bindings, HashSet<string> usedValues)
@@ -47,6 +49,7 @@ internal sealed class ImportContext
         _used = usedValues;
         _aliases = parent._aliases;
         _importNode = parent._importNode;
+        _resolver = parent._resolver;
         _bindings = bindings;
         _parent = parent;
     }
@@ -110,7 +113,13 @@ internal sealed class ImportContext
 
     public Shape InputShape(OnnxNode node, int index) => InputType(node, index).Shape;
 
-    /// <summary>A constant input (initializer or Constant output), or null if the input is absent.</summary>
+    /// <summary>
+    /// An input the compiler needs at compile time (it decides a shape, an axis, the unrolled program), or null if the
+    /// input is absent. The decision is made after folding: everything the value is computed from has been folded as it
+    /// was imported, and what was left as a kernel for its size is folded now (<see cref="ConstantResolver"/>). A value
+    /// that still is not constant is a <see cref="ModelException"/> naming the file, node, op and input, what keeps it
+    /// at run time, and the flag that freezes it.
+    /// </summary>
     public TensorData? OptionalConstant(OnnxNode node, int index, string role)
     {
         if (!node.HasInput(index))
@@ -120,7 +129,7 @@ internal sealed class ImportContext
         var name = Input(node, index);
         return Builder.Constants.TryGetValue(name, out var data)
             ? data
-            : throw Error(node, $"input '{role}' ('{node.Inputs[index]}') must be a constant (an initializer or a Constant node)");
+            : _resolver.TryResolve(name) ?? throw Error(node, NotConstant(node, index, role));
     }
 
     /// <summary>
@@ -129,11 +138,47 @@ internal sealed class ImportContext
     /// </summary>
     public TensorData? OptionalParameter(OnnxNode node, int index, string role)
     {
-        if (node.HasInput(index) && !Builder.Constants.ContainsKey(Input(node, index)))
+        if (!node.HasInput(index))
         {
-            throw Unsupported(node, $"input '{role}' ('{node.Inputs[index]}') is computed at run time; it must be a constant (an initializer or a Constant node)");
+            return null;
         }
-        return OptionalConstant(node, index, role);
+        var name = Input(node, index);
+        return Builder.Constants.TryGetValue(name, out var data)
+            ? data
+            : _resolver.TryResolve(name) ?? throw Unsupported(node, NotConstant(node, index, role));
+    }
+
+    /// <summary>
+    /// The value of input <paramref name="index"/> when it is known at compile time after folding, else null: for
+    /// importers that specialise on a constant and otherwise emit a run-time form (Conv's packed and non-packed weights).
+    /// </summary>
+    public TensorData? TryConstant(OnnxNode node, int index)
+    {
+        if (!node.HasInput(index))
+        {
+            return null;
+        }
+        var name = Input(node, index);
+        return Builder.Constants.TryGetValue(name, out var data) ? data : _resolver.TryResolve(name);
+    }
+
+    /// <summary>What <see cref="OptionalConstant"/> says when a value is not known at compile time.</summary>
+    private string NotConstant(OnnxNode node, int index, string role)
+    {
+        var (inputs, unevaluable) = _resolver.WhyNotConstant(Input(node, index));
+        string what = $"input '{role}' ('{node.Inputs[index]}') must be known at compile time (WasmGraph compiles static shapes)";
+        if (inputs.Count > 0)
+        {
+            string listed = string.Join(", ", inputs.Select(i => $"'{i}'"));
+            string example = string.Join(" ", inputs.Select(i => $"--bind {i}={i}.npy"));
+            string source = inputs.Count == 1 && inputs[0] == Input(node, index)
+                ? $"it is the graph input {listed}"
+                : $"it is computed from the graph input{(inputs.Count > 1 ? "s" : "")} {listed}";
+            return $"{what}, but {source}; freeze {(inputs.Count > 1 ? "them" : "it")} to a value with {example} (--input-shape pins dimensions, not values)";
+        }
+        return unevaluable is not null
+            ? $"{what}, but it is computed by node '{unevaluable.Name}' (op {unevaluable.Op}), which is not evaluated at compile time"
+            : $"{what}, but it is not a constant";
     }
 
     public TensorData Constant(OnnxNode node, int index, string role)

@@ -109,17 +109,31 @@ internal sealed class OnnxImporter
         }
     }
 
-    /// <summary>Graph inputs that are also initializers (IR version &lt; 4 lists weights as inputs) are constants.</summary>
+    /// <summary>
+    /// Graph inputs that are also initializers (IR version &lt; 4 lists weights as inputs) are constants, and so are
+    /// the inputs the user bound to values (<see cref="InputBinder"/>); the binding is recorded in the metadata.
+    /// </summary>
     private void AddInputs(GraphBuilder builder)
     {
         var inputs = _graph.Input.Where(i => !builder.Constants.ContainsKey(i.Name)).ToList();
+        var names = inputs.Select(i => i.Name).ToList();
         var resolver = new InputTypeResolver(_options.InputShapes, _file);
-        resolver.CheckPinsExist(inputs.Select(i => i.Name).ToList());
+        resolver.CheckPinsExist(names);
+        var binder = new InputBinder(_options.Bindings, _options.InputShapes, _file);
+        binder.CheckNamesExist(names);
         foreach (var input in inputs)
         {
             if (string.IsNullOrEmpty(input.Name) || builder.Types.ContainsKey(input.Name))
             {
                 throw new ModelException($"graph input '{input.Name}' is unnamed or declared twice", file: _file);
+            }
+            if (binder.ValueOf(input) is { } value)
+            {
+                _limits.CheckType(value.Type, $"bound input '{input.Name}' ({value.Type})");
+                builder.AddConstant(input.Name, value);
+                var (key, text) = GraphMetadata.BoundEntry(input.Name, value);
+                builder.Metadata[key] = text;
+                continue;
             }
             var type = resolver.Resolve(input);
             _limits.CheckType(type, $"input '{input.Name}' ({type})");

@@ -28,6 +28,21 @@ public static class GraphMetadata
     /// <summary>The metadata key under which hint <paramref name="name"/> is stored.</summary>
     public static string HintKey(string name) => HintPrefix + name;
 
+    /// <summary>The prefix of a bound input's key (<c>bound.pads</c>); see <see cref="BoundInput"/>.</summary>
+    public const string BoundPrefix = "bound.";
+
+    /// <summary>Records that graph input <paramref name="name"/> was frozen to <paramref name="value"/> (<c>--bind</c>).</summary>
+    public static KeyValuePair<string, string> BoundEntry(string name, TensorData value)
+        => KeyValuePair.Create(BoundPrefix + name, BoundInput.Of(name, value).Format());
+
+    /// <summary>The inputs the frontend froze to values, in ordinal name order; an entry that does not parse is skipped.</summary>
+    public static ImmutableArray<BoundInput> BoundInputsOf(this Graph graph)
+        => graph.Metadata.Where(kv => kv.Key.StartsWith(BoundPrefix, StringComparison.Ordinal))
+                         .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                         .Select(kv => BoundInput.Parse(kv.Key[BoundPrefix.Length..], kv.Value))
+                         .OfType<BoundInput>()
+                         .ToImmutableArray();
+
     /// <summary>The formatted value of <see cref="Opset"/>.</summary>
     public static string FormatOpset(int opset) => opset.ToString(CultureInfo.InvariantCulture);
 

@@ -33,6 +33,14 @@ public sealed record FrontendOptions
     public ImmutableDictionary<string, ImmutableArray<long>> InputShapes { get; init; } = ImmutableDictionary<string, ImmutableArray<long>>.Empty;
 
     /// <summary>
+    /// Freezes graph inputs to values (<c>--bind name=value.npy</c>): each becomes a constant before any node is
+    /// imported, so whatever is computed from it folds, as <see cref="InputShapes"/> pins a dimension. The frontend
+    /// checks each value's element type and shape against the input it binds and records the binding in the graph's
+    /// metadata (<see cref="Ir.GraphMetadata.BoundInputsOf"/>).
+    /// </summary>
+    public ImmutableDictionary<string, TensorData> Bindings { get; init; } = ImmutableDictionary<string, TensorData>.Empty;
+
+    /// <summary>
     /// The ops the graph is built from: the host passes its registry, which holds the ops plugins added (and their
     /// <see cref="Ops.OpDefinition.Imports"/>); a frontend infers types and verifies with it, never with the default.
     /// </summary>

@@ -100,6 +100,9 @@ public sealed record ModelMetadata
     [JsonConverter(typeof(OrdinalHintsConverter))]
     public ImmutableDictionary<string, string> Hints { get; init; } = ImmutableDictionary<string, string>.Empty;
 
+    /// <summary>Graph inputs frozen to values at compile time (<c>compile --bind</c>); they are not inputs of the module.</summary>
+    [JsonPropertyName("bound")] public ImmutableArray<BoundInput> Bound { get; init; } = ImmutableArray<BoundInput>.Empty;
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -143,6 +146,7 @@ public sealed record ModelMetadata
         Outputs = graph.Outputs.Select(o => TensorInfo.From(o, graph.TypeOf(o))).ToImmutableArray(),
         WeightBytes = graph.ConstantBytes,
         Hints = graph.HintsOf(),
+        Bound = graph.BoundInputsOf(),
     };
 }
 

@@ -110,6 +110,33 @@ public static class ModuleMetadataReader
         }
         CheckKernels(metadata.Kernels);
         CheckHints(metadata.Hints);
+        CheckBound(metadata.Bound);
+    }
+
+    /// <summary>The record of inputs frozen at compile time: shown by <c>inspect</c>, never used to allocate.</summary>
+    private static void CheckBound(ImmutableArray<BoundInput> bound)
+    {
+        if (bound.IsDefault)
+        {
+            throw new WasmGraphException("model metadata: 'bound' is null");
+        }
+        for (int i = 0; i < bound.Length; i++)
+        {
+            var entry = bound[i] ?? throw new WasmGraphException($"model metadata: bound input {i} is null");
+            CheckString($"bound[{i}].name", entry.Name, MaxTensorNameLength);
+            if (entry.DType is null || !DataTypes.TryParse(entry.DType, out _))
+            {
+                throw new WasmGraphException($"model metadata gives bound input {i} the unknown dtype '{Shorten(entry.DType)}'");
+            }
+            if (entry.Shape.IsDefault || entry.Shape.Length > MaxRank || entry.Shape.Any(d => d < 0))
+            {
+                throw new WasmGraphException($"model metadata gives bound input '{entry.Name}' a shape that is missing, negative or of rank over {MaxRank}");
+            }
+            if (entry.Sha256 is null || entry.Sha256.Length != 64 || !entry.Sha256.All(Uri.IsHexDigit))
+            {
+                throw new WasmGraphException($"model metadata gives bound input '{entry.Name}' a sha256 that is not 64 hex digits");
+            }
+        }
     }
 
     /// <summary>

@@ -49,7 +49,8 @@ public sealed class ConformanceSettings : HostCommandSettings
 
 /// <summary>
 /// <c>conformance</c>: runs the ONNX backend test suite through the configured pipeline (the same runner as
-/// tests/Conformance.Tests) and writes the per-op report. Exit code 0 even when cases fail: the report is the result;
+/// tests/Conformance.Tests) in both modes, (a) every input at run time and (b) shape-deciding inputs bound as
+/// <c>compile --bind</c> binds them, and writes the per-op report; each case's line shows its status in (a) then (b). Exit code 0 even when cases fail: the report is the result;
 /// CI enforces the pass count through the test project's baseline.
 /// </summary>
 public sealed class ConformanceCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : Command<ConformanceSettings>
@@ -85,13 +86,12 @@ public sealed class ConformanceCommand(WasmGraphHostFactory hosts, HostConsoles 
         }
         var output = consoles.Out;
         int done = 0;
-        var results = runner.RunAll(cases, settings.Jobs ?? Environment.ProcessorCount, r =>
+        var results = runner.RunAll(cases, settings.Jobs ?? Environment.ProcessorCount, (runTime, bound) =>
         {
             int n = Interlocked.Increment(ref done);
-            if (r.Status != CaseStatus.Passed || cases.Count <= 50)
+            if (runTime.Status != CaseStatus.Passed || bound.Status != CaseStatus.Passed || cases.Count <= 50)
             {
-                var colour = r.Status == CaseStatus.Passed ? "green" : r.Status == CaseStatus.Failed ? "red" : "yellow";
-                output.MarkupLine($"[{colour}]{r.Status.ToString().ToLowerInvariant(),-11}[/] {Markup.Escape(r.Case.Id)} [grey]{Markup.Escape(r.Reason ?? "")}[/]");
+                output.MarkupLine($"{Status(runTime)} {Status(bound)} {Markup.Escape(runTime.Case.Id)} [grey]{Markup.Escape(runTime.Reason ?? bound.Reason ?? "")}[/]");
             }
             else if (n % 100 == 0)
             {
@@ -104,12 +104,23 @@ public sealed class ConformanceCommand(WasmGraphHostFactory hosts, HostConsoles 
         {
             AtomicFile.WriteAllBytes(reportPath, Encoding.UTF8.GetBytes(report.ToMarkdown()), cancellation);
         }
-        output.MarkupLine($"{report.Passed} passed, {results.Count(r => r.Status == CaseStatus.Failed)} failed, " +
-                          $"{results.Count(r => r.Status == CaseStatus.Unsupported)} unsupported of {results.Count}; " +
-                          $"node/ inference-mode {ConformanceReport.Rate(report.NodeInference)}");
+        foreach (var (title, mode) in new[] { ("(a) run-time inputs", ConformanceMode.RunTimeInputs), ("(b) bound with --bind", ConformanceMode.BoundParameters) })
+        {
+            var list = report.Of(mode);
+            output.MarkupLine($"{Markup.Escape(title)}: {report.Passed(mode)} passed, {list.Count(r => r.Status == CaseStatus.Failed)} failed, " +
+                              $"{list.Count(r => r.Status == CaseStatus.Unsupported)} unsupported of {list.Count}; " +
+                              $"node/ inference-mode {ConformanceReport.Rate(ConformanceReport.NodeInference(list))}");
+        }
         output.MarkupLine(reportPath is null
             ? "[grey]no report written: a --filter run does not replace docs/conformance.md (it covers the whole suite); add --report FILE to keep one[/]"
             : $"report: [blue]{Markup.Escape(Path.GetFullPath(reportPath))}[/]");
         return 0;
+    }
+
+    /// <summary>A case's status in one mode, coloured, padded to one column width.</summary>
+    private static string Status(CaseResult result)
+    {
+        var colour = result.Status == CaseStatus.Passed ? "green" : result.Status == CaseStatus.Failed ? "red" : "yellow";
+        return $"[{colour}]{result.Status.ToString().ToLowerInvariant(),-11}[/]";
     }
 }

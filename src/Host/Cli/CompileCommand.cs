@@ -36,6 +36,10 @@ public sealed class CompileSettings : HostCommandSettings
     [Description("Pin an input's shape, e.g. input=1,3,224,224 (repeatable)")]
     public string[] InputShapes { get; init; } = [];
 
+    [CommandOption("--bind <NAME=FILE.npy>")]
+    [Description("Freeze an input to the value in a .npy file, e.g. pads=pads.npy: it becomes a constant, what is computed from it folds, and the module no longer takes it (repeatable; recorded in the metadata)")]
+    public string[] Bindings { get; init; } = [];
+
     [CommandOption("--verify-each")]
     [Description("Verify the IR after the frontend and after every pass")]
     public bool VerifyEach { get; init; }
@@ -99,6 +103,25 @@ public sealed class CompileSettings : HostCommandSettings
         SettingsChecks.Empty(Target, "--target", "a profile: " + string.Join(", ", TargetProfiles.OptionValues)) ?? TargetError(),
     ];
 
+    /// <summary>The <c>--bind</c> files by input name, each name given once.</summary>
+    public ImmutableDictionary<string, string> ParseBindings()
+    {
+        var files = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var spec in Bindings)
+        {
+            int eq = spec.LastIndexOf('=');
+            if (eq <= 0 || eq == spec.Length - 1)
+            {
+                throw new WasmGraphException($"--bind '{spec}': expected NAME=FILE.npy, e.g. pads=pads.npy");
+            }
+            if (!files.TryAdd(spec[..eq], spec[(eq + 1)..]))
+            {
+                throw new WasmGraphException($"--bind names '{spec[..eq]}' twice");
+            }
+        }
+        return files.ToImmutable();
+    }
+
     private string? TargetError()
     {
         try
@@ -156,16 +179,18 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
             Overrides = overrides,
             Passes = settings.Passes is null ? null : PassListResolver.Parse(settings.Passes),
         };
+        var bindFiles = settings.ParseBindings();
         var request = new CompileRequest(settings.Model, settings.Output ?? Path.ChangeExtension(settings.Model, ".wasm"))
         {
             InputShapes = settings.ParseInputShapes(),
+            Bindings = bindFiles.ToImmutableDictionary(b => b.Key, b => NpyFile.Read(b.Value), StringComparer.Ordinal),
             VerifyEach = settings.VerifyEach,
             DumpIrAfter = settings.DumpIr,
             PrependModelPath = settings.Prepend,
             Hints = settings.ParseHints(),
             Targets = settings.ParseTargets(),
         };
-        CheckFiles(settings, request.OutputPaths);
+        CheckFiles(settings, request.OutputPaths, bindFiles.Values);
 
         using var host = await hosts.StartAsync(hostSettings, cancellation).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<CompilePipeline>();
@@ -195,7 +220,7 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
     /// output is a regular file or a new path that is none of the files this command reads (the model, --prepend,
     /// --config). <see cref="CompilePipeline"/> checks the inputs again for its other callers (the demo, tests).
     /// </summary>
-    private static void CheckFiles(CompileSettings settings, IEnumerable<string> outputs)
+    private static void CheckFiles(CompileSettings settings, IEnumerable<string> outputs, IEnumerable<string> bindFiles)
     {
         InputFile.Require(settings.Model, "model file", InputFile.OnnxMaxBytes);
         if (settings.Tuning is { } tuning)
@@ -208,7 +233,7 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
         }
         foreach (var output in outputs)
         {
-            OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile, settings.Tuning]);
+            OutputPath.Check(output, "-o", [settings.Model, settings.Prepend, settings.ConfigFile, settings.Tuning, .. bindFiles]);
         }
     }
 

@@ -130,6 +130,10 @@ public sealed class InspectCommand : Command<InspectSettings>
         {
             about.AddRow($"hint {Format.UntrustedMarkup(key)}", Format.UntrustedMarkup(value));
         }
+        foreach (var bound in meta.Bound)
+        {
+            about.AddRow($"bound {Format.UntrustedMarkup(bound.Name)}", Format.UntrustedMarkup($"{bound.DType}[{string.Join(",", bound.Shape)}] sha256 {bound.Sha256} (--bind)"));
+        }
         _out.Write(about);
 
         var io = new Table().Border(TableBorder.Rounded).AddColumns("", "#", "name", "dtype", "shape", "bytes");

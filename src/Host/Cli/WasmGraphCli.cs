@@ -65,7 +65,8 @@ public static class WasmGraphCli
             .WithExample("compile", "model.onnx", "-o", "out/model.wasm", "--passes", "fold-batchnorm,eliminate-dead-code", "--verify-each")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--verbose")
             .WithExample("compile", "model.onnx", "-o", "model.wasm", "--dump-ir", "fuse-activation")
-            .WithExample("compile", "model.onnx", "-o", "model.wasm", "--input-shape", "input=1,3,224,224");
+            .WithExample("compile", "model.onnx", "-o", "model.wasm", "--input-shape", "input=1,3,224,224")
+            .WithExample("compile", "model.onnx", "-o", "model.wasm", "--bind", "pads=pads.npy");
         verbs.Add<TuneCommand>(config, "tune")
             .WithDescription("Measure each layer's candidate kernels in the runtime and write a tuning log for compile --tuning")
             .WithExample("tune", "model.onnx", "-o", "model.tuning.json")

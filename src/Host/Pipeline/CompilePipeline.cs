@@ -140,10 +140,11 @@ public sealed class CompilePipeline
         cancellation.ThrowIfCancellationRequested();
         var graph = Timed("frontend", observer, stages, null, () =>
         {
-            var model = Load(frontend, request.ModelPath, request.PrependModelPath is null ? request.InputShapes : ImmutableDictionary<string, ImmutableArray<long>>.Empty);
+            // Pins and bindings name the module's inputs: the --prepend model's when there is one.
+            var model = Load(frontend, request.ModelPath, request.PrependModelPath is null ? request : new CompileRequest(request.ModelPath, request.OutputPath));
             if (request.PrependModelPath is { } pre)
             {
-                model = GraphComposition.Chain(Load(frontend, pre, request.InputShapes), model);
+                model = GraphComposition.Chain(Load(frontend, pre, request), model);
             }
             CheckAbiNames(model, request.ModelPath);
             if (request.Hints.IsEmpty)
@@ -242,10 +243,11 @@ public sealed class CompilePipeline
         }
     }
 
-    private Graph Load(IFrontend frontend, string path, ImmutableDictionary<string, ImmutableArray<long>> shapes)
+    /// <summary>Reads <paramref name="path"/> with the input pins and bindings of <paramref name="inputs"/>.</summary>
+    private Graph Load(IFrontend frontend, string path, CompileRequest inputs)
     {
         using var stream = File.OpenRead(path);
-        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = shapes, Registry = _registry });
+        return frontend.Load(stream, new FrontendOptions { SourceName = path, InputShapes = inputs.InputShapes, Bindings = inputs.Bindings, Registry = _registry });
     }
 
     private static T Timed<T>(string stage, CompileObserver observer, List<StageTiming> stages, int? nodesBefore, Func<T> work,

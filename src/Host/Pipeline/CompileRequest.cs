@@ -9,6 +9,9 @@ public sealed record CompileRequest(string ModelPath, string OutputPath)
 {
     public ImmutableDictionary<string, ImmutableArray<long>> InputShapes { get; init; } = ImmutableDictionary<string, ImmutableArray<long>>.Empty;
 
+    /// <summary>Graph inputs frozen to values (<c>--bind NAME=FILE.npy</c>), checked by the frontend against the model.</summary>
+    public ImmutableDictionary<string, TensorData> Bindings { get; init; } = ImmutableDictionary<string, TensorData>.Empty;
+
     /// <summary>Run the IR verifier after the frontend and after every pass (<c>--verify-each</c>).</summary>
     public bool VerifyEach { get; init; }
 

@@ -80,8 +80,8 @@ internal static class ControlFlowImporters
         {
             throw context.Error(node, $"has {carriedCount} loop-carried values, but its body takes {body.FormalInputs.Count} inputs and gives {body.Outputs.Count} outputs");
         }
-        long? tripCount = node.HasInput(0) ? CompileTimeScalar(d, node, context, 0, "trip count M") : null;
-        bool running = !node.HasInput(1) || CompileTimeScalar(d, node, context, 1, "initial condition") != 0;
+        long? tripCount = node.HasInput(0) ? CompileTimeScalar(node, context, 0, "trip count M") : null;
+        bool running = !node.HasInput(1) || CompileTimeScalar(node, context, 1, "initial condition") != 0;
         if (tripCount is { } m)
         {
             CheckUnrollLimit(node, context, m, body.NodeCount);
@@ -156,14 +156,10 @@ internal static class ControlFlowImporters
         }
     }
 
-    private static long CompileTimeScalar(Decomposer d, OnnxNode node, ImportContext context, int index, string role)
+    private static long CompileTimeScalar(OnnxNode node, ImportContext context, int index, string role)
     {
-        string value = context.Input(node, index);
-        if (d.ConstantOrNull(value) is not { } data)
-        {
-            throw context.Unsupported(node, $"the {role} ('{node.Inputs[index]}') is a runtime value; "
-                + "a Loop is unrolled at compile time, so it must be a constant (or computed from constants)");
-        }
+        // A Loop is unrolled at compile time, so its trip count and first condition decide the program.
+        var data = context.OptionalParameter(node, index, role) ?? throw context.Error(node, $"the {role} is required");
         return data.Type.Shape.ElementCount == 1 ? data.ToInt64Array()[0] : throw context.Error(node, $"the {role} has shape {data.Type.Shape}; it must hold one value");
     }
 }

@@ -6,8 +6,19 @@ namespace WasmGraph.Frontends.Onnx.Import.Ops;
 /// <summary>Conv of <c>Definitions/Convolution.cs</c>, and the canonical Conv attributes the quantized Conv forms share.</summary>
 internal static class ConvolutionImporters
 {
+    /// <summary>Conv; weights known only at run time take the non-packed path (<see cref="RunTimeWeightConv"/>).</summary>
     public static void Conv(OnnxNode node, int opset, ImportContext context)
-        => context.EmitDirect(node, "Conv", ConvAttributes(node, context, context.InputShape(node, 0), context.InputShape(node, 1)), inputCount: 3);
+    {
+        var attributes = ConvAttributes(node, context, context.InputShape(node, 0), context.InputShape(node, 1));
+        if (context.TryConstant(node, 1) is null && context.InputType(node, 0).ElementType == DataType.Float32)
+        {
+            var d = new Decomposer(node, context);
+            string? bias = node.HasInput(2) ? context.Input(node, 2) : null;
+            RunTimeWeightConv.Emit(d, node, context, context.Input(node, 0), context.Input(node, 1), bias, attributes, context.FirstOutput(node));
+            return;
+        }
+        context.EmitDirect(node, "Conv", attributes, inputCount: 3);
+    }
 
     /// <summary>The canonical Conv attributes of a Conv-like node (also ConvInteger and QLinearConv) on input x and weight w.</summary>
     public static IrAttributes ConvAttributes(OnnxNode node, ImportContext context, Shape x, Shape w)

@@ -53,7 +53,8 @@ internal static class ElementwiseImporters
 
     /// <summary>
     /// Clip bounds are attributes before opset 11 and optional inputs from 11 on; both become the canonical
-    /// <c>min</c>/<c>max</c> attributes. An absent bound is the ONNX default, numeric_limits lowest()/max(), so Clip
+    /// <c>min</c>/<c>max</c> attributes when known at compile time, and Max/Min nodes when a bound is a run-time value.
+    /// An absent bound is the ONNX default, numeric_limits lowest()/max(), so Clip
     /// without bounds maps ±∞ to ±3.4e38 exactly as ONNX Runtime does.
     /// </summary>
     public static void Clip(OnnxNode node, int opset, ImportContext context)
@@ -64,6 +65,22 @@ internal static class ElementwiseImporters
             min = node.Attributes.Float("min", float.MinValue);
             max = node.Attributes.Float("max", float.MaxValue);
         }
+        else if (RunTimeBound(node, context, 1) || RunTimeBound(node, context, 2))
+        {
+            // Bounds known only at run time: max(x, min) then min(·, max), which is Clip's definition (min > max gives max).
+            var d = new Decomposer(node, context);
+            string x = context.Input(node, 0);
+            string low = node.HasInput(1) ? d.Op("Max", [x, context.Input(node, 1)]) : x;
+            if (node.HasInput(2))
+            {
+                d.Op("Min", [low, context.Input(node, 2)], output: context.FirstOutput(node));
+            }
+            else
+            {
+                d.Bind(low, context.FirstOutput(node));
+            }
+            return;
+        }
         else
         {
             min = Scalar(node, context, 1, "min") ?? float.MinValue;
@@ -72,6 +89,9 @@ internal static class ElementwiseImporters
         var attributes = IrAttributes.Empty.With("min", min).With("max", max);
         context.Emit(node, "Clip", [context.Input(node, 0)], [context.FirstOutput(node)], attributes);
     }
+
+    private static bool RunTimeBound(OnnxNode node, ImportContext context, int index)
+        => node.HasInput(index) && context.TryConstant(node, index) is null;
 
     private static float? Scalar(OnnxNode node, ImportContext context, int index, string role)
     {

@@ -93,6 +93,7 @@ internal static class IndexingImporters
         string mode = node.Attributes.String("mode", "constant");
         long[] pads;
         float value = 0;
+        string? runTimeValue = null;
         if (opset < 11)
         {
             pads = node.Attributes.Ints("pads") ?? node.Attributes.Ints("paddings") ?? throw context.Error(node, "required attribute 'pads' is missing");
@@ -101,9 +102,13 @@ internal static class IndexingImporters
         else
         {
             pads = context.Constant(node, 1, "pads").ToInt64Array();
-            if (context.OptionalConstant(node, 2, "constant_value") is { } constant)
+            if (context.TryConstant(node, 2) is { } constant)
             {
                 value = constant.ToFloatArray()[0];
+            }
+            else if (node.HasInput(2))
+            {
+                runTimeValue = context.Input(node, 2); // it changes values, not the shape: a run-time input of the kernel
             }
             if (context.OptionalConstant(node, 3, "axes") is { } axesData)
             {
@@ -122,15 +127,20 @@ internal static class IndexingImporters
             throw context.Unsupported(node, "mode 'wrap'");
         }
         var attributes = IrAttributes.Empty.With("pads", pads).With("mode", mode).With("value", value);
-        context.Emit(node, "Pad", [context.Input(node, 0)], [context.FirstOutput(node)], attributes);
+        string[] inputs = runTimeValue is null || mode != "constant" ? [context.Input(node, 0)] : [context.Input(node, 0), runTimeValue];
+        context.Emit(node, "Pad", inputs, [context.FirstOutput(node)], attributes);
     }
 
-    /// <summary>Trilu: the diagonal offset k is an optional constant input.</summary>
+    /// <summary>
+    /// Trilu: the diagonal offset k is an optional input; known at compile time it is the attribute, else the kernel
+    /// reads it at run time (it changes which elements are kept, not the shape).
+    /// </summary>
     public static void Trilu(OnnxNode node, int opset, ImportContext context)
     {
-        long k = context.OptionalConstant(node, 1, "k")?.ToInt64Array()[0] ?? 0;
-        var attributes = IrAttributes.Empty.With("upper", node.Attributes.Int("upper", 1)).With("k", k);
-        context.Emit(node, "Trilu", [context.Input(node, 0)], [context.FirstOutput(node)], attributes);
+        var known = context.TryConstant(node, 1);
+        var attributes = IrAttributes.Empty.With("upper", node.Attributes.Int("upper", 1)).With("k", known?.ToInt64Array()[0] ?? 0);
+        string[] inputs = node.HasInput(1) && known is null ? [context.Input(node, 0), context.Input(node, 1)] : [context.Input(node, 0)];
+        context.Emit(node, "Trilu", inputs, [context.FirstOutput(node)], attributes);
     }
 
     /// <summary>DepthToSpace as Reshape → Transpose → Reshape (DCR or CRD order).</summary>
@@ -179,10 +189,8 @@ internal static class IndexingImporters
         var d = new Decomposer(node, context);
         string input = context.Input(node, 0);
         var shape = d.ShapeOf(input);
-        if (!context.Builder.Constants.TryGetValue(context.Input(node, 1), out var condition))
-        {
-            throw context.Unsupported(node, "Compress: condition must be a constant; its output size depends on it");
-        }
+        // The condition decides the output's size.
+        var condition = context.OptionalParameter(node, 1, "condition") ?? throw context.Error(node, "input 'condition' is required");
         if (condition.Type.Shape.Rank != 1)
         {
             throw context.Error(node, $"condition must be 1-D, got {condition.Type.Shape}");

@@ -1,3 +1,4 @@
+using WasmGraph.Abstractions.Ir;
 using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import.Ops;
@@ -10,7 +11,9 @@ internal static class NormalizationImporters
 {
     /// <summary>
     /// Inference-mode batch normalisation. Opset &lt; 9 may say <c>spatial=0</c> (per-activation parameters); the
-    /// training outputs (running statistics, saved mean/variance) must be unused.
+    /// training outputs (running statistics, saved mean/variance) must be unused. The kernel folds its parameters at
+    /// compile time; when they are run-time values the node is written as its formula instead,
+    /// (x − mean) · scale / √(var + ε) + bias, each parameter broadcast along the channel axis.
     /// </summary>
     public static void BatchNormalization(OnnxNode node, int opset, ImportContext context)
     {
@@ -24,7 +27,24 @@ internal static class NormalizationImporters
             .With("epsilon", node.Attributes.Float("epsilon", 1e-5f))
             .With("spatial", spatial);
         var inputs = Enumerable.Range(0, 5).Select(i => context.Input(node, i));
+        bool runTimeParameters = Enumerable.Range(1, 4).Any(i => context.TryConstant(node, i) is null);
+        if (runTimeParameters && spatial == 1 && Enumerable.Range(0, 5).All(i => context.InputType(node, i).ElementType == DataType.Float32))
+        {
+            EmitFormula(node, context, node.Attributes.Float("epsilon", 1e-5f));
+            return;
+        }
         context.Emit(node, "BatchNormalization", inputs, [context.FirstOutput(node)], attributes);
+    }
+
+    private static void EmitFormula(OnnxNode node, ImportContext context, float epsilon)
+    {
+        var d = new Decomposer(node, context);
+        var x = context.InputShape(node, 0);
+        var perChannel = Enumerable.Repeat(1L, Math.Max(x.Rank - 1, 1)).ToArray();
+        perChannel[0] = x.Rank > 1 ? x[1] : 1;
+        string Parameter(int index) => d.Reshape(context.Input(node, index), perChannel);
+        string inverse = d.Div(Parameter(1), d.Unary("Sqrt", d.Add(Parameter(4), d.Scalar(epsilon))));
+        d.Add(d.Mul(d.Sub(context.Input(node, 0), Parameter(3)), inverse), Parameter(2), context.FirstOutput(node));
     }
 
     public static void InstanceNormalization(OnnxNode node, int opset, ImportContext context)

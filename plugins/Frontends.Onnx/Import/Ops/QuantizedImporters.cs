@@ -70,7 +70,10 @@ internal static class QuantizedImporters
         return d.MatMul(aCentered, bCentered);
     }
 
-    /// <summary>Conv of (x − x₀) and the constant (w − w₀) (w₀ per output channel) in float32, plus the int32 bias as float.</summary>
+    /// <summary>
+/// Conv of (x − x₀) and (w − w₀) (w₀ per output channel) in float32, plus the int32 bias as float; weights known only
+/// at run time take the non-packed path (<see cref="RunTimeWeightConv"/>).
+/// </summary>
     private static string IntegerConv(Decomposer d, OnnxNode node, ImportContext context, int x, int xZero, int w, int wZero, int? bias)
     {
         var xShape = context.InputShape(node, x);
@@ -82,11 +85,10 @@ internal static class QuantizedImporters
         }
         string xCentered = Centered(d, node, context, x, xZero, zero => zero);
         string wCentered = Centered(d, node, context, w, wZero, zero => PerChannel(d, zero, wShape.Rank, channelAxis: 0));
-        if (d.ConstantOrNull(wCentered) is not { } weights)
-        {
-            throw context.Unsupported(node, "the weights and their zero point must be constants (initializers), as for Conv: they are packed at compile time");
-        }
-        double bound = 255 * LargestSum(weights.ToFloatArray(), wShape, columns: false);
+        // Constant weights bound the accumulation by their largest sum; run-time ones by the reduction length.
+        double bound = d.ConstantOrNull(wCentered) is { } weights
+            ? 255 * LargestSum(weights.ToFloatArray(), wShape, columns: false)
+            : 255.0 * 255.0 * (wShape.ElementCount / Math.Max(wShape[0], 1));
         var inputs = new List<string> { xCentered, wCentered };
         if (bias is { } b)
         {
@@ -98,7 +100,9 @@ internal static class QuantizedImporters
             inputs.Add(d.Cast(context.Input(node, b), DataType.Float32));
         }
         CheckExact(node, context, bound);
-        return d.Op("Conv", inputs, attributes);
+        return d.ConstantOrNull(wCentered) is null
+            ? RunTimeWeightConv.Emit(d, node, context, xCentered, wCentered, inputs.Count > 2 ? inputs[2] : null, attributes)
+            : d.Op("Conv", inputs, attributes);
     }
 
     /// <summary>float32(input) − float32(zero point), the zero point shaped by <paramref name="shapeZero"/> to broadcast.</summary>

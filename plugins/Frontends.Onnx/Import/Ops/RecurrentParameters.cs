@@ -129,11 +129,8 @@ internal sealed record RecurrentParameters(
         {
             return null;
         }
-        var name = context.Input(node, 4);
-        if (!context.Builder.Constants.TryGetValue(name, out var data))
-        {
-            throw context.Unsupported(node, "sequence_lens is a runtime input; it decides the unrolled program, so it must be a constant");
-        }
+        // sequence_lens decides the unrolled program.
+        var data = context.OptionalParameter(node, 4, "sequence_lens")!;
         var lengths = data.ToInt64Array();
         if (lengths.Length != batch || lengths.Any(l => l < 0 || l > steps))
         {

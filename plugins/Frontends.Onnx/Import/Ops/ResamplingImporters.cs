@@ -10,20 +10,22 @@ namespace WasmGraph.Frontends.Onnx.Import.Ops;
 internal static class ResamplingImporters
 {
     /// <summary>
-    /// Resize to a static output: sizes if given, else floor(input · scales). Scales and roi must be constants; every
-    /// mode attribute is made explicit (opset 10 had only the asymmetric coordinate transform).
+    /// Resize to a static output: sizes if given, else floor(input · scales); every mode attribute is made explicit
+    /// (opset 10 had only the asymmetric coordinate transform). What decides the output is needed at compile time:
+    /// sizes, or scales when there are no sizes. With sizes given, scales are not read (ONNX Runtime derives them from
+    /// the sizes), and roi only matters to tf_crop_and_resize, so either may then be a run-time value.
     /// </summary>
     public static void Resize(OnnxNode node, int opset, ImportContext context)
     {
         var input = context.InputShape(node, 0);
         int scalesIndex = opset < 11 ? 1 : 2;
-        float[]? roi = opset >= 11 ? context.OptionalParameter(node, 1, "roi")?.ToFloatArray() : null;
-        float[]? scales = context.OptionalConstant(node, scalesIndex, "scales")?.ToFloatArray();
+        string transform = opset < 11 ? "asymmetric" : node.Attributes.String("coordinate_transformation_mode", "half_pixel");
         long[]? sizes = opset >= 11 ? context.OptionalConstant(node, 3, "sizes")?.ToInt64Array() : null;
+        if (sizes is { Length: 0 }) { sizes = null; }
+        float[]? scales = sizes is null ? context.OptionalConstant(node, scalesIndex, "scales")?.ToFloatArray() : null;
+        float[]? roi = opset >= 11 && transform == "tf_crop_and_resize" ? context.OptionalParameter(node, 1, "roi")?.ToFloatArray() : null;
         if (scales is { Length: 0 }) { scales = null; }
         if (roi is { Length: 0 }) { roi = null; }
-        if (sizes is { Length: 0 }) { sizes = null; }
-        string transform = opset < 11 ? "asymmetric" : node.Attributes.String("coordinate_transformation_mode", "half_pixel");
         Emit(node, context, input, scales, sizes, roi, node.Attributes.String("mode", "nearest"), transform);
     }
 

@@ -5,7 +5,7 @@ namespace WasmGraph.Frontends.Onnx.Import.Ops;
 
 /// <summary>
 /// GatherElements, Scatter/ScatterElements, CumSum, Hardmax and the two losses. Axes are normalised here; CumSum's
-/// axis input must be a constant; SoftmaxCrossEntropyLoss becomes LogSoftmax along the class axis followed by
+/// axis input may be a run-time value; SoftmaxCrossEntropyLoss becomes LogSoftmax along the class axis followed by
 /// NegativeLogLikelihoodLoss, exactly the ONNX function body, so both losses share one kernel.
 /// </summary>
 internal static class SelectionImporters
@@ -29,14 +29,36 @@ internal static class SelectionImporters
         context.EmitDirect(node, "ScatterElements", IrAttributes.Empty.With("axis", axis).With("reduction", reduction), inputCount: 3);
     }
 
+    /// <summary>
+    /// CumSum along a known axis is one kernel. The axis changes values, not the shape, so it may also be a run-time
+    /// value: then every axis is summed and the one asked for is selected at run time (Where on axis == a, with a
+    /// negative axis counted from the end), at rank times the work; an axis out of range selects the last sum.
+    /// </summary>
     public static void CumSum(OnnxNode node, int opset, ImportContext context)
     {
         int rank = context.InputShape(node, 0).Rank;
-        long axis = IndexingImporters.Axis(node, context, context.Constant(node, 1, "axis").ToInt64Array()[0], rank);
-        var attributes = IrAttributes.Empty.With("axis", axis)
+        IrAttributes AlongAxis(long axis) => IrAttributes.Empty.With("axis", axis)
             .With("exclusive", node.Attributes.Int("exclusive", 0))
             .With("reverse", node.Attributes.Int("reverse", 0));
-        context.Emit(node, "CumSum", [context.Input(node, 0)], [context.FirstOutput(node)], attributes);
+        if (!node.HasInput(1) || context.TryConstant(node, 1) is not null)
+        {
+            long axis = IndexingImporters.Axis(node, context, context.Constant(node, 1, "axis").ToInt64Array()[0], rank);
+            context.Emit(node, "CumSum", [context.Input(node, 0)], [context.FirstOutput(node)], AlongAxis(axis));
+            return;
+        }
+        var d = new Decomposer(node, context);
+        string x = context.Input(node, 0);
+        var axisType = context.InputType(node, 1).ElementType;
+        string requested = d.Reshape(context.Input(node, 1), []);
+        string fromEnd = d.Add(requested, d.Scalar(rank, axisType));
+        string normalized = d.Op("Where", [d.Op("Less", [requested, d.Scalar(0, axisType)]), fromEnd, requested]);
+        string selected = d.Op("CumSum", [x], AlongAxis(rank - 1));
+        for (long axis = rank - 2; axis >= 0; axis--)
+        {
+            string along = d.Op("CumSum", [x], AlongAxis(axis));
+            selected = d.Op("Where", [d.Op("Equal", [normalized, d.Scalar(axis, axisType)]), along, selected]);
+        }
+        d.Bind(selected, context.FirstOutput(node));
     }
 
     /// <summary>As Softmax: one axis from opset 13; before that, the input is flattened to 2-D from the axis on.</summary>

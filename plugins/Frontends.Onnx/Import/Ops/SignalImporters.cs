@@ -104,10 +104,8 @@ internal static class SignalImporters
 
     private static TensorData ScalarConstant(OnnxNode node, ImportContext context, int index, string role)
     {
-        if (!context.Builder.Constants.TryGetValue(context.Input(node, index), out var data))
-        {
-            throw context.Unsupported(node, $"input '{role}' is a runtime value; it decides the output, so it must be a constant");
-        }
+        // The value decides the output's shape or contents table.
+        var data = context.OptionalParameter(node, index, role) ?? throw context.Error(node, $"input '{role}' is required");
         if (data.Type.ElementCount != 1)
         {
             throw context.Error(node, $"'{role}' must be a scalar, got {data.Type}");

@@ -26,7 +26,34 @@ public static partial class StandardOps
         yield return new OpDefinition("Split", FusionKind.Injective, InferSplit, "cut along one axis into given sizes")
         {
             RequiredAttributes = ["axis", "split"],
+            Evaluate = EvaluateSplit,
         };
+    }
+
+    /// <summary>
+    /// Split on constants: part k starts at the sum of the sizes before it. tf2onnx writes a TensorFlow pads tensor as
+    /// a Split of one constant whose parts a Concat reorders, so Pad's pads fold only if Split does.
+    /// </summary>
+    private static ImmutableArray<TensorData> EvaluateSplit(Node node, ImmutableArray<TensorData?> inputs, ImmutableArray<TensorType> types)
+    {
+        var input = inputs[0]!;
+        int axis = (int)node.Attributes.GetInt("axis");
+        var results = ImmutableArray.CreateBuilder<TensorData>(types.Length);
+        long offset = 0;
+        foreach (var type in types)
+        {
+            long start = offset;
+            results.Add(ConstantMath.Select(input, type, i =>
+            {
+                var index = ConstantMath.Unravel(i, type.Shape);
+                index[axis] += start;
+                long linear = 0;
+                for (int d = 0; d < index.Length; d++) { linear = linear * input.Type.Shape[d] + index[d]; }
+                return linear;
+            }));
+            offset += type.Shape[axis];
+        }
+        return results.MoveToImmutable();
     }
 
     private static ImmutableArray<TensorType> InferReshape(InferenceContext c)

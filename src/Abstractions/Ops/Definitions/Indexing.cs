@@ -41,6 +41,7 @@ public static partial class StandardOps
                 return linear;
             })),
         };
+        // Pad's value and Trilu's k change values, not shapes: known only at run time, they are input 1 (see docs/ir.md).
         yield return new OpDefinition("Pad", FusionKind.Injective, InferPad, "pad with a constant, by reflection or by repeating the edge")
         {
             RequiredAttributes = ["pads", "mode", "value"],
@@ -172,6 +173,10 @@ public static partial class StandardOps
         {
             throw c.Error($"{mode} padding needs a non-empty input along every padded axis");
         }
+        if (c.HasInput(1) && (c.Input(1).ElementType != x.ElementType || c.Input(1).ElementCount != 1))
+        {
+            throw c.Error($"the run-time pad value (input 1) must be one {x.ElementType.Name()}, got {c.Input(1)}");
+        }
         return One(x.ElementType, new Shape(dims));
     }
 
@@ -181,6 +186,10 @@ public static partial class StandardOps
         if (x.Shape.Rank < 2)
         {
             throw c.Error($"input must have rank ≥ 2, got {x.Shape}");
+        }
+        if (c.HasInput(1) && (c.Input(1).ElementType != DataType.Int64 || c.Input(1).ElementCount != 1))
+        {
+            throw c.Error($"the run-time offset k (input 1) must be one int64, got {c.Input(1)}");
         }
         return One(x);
     }
