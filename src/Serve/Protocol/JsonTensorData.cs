@@ -136,13 +136,16 @@ public static class JsonTensorData
                 };
                 break;
             case DataType.Float32:
-                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), (float)Float(element, input, index));
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), (float)Float(element, input, index, float.MaxValue, "FP32"));
                 break;
             case DataType.Float64:
-                BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(8 * i), Float(element, input, index));
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(8 * i), Float(element, input, index, double.MaxValue, "FP64"));
                 break;
-            case DataType.Float16 or DataType.BFloat16:
-                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), HalfFloats.FromDouble(Float(element, input, index), type));
+            case DataType.Float16:
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), HalfFloats.FromDouble(Float(element, input, index, (double)Half.MaxValue, "FP16"), type));
+                break;
+            case DataType.BFloat16:
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), HalfFloats.FromDouble(Float(element, input, index, BFloat16Max, "BF16"), type));
                 break;
             case DataType.Int8: bytes[i] = (byte)(sbyte)Integer(element, input, index, sbyte.MinValue, sbyte.MaxValue, "INT8"); break;
             case DataType.UInt8: bytes[i] = (byte)Integer(element, input, index, byte.MinValue, byte.MaxValue, "UINT8"); break;
@@ -163,10 +166,23 @@ public static class JsonTensorData
         }
     }
 
-    private static double Float(JsonElement element, string input, long index)
+    /// <summary>The largest finite bfloat16: 0x7F7F, (2 − 2⁻⁷) × 2¹²⁷.</summary>
+    private const double BFloat16Max = 3.3895313892515355e38;
+
+    /// <summary>
+    /// A float element. A number beyond the datatype's largest finite value is refused rather than rounded to an
+    /// infinity the client did not write (<c>1e39</c> for FP32; <c>1e999</c> even parses as infinity); the
+    /// infinities themselves are the strings.
+    /// </summary>
+    private static double Float(JsonElement element, string input, long index, double max, string datatype)
     {
         if (element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out double value))
         {
+            // Values that round to ±max are in range; the cut is halfway to the next power of two's step, as rounding goes.
+            if (!double.IsFinite(value) || (datatype != "FP64" && Math.Abs(value) > max && double.IsInfinity(Narrow(value, datatype))))
+            {
+                throw Element(input, index, element, $"a number within {datatype}'s range (±{max:G5}), or \"Infinity\"/\"-Infinity\"");
+            }
             return value;
         }
         if (element.ValueKind == JsonValueKind.String)
@@ -180,6 +196,13 @@ public static class JsonTensorData
         }
         throw Element(input, index, element, "a number (or \"NaN\", \"Infinity\", \"-Infinity\")");
     }
+
+    private static double Narrow(double value, string datatype) => datatype switch
+    {
+        "FP32" => (float)value,
+        "FP16" => (double)(Half)value,
+        _ => HalfFloats.ToDouble(HalfFloats.FromDouble(value, DataType.BFloat16), DataType.BFloat16),
+    };
 
     private static long Integer(JsonElement element, string input, long index, long min, long max, string datatype)
     {

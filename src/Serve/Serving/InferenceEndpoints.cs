@@ -128,6 +128,11 @@ public sealed class InferenceEndpoints
         catch (ProtocolException e)
         {
             status = e.StatusCode;
+            if (status is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status408RequestTimeout)
+            {
+                // The rest of the body was never read, so Kestrel cannot keep the connection: tell the client not to reuse it.
+                context.Response.Headers.Connection = "close";
+            }
             _metrics.Errors.WithLabels(label, Reason(e.StatusCode)).Inc();
             await Error(status, e.Message).ExecuteAsync(context).ConfigureAwait(false);
         }

@@ -66,6 +66,8 @@ public sealed class InferenceRequestTests
     [InlineData("""{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,3,4,5,6,7]}]}""", "more than the 6 elements")]
     [InlineData("""{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,"three",4,5,6]}]}""", "data element 2 is \"three\"; expected a number")]
     [InlineData("""{"inputs":[{"name":"ids","shape":[2],"datatype":"INT64","data":[1.5,2]}]}""", "data element 0 is 1.5; expected a whole number")]
+    [InlineData("""{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,1e39,3,4,5,6]}]}""", "data element 1 is 1e39; expected a number within FP32's range")]
+    [InlineData("""{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,-1e999,4,5,6]}]}""", "data element 2 is -1e999; expected a number within FP32's range")]
     [InlineData("""{"inputs":[{"name":"w","shape":[1],"datatype":"FP32","data":[1]}]}""", "model 'm' has no input 'w'; its inputs are: 'x' FP32 [2,3], 'ids' INT64 [2]")]
     [InlineData("""{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,3,4,5,6]}]}""", "missing input 'ids' INT64 [2]")]
     [InlineData("""{"inputs":{}}""", "\"inputs\", an array")]
@@ -76,6 +78,13 @@ public sealed class InferenceRequestTests
     [InlineData("""{"inputs":[],"outputs":[{"name":"q"}]}""", "missing inputs")]
     public void AMalformedOrMismatchedRequestIsRefusedNamingWhatIsWrong(string json, string expected)
         => Assert.Contains(expected, Refused(json));
+
+    [Fact]
+    public void TheLargestFiniteFloatIsAccepted()
+    {
+        var request = Parse($$"""{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[3.4028235e38,-3.4028235e38,1e-50,0,0,0]},{{Ids}}]}""");
+        Assert.Equal(new[] { float.MaxValue, float.MinValue, 0f, 0, 0, 0 }, request.Inputs["x"].ToFloatArray());
+    }
 
     [Fact]
     public void AnUnknownOutputIsRefused()
