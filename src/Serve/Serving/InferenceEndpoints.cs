@@ -103,6 +103,7 @@ public sealed class InferenceEndpoints
         string label = _models.ContainsKey(name) ? name : ServeMetrics.UnknownModel;
         int status;
         RunTimes times = default;
+        bool bodyRead = false;
         try
         {
             if (Find(name, version, out var pool) is { } missing)
@@ -116,9 +117,14 @@ public sealed class InferenceEndpoints
             {
                 throw new ProtocolException(StatusCodes.Status503ServiceUnavailable, "the server is shutting down; send the request to another replica");
             }
+            if (pool!.IsFull)
+            {
+                throw pool.AtCapacity();
+            }
             long? headerLength = HeaderLength(context.Request);
             var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
-            var request = InferenceRequest.Parse(body, headerLength, pool!.Name, pool.Metadata);
+            bodyRead = true;
+            var request = InferenceRequest.Parse(body, headerLength, pool.Name, pool.Metadata);
             var (outputs, ran) = await pool.RunAsync(request.Inputs, context.RequestAborted).ConfigureAwait(false);
             times = ran;
             var response = InferenceResponse.Create(pool.Name, request, outputs);
@@ -128,10 +134,15 @@ public sealed class InferenceEndpoints
         catch (ProtocolException e)
         {
             status = e.StatusCode;
-            if (status is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status408RequestTimeout)
+            if (!bodyRead)
             {
-                // The rest of the body was never read, so Kestrel cannot keep the connection: tell the client not to reuse it.
+                // Refused before (or while) its body was read: closing the connection spares reading the rest of it
+                // (Kestrel would otherwise drain it to keep the connection), and tells the client not to reuse it.
                 context.Response.Headers.Connection = "close";
+            }
+            if (status == StatusCodes.Status429TooManyRequests)
+            {
+                context.Response.Headers.RetryAfter = "1";
             }
             _metrics.Errors.WithLabels(label, Reason(e.StatusCode)).Inc();
             await Error(status, e.Message).ExecuteAsync(context).ConfigureAwait(false);

@@ -61,6 +61,16 @@ public sealed class ModelPool : IDisposable
 
     public int QueueLength { get; }
 
+    /// <summary>
+    /// Whether a request arriving now would be refused: checked before its body is read, so that under overload a
+    /// refusal costs no body transfer or parsing. Advisory (no slot is reserved: a slow body must not hold one);
+    /// <see cref="RunAsync"/> decides.
+    /// </summary>
+    public bool IsFull => Volatile.Read(ref _admitted) >= Instances + QueueLength;
+
+    public ProtocolException AtCapacity() => new(StatusCodes.Status429TooManyRequests,
+        $"model '{Name}' is at capacity ({Instances} instance{(Instances == 1 ? "" : "s")} busy, {QueueLength} request{(QueueLength == 1 ? "" : "s")} queued); retry later");
+
     /// <summary>Loads <paramref name="instances"/> sessions with <paramref name="load"/>; a failure disposes those already loaded.</summary>
     public static ModelPool Create(string name, int instances, int queueLength, Func<IModelSession> load, ServeMetrics metrics, ILogger logger)
     {
@@ -95,8 +105,7 @@ public sealed class ModelPool : IDisposable
         if (Interlocked.Increment(ref _admitted) > Instances + QueueLength)
         {
             Interlocked.Decrement(ref _admitted);
-            throw new ProtocolException(StatusCodes.Status429TooManyRequests,
-                $"model '{Name}' is at capacity ({Instances} instance{(Instances == 1 ? "" : "s")} busy, {QueueLength} request{(QueueLength == 1 ? "" : "s")} queued); retry later");
+            throw AtCapacity();
         }
         try
         {
