@@ -137,6 +137,20 @@ async function load(url, request, expected, connections, duration) {
   };
 }
 
+// What one client sees during the overload: its own requests, one after another, timed by status.
+async function probe(url, request, duration) {
+  const times = {};
+  const deadline = Date.now() + duration * 1000;
+  while (Date.now() < deadline) {
+    const start = performance.now();
+    const { status } = await once(url, request).catch(() => ({ status: 'error' }));
+    (times[status] ??= []).push(performance.now() - start);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const percentile = (list, p) => list.sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor(p * list.length))];
+  return Object.fromEntries(Object.entries(times).map(([status, list]) => [status, { count: list.length, p50: percentile(list, 0.5), p99: percentile(list, 0.99) }]));
+}
+
 // ---- hostile requests ---------------------------------------------------------------------------------------------
 function raw(port, text, trickle) {
   // Sends `text`, then (for a slowloris body) one byte every 200 ms; resolves with the status line or 'closed'.
@@ -197,7 +211,11 @@ for (const instances of instanceCounts) {
     await load(server.url, minilmRequest, expectedMinilm.body, instances, 3);
     run.minilm = await load(server.url, minilmRequest, expectedMinilm.body, instances, seconds);
     const beforeOverload = rssMiB(pid);
-    run.overload = await load(server.url, resnetRequest, expectedResnet.body, 4 * (instances + run.queue), seconds);
+    const [overload, probed] = await Promise.all([
+      load(server.url, resnetRequest, expectedResnet.body, 4 * (instances + run.queue), seconds),
+      probe(server.url, resnetRequest, seconds - 1),
+    ]);
+    run.overload = { ...overload, probe: probed };
     run.overload.rssBeforeMiB = beforeOverload;
     run.overload.rssAfterMiB = rssMiB(pid);
     const [good, attacks] = await Promise.all([
@@ -224,11 +242,12 @@ for (const run of report.runs) {
     lines.push(`| ${run.instances} | ${model} | ${f(r.requestsPerSecond)} | ${r.p50} | ${r.p99} | ${r.checked} (${r.wrong}) | ${r.errors + r.timeouts + Object.entries(r.codes).filter(([c]) => c !== '200').reduce((a, [, n]) => a + n, 0)} |`);
   }
 }
-lines.push('', `| instances | overload connections | 200/s | 429/s | other | p50 ms | p99 ms | wrong | RSS before → after MiB |`, `|---:|---:|---:|---:|---:|---:|---:|---:|---|`);
+lines.push('', `| instances | overload connections | 200/s | 429/s | other | p50 ms | p99 ms | one client's 429: p50 / p99 ms | wrong | RSS before → after MiB |`, `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|`);
 for (const run of report.runs) {
   const o = run.overload;
   const other = Object.entries(o.codes).filter(([c]) => c !== '200' && c !== '429').reduce((a, [, n]) => a + n, 0) + o.errors + o.timeouts;
-  lines.push(`| ${run.instances} | ${o.connections} | ${f(o.ok / o.seconds)} | ${f((o.codes['429'] ?? 0) / o.seconds)} | ${other} | ${o.p50} | ${o.p99} | ${o.wrong} | ${f(o.rssBeforeMiB, 0)} → ${f(o.rssAfterMiB, 0)} |`);
+  const refused = o.probe['429'];
+  lines.push(`| ${run.instances} | ${o.connections} | ${f(o.ok / o.seconds)} | ${f((o.codes['429'] ?? 0) / o.seconds)} | ${other} | ${o.p50} | ${o.p99} | ${refused ? `${f(refused.p50)} / ${f(refused.p99)} (${refused.count})` : 'none'} | ${o.wrong} | ${f(o.rssBeforeMiB, 0)} → ${f(o.rssAfterMiB, 0)} |`);
 }
 lines.push('', `| instances | good load req/s | p50 ms | p99 ms | good non-200 | hostile answers (status: count) | peak RSS MiB | exit |`, `|---:|---:|---:|---:|---:|---|---:|---:|`);
 for (const run of report.runs) {
