@@ -106,6 +106,23 @@ public sealed partial class ServingBehaviourTests : IDisposable
         Assert.Equal(0, await stopping);
     }
 
+    [Fact]
+    public async Task WithTheJsonFormatterEachRequestIsOneStructuredLogLine()
+    {
+        var server = ServerProcess.Start([_module, "--instances", "1"], new Dictionary<string, string> { ["WASMGRAPH_Logging__Console__FormatterName"] = "json" });
+        using (server)
+        {
+            Assert.Equal(200, (await Post(server, 0)).Status);
+            Assert.Equal(0, await Task.Run(() => server.Stop()));
+        }
+        var infer = server.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("EventId").GetInt32() == 2);
+        var state = infer.GetProperty("State");
+        Assert.Equal("slow", state.GetProperty("Model").GetString());
+        Assert.Equal(200, state.GetProperty("Status").GetInt32());
+        Assert.True(state.GetProperty("DurationMs").GetDouble() > 0);
+    }
+
     [Theory]
     [InlineData("--instances", "0", "--instances must be between 1 and 256")]
     [InlineData("--timeout", "NaN", "--timeout must be a finite number")]
