@@ -89,7 +89,7 @@ public sealed class InferenceRequest
             }
             string name = RequiredString(item, "name", "input");
             var info = metadata.Inputs.FirstOrDefault(i => i.Name == name)
-                ?? throw ProtocolException.BadRequest($"model '{model}' has no input '{name}'; its inputs are: {Describe(metadata.Inputs)}");
+                ?? throw ProtocolException.BadRequest($"model '{model}' has no input '{Shorten(name)}'; its inputs are: {Describe(metadata.Inputs)}");
             if (inputs.ContainsKey(name))
             {
                 throw ProtocolException.BadRequest($"input '{name}' is given twice");
@@ -139,7 +139,7 @@ public sealed class InferenceRequest
         if (!TensorDatatypes.TryParse(datatype, out var given))
         {
             throw ProtocolException.BadRequest(
-                $"input '{name}': unknown datatype '{datatype}'; expected {TensorDatatypes.Name(declared.ElementType)} (the protocol's names: {string.Join(", ", TensorDatatypes.All)})");
+                $"input '{name}': unknown datatype '{Shorten(datatype)}'; expected {TensorDatatypes.Name(declared.ElementType)} (the protocol's names: {string.Join(", ", TensorDatatypes.All)})");
         }
         if (given != declared.ElementType)
         {
@@ -202,7 +202,7 @@ public sealed class InferenceRequest
             string name = RequiredString(item, "name", "output");
             if (!metadata.Outputs.Any(o => o.Name == name))
             {
-                throw ProtocolException.BadRequest($"model '{model}' has no output '{name}'; its outputs are: {Describe(metadata.Outputs)}");
+                throw ProtocolException.BadRequest($"model '{model}' has no output '{Shorten(name)}'; its outputs are: {Describe(metadata.Outputs)}");
             }
             if (outputs.Any(o => o.Name == name))
             {
@@ -246,6 +246,9 @@ public sealed class InferenceRequest
             ? value.GetString()
             : throw ProtocolException.BadRequest($"{where}: \"{key}\" must be a string");
     }
+
+    /// <summary>A name the client wrote, as it is quoted back: at most 100 characters.</summary>
+    private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
 
     private static string Describe(TensorInfo info) => $"'{info.Name}' {DescribeType(info)}";
 

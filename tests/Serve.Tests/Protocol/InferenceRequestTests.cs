@@ -92,6 +92,14 @@ public sealed class InferenceRequestTests
                            Refused($$"""{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,3,4,5,6]},{{Ids}}],"outputs":[{"name":"q"}]}"""));
 
     [Fact]
+    public void ALongUnknownNameIsQuotedBackShortened()
+    {
+        var error = Refused($$"""{"inputs":[{"name":"{{new string('w', 100_000)}}","shape":[1],"datatype":"FP32","data":[1]}]}""");
+        Assert.Contains("has no input 'www", error);
+        Assert.True(error.Length < 300, $"{error.Length} characters");
+    }
+
+    [Fact]
     public void BinaryDataThatDoesNotAddUpIsRefused()
     {
         const string Header = """{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","parameters":{"binary_data_size":24}},{"name":"ids","shape":[2],"datatype":"INT64","data":[1,2]}]}""";
