@@ -93,9 +93,9 @@ public sealed class ConformanceCommand(WasmGraphHostFactory hosts, HostConsoles 
                 var colour = r.Status == CaseStatus.Passed ? "green" : r.Status == CaseStatus.Failed ? "red" : "yellow";
                 output.MarkupLine($"[{colour}]{r.Status.ToString().ToLowerInvariant(),-11}[/] {Markup.Escape(r.Case.Id)} [grey]{Markup.Escape(r.Reason ?? "")}[/]");
             }
-            else if (n % 100 == 0)
+            else if (n % 100 == 0 && settings.ShowsProgress(consoles))
             {
-                output.MarkupLine($"[grey]{n}/{cases.Count} …[/]");
+                consoles.Error.MarkupLine($"[grey]{n}/{cases.Count} …[/]");
             }
         }, cancellation);
 
