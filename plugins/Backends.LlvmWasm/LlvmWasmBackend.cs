@@ -67,7 +67,7 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
     public string Description => "LLVM 19 → wasm32 (SIMD128) → wasm-ld: one self-contained module";
 
     /// <summary>The LLVM this process loaded, asked through its C API (for <c>wasmgraph --version</c>).</summary>
-    public IReadOnlyList<NativeLibraryVersion> NativeLibraries => [new("LLVM", LlvmNative.LibraryVersion(), "LLVMGetVersion")];
+    public IReadOnlyList<NativeLibraryVersion> NativeLibraries => [new("LLVM", LlvmLibrary.Version(), "LLVMGetVersion")];
 
     public IReadOnlySet<string> SupportedOps { get; }
 
