@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./wasmgraph pack: the NuGet packages (and the npm package of web/, once it has a package.json) into artifacts/packages/.
+# ./wasmgraph pack: the NuGet packages and the npm package of web/ (scripts/pack-npm.sh) into artifacts/packages/.
 # The launcher has built the solution (Release) before this runs; the version is the one in Directory.Build.props.
 #   WasmGraph.Abstractions  the plugin SDK                      (src/Abstractions)
 #   WasmGraph.Onnx          the ONNX codec the compiler uses    (src/Onnx)
@@ -31,8 +31,6 @@ run_quiet() {
 echo "packing NuGet packages ..." >&2
 run_quiet dotnet pack "$ROOT/WasmGraph.sln" -c Release --no-build -nologo -v q
 run_quiet dotnet pack "$ROOT/templates/WasmGraph.Templates.csproj" -c Release -nologo -v q
-if [[ -f "$ROOT/web/package.json" ]]; then
-    echo "packing the npm package of web/ ..." >&2
-    (cd "$ROOT/web" && run_quiet npm pack --pack-destination "$OUT")
-fi
+echo "packing the npm package of web/ ..." >&2
+run_quiet bash "$ROOT/scripts/pack-npm.sh" "$OUT" # checks that its version is Directory.Build.props's
 ls -l "$OUT" | awk 'NR > 1 { printf "%10d  %s\n", $5, $9 }'

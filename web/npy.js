@@ -87,10 +87,14 @@ export function parseNpy(buffer, name = '.npy') {
   return { dtype, shape, data: typedArrayOf(dtype, bytes.subarray(dataOffset, dataOffset + dataBytes)) };
 }
 
-/** A typed array of `dtype` over a copy of `bytes` (a copy is aligned, whatever the header length was). */
+/**
+ * A typed array of `dtype` over a copy of `bytes` (a copy is aligned, whatever the header length was). The copy is
+ * made with the Uint8Array constructor, not `bytes.slice()`: on a Node Buffer (what fs.readFile returns) slice is a
+ * view of the same memory, whose `.buffer` starts at the file's first byte, not at the data.
+ */
 export function typedArrayOf(dtype, bytes) {
   const Type = DTYPES[dtype];
-  return new Type(bytes.slice().buffer, 0, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+  return new Type(new Uint8Array(bytes).buffer, 0, bytes.byteLength / Type.BYTES_PER_ELEMENT);
 }
 
 /** Encodes a typed array with its dtype and shape as .npy (format 1.0) bytes. */

@@ -15,7 +15,9 @@ namespace WasmGraph.Bench;
 /// </summary>
 public static class PeerComparison
 {
-    public static int Run(string repoRoot, int repeat, string? only, string output)
+    /// <param name="output">The Markdown report, or null for none (--json without --out).</param>
+    /// <param name="json">Where <c>--json</c> writes the table as JSON, or null.</param>
+    public static int Run(string repoRoot, int repeat, string? only, string? output, TextWriter? json = null)
     {
         Console.WriteLine("measuring the SIMD128 relaxed_madd peak ...");
         double peak = SimdPeak.MeasureGflops();
@@ -38,8 +40,15 @@ public static class PeerComparison
         // The probe is short, so a busy neighbour can halve it; measure again at the end and keep the better figure.
         peak = Math.Max(peak, SimdPeak.MeasureGflops());
         Console.WriteLine($"SIMD128 peak (best of start and end): {peak:F1} GFLOP/s");
-        BenchmarkReport.Write(output, results, peak, repeat, skipped);
-        Console.WriteLine($"wrote {output}");
+        if (output is not null)
+        {
+            BenchmarkReport.Write(output, results, peak, repeat, skipped);
+            Console.WriteLine($"wrote {output}");
+        }
+        if (json is not null)
+        {
+            BenchmarkJson.Write(json, results, peak, repeat, skipped);
+        }
         return 0;
     }
 

@@ -1,24 +1,37 @@
 using BenchmarkDotNet.Running;
 using WasmGraph.Bench;
 
-// `report [--repeat N] [--model NAME] [--out FILE]`: the one-run peer comparison written to docs/benchmarks.md.
+// `report [--repeat N] [--model NAME] [--out FILE] [--json]`: the one-run peer comparison written to docs/benchmarks.md;
+// with --json the table goes to stdout as JSON (docs/cli.md), progress to stderr, and Markdown only to an explicit --out.
 // Anything else goes to BenchmarkDotNet (e.g. `--filter *Inference*`).
 if (args.Length > 0 && args[0] == "report")
 {
     int repeat = 10;
     string? model = null;
     var root = BenchModels.FindRepoRoot();
-    string output = Path.Combine(root, "docs", "benchmarks.md");
-    for (int i = 1; i < args.Length - 1; i++)
+    string? output = null;
+    bool json = false;
+    for (int i = 1; i < args.Length; i++)
     {
         switch (args[i])
         {
-            case "--repeat": repeat = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
-            case "--model": model = args[++i]; break;
-            case "--out": output = Path.GetFullPath(args[++i]); break;
+            case "--repeat" when i + 1 < args.Length: repeat = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+            case "--model" when i + 1 < args.Length: model = args[++i]; break;
+            case "--out" when i + 1 < args.Length: output = Path.GetFullPath(args[++i]); break;
+            case "--json": json = true; break;
+            default:
+                Console.Error.WriteLine($"error: unknown or incomplete bench option '{args[i]}'; see ./wasmgraph bench --help");
+                return 2;
         }
     }
-    return PeerComparison.Run(root, repeat, model, output);
+    if (!json)
+    {
+        return PeerComparison.Run(root, repeat, model, output ?? Path.Combine(root, "docs", "benchmarks.md"));
+    }
+    // One JSON document on stdout and nothing else: the progress lines the comparison prints go to stderr.
+    var stdout = Console.Out;
+    Console.SetOut(Console.Error);
+    return PeerComparison.Run(root, repeat, model, output, stdout);
 }
 // `conv-algorithms [--rounds R] [--repeat N] [--model NAME] [--algorithms a,b,...]`: direct against Winograd per 3×3 layer.
 if (args.Length > 0 && args[0] == "conv-algorithms")

@@ -19,7 +19,7 @@ namespace WasmGraph.Backends.LlvmWasm;
 /// shapes, weights in data segments, no imports, metadata in a custom section. An op with no kernel generator here but
 /// a <see cref="OpDefinition.Decomposition"/> in the registry (an op a plugin added) runs as its decomposition.
 /// </summary>
-public sealed class LlvmWasmBackend : IBackend
+public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
 {
     private readonly OpRegistry _registry;
 
@@ -65,6 +65,9 @@ public sealed class LlvmWasmBackend : IBackend
     public string Name => "llvm-wasm";
 
     public string Description => "LLVM 19 → wasm32 (relaxed-SIMD, SIMD128 or scalar: --target) → wasm-ld: one self-contained module";
+
+    /// <summary>The LLVM this process loaded, asked through its C API (for <c>wasmgraph --version</c>).</summary>
+    public IReadOnlyList<NativeLibraryVersion> NativeLibraries => [new("LLVM", LlvmLibrary.Version(), "LLVMGetVersion")];
 
     public IReadOnlySet<string> SupportedOps { get; }
 

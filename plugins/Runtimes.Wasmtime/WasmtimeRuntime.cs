@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Plugins;
 
@@ -14,13 +15,24 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// the epoch ticker that enforces time limits.
 /// </para>
 /// </summary>
-public sealed class WasmtimeRuntime : IRuntime, IDisposable
+public sealed class WasmtimeRuntime : IRuntime, INativeLibraryUser, IDisposable
 {
     private readonly WasmtimeEngines _engines = new();
 
     public string Name => "wasmtime";
 
     public string Description => "Runs compiled models in Wasmtime (Cranelift), with an on-disk compiled-module cache";
+
+    /// <summary>
+    /// Wasmtime's version, for <c>wasmgraph --version</c>: the C API has no version call, and the NuGet package ships the
+    /// native library of its own version, so the package assembly's version is the library's.
+    /// </summary>
+    public IReadOnlyList<NativeLibraryVersion> NativeLibraries =>
+    [
+        new("Wasmtime", typeof(global::Wasmtime.Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+                        ?? typeof(global::Wasmtime.Engine).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+            "NuGet package Wasmtime (bundles the native library of the same version)"),
+    ];
 
     IModelSession IRuntime.Load(byte[] module, RuntimeOptions options) => Load(module, options);
 

@@ -2,7 +2,7 @@ namespace WasmGraph.Host.Tests;
 
 /// <summary>
 /// What compile and inspect print, on the tiny classifier (GlobalAveragePool → Flatten → Gemm to 1000 classes, compiled
-/// once for the class): the --verbose pass report, plain progress lines on a non-interactive stderr, --dump-ir, and
+/// once for the class): the --verbose pass report, plain progress lines on a non-interactive stderr with --progress, --dump-ir, and
 /// the op histograms and sizes inspect shows for the .onnx and for the .wasm.
 /// </summary>
 public sealed class CompileReportCliTests : IClassFixture<CompileReportCliTests.Compiled>
@@ -20,7 +20,7 @@ public sealed class CompileReportCliTests : IClassFixture<CompileReportCliTests.
         {
             Model = TinyClassifier.Write(Directory.File("tiny.onnx"), favoured: 7);
             Module = Directory.File("tiny.wasm");
-            VerboseCompile = HostProcess.Run("compile", Model, "-o", Module, "--verbose");
+            VerboseCompile = HostProcess.Run("compile", Model, "-o", Module, "--verbose", "--progress");
         }
 
         public TempDirectory Directory { get; } = TestPaths.NewTempDirectory();

@@ -31,7 +31,8 @@ public sealed partial class InterruptionTests
     {
         Assert.True(File.Exists(model), $"{model} is missing; run ./wasmgraph fetch");
         Directory.CreateDirectory(tmp);
-        return StartHost(["compile", model, "-o", output], new Dictionary<string, string> { ["TMPDIR"] = tmp });
+        // --progress: the signal tests wait for a stage's progress line, which a redirected stderr gets only on request.
+        return StartHost(["compile", model, "-o", output, "--progress"], new Dictionary<string, string> { ["TMPDIR"] = tmp });
     }
 
     private static Process StartHost(string[] args, Dictionary<string, string> environment)

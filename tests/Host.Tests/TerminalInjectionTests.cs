@@ -114,6 +114,33 @@ public sealed class TerminalInjectionTests : IDisposable
         Assert.Contains("graph\\x1b]0;pwned\\x07", result.StdOut);
     }
 
+    /// <summary>
+    /// --json writes past the escaping console: the JSON encoder's own escapes (\u001B) must keep the document safe to
+    /// print, and the strings must read back unchanged.
+    /// </summary>
+    [Fact]
+    public void InspectAndRunJsonCarryHostileStringsAsJsonEscapes()
+    {
+        var module = HostileModule();
+        var input = _dir.File("x.npy");
+        NpyFile.Write(input, TensorData.FromFloats(new Shape(4), [1, 2, 3, 4]));
+
+        var inspect = HostProcess.Run("inspect", module, "--json");
+        var run = HostProcess.Run(["run", module, "--input", "x=" + input, "--json"],
+                                  new Dictionary<string, string> { ["WASMGRAPH_Pipeline__Runtime__Cache"] = _dir.File("cache") });
+
+        foreach (var result in new[] { inspect, run })
+        {
+            AssertNoControlCharacters(result);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        using var inspected = System.Text.Json.JsonDocument.Parse(inspect.StdOut);
+        Assert.Equal("y" + Osc, inspected.RootElement.GetProperty("metadata").GetProperty("outputs")[0].GetProperty("name").GetString());
+        using var ran = System.Text.Json.JsonDocument.Parse(run.StdOut);
+        Assert.Equal("y" + Osc, ran.RootElement.GetProperty("outputs")[0].GetProperty("name").GetString());
+        Assert.Equal(3.5, ran.RootElement.GetProperty("outputs")[0].GetProperty("mean").GetDouble(), 6);
+    }
+
     [Fact]
     public void AnErrorMessageQuotingAHostilePathIsEscaped()
     {

@@ -44,7 +44,7 @@ public sealed class NodeRunnerCommandLineTests : IDisposable
         var result = Logged(Run(["--help"]));
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("usage: node node-run.mjs MODULE.wasm", result.StdOut);
+        Assert.Contains("usage: wasmgraph-run MODULE.wasm", result.StdOut);
         Assert.Contains("--timeout SECONDS", result.StdOut);
         Assert.Equal("", result.StdErr);
     }

@@ -18,7 +18,7 @@ import { WasmGraphError, compileModule, typeOf } from '../wasmgraph.js';
 import { formatNpy } from '../npy.js';
 import { commitOutput, describeSystemError, isSystemError, prepareOutputDirectory, readNpyInput, readRegularFile, removeReservedOutputs, reserveOutput } from './node-files.mjs';
 
-const USAGE = `usage: node node-run.mjs MODULE.wasm [options]
+const USAGE = `usage: wasmgraph-run MODULE.wasm [options]   (from a checkout: node web/examples/node-run.mjs …)
 
 Runs a module compiled by WasmGraph in Node (V8) and prints each output's dtype, shape, min, max and mean.
 

@@ -38,6 +38,14 @@ internal static unsafe partial class LlvmNative
     /// <summary>Whether libLLVM 19 is installed (<see cref="Toolchain"/> asks before a compile starts).</summary>
     internal static bool IsAvailable => Library.Value != 0;
 
+    /// <summary>The version of the LLVM library this process loaded ("19.1.7"), from LLVMGetVersion (LLVM-C 16+).</summary>
+    internal static string LibraryVersion()
+    {
+        EnsureResolver();
+        LLVMGetVersion(out uint major, out uint minor, out uint patch);
+        return $"{major}.{minor}.{patch}";
+    }
+
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != Lib)
@@ -50,6 +58,9 @@ internal static unsafe partial class LlvmNative
         }
         throw new DllNotFoundException("LLVM 19 was not found (looked for libLLVM.so.19.1). Install it with: apt-get install -y libllvm19");
     }
+
+    // Library
+    [LibraryImport(Lib)] internal static partial void LLVMGetVersion(out uint major, out uint minor, out uint patch);
 
     // Context, module
     [LibraryImport(Lib)] internal static partial nint LLVMContextCreate();

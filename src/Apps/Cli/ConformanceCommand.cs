@@ -93,9 +93,9 @@ public sealed class ConformanceCommand(WasmGraphHostFactory hosts, HostConsoles 
             {
                 output.MarkupLine($"{Status(runTime)} {Status(bound)} {Markup.Escape(runTime.Case.Id)} [grey]{Markup.Escape(runTime.Reason ?? bound.Reason ?? "")}[/]");
             }
-            else if (n % 100 == 0)
+            else if (n % 100 == 0 && settings.ShowsProgress(consoles))
             {
-                output.MarkupLine($"[grey]{n}/{cases.Count} …[/]");
+                consoles.Error.MarkupLine($"[grey]{n}/{cases.Count} …[/]");
             }
         }, cancellation);
 

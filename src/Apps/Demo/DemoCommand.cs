@@ -108,11 +108,14 @@ public sealed class DemoCommand(WasmGraphHostFactory hosts, HostConsoles console
         foreach (var section in selected)
         {
             cancellation.ThrowIfCancellationRequested();
-            consoles.Out.WriteLine();
-            // A rule spans the console's width, which is "unbounded" when output is redirected; logs get a plain heading.
-            consoles.Out.Write(consoles.Out.Profile.Width <= 240
-                ? new Rule($"[bold]{Markup.Escape(section.Title)}[/]").LeftJustified()
-                : new Markup($"[bold]── {Markup.Escape(section.Title)} ──[/]\n"));
+            if (!settings.Quiet)
+            {
+                consoles.Out.WriteLine();
+                // A rule spans the console's width, which is "unbounded" when output is redirected; logs get a plain heading.
+                consoles.Out.Write(consoles.Out.Profile.Width <= 240
+                    ? new Rule($"[bold]{Markup.Escape(section.Title)}[/]").LeftJustified()
+                    : new Markup($"[bold]── {Markup.Escape(section.Title)} ──[/]\n"));
+            }
             if (section.Unavailable(data) is { } missing)
             {
                 skipped.Add((section.Name, missing));

@@ -204,9 +204,14 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
             },
         };
         // A live display would interleave with dumped IR on stdout and with --verbose log lines on stderr.
-        bool live = consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose && request.DumpIrAfter is null;
-        var result = CompileProgress.Run(consoles.Error, live, observer, o => pipeline.Compile(request, o, cancellation));
-        CompileReport.Write(consoles.Out, result, pipeline.Options, settings.Verbose);
+        bool live = consoles.ErrorIsTerminal && consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose && request.DumpIrAfter is null;
+        var result = settings.ShowsProgress(consoles)
+            ? CompileProgress.Run(consoles.Error, live, observer, o => pipeline.Compile(request, o, cancellation))
+            : pipeline.Compile(request, observer, cancellation);
+        if (!settings.Quiet)
+        {
+            CompileReport.Write(consoles.Out, result, pipeline.Options, settings.Verbose);
+        }
         if (settings.Verbose)
         {
             CompileReport.WriteKernelChoices(consoles.Out, result, TuningNote(host.Services, pipeline));

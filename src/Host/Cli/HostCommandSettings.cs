@@ -21,6 +21,20 @@ public class HostCommandSettings : CommandSettings
     [Description("More detail: the pass report (time, nodes before → after, statistics), backend sub-timings, a backend's op list, stack traces of internal errors")]
     public bool Verbose { get; init; }
 
+    [CommandOption("-q|--quiet")]
+    [Description("No progress and no banners on standard error; warnings and errors are still shown")]
+    public bool Quiet { get; init; }
+
+    [CommandOption("--progress")]
+    [Description("Show progress even when standard error is not a terminal (a log, a pipe); by default only a terminal gets it")]
+    public bool Progress { get; init; }
+
+    /// <summary>
+    /// Whether the verb shows progress on standard error: on a terminal by default, elsewhere only with --progress, and
+    /// never with --quiet. Logs and pipes stay free of progress lines unless a script asks for them.
+    /// </summary>
+    public bool ShowsProgress(HostConsoles consoles) => !Quiet && (Progress || consoles.ErrorIsTerminal);
+
     /// <summary>
     /// Checks the shared flags, then <see cref="FlagErrors"/> of the verb; the first problem is exit 2 naming the flag.
     /// Verbs add their checks by overriding <see cref="FlagErrors"/>, not this.
@@ -30,6 +44,7 @@ public class HostCommandSettings : CommandSettings
         {
             SettingsChecks.ExistingFile(ConfigFile, "--config"),
             SettingsChecks.Empty(PluginsDirectory, "--plugins"),
+            Quiet && Progress ? "--quiet and --progress contradict each other; give one" : null,
         }.Concat(FlagErrors()));
 
     /// <summary>The verb's own flag checks: each an error message, or null when that flag is fine.</summary>
@@ -42,4 +57,12 @@ public class HostCommandSettings : CommandSettings
         Verbose = Verbose,
         Needs = needs,
     };
+}
+
+/// <summary>The shared flags plus <c>--json</c>, for the verbs whose result scripts read (docs/cli.md defines each document).</summary>
+public class JsonCommandSettings : HostCommandSettings
+{
+    [CommandOption("--json")]
+    [Description("Write the result as one JSON document on standard output (schema: docs/cli.md); messages stay on standard error")]
+    public bool Json { get; init; }
 }

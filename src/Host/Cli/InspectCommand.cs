@@ -15,7 +15,7 @@ using WasmGraph.Onnx;
 
 namespace WasmGraph.Host.Cli;
 
-public sealed class InspectSettings : HostCommandSettings
+public sealed class InspectSettings : JsonCommandSettings
 {
     [CommandArgument(0, "<FILE>")]
     [Description("An ONNX model (.onnx) or a compiled module (.wasm)")]
@@ -33,11 +33,13 @@ public sealed class InspectSettings : HostCommandSettings
 public sealed class InspectCommand : Command<InspectSettings>
 {
     private readonly IAnsiConsole _out;
+    private readonly HostConsoles _consoles;
     private readonly WasmGraphHostFactory _hosts;
 
     public InspectCommand(HostConsoles consoles, WasmGraphHostFactory hosts)
     {
         _out = consoles.Out;
+        _consoles = consoles;
         _hosts = hosts;
     }
 
@@ -50,7 +52,12 @@ public sealed class InspectCommand : Command<InspectSettings>
         {
             throw new WasmGraphException($"{path}: empty file (0 bytes): neither an ONNX model nor a WebAssembly module");
         }
-        if (bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m')
+        bool isWasm = bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m';
+        if (settings.Json)
+        {
+            CliJson.Write(_consoles, isWasm ? InspectDocument.ForWasm(path, bytes) : InspectDocument.ForOnnx(path, bytes, ParseOnnx(path, bytes), ActivationEstimate(path, settings)));
+        }
+        else if (isWasm)
         {
             ShowWasm(path, bytes);
         }
@@ -61,17 +68,21 @@ public sealed class InspectCommand : Command<InspectSettings>
         return 0;
     }
 
-    private void ShowOnnx(string path, byte[] bytes, InspectSettings settings)
+    private static OnnxModelSummary ParseOnnx(string path, byte[] bytes)
     {
-        OnnxModelSummary model;
         try
         {
-            model = OnnxModelSummary.Parse(bytes);
+            return OnnxModelSummary.Parse(bytes);
         }
         catch (WasmGraphException e)
         {
             throw new ModelException($"neither a WebAssembly module nor a readable ONNX model: {e.Message}", path, inner: e);
         }
+    }
+
+    private void ShowOnnx(string path, byte[] bytes, InspectSettings settings)
+    {
+        var model = ParseOnnx(path, bytes);
         var about = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumns("key", "value").Title(Format.UntrustedMarkup(Path.GetFileName(path)));
         about.AddRow("graph", Format.UntrustedMarkup(model.GraphName));
         about.AddRow("producer", Format.UntrustedMarkup($"{model.Producer} {model.ProducerVersion}".Trim()));
@@ -79,7 +90,7 @@ public sealed class InspectCommand : Command<InspectSettings>
         about.AddRow("opsets", Format.UntrustedMarkup(string.Join(", ", model.Opsets.Select(o => $"{Format.Untrusted(o.Key)} {o.Value}")), maxLength: 1000));
         about.AddRow("nodes", Format.Count(model.NodeCount));
         about.AddRow("parameters", $"{Format.Count(model.ParameterCount)} in {model.InitializerCount} initializers, {Format.Bytes(model.ParameterBytes)}");
-        about.AddRow("activations", Format.UntrustedMarkup(ActivationEstimate(path, settings), maxLength: 1000));
+        about.AddRow("activations", Format.UntrustedMarkup(ActivationEstimate(path, settings).Text, maxLength: 1000));
         about.AddRow("file size", Format.Bytes(bytes.LongLength));
         foreach (var (key, value) in model.MetadataProps)
         {
@@ -178,7 +189,7 @@ public sealed class InspectCommand : Command<InspectSettings>
     /// Peak live activation bytes of the model as the frontend imports it, or why it is not known. The frontend is the
     /// only component that knows every intermediate shape, so this is the one part of inspect that loads plugins.
     /// </summary>
-    private string ActivationEstimate(string path, InspectSettings settings)
+    private ActivationEstimate ActivationEstimate(string path, InspectSettings settings)
     {
         try
         {
@@ -186,16 +197,17 @@ public sealed class InspectCommand : Command<InspectSettings>
             var frontend = host.Services.GetRequiredService<ComponentCatalog>().Frontends.FirstOrDefault(f => f.CanLoad(path));
             if (frontend is null)
             {
-                return "unknown (no frontend plugin reads this file)";
+                return new(null, "unknown (no frontend plugin reads this file)");
             }
             using var stream = System.IO.File.OpenRead(path);
             var graph = frontend.Load(stream, new FrontendOptions { SourceName = path, Registry = host.Services.GetRequiredService<OpRegistry>() });
-            return $"{Format.Bytes(MemoryPlanner.PeakLiveBytes(graph))} peak live (the arena before fusion needs at least this)";
+            long peak = MemoryPlanner.PeakLiveBytes(graph);
+            return new(peak, $"{Format.Bytes(peak)} peak live (the arena before fusion needs at least this)");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Any failure of the frontend only costs this one figure: inspect exists for models that do not compile yet.
-            return $"unknown (frontend: {e.Message.Split('\n')[0]})";
+            return new(null, $"unknown (frontend: {e.Message.Split('\n')[0]})");
         }
     }
 

@@ -15,15 +15,23 @@ namespace WasmGraph.Host.Cli;
 /// and version each came from, and every plugin
 /// that was skipped and why. It validates nothing, because it is how users find the names to put in the config.
 /// </summary>
-public sealed class PluginsCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : AsyncCommand<HostCommandSettings>
+public sealed class PluginsCommand(WasmGraphHostFactory hosts, HostConsoles consoles) : AsyncCommand<JsonCommandSettings>
 {
-    public override Task<int> ExecuteAsync(CommandContext context, HostCommandSettings settings, CancellationToken cancellation)
+    public override Task<int> ExecuteAsync(CommandContext context, JsonCommandSettings settings, CancellationToken cancellation)
     {
         using var host = hosts.Build(settings.ToHostSettings(PipelineStages.None));
         var report = host.Services.GetRequiredService<PluginReport>();
         var catalog = host.Services.GetRequiredService<ComponentCatalog>();
         var components = catalog.All().ToList();
         var output = consoles.Out;
+        // Ops plugins added to the registry (services.AddOps) are listed with the components, so their plugin is not "silent".
+        var ops = report.Registrations.Where(r => r.Descriptor.ImplementationInstance is OpDefinition)
+                        .Select(r => (Op: (OpDefinition)r.Descriptor.ImplementationInstance!, r.Plugin)).ToList();
+        if (settings.Json)
+        {
+            CliJson.Write(consoles, PluginsDocument.From(report, components, ops));
+            return Task.FromResult(0);
+        }
 
         output.MarkupLine($"plugins directory: [blue]{Markup.Escape(report.Directory)}[/]");
         var table = new Table().Border(TableBorder.Rounded).AddColumns("kind", "name", "capabilities", "plugin", "version", "description");
@@ -32,9 +40,6 @@ public sealed class PluginsCommand(WasmGraphHostFactory hosts, HostConsoles cons
             table.AddRow(entry.Kind, $"[bold]{Markup.Escape(entry.Component.Name)}[/]", Markup.Escape(Capabilities(entry.Component)),
                          Markup.Escape(entry.Plugin), Markup.Escape(entry.Version), Markup.Escape(entry.Component.Description));
         }
-        // Ops plugins added to the registry (services.AddOps) are listed with the components, so their plugin is not "silent".
-        var ops = report.Registrations.Where(r => r.Descriptor.ImplementationInstance is OpDefinition)
-                        .Select(r => (Op: (OpDefinition)r.Descriptor.ImplementationInstance!, r.Plugin)).ToList();
         foreach (var (op, plugin) in ops)
         {
             var version = report.Loaded.FirstOrDefault(p => p.Name == plugin)?.Version ?? "";

@@ -86,17 +86,11 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         using var loaded = session;
         cancellation.ThrowIfCancellationRequested(); // a signal as the watchdog was disarmed: report it, write nothing
 
-        PrintOutputs(session.Metadata, outputs);
-        WriteOutputs(outputFiles, outputs);
-        if (labels is not null)
-        {
-            PrintTopFive(labels, outputs);
-        }
-        if (settings.Reference is { Length: > 0 } reference)
-        {
-            PrintReference(_reference!, reference, inputs, session.Metadata, outputs);
-        }
-        PrintTimings(runtime.Name, loadMs, times);
+        var written = WriteOutputs(outputFiles, outputs, announce: !settings.Json);
+        var topFive = labels is null ? null : TopFive(labels, outputs);
+        var comparison = settings.Reference is { Length: > 0 } reference ? Compare(_reference!, reference, inputs, session.Metadata, outputs) : null;
+        var timings = RunTimings.Of(loadMs, times);
+        RunThroughput? throughput = null;
         if (settings.BatchParallel is { } instances)
         {
             int runs = Math.Max(settings.Repeat, 4);
@@ -106,21 +100,38 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
                 // No token: the sessions would take the epoch-checking engine and measure it; the watchdog stops them.
                 perSecond = ParallelThroughput.ImagesPerSecond(runtime, bytes, runtimeOptions, inputs, instances, runs, CancellationToken.None);
             }
-            var single = 1000.0 / times.Order().ElementAt(times.Count / 2);
-            _consoles.Out.MarkupLine($"throughput: {instances} instance(s) × {runs} runs: [bold]{perSecond:F2}[/] inferences/s " +
-                                     $"(one instance, median: {single:F2}/s)");
+            throughput = new RunThroughput(instances, runs, perSecond, 1000.0 / timings.MedianMs);
+        }
+
+        if (settings.Json)
+        {
+            CliJson.Write(_consoles, new RunDocument(CliJson.SchemaVersion, "run", settings.Module, runtime.Name,
+                                                     RunDocument.OutputsOf(session.Metadata, outputs, written), timings, topFive, comparison, throughput));
+            return 0;
+        }
+        PrintOutputs(session.Metadata, outputs);
+        if (topFive is not null)
+        {
+            PrintTopFive(topFive);
+        }
+        if (comparison is not null)
+        {
+            PrintReference(comparison);
+        }
+        PrintTimings(runtime.Name, timings);
+        if (throughput is not null)
+        {
+            _consoles.Out.MarkupLine($"throughput: {throughput.Instances} instance(s) × {throughput.Runs} runs: [bold]{throughput.InferencesPerSecond:F2}[/] inferences/s " +
+                                     $"(one instance, median: {throughput.SingleInstancePerSecond:F2}/s)");
         }
         return 0;
     }
 
     /// <summary>Load, first run (includes any lazy initialisation), and the median over all runs.</summary>
-    private void PrintTimings(string runtime, double loadMs, List<double> times)
+    private void PrintTimings(string runtime, RunTimings timings)
     {
-        var first = times[0];
-        var sorted = times.Order().ToList();
-        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-        var repeat = times.Count > 1 ? $", median of {times.Count} runs {Format.Ms(median)}" : "";
-        _consoles.Out.MarkupLine($"runtime [bold]{Markup.Escape(runtime)}[/]: load {Format.Ms(loadMs)}, first run {Format.Ms(first)}{repeat}");
+        var repeat = timings.Runs > 1 ? $", median of {timings.Runs} runs {Format.Ms(timings.MedianMs)}" : "";
+        _consoles.Out.MarkupLine($"runtime [bold]{Markup.Escape(runtime)}[/]: load {Format.Ms(timings.LoadMs)}, first run {Format.Ms(timings.FirstRunMs)}{repeat}");
     }
 
     private void PrintOutputs(ModelMetadata metadata, IReadOnlyDictionary<string, TensorData> outputs)
@@ -172,8 +183,10 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         return files;
     }
 
-    private void WriteOutputs(IReadOnlyList<(string Output, string Path)>? files, IReadOnlyDictionary<string, TensorData> outputs)
+    /// <summary>Writes each output's .npy file; returns the file of each output written, and says so unless <paramref name="announce"/> is off (--json).</summary>
+    private Dictionary<string, string> WriteOutputs(IReadOnlyList<(string Output, string Path)>? files, IReadOnlyDictionary<string, TensorData> outputs, bool announce)
     {
+        var written = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (output, path) in files ?? [])
         {
             if (!outputs.TryGetValue(output, out var tensor))
@@ -181,14 +194,20 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
                 continue;
             }
             NpyFile.Write(path, tensor);
+            written[output] = path;
+            if (!announce)
+            {
+                continue;
+            }
             var note = tensor.Type.ElementType == DataType.BFloat16 ? " (bfloat16 as <u2 bits: .npy has no bfloat16)" : "";
             var renamed = Path.GetFileName(path) == output + ".npy" ? "" : $" (output '{Format.Untrusted(output)}')";
             _consoles.Out.MarkupLine($"wrote [green]{Format.UntrustedMarkup(path, 4096)}[/]{Markup.Escape(renamed + note)}");
         }
+        return written;
     }
 
-    /// <summary>Top-5 of the output whose size matches the label count (else the first float output).</summary>
-    private void PrintTopFive(string[] labels, IReadOnlyDictionary<string, TensorData> outputs)
+    /// <summary>Top-5 of the output whose size matches the label count (else the first float output); null when no output is float32.</summary>
+    private RunTopK? TopFive(string[] labels, IReadOnlyDictionary<string, TensorData> outputs)
     {
         var floats = outputs.Where(o => o.Value.Type.ElementType == DataType.Float32).ToList();
         var chosen = floats.FirstOrDefault(o => o.Value.Type.ElementCount == labels.Length);
@@ -198,17 +217,22 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             if (chosen.Value is null)
             {
                 _consoles.Warn("--labels: no float32 output to rank");
-                return;
+                return null;
             }
             _consoles.Warn($"--labels has {labels.Length} labels but output '{Format.Untrusted(chosen.Key)}' has {chosen.Value.Type.ElementCount} values; ranking it anyway");
         }
-        var table = new Table().Border(TableBorder.Rounded).Title($"top-5 of {Format.UntrustedMarkup(chosen.Key)}")
+        var entries = TensorStats.TopK(chosen.Value.ToFloatArray(), 5)
+            .Select((e, i) => new RunTopKEntry(i + 1, e.Index, e.Index < labels.Length ? labels[e.Index] : "?", e.Score, e.Probability)).ToList();
+        return new RunTopK(chosen.Key, entries);
+    }
+
+    private void PrintTopFive(RunTopK topFive)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"top-5 of {Format.UntrustedMarkup(topFive.Output)}")
             .AddColumns("#", "index", "label", "score", "softmax");
-        int rank = 1;
-        foreach (var (index, score, probability) in TensorStats.TopK(chosen.Value.ToFloatArray(), 5))
+        foreach (var entry in topFive.Entries)
         {
-            var label = index < labels.Length ? labels[index] : "?";
-            table.AddRow($"{rank++}", $"{index}", Format.UntrustedMarkup(label), Format.Number(score), Format.Number(probability));
+            table.AddRow($"{entry.Rank}", $"{entry.Index}", Format.UntrustedMarkup(entry.Label), Format.Number(entry.Score), Format.Number(entry.Probability));
         }
         _consoles.Out.Write(table);
     }
@@ -238,13 +262,13 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         return labels;
     }
 
-    private void PrintReference(IReferenceRunner runner, string[] models, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
-                                IReadOnlyDictionary<string, TensorData> outputs)
+    private static RunComparison Compare(IReferenceRunner runner, string[] models, IReadOnlyDictionary<string, TensorData> inputs, ModelMetadata metadata,
+                                         IReadOnlyDictionary<string, TensorData> outputs)
     {
         var clock = Stopwatch.StartNew();
         var expected = runner.RunChain(models, inputs);
-        var table = new Table().Border(TableBorder.Rounded).Title($"vs {Markup.Escape(runner.Name)} ({Format.Ms(clock.Elapsed.TotalMilliseconds)})")
-            .AddColumns("output", "max |diff|", "max |ref|", "note");
+        double referenceMs = clock.Elapsed.TotalMilliseconds;
+        var rows = new List<RunComparisonOutput>();
         for (int i = 0; i < metadata.Outputs.Length; i++)
         {
             var name = metadata.Outputs[i].Name;
@@ -252,14 +276,26 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             var reference = expected.TryGetValue(name, out var byName) ? byName : expected.Values.ElementAtOrDefault(i);
             if (reference is null || !outputs.TryGetValue(name, out var actual))
             {
-                table.AddRow(Format.UntrustedMarkup(name), "-", "-", "no reference output");
+                rows.Add(new RunComparisonOutput(name, null, null, "no reference output"));
                 continue;
             }
             var (diff, magnitude) = TensorStats.Compare(actual, reference);
             var note = reference.Type.ElementCount != actual.Type.ElementCount
                 ? $"shape differs: {Format.Shape(reference.Type.Shape.Dims)}"
-                : "";
-            table.AddRow(Format.UntrustedMarkup(name), Format.Number(diff), Format.Number(magnitude), Markup.Escape(note));
+                : null;
+            rows.Add(new RunComparisonOutput(name, diff, magnitude, note));
+        }
+        return new RunComparison(runner.Name, referenceMs, rows);
+    }
+
+    private void PrintReference(RunComparison comparison)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"vs {Markup.Escape(comparison.Runner)} ({Format.Ms(comparison.Ms)})")
+            .AddColumns("output", "max |diff|", "max |ref|", "note");
+        foreach (var row in comparison.Outputs)
+        {
+            table.AddRow(Format.UntrustedMarkup(row.Name), row.MaxAbsDiff is { } diff ? Format.Number(diff) : "-",
+                         row.MaxAbsRef is { } magnitude ? Format.Number(magnitude) : "-", Markup.Escape(row.Note ?? ""));
         }
         _consoles.Out.Write(table);
     }

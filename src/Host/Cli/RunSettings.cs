@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 
 namespace WasmGraph.Host.Cli;
 
-public sealed class RunSettings : HostCommandSettings
+public sealed class RunSettings : JsonCommandSettings
 {
     [CommandArgument(0, "<MODULE>")]
     [Description("A module compiled by WasmGraph (model.wasm)")]

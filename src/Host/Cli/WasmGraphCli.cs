@@ -19,7 +19,7 @@ public static class WasmGraphCli
     {
         extensions ??= [];
         consoles ??= HostConsoles.CreateDefault();
-        consoles = new HostConsoles(TerminalSafeConsole.Wrap(consoles.Out), TerminalSafeConsole.Wrap(consoles.Error));
+        consoles = new HostConsoles(TerminalSafeConsole.Wrap(consoles.Out), TerminalSafeConsole.Wrap(consoles.Error), consoles.ErrorIsTerminal);
         var services = new ServiceCollection();
         services.AddSingleton(consoles);
         services.AddSingleton<WasmGraphHostFactory>();
@@ -33,7 +33,7 @@ public static class WasmGraphCli
         app.Configure(config =>
         {
             config.SetApplicationName("wasmgraph");
-            config.SetApplicationVersion(typeof(WasmGraphCli).Assembly.GetName().Version?.ToString(3) ?? "unknown");
+            config.SetHelpProvider(new WasmGraphHelp(config.Settings));
             config.ConfigureConsole(consoles.Out);
             config.PropagateExceptions();
             config.ValidateExamples();
@@ -46,7 +46,7 @@ public static class WasmGraphCli
         });
         try
         {
-            var expanded = ExpandOptLevel(args);
+            var expanded = ExpandVersion(ExpandOptLevel(args));
             verbs.Check(expanded);
             return await app.RunAsync(expanded, cancellation).ConfigureAwait(false);
         }
@@ -74,16 +74,30 @@ public static class WasmGraphCli
         verbs.Add<RunCommand>(config, "run")
             .WithDescription("Run a compiled module on .npy inputs or a photo")
             .WithExample("run", "model.wasm", "--image", "cat.png", "--labels", "imagenet")
-            .WithExample("run", "model.wasm", "--input", "x=x.npy", "--output-dir", "out", "--reference", "model.onnx", "--repeat", "10");
+            .WithExample("run", "model.wasm", "--input", "x=x.npy", "--output-dir", "out", "--reference", "model.onnx", "--repeat", "10")
+            .WithExample("run", "model.wasm", "--input", "x=x.npy", "--json");
         verbs.Add<InspectCommand>(config, "inspect")
             .WithDescription("Show the inputs, outputs, op histogram, parameter and arena sizes of an .onnx model or a .wasm module")
             .WithExample("inspect", "model.onnx")
-            .WithExample("inspect", "model.wasm");
+            .WithExample("inspect", "model.wasm")
+            .WithExample("inspect", "model.wasm", "--json");
         verbs.Add<PluginsCommand>(config, "plugins")
             .WithDescription("List the discovered plugins and their frontends, passes, backends and runtimes")
             .WithExample("plugins")
-            .WithExample("plugins", "--plugins", "my-plugins", "--verbose");
+            .WithExample("plugins", "--plugins", "my-plugins", "--verbose")
+            .WithExample("plugins", "--json");
+        verbs.Add<VersionCommand>(config, "version")
+            .WithDescription("The versions of the host, each plugin, LLVM and Wasmtime (same as --version)")
+            .WithExample("version")
+            .WithExample("version", "--json");
     }
+
+    /// <summary>
+    /// <c>wasmgraph --version [flags]</c> is the <c>version</c> verb, so it takes the verb's flags (--json, --plugins)
+    /// and its help; Spectre's own --version would print only the host's version.
+    /// </summary>
+    internal static string[] ExpandVersion(string[] args)
+        => args is ["--version", .. var rest] ? ["version", .. rest] : args;
 
     /// <summary>Accepts the compiler-style <c>-O0</c> … <c>-O3</c> as <c>--opt-level N</c>.</summary>
     internal static string[] ExpandOptLevel(string[] args)

@@ -8,14 +8,21 @@ namespace WasmGraph.Host.Hosting;
 /// </summary>
 public sealed class HostConsoles
 {
-    public HostConsoles(IAnsiConsole output, IAnsiConsole error)
+    public HostConsoles(IAnsiConsole output, IAnsiConsole error, bool errorIsTerminal = false)
     {
         Out = output;
         Error = error;
+        ErrorIsTerminal = errorIsTerminal;
     }
 
     public IAnsiConsole Out { get; }
     public IAnsiConsole Error { get; }
+
+    /// <summary>
+    /// Whether standard error is a terminal (not redirected to a file, pipe or test). Progress is shown only then,
+    /// unless a verb's <c>--progress</c> asks for it (see <see cref="Cli.HostCommandSettings.ShowsProgress"/>).
+    /// </summary>
+    public bool ErrorIsTerminal { get; }
 
     /// <summary>
     /// Consoles on the process's stdout and stderr. When a stream is redirected (a log, a pipe, a test), lines are not
@@ -33,7 +40,7 @@ public sealed class HostConsoles
         {
             error.Profile.Width = UnwrappedWidth;
         }
-        return new HostConsoles(output, error);
+        return new HostConsoles(output, error, errorIsTerminal: !Console.IsErrorRedirected);
     }
 
     private const int UnwrappedWidth = 4096;

@@ -1,0 +1,148 @@
+// Types of wasmgraph.js, the loader of WasmGraph modules (docs/abi.md). Checked by tests/Web.Tests (NpmPackageTests),
+// which compiles a consumer against them with tsc.
+
+/** The module ABI version this loader drives. */
+export const ABI_VERSION: 1;
+/** The name of the custom section holding the metadata JSON. */
+export const METADATA_SECTION: 'wasmgraph.meta';
+/** The largest tensor the ABI carries, in bytes (2^31 - 1). */
+export const MAX_TENSOR_BYTES: number;
+/** The largest metadata section read, in bytes. */
+export const MAX_METADATA_BYTES: number;
+
+/** A tensor element type of the ABI. float16 and bfloat16 travel as Uint16Array bits; bool as one byte per element. */
+export type Dtype =
+  | 'float32' | 'float64' | 'float16' | 'bfloat16'
+  | 'int64' | 'int32' | 'int16' | 'int8'
+  | 'uint64' | 'uint32' | 'uint16' | 'uint8' | 'bool';
+
+/** The typed array that holds each dtype. */
+export interface DtypeArrays {
+  float32: Float32Array;
+  float64: Float64Array;
+  float16: Uint16Array;
+  bfloat16: Uint16Array;
+  int64: BigInt64Array;
+  int32: Int32Array;
+  int16: Int16Array;
+  int8: Int8Array;
+  uint64: BigUint64Array;
+  uint32: Uint32Array;
+  uint16: Uint16Array;
+  uint8: Uint8Array;
+  bool: Uint8Array;
+}
+
+/** Any typed array a tensor of the ABI can be held in. */
+export type TypedArray = DtypeArrays[Dtype];
+
+/** The typed-array constructor of each dtype. */
+export const DTYPES: Readonly<{ [D in Dtype]: { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): DtypeArrays[D]; new (length: number): DtypeArrays[D]; readonly BYTES_PER_ELEMENT: number } }>;
+
+/** True when `name` is a dtype of the ABI. */
+export function isDtype(name: unknown): name is Dtype;
+
+/** A problem with a module, its metadata or its inputs: the caller's input, not a bug of the loader. */
+export class WasmGraphError extends Error {
+  constructor(message?: string, options?: ErrorOptions);
+  name: 'WasmGraphError';
+}
+
+/** One input or output as the metadata declares it. */
+export interface TensorInfo {
+  name: string;
+  dtype: Dtype;
+  /** The static shape; for a bounded output, the bound. */
+  shape: number[];
+  /** dtype × shape in bytes. */
+  bytes: number;
+  /** The axes of a bounded output whose extent each run reports (docs/abi.md, "Bounded outputs"). */
+  dynamic_dims?: number[];
+}
+
+/** One compiled kernel and its work per run. */
+export interface KernelInfo {
+  name: string;
+  op: string;
+  flops: number;
+}
+
+/** The `wasmgraph.meta` section (docs/abi.md). Fields this loader does not read are kept as the module has them. */
+export interface ModelMetadata {
+  abi_version?: number;
+  name?: string;
+  producer?: string;
+  opset?: number;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  arena_bytes?: number;
+  scratch_bytes?: number;
+  weight_bytes?: number;
+  kernels?: KernelInfo[];
+  /** Preprocessing hints written by `wasmgraph compile --hint` (layout, scale, mean, std, channel_order, labels). */
+  hints: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** Module bytes. */
+export type ModuleBytes = ArrayBuffer | ArrayBufferView;
+
+/** `float32[1,3,224,224]`; a bounded axis prints as `≤bound`. */
+export function describeType(dtype: string, shape: ReadonlyArray<number | bigint>, dynamicDims?: ReadonlyArray<number> | null): string;
+/** The declared type of a metadata tensor, printed. */
+export function typeOf(info: TensorInfo): string;
+/** dtype × shape in bytes, exact. */
+export function byteSizeOf(dtype: Dtype, shape: ReadonlyArray<number | bigint>): bigint;
+
+/** The custom sections and import count of a WebAssembly binary, read without compiling it. */
+export function readModuleInfo(source: ModuleBytes): { customSections: { name: string; content: Uint8Array }[]; importCount: number };
+/** The custom sections of a WebAssembly binary by name (the first of a repeated name). */
+export function customSections(bytes: ModuleBytes): Map<string, Uint8Array>;
+/** The module's metadata, checked; throws WasmGraphError when it is missing or wrong. */
+export function readMetadata(bytes: ModuleBytes): ModelMetadata;
+/** Checks parsed metadata; returns it with absent input lists and hints defaulted. */
+export function validateMetadata(metadata: unknown): ModelMetadata;
+
+/** A compiled, checked module: post it to a worker and instantiate it there with WasmGraphModel.instantiate. */
+export interface CompiledModule {
+  module: WebAssembly.Module;
+  metadata: ModelMetadata;
+}
+
+/** Reads and checks a module's headers and metadata, refuses imports, compiles it and checks its exports. */
+export function compileModule(source: ModuleBytes): Promise<CompiledModule>;
+
+/** A tensor with its type, as run() returns it and as an input may be given. */
+export interface Tensor<D extends Dtype = Dtype> {
+  data: DtypeArrays[D];
+  shape: number[];
+  dtype: D;
+}
+
+/**
+ * One input: a typed array of its dtype, its raw bytes (Uint8Array, DataView, ArrayBuffer), a Tensor whose dtype and
+ * shape are checked against the metadata, or null for zeros.
+ */
+export type InputValue = TypedArray | ArrayBuffer | DataView | Tensor | null;
+
+/** A loaded module: one instance, run as often as needed; not shared between threads. */
+export class WasmGraphModel {
+  /** Compiles and instantiates `source` (bytes or a fetch Response) with no imports, and checks the ABI. */
+  static load(source: ModuleBytes | Response): Promise<WasmGraphModel>;
+  /** Instantiates the result of compileModule (possibly posted from another thread). */
+  static instantiate(compiled: CompiledModule): Promise<WasmGraphModel>;
+  private constructor(instance: WebAssembly.Instance, metadata: ModelMetadata);
+
+  readonly metadata: ModelMetadata;
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+
+  /** Runs the model on inputs by name (or an array in input order); returns every output by name, with copied data. */
+  run(inputs: Record<string, InputValue> | InputValue[]): Record<string, Tensor>;
+}
+
+/** Checks a tensor given for input `info` and returns it; `source` names where it came from in the message. */
+export function checkInputTensor<T extends { dtype: string; shape: number[] }>(info: TensorInfo, tensor: T, source?: string): T;
+
+/** The actual tensor inside a bounded output's buffer, given the dims the module reported. */
+export function trimToDims<T extends TypedArray>(padded: T, info: TensorInfo, dims: number[]): T;
