@@ -65,6 +65,9 @@ export interface KernelInfo {
   name: string;
   op: string;
   flops: number;
+  /** A convolution's algorithm (`direct`, `winograd2`, `winograd4`, `winograd6`) and what chose it (`tuned`, `table`, `forced`, `default`). */
+  algorithm?: string;
+  chosen_by?: string;
 }
 
 /** The `wasmgraph.meta` section (docs/abi.md). Fields this loader does not read are kept as the module has them. */
@@ -79,6 +82,10 @@ export interface ModelMetadata {
   scratch_bytes?: number;
   weight_bytes?: number;
   kernels?: KernelInfo[];
+  /** The target profile the module was compiled for (`wasmgraph compile --target`), or `custom` for another feature set. */
+  target?: Target | typeof CUSTOM_TARGET;
+  /** The WebAssembly features it was compiled with, in LLVM's `+simd128,…` form. */
+  features?: string;
   /** Preprocessing hints written by `wasmgraph compile --hint` (layout, scale, mean, std, channel_order, labels). */
   hints: Record<string, string>;
   [key: string]: unknown;
@@ -86,6 +93,20 @@ export interface ModelMetadata {
 
 /** Module bytes. */
 export type ModuleBytes = ArrayBuffer | ArrayBufferView;
+
+/** The target profiles, fastest first (docs/targets.md). */
+export const TARGETS: readonly ['relaxed', 'simd128', 'mvp'];
+export type Target = 'relaxed' | 'simd128' | 'mvp';
+/** The `target` of a module compiled for a feature set that is no profile. */
+export const CUSTOM_TARGET: 'custom';
+/** The profiles this engine runs (WebAssembly.validate on a relaxed-SIMD and a SIMD128 probe; `mvp` always). */
+export function supportedTargets(): Target[];
+/** The fastest of `available` (default: all) this engine runs, or null. */
+export function bestTarget(available?: readonly string[]): Target | null;
+/** The file names `compile --target all` writes for `path` (`model.wasm`, `model.simd128.wasm`, `model.mvp.wasm`). */
+export function targetSet(pathOrUrl: string | URL): { relaxed: string; simd128: string; mvp: string };
+/** A module given to loadBest: bytes, a fetch Response, a URL or path to fetch, or a function producing one (called only for the chosen profile). */
+export type ModuleSource = ModuleBytes | Response | string | URL;
 
 /** `float32[1,3,224,224]`; a bounded axis prints as `≤bound`. */
 export function describeType(dtype: string, shape: ReadonlyArray<number | bigint>, dynamicDims?: ReadonlyArray<number> | null): string;
@@ -129,11 +150,15 @@ export type InputValue = TypedArray | ArrayBuffer | DataView | Tensor | null;
 export class WasmGraphModel {
   /** Compiles and instantiates `source` (bytes or a fetch Response) with no imports, and checks the ABI. */
   static load(source: ModuleBytes | Response): Promise<WasmGraphModel>;
+  /** Loads the fastest module of a set (`targetSet(url)`, or profiles mapped to sources) that this engine runs, reading only that one. */
+  static loadBest(modules: Partial<Record<Target, ModuleSource | (() => ModuleSource | Promise<ModuleSource>)>>): Promise<WasmGraphModel>;
   /** Instantiates the result of compileModule (possibly posted from another thread). */
   static instantiate(compiled: CompiledModule): Promise<WasmGraphModel>;
   private constructor(instance: WebAssembly.Instance, metadata: ModelMetadata);
 
   readonly metadata: ModelMetadata;
+  /** Set by loadBest: the profile it chose. */
+  target?: Target;
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
 

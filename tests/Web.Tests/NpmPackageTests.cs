@@ -116,7 +116,7 @@ public sealed class NpmPackageTests : IClassFixture<NpmPackageTests.Installed>
         var consumer = Path.Combine(_installed.Project, "consumer.ts");
         // @ts-expect-error lines fail the compile if the declarations accept them: they prove the types are not `any`.
         File.WriteAllText(consumer, """
-            import { WasmGraphModel, WasmGraphError, readMetadata, isDtype, DTYPES, type Tensor, type ModelMetadata } from 'wasmgraph';
+            import { WasmGraphModel, WasmGraphError, readMetadata, isDtype, DTYPES, targetSet, bestTarget, type Tensor, type ModelMetadata, type Target } from 'wasmgraph';
             import { parseNpy, formatNpy } from 'wasmgraph/npy';
             import { tensorFromRgba, preprocessingFromHints } from 'wasmgraph/preprocessing';
 
@@ -132,10 +132,18 @@ public sealed class NpmPackageTests : IClassFixture<NpmPackageTests.Installed>
               return y.shape.reduce((a, b) => a * b, 1) + zeros.length;
             }
 
+            export async function loadFastest(url: string): Promise<Target | undefined> {
+              const best: Target | null = bestTarget(['simd128', 'mvp']);
+              const model = await WasmGraphModel.loadBest({ ...targetSet(url), mvp: () => fetch(url) });
+              return best === null ? undefined : model.target;
+            }
+
             // @ts-expect-error: not a dtype of the ABI
             formatNpy(new Float32Array(1), 'float128', [1]);
             // @ts-expect-error: run takes tensors by name or in order, not a number
             (await WasmGraphModel.load(new Uint8Array(8))).run(42);
+            // @ts-expect-error: not a target profile
+            await WasmGraphModel.loadBest({ sse4: 'model.wasm' });
             // @ts-expect-error: layout is NCHW or NHWC
             tensorFromRgba(new Uint8Array(4), 1, 1, { layout: 'CHWN' });
             """);
