@@ -152,6 +152,31 @@ public sealed class TuneCliTests
         Assert.Equal("{ \"version\": 7, \"entries\": [] }", File.ReadAllText(log));
     }
 
+    [Fact]
+    public void TuneTargetMeasuresForThatProfileAndItsEntriesApplyToThatProfilesCompile()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        File.WriteAllBytes(dir.File("m.onnx"), ThreeConvs().ToBytes());
+        var log = dir.File("m.tuning.json");
+        var tune = HostProcess.Run(["tune", dir.File("m.onnx"), "-o", log, "--repeat", "1", "--target", "simd128"], null, timeoutSeconds: 600);
+        Assert.True(tune.ExitCode == 0, tune.ToString());
+        var targets = JsonNode.Parse(File.ReadAllText(log))!["entries"]!.AsArray().Select(e => (string)e!["target"]!).Distinct().ToList();
+        // The simd128 profile's features, signed and sorted by name: no relaxed-simd.
+        Assert.Equal(["+bulk-memory,+nontrapping-fptoint,-relaxed-simd,+sign-ext,+simd128"], targets);
+
+        var simd = HostProcess.Run("compile", dir.File("m.onnx"), "-o", dir.File("s.wasm"), "--tuning", log, "--target", "simd128", "--verbose");
+        Assert.True(simd.ExitCode == 0, simd.ToString());
+        Assert.Contains("3 entries for target '+bulk-memory,+nontrapping-fptoint,-relaxed-simd,+sign-ext,+simd128' applied", simd.StdOut);
+        var relaxed = HostProcess.Run("compile", dir.File("m.onnx"), "-o", dir.File("r.wasm"), "--tuning", log, "--verbose");
+        Assert.True(relaxed.ExitCode == 0, relaxed.ToString());
+        Assert.Contains("0 entries for target", relaxed.StdOut);
+
+        var all = HostProcess.Run("tune", dir.File("m.onnx"), "-o", dir.File("all.json"), "--target", "all");
+        Assert.True(all.ExitCode == 2, all.ToString());
+        Assert.Contains("--target all: tune measures one profile at a time", all.StdErr);
+        Assert.False(File.Exists(dir.File("all.json")));
+    }
+
     /// <summary>A row of the kernel choices table: the kernel's name, then its algorithm and what chose it.</summary>
     private static void AssertChoice(string output, string kernel, string algorithm, string chosenBy)
     {

@@ -214,7 +214,7 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
         }
         if (settings.Verbose)
         {
-            CompileReport.WriteKernelChoices(consoles.Out, result, TuningNote(host.Services, pipeline));
+            CompileReport.WriteKernelChoices(consoles.Out, result, TuningNote(host.Services, pipeline, request.Targets));
         }
         return 0;
     }
@@ -243,7 +243,7 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
     }
 
     /// <summary>For --verbose: which tuning log applied and how many of its entries are for this target (the rest are ignored).</summary>
-    private static string? TuningNote(IServiceProvider services, CompilePipeline pipeline)
+    private static string? TuningNote(IServiceProvider services, CompilePipeline pipeline, ImmutableArray<TargetProfile> profiles)
     {
         var options = pipeline.BackendOptionsFor(CancellationToken.None);
         if (options.Tuning is not { } log)
@@ -251,9 +251,15 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
             return null;
         }
         var backend = services.GetRequiredService<ComponentCatalog>().Require<IBackend>(pipeline.Options.Backend.Name, "Pipeline:Backend:Name");
-        var target = backend.TuningTarget(options);
-        int applies = log.Entries.Count(e => e.Target == target);
-        return $"tuning log {log.Source}: {applies} entr{(applies == 1 ? "y" : "ies")} for target '{target}' applied where their shapes occur; " +
-               $"{log.Entries.Length - applies} for other targets ignored";
+        // --target compiles for its profiles' features, not the configured ones: each profile reads its own entries.
+        var targets = profiles.IsDefaultOrEmpty
+            ? [backend.TuningTarget(options)]
+            : profiles.Select(p => backend.TuningTarget(options with { Features = p.Features })).ToList();
+        return string.Join("\n", targets.Select(target =>
+        {
+            int applies = log.Entries.Count(e => e.Target == target);
+            return $"tuning log {log.Source}: {applies} entr{(applies == 1 ? "y" : "ies")} for target '{target}' applied where their shapes occur; " +
+                   $"{log.Entries.Length - applies} for other targets ignored";
+        }));
     }
 }

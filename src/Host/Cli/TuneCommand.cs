@@ -38,11 +38,40 @@ public sealed class TuneSettings : HostCommandSettings
     [Description("Timed runs of each candidate, after two warm-up runs; the median is recorded (default 25)")]
     public int Repeat { get; init; } = TuneCommand.DefaultRepeat;
 
+    [CommandOption("--target <PROFILE>")]
+    [Description("relaxed, simd128 or mvp: the target profile to measure for, as compile --target (entries are keyed by its features); default Pipeline:Backend:Features")]
+    public string? Target { get; init; }
+
+    /// <summary>The profile <c>--target</c> names, or null for the configured features; one profile, since a log entry is measured for one.</summary>
+    public TargetProfile? ParseTarget()
+    {
+        if (Target is null)
+        {
+            return null;
+        }
+        var profiles = TargetProfiles.Parse(Target, "--target");
+        return profiles.Length == 1 ? profiles[0] : throw new WasmGraphException("--target all: tune measures one profile at a time; run it once per profile into the same log");
+    }
+
     protected override IEnumerable<string?> FlagErrors() =>
     [
         SettingsChecks.Empty(Model, "MODEL"),
         SettingsChecks.InRange(Repeat, "--repeat", 1, 1000),
+        TargetError(),
     ];
+
+    private string? TargetError()
+    {
+        try
+        {
+            ParseTarget();
+            return null;
+        }
+        catch (WasmGraphException e)
+        {
+            return e.Message;
+        }
+    }
 }
 
 /// <summary>
@@ -80,6 +109,11 @@ public sealed class TuneCommand(WasmGraphHostFactory hosts, HostConsoles console
 
         var clock = Stopwatch.StartNew();
         var (graph, backend, backendOptions) = pipeline.Optimize(request, cancellation: cancellation);
+        if (settings.ParseTarget() is { } profile)
+        {
+            backendOptions = backendOptions with { Features = profile.Features };
+            backend.CheckOptions(backendOptions);
+        }
         var target = backend.TuningTarget(backendOptions);
         var workloads = backend.TuningWorkloads(graph, backendOptions with { Cancellation = cancellation });
         int known = workloads.Count(w => log.Find(w.Key, target) is not null);
@@ -117,7 +151,7 @@ public sealed class TuneCommand(WasmGraphHostFactory hosts, HostConsoles console
         }
 
         int steps = workloads.Where(w => log.Find(w.Key, target) is null).Sum(w => w.Candidates.Length);
-        if (consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose)
+        if (settings.ShowsProgress(consoles) && consoles.Error.Profile.Capabilities is { Interactive: true, Ansi: true } && !settings.Verbose)
         {
             consoles.Error.Progress()
                 .AutoClear(true)
