@@ -100,7 +100,7 @@ public sealed class CompileSettings : HostCommandSettings
         OptLevel is < 0 or > 3 ? "--opt-level must be 0, 1, 2 or 3" : null,
         SettingsChecks.Empty(Prepend, "--prepend"),
         SettingsChecks.Empty(Tuning, "--tuning"),
-        SettingsChecks.Empty(Target, "--target", "a profile: " + string.Join(", ", TargetProfiles.OptionValues)) ?? TargetError(),
+        SettingsChecks.Empty(Target, "--target", "a profile: " + string.Join(", ", TargetProfiles.OptionValues)) ?? SettingsChecks.Parses(() => ParseTargets()),
     ];
 
     /// <summary>The <c>--bind</c> files by input name, each name given once.</summary>
@@ -120,19 +120,6 @@ public sealed class CompileSettings : HostCommandSettings
             }
         }
         return files.ToImmutable();
-    }
-
-    private string? TargetError()
-    {
-        try
-        {
-            ParseTargets();
-            return null;
-        }
-        catch (WasmGraphException e)
-        {
-            return e.Message;
-        }
     }
 
     public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes() => ParseInputShapes(InputShapes);

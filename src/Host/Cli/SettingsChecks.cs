@@ -24,6 +24,20 @@ public static class SettingsChecks
     public static ValidationResult FirstError(IEnumerable<string?> errors)
         => errors.FirstOrDefault(e => e is not null) is { } error ? ValidationResult.Error(error) : ValidationResult.Success();
 
+    /// <summary>The message of the user error <paramref name="parse"/> throws (a <see cref="Abstractions.WasmGraphException"/>), or null when it parses.</summary>
+    public static string? Parses(Action parse)
+    {
+        try
+        {
+            parse();
+            return null;
+        }
+        catch (Abstractions.WasmGraphException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>A duration in seconds: finite, positive, at most <see cref="MaxSeconds"/>.</summary>
     public static string? Seconds(double? value, string flag)
         => value switch

@@ -57,21 +57,8 @@ public sealed class TuneSettings : HostCommandSettings
     [
         SettingsChecks.Empty(Model, "MODEL"),
         SettingsChecks.InRange(Repeat, "--repeat", 1, 1000),
-        TargetError(),
+        SettingsChecks.Parses(() => ParseTarget()),
     ];
-
-    private string? TargetError()
-    {
-        try
-        {
-            ParseTarget();
-            return null;
-        }
-        catch (WasmGraphException e)
-        {
-            return e.Message;
-        }
-    }
 }
 
 /// <summary>
