@@ -115,7 +115,7 @@ internal sealed class ConvKernel : IKernelGenerator
             return 0;
         }
         var g = ConvGeometry.Describe(node, graph);
-        return ConvAlgorithms.Choose(g, _forced) is not ConvAlgorithm.Direct and var winograd ? WinogradConvKernel.StaticBytes(g, winograd) : 0;
+        return Choose(g) is not ConvAlgorithm.Direct and var winograd ? WinogradConvKernel.StaticBytes(g, winograd) : 0;
     }
 
     private static long AlignedFloats(long floats) => (floats + 15) / 16 * 16;
