@@ -175,7 +175,7 @@ internal sealed class Int8Product
         var e = _e;
         var offsets = e.B.Load(e.Ctx.I32x4, e.B.Gep(e.Ctx.I32, _offsets, tableIndex), 4);
         var multipliers = e.LoadF32x4(_multipliers, tableIndex);
-        var quantized = Requantize(e.Add(sums, offsets), multipliers, e.Ctx.I32x4);
+        var quantized = Requantize(e, _plan, e.Add(sums, offsets), multipliers, e.Ctx.I32x4);
         for (int lane = 0; lane < 4; lane++)
         {
             var c = e.Add(channel, lane);
@@ -189,17 +189,16 @@ internal sealed class Int8Product
     /// ONNX Runtime's requantisation (MlasRequantizeOutput): float32(sum) × multiplier, clamped to
     /// [min − y₀, max − y₀], rounded half to even, + y₀. Clamping before the conversion keeps huge sums from wrapping.
     /// </summary>
-    private LValue Requantize(LValue sum, LValue multiplier, LType intType)
+    public static LValue Requantize(Emitter e, QuantizedGemmPlan plan, LValue sum, LValue multiplier, LType intType)
     {
-        var e = _e;
         bool vector = intType == e.Ctx.I32x4;
         var floatType = vector ? e.Ctx.F32x4 : e.Ctx.F32;
         LValue Float(double v) => vector ? e.Ctx.Splat(e.F(v), 4) : e.F(v);
         LValue Int(long v) => vector ? e.Ctx.Splat(e.I(v), 4) : e.I(v);
         var scaled = e.FMul(e.B.Cast(CastOp.SIToFP, sum, floatType), multiplier);
-        scaled = e.FMinKeepNaN(e.FMaxKeepNaN(scaled, Float(_plan.OutputMin - _plan.OutputZero)), Float(_plan.OutputMax - _plan.OutputZero));
+        scaled = e.FMinKeepNaN(e.FMaxKeepNaN(scaled, Float(plan.OutputMin - plan.OutputZero)), Float(plan.OutputMax - plan.OutputZero));
         var rounded = e.CallIntrinsic("llvm.roundeven", floatType, scaled);
-        return e.Add(e.CallIntrinsic2("llvm.fptosi.sat", intType, floatType, rounded), Int(_plan.OutputZero));
+        return e.Add(e.CallIntrinsic2("llvm.fptosi.sat", intType, floatType, rounded), Int(plan.OutputZero));
     }
 
     /// <summary>Without SIMD128: int32 multiply-adds over the int16 plane and int16 weight rows, then the same epilogue.</summary>
@@ -223,7 +222,7 @@ internal sealed class Int8Product
                     var x = e.B.Cast(CastOp.SExt, e.Load(e.Ctx.I16, 2, _scratch, e.Add(row, kk)), e.Ctx.I32);
                     return e.Add(acc, e.Mul(w, x));
                 });
-                var value = Requantize(sum, multiplier, e.Ctx.I32);
+                var value = Requantize(e, _plan, sum, multiplier, e.Ctx.I32);
                 e.Store(e.Ctx.I8, 1, e.B.Cast(CastOp.Trunc, value, e.Ctx.I8), _output, outputIndex(channel, pixel));
             });
         });

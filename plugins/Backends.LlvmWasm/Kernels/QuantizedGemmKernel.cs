@@ -12,7 +12,8 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// nothing once x₀·Σw′ is in the channel offset), then a register-blocked micro-kernel of 2 pixels × 8 channels runs
 /// over the weights packed at compile time (<see cref="QuantizedGemmPlan.Pack"/>), and the epilogue requantises each
 /// int32 sum as ONNX Runtime does: (acc + offset) to float32, × multiplier, rounded half to even, clamped to the output
-/// range minus the zero point, plus the zero point. Inner-loop instruction by target: <see cref="Int8Dot"/>.
+/// range minus the zero point, plus the zero point. Inner-loop instruction by target: <see cref="Int8Dot"/>. Depthwise
+/// convolutions take <see cref="Int8DepthwiseConv"/> instead.
 /// </summary>
 internal sealed class QuantizedGemmKernel : IKernelGenerator
 {
@@ -36,6 +37,10 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
 
     public long ScratchBytes(Node node, Graph graph)
     {
+        if (node.Op == QuantizedOps.Conv && ConvGeometry.Describe(node, graph) is var g && Int8DepthwiseConv.Applies(g))
+        {
+            return Int8DepthwiseConv.ScratchBytes(g);
+        }
         var (pixels, reduction) = Extents(node, graph);
         return RoundUp(pixels, PixelBlock) * RoundUp(reduction, 4) * 2 + 16;
     }
@@ -70,6 +75,11 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
         {
             long columns = weightShape[1];
             plan = QuantizedGemmPlan.Create(k.Node, k.Graph, 1, (int)columns, (int)weightShape[0], (w, m, kk) => w[kk * columns + m]);
+        }
+        if (geometry is { } depthwise && Int8DepthwiseConv.Applies(depthwise))
+        {
+            Int8DepthwiseConv.Emit(k, depthwise, plan);
+            return;
         }
         var dot = !e.Simd128 ? Int8Dot.Scalar : e.RelaxedMadd && plan.WeightsFitInt8 ? Int8Dot.Relaxed : Int8Dot.Int16;
         var (pixels, _) = Extents(k.Node, k.Graph);
