@@ -38,7 +38,7 @@ public class FuseQuantizedPassTests
     private static float OutputStep(Graph graph, string scale) => graph.Constants[scale].ToFloatArray()[0];
 
     [Theory]
-    [InlineData(DataType.UInt8, 1L, "relaxed")]
+    [InlineData(DataType.UInt8, 1L, "default")]
     [InlineData(DataType.Int8, 1L, "deterministic")]
     [InlineData(DataType.UInt8, 4L, "simd128")]
     [InlineData(DataType.UInt8, 8L, "mvp")]
@@ -77,7 +77,7 @@ public class FuseQuantizedPassTests
     private static BackendOptions Options(string path) => path switch
     {
         "deterministic" => new BackendOptions { Deterministic = true },
-        "relaxed" => new BackendOptions(),
+        "default" => new BackendOptions(),
         _ => new BackendOptions { Features = TargetProfiles.All.Single(p => p.Name == path).Features },
     };
 }

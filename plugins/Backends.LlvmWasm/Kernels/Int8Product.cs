@@ -15,7 +15,8 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// </summary>
 internal sealed class Int8Product
 {
-    private const int PixelBlock = 2;
+    /// <summary>Pixels per register tile: 2 on the int16 path (8 accumulators), 1 on the relaxed path, whose two activation halves need two accumulators per channel vector.</summary>
+    private int PixelBlock => _dot == Int8Dot.Relaxed ? 1 : 2;
     private const int Vectors = QuantizedGemmPlan.ChannelBlock / 4;
 
     private readonly Emitter _e;
@@ -77,7 +78,7 @@ internal sealed class Int8Product
         var e = _e;
         int mp = _plan.PaddedChannels;
         long kp = _plan.PaddedReduction;
-        long blockBytes = kp * QuantizedGemmPlan.ChannelBlock * (_dot == Int8Dot.Relaxed ? 1 : 2);
+        long blockBytes = kp * QuantizedGemmPlan.ChannelBlock;
         e.For(mp / QuantizedGemmPlan.ChannelBlock, block =>
         {
             var panel = e.B.Gep(e.Ctx.I8, _weights, e.Mul(e.Add(e.Mul(group, mp / QuantizedGemmPlan.ChannelBlock), block), blockBytes));
@@ -137,7 +138,7 @@ internal sealed class Int8Product
         var rows = Enumerable.Range(0, PixelBlock).Select(r => e.Mul(e.Mul(e.Add(pixel, r), kp), 2)).ToArray();
         return e.FoldMany(0, kp / 2, 1, zeros, (step, acc) =>
         {
-            var w = Enumerable.Range(0, Vectors).Select(v => LoadVector(shorts, panel, e.Add(e.Mul(step, 16 * Vectors), v * 16))).ToArray();
+            var w = Enumerable.Range(0, Vectors).Select(v => e.B.Cast(CastOp.SExt, LoadVector(e.Ctx.Vector(e.Ctx.I8, 8), panel, e.Add(e.Mul(step, 8 * Vectors), v * 8)), shorts)).ToArray();
             var next = new LValue[acc.Length];
             for (int r = 0; r < PixelBlock; r++)
             {

@@ -9,7 +9,7 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// <summary>
 /// QuantizedConv and QuantizedMatMul: one int8 GEMM. The activations of one image and group are packed into scratch,
 /// one row of K per output pixel (im2col for Conv, with padding taps holding the input zero point, which contributes
-/// nothing once x₀·Σw′ is in the channel offset), then a register-blocked micro-kernel of 2 pixels × 8 channels runs
+/// nothing once x₀·Σw′ is in the channel offset), then a register-blocked micro-kernel of up to 2 pixels × 16 channels runs
 /// over the weights packed at compile time (<see cref="QuantizedGemmPlan.Pack"/>), and the epilogue requantises each
 /// int32 sum as ONNX Runtime does: (acc + offset) to float32, × multiplier, rounded half to even, clamped to the output
 /// range minus the zero point, plus the zero point. Inner-loop instruction by target: <see cref="Int8Dot"/>. Depthwise
@@ -18,6 +18,13 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 internal sealed class QuantizedGemmKernel : IKernelGenerator
 {
     private const int PixelBlock = 2;
+
+    private readonly bool _preferRelaxed;
+
+    public QuantizedGemmKernel() : this(preferRelaxed: false) { }
+
+    /// <summary>With <paramref name="preferRelaxed"/>, the relaxed-dot path where the target allows it (tests and measurements; see <see cref="Int8Dot.Relaxed"/>).</summary>
+    internal QuantizedGemmKernel(bool preferRelaxed) => _preferRelaxed = preferRelaxed;
 
     public IReadOnlyList<string> Ops { get; } = [QuantizedOps.Conv, QuantizedOps.MatMul];
 
@@ -81,7 +88,7 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
             Int8DepthwiseConv.Emit(k, depthwise, plan);
             return;
         }
-        var dot = !e.Simd128 ? Int8Dot.Scalar : e.RelaxedMadd && plan.WeightsFitInt8 ? Int8Dot.Relaxed : Int8Dot.Int16;
+        var dot = !e.Simd128 || !plan.WeightsFitInt8 ? Int8Dot.Scalar : _preferRelaxed && e.RelaxedMadd ? Int8Dot.Relaxed : Int8Dot.Int16;
         var (pixels, _) = Extents(k.Node, k.Graph);
         long images = conv ? geometry!.N : 1;
         long channels = (long)plan.Groups * plan.ChannelsPerGroup;

@@ -8,13 +8,17 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 internal enum Int8Dot
 {
     /// <summary>
-    /// <c>i32x4.relaxed_dot_i8x16_i7x16_add_s</c>: weights (w − w₀, which must fit int8) are the signed operand; each
+    /// <c>i32x4.relaxed_dot_i8x16_i7x16_add_s</c> (not the default: measured slower than <see cref="Int16"/> here, see
+    /// docs/performance.md "int8 kernels"; tests reach it through <see cref="QuantizedGemmKernel(bool)"/>): weights (w − w₀, which must fit int8) are the signed operand; each
     /// uint8 activation is split into x≫1 and x&amp;1, both 7-bit, so the instruction is exact on every engine, and the
     /// kernel adds 2·dot(w, x≫1) + dot(w, x&amp;1).
     /// </summary>
     Relaxed,
 
-    /// <summary><c>i32x4.dot_i16x8_s</c> on weights and activations widened to int16 at packing time: exact, any engine with SIMD128.</summary>
+    /// <summary>
+    /// <c>i32x4.dot_i16x8_s</c>: activations widened to int16 when packed, int8 weights widened as loaded. Exact, any
+    /// engine with SIMD128; the default wherever SIMD128 is (also under --deterministic and the simd128 profile).
+    /// </summary>
     Int16,
 
     /// <summary>Scalar int32 multiply-adds, for targets without SIMD128.</summary>
@@ -33,15 +37,15 @@ internal sealed record QuantizedGemmPlan(
     int Groups, int ChannelsPerGroup, int Reduction, int[] Weights, int[] Offsets, float[] Multipliers,
     bool SignedInput, int OutputZero, int OutputMin, int OutputMax)
 {
-    /// <summary>Output channels per packed block: two vectors of four.</summary>
-    public const int ChannelBlock = 8;
+    /// <summary>Output channels per packed block: four vectors of four (one activation splat feeds four dot products).</summary>
+    public const int ChannelBlock = 16;
 
     /// <summary>The reduction padded to whole 4-byte groups (the relaxed dot's lane width; zero weights there).</summary>
     public int PaddedReduction => (Reduction + 3) / 4 * 4;
 
     public int PaddedChannels => (ChannelsPerGroup + ChannelBlock - 1) / ChannelBlock * ChannelBlock;
 
-    /// <summary>Whether every centred weight fits int8, the relaxed dot's signed operand.</summary>
+    /// <summary>Whether every centred weight fits int8: the packed SIMD panels hold int8 (the int16 path widens them as it loads).</summary>
     public bool WeightsFitInt8 => Weights.All(w => w is >= -128 and <= 127);
 
     /// <summary>Reads the constants of <paramref name="node"/>; <paramref name="weightAt"/> gives W[channel, k] of its weight tensor.</summary>
@@ -82,8 +86,9 @@ internal sealed record QuantizedGemmPlan(
 
     /// <summary>
     /// The weights of one path's inner loop, group after group and block after block of <see cref="ChannelBlock"/>
-    /// channels. Relaxed: per 4-wide k step, 2 vectors × 4 channels × 4 k bytes. Int16: per 2-wide k step, 2 vectors
-    /// × 4 channels × 2 k int16s. Scalar: int16 rows of <see cref="PaddedReduction"/> per channel. Padding is zero.
+    /// channels, as int8. Relaxed: per 4-wide k step, 4 vectors × 4 channels × 4 k. Int16: per 2-wide k step, 4 vectors
+    /// × 4 channels × 2 k, each 8 bytes widened to int16 by one load (v128.load8x8_s). Scalar: int16 rows of
+    /// <see cref="PaddedReduction"/> per channel. Padding is zero.
     /// </summary>
     public byte[] Pack(Int8Dot dot)
     {
@@ -104,8 +109,8 @@ internal sealed record QuantizedGemmPlan(
             }
             return System.Runtime.InteropServices.MemoryMarshal.AsBytes(rows.AsSpan()).ToArray();
         }
-        int kStep = dot == Int8Dot.Relaxed ? 4 : 2, size = dot == Int8Dot.Relaxed ? 1 : 2;
-        var packed = new byte[Groups * mp * kp * size];
+        int kStep = dot == Int8Dot.Relaxed ? 4 : 2;
+        var packed = new byte[Groups * mp * kp];
         int at = 0;
         for (int g = 0; g < Groups; g++)
         {
@@ -117,12 +122,7 @@ internal sealed record QuantizedGemmPlan(
                     {
                         for (int k = k0; k < k0 + kStep; k++)
                         {
-                            int w = Weight(g, m, k);
-                            packed[at++] = (byte)w;
-                            if (size == 2)
-                            {
-                                packed[at++] = (byte)(w >> 8);
-                            }
+                            packed[at++] = (byte)Weight(g, m, k);
                         }
                     }
                 }
