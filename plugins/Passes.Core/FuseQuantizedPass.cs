@@ -149,8 +149,8 @@ public sealed class FuseQuantizedPass : IPass
             float outputScale = graph.Constants[quantize.Inputs[1]].ToFloatArray()[0];
             int zero = (int)(graph.ConstantOrNull(quantize.InputOrNull(2))?.ToInt64Array()[0] ?? 0);
             var (low, high) = QuantizedOps.Range(outputType);
-            float min = activation.Op == "Relu" ? 0f : activation.Attributes.GetFloat("min", float.NegativeInfinity);
-            float max = activation.Op == "Relu" ? float.PositiveInfinity : activation.Attributes.GetFloat("max", float.PositiveInfinity);
+            float min = activation.Op == "Relu" ? 0f : Number(activation.Attributes.Get("min"), float.NegativeInfinity);
+            float max = activation.Op == "Relu" ? float.PositiveInfinity : Number(activation.Attributes.Get("max"), float.PositiveInfinity);
             attributes = attributes
                 .With(QuantizedOps.OutputMin, (long)Math.Clamp(Quantize(min, outputScale, zero), low, high))
                 .With(QuantizedOps.OutputMax, (long)Math.Clamp(Quantize(max, outputScale, zero), low, high));
@@ -185,6 +185,10 @@ public sealed class FuseQuantizedPass : IPass
         }
         return ConstantMath.FromLongs(matrix.Type.ElementType, new Shape(columns, rows), result);
     }
+
+    /// <summary>A Clip bound, written as a float or (in IR text) an integer.</summary>
+    private static float Number(AttributeValue? value, float fallback)
+        => value is null ? fallback : value.Kind == AttributeKind.Int ? value.Int : value.Kind == AttributeKind.Float ? value.Float : fallback;
 
     /// <summary>QuantizeLinear's rounding of one float (half to even), as a double so ±∞ stay out of range.</summary>
     private static double Quantize(float value, float scale, int zero)

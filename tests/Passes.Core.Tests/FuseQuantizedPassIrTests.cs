@@ -113,4 +113,35 @@ public class FuseQuantizedPassIrTests
           return y, c
         }
         """);
+
+    [Fact]
+    public void AGemmWithTransposedWeightsAndAClipBecomesQuantizedMatMulOnTheWeightsTransposedAtCompileTime() => Check(Pass, """
+        graph g(x: uint8[1,3]) {
+          const xs: float32[] = [0.5]
+          const xz: uint8[] = [100]
+          const wq: int8[2,3] = [1,2,3,4,5,6]
+          const ws: float32[] = [0.25]
+          const ys: float32[] = [0.5]
+          const yz: uint8[] = [100]
+          xd: float32[1,3] = DequantizeLinear(x, xs, xz) {axis=0}
+          wd: float32[2,3] = DequantizeLinear(wq, ws) {axis=0}
+          m: float32[1,2] = Gemm(xd, wd) {alpha=1, beta=1, transA=0, transB=1}
+          c: float32[1,2] = Clip(m) {max=6, min=-1}
+          y: uint8[1,2] = QuantizeLinear(c, ys, yz) {axis=0}
+          return y
+        }
+        """, """
+        graph g(x: uint8[1,3]) {
+          const xs: float32[] = [0.5]
+          const xz: uint8[] = [100]
+          const wq: int8[2,3] = [1,2,3,4,5,6]
+          const ws: float32[] = [0.25]
+          const ys: float32[] = [0.5]
+          const yz: uint8[] = [100]
+          const t: int8[3,2] = [1,4,2,5,3,6]
+          const z: int8[] = [0]
+          y: uint8[1,2] = QuantizedMatMul(x, t, "", xs, xz, ws, z, ys, yz) {output_max=112, output_min=98}
+          return y
+        }
+        """);
 }

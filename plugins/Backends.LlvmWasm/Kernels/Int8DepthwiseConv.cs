@@ -9,7 +9,7 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// Depthwise QuantizedConv (group = input channels = output channels): the GEMM of <see cref="Int8Product"/> would pad
 /// each one-channel group to a block of 8 and each 9-tap reduction to 12, wasting 10 of every 11 multiply-adds. Here
 /// one channel at a time is copied into a zero-point-bordered int32 plane in scratch, then each output row accumulates
-/// tap by tap in an int32 row (w · plane row, a loop over output columns that LLVM vectorises to i32x4.mul/add), and
+/// tap by tap in an int32 row (w · plane row, a unit-stride loop over output columns for LLVM's loop vectoriser; not yet checked in the machine code), and
 /// the row is requantised as the GEMM's epilogue does. Exact on every target: int32 products of 8-bit values.
 /// </summary>
 internal static class Int8DepthwiseConv
