@@ -30,7 +30,7 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         new ConcatKernel(), new SplitKernel(), new SoftmaxKernel(),
         new UnaryMathKernel(), new BroadcastKernel(), new GatherKernel(), new StridedCopyKernel(), new MappedCopyKernel(), new CastKernel(), new ReduceKernel(), new ArgReduceKernel(), new LayerNormKernel(), new ResizeKernel(), new ConvTransposeKernel(), new FusedElementwiseKernel(), new TriluKernel(),
         new GatherElementsKernel(), new ScatterElementsKernel(), new CumSumKernel(), new HardmaxKernel(), new NllLossKernel(),
-        new OneHotKernel(), new TopKKernel(), new ReverseSequenceKernel(), new InstanceNormKernel(), new LrnKernel(), new GatherNdKernel(), new ScatterNdKernel(), new EinsumKernel(), new QuantizeLinearKernel(), new DynamicQuantizeLinearKernel(),
+        new OneHotKernel(), new TopKKernel(), new ReverseSequenceKernel(), new InstanceNormKernel(), new LrnKernel(), new GatherNdKernel(), new ScatterNdKernel(), new EinsumKernel(), new QuantizeLinearKernel(), new DynamicQuantizeLinearKernel(), new QuantizedGemmKernel(),
         new GridSampleKernel(), new TfIdfVectorizerKernel(), new MaxUnpoolKernel(), new DeterminantKernel(), new DftKernel(), new StftKernel(), new RoiAlignKernel(),
         new NonZeroKernel(), new NonMaxSuppressionKernel(), new UniqueKernel(),
     ];
@@ -189,7 +189,7 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         {
             machine.Configure(module);
             // relaxed_madd only where the target has it (LLVM cannot select it otherwise) and bit-reproducibility was not asked for.
-            var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic);
+            var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic) { Simd128 = features.Simd128 };
             LlvmFatalErrors.Step($"generating the kernels of {model}");
             new ModuleGenerator(emitter, graph, kernels)
                 .Generate(layout, i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));

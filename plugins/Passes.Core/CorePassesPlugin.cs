@@ -9,6 +9,7 @@ public sealed class CorePassesPlugin : IPluginFactory
 {
     public void Configure(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<IPass, FuseQuantizedPass>();
         services.AddSingleton<IPass, FoldConstantsPass>();
         services.AddSingleton<IPass, FoldBatchNormPass>();
         services.AddSingleton<IPass, FuseResidualAddPass>();

@@ -164,4 +164,33 @@ public class QuantizedImportTests
 
         OrtParity.AssertMatchesOnnxRuntime(model, OrtParity.Inputs(("x", Bytes(DataType.UInt8, [1, 4, 6, 6], 2))), tolerance: 0);
     }
+
+    [Theory]
+    [InlineData(true, "QuantizedConv")]
+    [InlineData(false, "MatMul")]
+    public void QLinearConvWithConstantWeightsImportsAsTheIntegerOpAndWithRunTimeWeightsAsAFloatProgramOfMatMuls(bool constantWeights, string expectedOp)
+    {
+        var model = new OnnxModelBuilder().Opset(10)
+            .Input("x", DataType.UInt8, 1, 2, 4, 4)
+            .Initializer("x_scale", TensorData.FromFloats(Shape.Scalar, [0.02f]))
+            .Initializer("x_zero", Scalar(DataType.UInt8, 128))
+            .Initializer("w_scale", TensorData.FromFloats(Shape.Scalar, [0.01f]))
+            .Initializer("w_zero", Scalar(DataType.Int8, 0))
+            .Initializer("y_scale", TensorData.FromFloats(Shape.Scalar, [0.1f]))
+            .Initializer("y_zero", Scalar(DataType.UInt8, 128));
+        if (constantWeights)
+        {
+            model.Initializer("w", Bytes(DataType.Int8, [3, 2, 1, 1], 1));
+        }
+        else
+        {
+            model.Input("w", DataType.Int8, 3, 2, 1, 1);
+        }
+        model.Node("QLinearConv", ["x", "x_scale", "x_zero", "w", "w_scale", "w_zero", "y_scale", "y_zero"], ["y"]).Output("y", DataType.UInt8);
+
+        var graph = WasmPipeline.Import(model.ToBytes());
+
+        Assert.Contains(graph.Nodes, n => n.Op == expectedOp);
+        Assert.Equal(constantWeights ? 1 : 0, graph.Nodes.Count(n => n.Op == "QuantizedConv"));
+    }
 }

@@ -35,7 +35,7 @@ public sealed class CompilerPackageTests(LocalFeed feed)
         var run = DotnetProcess.Dotnet(app, feed.Environment, [dll, onnx, module, .. TinyModel.InputArguments]).Succeeds("the compiler app");
 
         Assert.Contains("compiled: ", run.StdOut);
-        Assert.Contains("frontend,fold-constants,", run.StdOut);   // the CLI's default pipeline, from the package's appsettings.json
+        Assert.Contains("frontend,fuse-qdq,fold-constants,", run.StdOut);   // the CLI's default pipeline, from the package's appsettings.json
         Assert.True(new FileInfo(module).Length > 0);
         model.AssertPrinted(run.StdOut);
         var home = Path.Combine(Path.GetDirectoryName(dll)!, "wasmgraph");

@@ -28,6 +28,9 @@ internal sealed class Emitter
     /// <summary>Whether <see cref="MulAddF32x4"/> emits relaxed_madd rather than separately rounded mul and add.</summary>
     public bool RelaxedMadd { get; }
 
+    /// <summary>Whether the target has SIMD128, so kernels may call its intrinsics (the int8 dot products); generic vector IR needs no check.</summary>
+    public bool Simd128 { get; init; } = true;
+
     /// <summary>The function being emitted into; set by <see cref="BeginFunction"/>.</summary>
     public LValue Function { get; private set; }
 

@@ -25,5 +25,6 @@ public static partial class StandardOps
             .Concat(Einsum())
             .Concat(Text())
             .Concat(Spectral())
+            .Concat(Quantized())
             .Concat(Fused());
 }

@@ -10,7 +10,8 @@ internal static class ConvolutionImporters
     public static void Conv(OnnxNode node, int opset, ImportContext context)
     {
         var attributes = ConvAttributes(node, context, context.InputShape(node, 0), context.InputShape(node, 1));
-        if (context.TryConstant(node, 1) is null && context.InputType(node, 0).ElementType == DataType.Float32)
+        if (context.TryConstant(node, 1) is null && context.InputType(node, 0).ElementType == DataType.Float32
+            && !QuantizedImporters.IsDequantizedConstant(context, context.Input(node, 1)))
         {
             var d = new Decomposer(node, context);
             string? bias = node.HasInput(2) ? context.Input(node, 2) : null;

@@ -1,4 +1,5 @@
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
 using IrAttributes = WasmGraph.Abstractions.Ir.Attributes;
 
 namespace WasmGraph.Frontends.Onnx.Import.Ops;
@@ -31,6 +32,10 @@ internal static class QuantizedImporters
 
     public static void QLinearMatMul(OnnxNode node, int opset, ImportContext context)
     {
+        if (TryIntegerForm(node, context, QuantizedOps.MatMul, IrAttributes.Empty))
+        {
+            return;
+        }
         var d = new Decomposer(node, context);
         string accumulator = IntegerMatMul(d, node, context, a: 0, aZero: 2, b: 3, bZero: 5);
         long rows = OperandRows(d.ShapeOf(context.Input(node, 0)));
@@ -47,12 +52,62 @@ internal static class QuantizedImporters
 
     public static void QLinearConv(OnnxNode node, int opset, ImportContext context)
     {
+        var convAttributes = ConvolutionImporters.ConvAttributes(node, context, context.InputShape(node, 0), context.InputShape(node, 3));
+        if (TryIntegerForm(node, context, QuantizedOps.Conv, convAttributes))
+        {
+            return;
+        }
         var d = new Decomposer(node, context);
         string accumulator = IntegerConv(d, node, context, x: 0, xZero: 2, w: 3, wZero: 5, bias: node.HasInput(8) ? 8 : null);
         int rank = d.ShapeOf(accumulator).Rank;
         string weightScale = PerChannel(d, context.Input(node, 4), rank);
         string multiplier = d.Div(d.Mul(context.Input(node, 1), weightScale), context.Input(node, 6));
         Requantize(d, node, context, d.Mul(accumulator, multiplier), zero: 7, perAxis: 1);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="value"/> is a DequantizeLinear of constants: a QDQ model's weights. Conv keeps them as its
+    /// weight input (not the run-time-weight program), so that fuse-qdq finds the quantized layer, and folds the ones it
+    /// does not fuse into float constants for the packed kernels.
+    /// </summary>
+    public static bool IsDequantizedConstant(ImportContext context, string value)
+        => context.Builder.Nodes.LastOrDefault(n => n.Outputs.Contains(value)) is { Op: "DequantizeLinear" } dq
+           && dq.Inputs.All(i => i.Length == 0 || context.Builder.Constants.ContainsKey(i));
+
+    /// <summary>
+    /// QLinearConv/QLinearMatMul as the integer op (QuantizedConv/QuantizedMatMul, int32 accumulation, fused
+    /// requantisation) when everything but x is a constant of the shapes that op takes: one x and y scale and zero
+    /// point, weight scale and zero point per tensor or per output channel (per column of a [K, N] B), a 1-D or 2-D
+    /// Conv. Otherwise false, and the float program below runs it.
+    /// </summary>
+    private static bool TryIntegerForm(OnnxNode node, ImportContext context, string op, IrAttributes attributes)
+    {
+        if (Enumerable.Range(0, 8).Any(i => !node.HasInput(i)) || Enumerable.Range(1, 8).Any(i => node.HasInput(i) && context.TryConstant(node, i) is null))
+        {
+            return false;
+        }
+        var x = context.InputShape(node, 0);
+        var w = context.InputShape(node, 3);
+        bool shapes = op == QuantizedOps.Conv ? x.Rank is 3 or 4 : w.Rank == 2 && x.Rank >= 1;
+        long channels = op == QuantizedOps.Conv ? w[0] : w.Rank == 2 ? w[1] : 0;
+        bool One(int i) => context.InputType(node, i).ElementCount == 1;
+        bool PerChannel(int i) => One(i) || context.InputType(node, i).ElementCount == channels;
+        var types = new[] { 0, 2, 3, 5, 7 }.Select(i => context.InputType(node, i).ElementType).ToArray();
+        if (!shapes || !One(1) || !One(2) || !One(6) || !One(7) || !PerChannel(4) || !PerChannel(5)
+            || types.Any(t => t is not (DataType.UInt8 or DataType.Int8)) || types[0] != types[1] || types[2] != types[3]
+            || node.HasInput(8) && context.InputType(node, 8).ElementType != DataType.Int32)
+        {
+            return false;
+        }
+        var d = new Decomposer(node, context);
+        string Flat(int i) => One(i) ? context.Input(node, i) : d.Reshape(context.Input(node, i), [channels]);
+        var inputs = new[]
+        {
+            context.Input(node, 0), context.Input(node, 3), node.HasInput(8) ? context.Input(node, 8) : "",
+            context.Input(node, 1), context.Input(node, 2), Flat(4), Flat(5), context.Input(node, 6), context.Input(node, 7),
+        };
+        context.Emit(node, op, inputs, [context.FirstOutput(node)], attributes);
+        return true;
     }
 
     /// <summary>(a − a₀)·(b − b₀) in float32; a₀ may be per row of a, b₀ per column of b.</summary>

@@ -1,0 +1,196 @@
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Ops;
+using WasmGraph.Backends.LlvmWasm.Codegen;
+using WasmGraph.Backends.LlvmWasm.Interop;
+using In = WasmGraph.Abstractions.Ops.QuantizedOps.Input;
+
+namespace WasmGraph.Backends.LlvmWasm.Kernels;
+
+/// <summary>
+/// QuantizedConv and QuantizedMatMul: one int8 GEMM. The activations of one image and group are packed into scratch,
+/// one row of K per output pixel (im2col for Conv, with padding taps holding the input zero point, which contributes
+/// nothing once x₀·Σw′ is in the channel offset), then a register-blocked micro-kernel of up to 2 pixels × 16 channels runs
+/// over the weights packed at compile time (<see cref="QuantizedGemmPlan.Pack"/>), and the epilogue requantises each
+/// int32 sum as ONNX Runtime does: (acc + offset) to float32, × multiplier, rounded half to even, clamped to the output
+/// range minus the zero point, plus the zero point. Inner-loop instruction by target: <see cref="Int8Dot"/>. Depthwise
+/// convolutions take <see cref="Int8DepthwiseConv"/> instead.
+/// </summary>
+internal sealed class QuantizedGemmKernel : IKernelGenerator
+{
+    private const int PixelBlock = 2;
+
+    private readonly bool _preferRelaxed;
+
+    public QuantizedGemmKernel() : this(preferRelaxed: false) { }
+
+    /// <summary>With <paramref name="preferRelaxed"/>, the relaxed-dot path where the target allows it (tests and measurements; see <see cref="Int8Dot.Relaxed"/>).</summary>
+    internal QuantizedGemmKernel(bool preferRelaxed) => _preferRelaxed = preferRelaxed;
+
+    public IReadOnlyList<string> Ops { get; } = [QuantizedOps.Conv, QuantizedOps.MatMul];
+
+    public string? CheckSupported(Node node, Graph graph)
+    {
+        if (Enumerable.Range(1, 8).FirstOrDefault(i => node.InputOrNull(i) is { Length: > 0 } input && !graph.IsConstant(input)) is > 0 and var index)
+        {
+            return $"input {index} must be a constant (the weights and quantisation parameters are packed at compile time)";
+        }
+        return node.Op == QuantizedOps.Conv && graph.TypeOf(node.Inputs[In.X]).Shape.Rank is not (3 or 4)
+            ? "only 1-D and 2-D QuantizedConv is lowered"
+            : null;
+    }
+
+    public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph)
+        => Enumerable.Range(1, 8).Where(i => node.InputOrNull(i) is { Length: > 0 }).ToArray();
+
+    public long ScratchBytes(Node node, Graph graph)
+    {
+        if (node.Op == QuantizedOps.Conv && ConvGeometry.Describe(node, graph) is var g && Int8DepthwiseConv.Applies(g))
+        {
+            return Int8DepthwiseConv.ScratchBytes(g);
+        }
+        var (pixels, reduction) = Extents(node, graph);
+        return RoundUp(pixels, PixelBlock) * RoundUp(reduction, 4) * 2 + 16;
+    }
+
+    /// <summary>Output pixels per image and reduction length per group.</summary>
+    private static (long Pixels, long Reduction) Extents(Node node, Graph graph)
+    {
+        if (node.Op == QuantizedOps.MatMul)
+        {
+            var a = graph.TypeOf(node.Inputs[In.X]).Shape;
+            return (a.ElementCount / a[a.Rank - 1], a[a.Rank - 1]);
+        }
+        var g = ConvGeometry.Describe(node, graph);
+        return (g.OH * g.OW, g.ChannelsPerGroup * g.KH * g.KW);
+    }
+
+    private static long RoundUp(long value, long multiple) => (value + multiple - 1) / multiple * multiple;
+
+    public void Emit(KernelContext k)
+    {
+        var e = k.E;
+        bool conv = k.Node.Op == QuantizedOps.Conv;
+        var geometry = conv ? ConvGeometry.Describe(k.Node, k.Graph) : null;
+        var weightShape = k.InputType(In.W).Shape;
+        QuantizedGemmPlan plan;
+        if (geometry is { } cg)
+        {
+            long perChannel = weightShape.ElementCount / weightShape[0];
+            plan = QuantizedGemmPlan.Create(k.Node, k.Graph, (int)cg.Group, (int)cg.M, (int)perChannel, (w, m, kk) => w[m * perChannel + kk]);
+        }
+        else
+        {
+            long columns = weightShape[1];
+            plan = QuantizedGemmPlan.Create(k.Node, k.Graph, 1, (int)columns, (int)weightShape[0], (w, m, kk) => w[kk * columns + m]);
+        }
+        if (geometry is { } depthwise && Int8DepthwiseConv.Applies(depthwise))
+        {
+            Int8DepthwiseConv.Emit(k, depthwise, plan);
+            return;
+        }
+        var dot = !e.Simd128 || !plan.WeightsFitInt8 ? Int8Dot.Scalar : _preferRelaxed && e.RelaxedMadd ? Int8Dot.Relaxed : Int8Dot.Int16;
+        var (pixels, _) = Extents(k.Node, k.Graph);
+        long images = conv ? geometry!.N : 1;
+        long channels = (long)plan.Groups * plan.ChannelsPerGroup;
+        var weights = EmbedBytes(k, plan.Pack(dot));
+        var (offsets, multipliers) = EpilogueTables(k, plan);
+        var product = new Int8Product(e, plan, dot, RoundUp(pixels, PixelBlock), pixels, k.Scratch!.Value, weights, offsets, multipliers, k.Output(0));
+
+        e.For(images, image =>
+        {
+            e.For(plan.Groups, group =>
+            {
+                if (geometry is { } g)
+                {
+                    PackConvPatches(e, k, plan, g, product, image, group);
+                }
+                else
+                {
+                    PackRows(e, k, plan, product);
+                }
+                // NCHW output of Conv: channels at stride pixels; MatMul's [rows, N]: channels contiguous.
+                product.Emit(group, (channel, pixel) => conv
+                    ? e.Add(e.Mul(e.Add(e.Mul(image, channels), e.Add(e.Mul(group, plan.ChannelsPerGroup), channel)), pixels), pixel)
+                    : e.Add(e.Mul(pixel, channels), channel));
+            });
+        });
+    }
+
+    /// <summary>im2col of one image and group: for each output pixel its reduction row (c, kh, kw), padding taps = x₀.</summary>
+    private static void PackConvPatches(Emitter e, KernelContext k, QuantizedGemmPlan plan, ConvGeometry g, Int8Product product, LValue image, LValue group)
+    {
+        long kp = plan.PaddedReduction;
+        var inputType = k.InputType(In.X).ElementType;
+        int inputZero = (int)k.ConstantInput(In.XZero)!.ToInt64Array()[0] + (plan.SignedInput ? 128 : 0);
+        e.For(g.OH, oh => e.For(g.OW, ow =>
+        {
+            var pixel = e.Add(e.Mul(oh, g.OW), ow);
+            var row = e.Mul(pixel, kp);
+            e.For(g.ChannelsPerGroup, c =>
+            {
+                var plane = e.Mul(e.Add(e.Mul(image, g.C), e.Add(e.Mul(group, g.ChannelsPerGroup), c)), g.H * g.W);
+                e.For(g.KH, i =>
+                {
+                    var ih = e.Add(e.Mul(oh, g.SH), e.Add(e.Mul(i, g.DH), -g.PadTop));
+                    e.For(g.KW, j =>
+                    {
+                        var iw = e.Add(e.Mul(ow, g.SW), e.Add(e.Mul(j, g.DW), -g.PadLeft));
+                        var inside = e.B.Binary(BinaryOp.And, e.InRange(ih, g.H), e.InRange(iw, g.W));
+                        var at = e.B.Select(inside, e.Add(plane, e.Add(e.Mul(ih, g.W), iw)), e.I(0));
+                        var value = e.B.Select(inside, LoadActivation(e, k, inputType, at), e.I(inputZero));
+                        product.StoreActivation(e.Add(row, e.Add(e.Mul(e.Add(e.Mul(c, g.KH), i), g.KW), j)), value);
+                    });
+                });
+            });
+            e.For(plan.Reduction, kp, 1, kk => product.StoreActivation(e.Add(row, kk), e.I(0)));
+        }));
+    }
+
+    /// <summary>MatMul's A as it is: each row is already one reduction row; the padding to whole 4-byte groups is zero.</summary>
+    private static void PackRows(Emitter e, KernelContext k, QuantizedGemmPlan plan, Int8Product product)
+    {
+        long kp = plan.PaddedReduction;
+        var inputType = k.InputType(In.X).ElementType;
+        e.For(product.Pixels, row =>
+        {
+            e.For(plan.Reduction, kk => product.StoreActivation(e.Add(e.Mul(row, kp), kk), LoadActivation(e, k, inputType, e.Add(e.Mul(row, plan.Reduction), kk))));
+            e.For(plan.Reduction, kp, 1, kk => product.StoreActivation(e.Add(e.Mul(row, kp), kk), e.I(0)));
+        });
+    }
+
+    /// <summary>An activation as an i32 in 0..255: uint8 as it is, int8 with its top bit flipped (x + 128).</summary>
+    private static LValue LoadActivation(Emitter e, KernelContext k, DataType type, LValue index)
+    {
+        var raw = e.Load(e.Ctx.I8, 1, k.Input(In.X), index);
+        if (type == DataType.Int8)
+        {
+            raw = e.B.Binary(BinaryOp.Xor, raw, e.Ctx.Int(e.Ctx.I8, 0x80));
+        }
+        return e.B.Cast(CastOp.ZExt, raw, e.Ctx.I32);
+    }
+
+    /// <summary>Offsets and multipliers per group padded to whole channel blocks, so the epilogue loads them as vectors.</summary>
+    private static (LValue Offsets, LValue Multipliers) EpilogueTables(KernelContext k, QuantizedGemmPlan plan)
+    {
+        int mp = plan.PaddedChannels;
+        var offsets = new int[plan.Groups * mp];
+        var multipliers = new float[plan.Groups * mp];
+        for (int g = 0; g < plan.Groups; g++)
+        {
+            for (int m = 0; m < plan.ChannelsPerGroup; m++)
+            {
+                offsets[g * mp + m] = plan.Offsets[g * plan.ChannelsPerGroup + m];
+                multipliers[g * mp + m] = plan.Multipliers[g * plan.ChannelsPerGroup + m];
+            }
+        }
+        return (k.EmbedInts(offsets), k.EmbedFloats(multipliers));
+    }
+
+    /// <summary>Bytes embedded through the i32 table path (padded to whole words).</summary>
+    private static LValue EmbedBytes(KernelContext k, byte[] bytes)
+    {
+        var words = new int[(bytes.Length + 3) / 4];
+        Buffer.BlockCopy(bytes, 0, words, 0, bytes.Length);
+        return k.EmbedInts(words);
+    }
+}
