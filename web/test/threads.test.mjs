@@ -161,11 +161,3 @@ test('threaded metadata is checked: threads 2..64 with a shared_memory of 1..655
   const expected = (await WasmGraphModel.load(await threadedCentreFixture(), { threads: 1 })).run({ x });
   assertSame(model.run({ x }).y, expected.y, 'y of the unthreaded build');
 });
-  const { threads, shared_memory, ...unthreaded } = threadedCentreMetadata();
-  await assert.rejects(WasmGraphModel.load(await assemble(single.replace(/\(func \(export "wg_abort_flag"\)[^\n]*\n/, ''), unthreaded)),
-    { message: /^module does not implement|^not a valid/ }).catch(async () => {
-    // Without the threaded keys it is an ordinary module: it loads and runs on the calling thread.
-    const model = await WasmGraphModel.load(await assemble(single, unthreaded));
-    assert.equal(model.threads, 1);
-  });
-});
