@@ -156,7 +156,7 @@ export interface CompiledModule {
   metadata: ModelMetadata;
 }
 
-/** Reads and checks a module's headers and metadata, refuses imports, compiles it and checks its exports. */
+/** Reads and checks a module's headers and metadata, refuses imports (but a threaded module's shared env.memory), compiles it and checks its exports. */
 export function compileModule(source: ModuleBytes): Promise<CompiledModule>;
 
 /** A tensor with its type, as run() returns it and as an input may be given. */

@@ -411,8 +411,9 @@ function checkImports(info, metadata) {
 }
 
 /**
- * Reads and checks a module's headers and metadata, refuses imports, compiles it and checks its exports. The result,
- * { module, metadata }, can be posted to a worker (a WebAssembly.Module is cloneable) and instantiated there.
+ * Reads and checks a module's headers and metadata, refuses imports (a threaded module may import only its shared
+ * env.memory), compiles it and checks its exports. The result, { module, metadata }, can be posted to a worker (a
+ * WebAssembly.Module is cloneable) and instantiated there.
  */
 export async function compileModule(source) {
   const bytes = toBytes(source);
