@@ -878,6 +878,8 @@ class WorkerPool {
   #memory;
   #workers = [];
   #runId = 0;
+  /** Why the pool can no longer run (a lost worker could not be replaced), or null. */
+  #broken = null;
 
   constructor(module, memory) {
     this.#module = module;
@@ -921,6 +923,7 @@ class WorkerPool {
    * the abort flag; it is called as soon as one worker is lost, so that the others return at their next barrier.
    */
   async run(workers, abort, timeoutMs) {
+    if (this.#broken !== null) return { failure: `the model's workers are gone (${this.#broken}); load the model again` };
     const id = ++this.#runId;
     let timer;
     let graceTimer;
@@ -951,7 +954,14 @@ class WorkerPool {
     for (const reply of replies) {
       if (reply.type === 'lost' || reply.type === 'timeout') {
         this.#workers[reply.worker].terminate();
-        this.#workers[reply.worker] = await this.#spawn();
+        try {
+          this.#workers[reply.worker] = await this.#spawn();
+        } catch (e) {
+          // Without a full set of workers no run can finish: end the others and refuse every later run.
+          this.#broken = `worker ${reply.worker} could not be replaced: ${e.message}`;
+          this.close();
+          break;
+        }
       }
     }
     const trapped = replies.find((r) => r.type === 'trap' || r.type === 'lost');
