@@ -76,6 +76,53 @@ public sealed class DynamicInputLoaderTests
     [Fact]
     public void TheCompiledModuleRunFromNpyAtLengthFiveMatchesOnnxRuntime() => RunsFromNpyLikeOnnxRuntime(CompiledModule);
 
+    [Fact]
+    public void TheFixtureRunsInChromiumAtLengthsOneThreeAndEightAsOnnxRuntimeDoes() => RunsInChromiumLikeOnnxRuntime(dir => FixtureModule(dir));
+
+    [Fact]
+    public void TheCompiledModuleRunsInChromiumAtLengthsOneThreeAndEightAsOnnxRuntimeDoes() => RunsInChromiumLikeOnnxRuntime(CompiledModule);
+
+    /// <summary>
+    /// web/test/dynamic.html in headless Chromium runs the module at lengths 1, 3 and 8 of its bound 8; each output has
+    /// the length's shape and is within 1e-5 × max|ONNX Runtime| (float32 sums of at most 8 terms).
+    /// </summary>
+    private void RunsInChromiumLikeOnnxRuntime(Func<TempDirectory, string?> moduleOf)
+    {
+        using var dir = new TempDirectory();
+        if (moduleOf(dir) is not { } module)
+        {
+            return;
+        }
+        var x = TestTensors.Random([2, 8], seed: 31).ToFloatArray();
+        var mask = TestTensors.Random([2, 8], seed: 32).ToFloatArray();
+        File.WriteAllBytes(dir.File("input.bin"), NodeRunner.Floats([.. x, .. mask]));
+
+        var result = WebTools.RunPage(dir.Path, "/test/dynamic.html?model=/m.wasm&input=/input.bin&lengths=1,3,8",
+                                      new Dictionary<string, string> { ["/m.wasm"] = module, ["/input.bin"] = dir.File("input.bin") });
+
+        var runs = result.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal([1, 3, 8], runs.Select(r => r.GetProperty("length").GetInt32()));
+        foreach (var run in runs)
+        {
+            int n = run.GetProperty("length").GetInt32();
+            var inputs = new Dictionary<string, TensorData>
+            {
+                ["x"] = TensorData.FromFloats(new Shape(2, n), x.AsSpan(0, 2 * n)),
+                ["mask"] = TensorData.FromFloats(new Shape(2, n), mask.AsSpan(0, 2 * n)),
+            };
+            var expected = OnnxRuntimeOracle.Run(Graph(), inputs);
+            foreach (var name in new[] { "y", "s" })
+            {
+                var output = run.GetProperty("outputs").GetProperty(name);
+                var shape = new Shape(output.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray());
+                Assert.Equal(expected[name].Type.Shape, shape);
+                var actual = TensorData.FromFloats(shape, output.GetProperty("data").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray());
+                TensorAssert.Close(expected[name], actual, 1e-5, $"{name} at length {n} of 8: Chromium vs ONNX Runtime");
+            }
+        }
+        _log.WriteLine($"Chromium {result.GetProperty("browser")}: lengths 1, 3, 8 match ONNX Runtime");
+    }
+
     /// <summary>
     /// wasmgraph-run with x and mask of shape [2,5] as .npy files (bound 8): y comes back [2,5] and s [2], within
     /// 1e-5 × max|ONNX Runtime| (float32 sums of 5 terms), and a [2,9] file is refused naming the file and the bounds.
