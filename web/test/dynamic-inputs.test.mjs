@@ -1,24 +1,24 @@
 // Bounded dynamic inputs in the JS loader (docs/abi.md; `compile --input-shape x=2,1..8`), run with `node --test`.
 //
-// The module under test comes from one function, dynamicModule(): the hand-written fixture fixtures/dynamic-centre.wat
+// The module under test comes from one function, dynamicModule(): the hand-written fixture fixtures/dynamic-softmax.wat
 // by default, or the file $WASMGRAPH_TEST_MODULE, a module the CLI compiled from the same function
-//   y = (x - ReduceMean(x, axes=[1])) * mask,  s = ReduceSum(x, axes=[1], keepdims=0),  x, mask: float32[2, sequence]
+//   y = Softmax(x, axis=1) * mask,  x, mask: float32[2, sequence]
 // with --input-shape x=2,1..8 --input-shape mask=2,1..8 (tests/Web.Tests/DynamicInputLoaderTests). Tests that read
 // the fixture's own metadata are skipped on a compiled module. Reference values are computed here in float64;
-// tolerance 1e-5 × max|reference| (float32 sums of at most 8 terms).
+// tolerance 1e-5 × max|reference| (a float32 softmax over at most 8 terms).
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { WasmGraphError, WasmGraphModel } from '../wasmgraph.js';
-import { DYNAMIC_CENTRE_METADATA, dynamicCentreFixture } from './fixtures.mjs';
+import { DYNAMIC_SOFTMAX_METADATA, dynamicSoftmaxFixture } from './fixtures.mjs';
 
 const compiledModule = process.env.WASMGRAPH_TEST_MODULE;
 const fixtureOnly = { skip: compiledModule ? 'checks the fixture\'s own metadata' : false };
 
 /** The module under test (see the file header). */
 async function dynamicModule() {
-  return compiledModule ? readFile(compiledModule) : dynamicCentreFixture();
+  return compiledModule ? readFile(compiledModule) : dynamicSoftmaxFixture();
 }
 
 /** Seeded values in [-2, 2), so a failure reproduces. */
@@ -34,17 +34,16 @@ function tensor(data, shape) {
   return { data, dtype: 'float32', shape };
 }
 
-/** y and s of the graph above, in float64, for x and mask of shape [2, n]. */
+/** y of the graph above, in float64, for x and mask of shape [2, n]. */
 function reference(x, mask, n) {
   const y = [];
-  const s = [];
   for (let r = 0; r < 2; r++) {
     const row = Array.from(x.subarray(r * n, (r + 1) * n));
-    const sum = row.reduce((a, b) => a + b, 0);
-    s.push(sum);
-    row.forEach((v, j) => y.push((v - sum / n) * mask[r * n + j]));
+    const max = Math.max(...row);
+    const sum = row.reduce((a, v) => a + Math.exp(v - max), 0);
+    row.forEach((v, j) => y.push((Math.exp(v - max) / sum) * mask[r * n + j]));
   }
-  return { y, s };
+  return { y };
 }
 
 function assertClose(actual, expected, what) {
@@ -61,9 +60,7 @@ test('each length within the bounds runs at that length and returns outputs of t
     const out = model.run({ x: tensor(x, [2, n]), mask: tensor(mask, [2, n]) });
     const expected = reference(x, mask, n);
     assert.deepEqual(out.y.shape, [2, n]);
-    assert.deepEqual(out.s.shape, [2]);
     assertClose(out.y.data, expected.y, `y at n=${n}`);
-    assertClose(out.s.data, expected.s, `s at n=${n}`);
   }
 });
 
@@ -105,9 +102,10 @@ test('a shape outside the bounds is refused with the input, the shape and the al
   for (const [inputs, message] of refused) {
     assert.throws(() => model.run(inputs), (e) => e instanceof WasmGraphError && e.message === message, message);
   }
-  const out = model.run({ x: tensor(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]), mask });
-  assert.deepEqual(out.s.shape, [2]);
-  assertClose(out.s.data, [6, 15], 's after refusals');
+  const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const out = model.run({ x: tensor(x, [2, 3]), mask });
+  assert.deepEqual(out.y.shape, [2, 3]);
+  assertClose(out.y.data, reference(x, mask.data, 3).y, 'y after refusals');
 });
 
 test('inputs that share an extent but disagree are refused by the module (status 2), with both shapes named', async () => {
@@ -119,23 +117,23 @@ test('inputs that share an extent but disagree are refused by the module (status
 
 test('a module with dynamic inputs but no wg_input_dims export is refused', fixtureOnly, async () => {
   const wat = (await import('./wat.mjs'));
-  const text = (await wat.fixtureText('dynamic-centre')).replace('(export "wg_input_dims")', '');
-  const bytes = await wat.assemble(text, DYNAMIC_CENTRE_METADATA);
+  const text = (await wat.fixtureText('dynamic-softmax')).replace('(export "wg_input_dims")', '');
+  const bytes = await wat.assemble(text, DYNAMIC_SOFTMAX_METADATA);
   await assert.rejects(WasmGraphModel.load(bytes), { message: "module does not implement the WasmGraph ABI: missing export 'wg_input_dims' (a function; the module has dynamic inputs)" });
 });
 
 test('metadata whose min_shape is not between 1 and the bound is refused', fixtureOnly, async () => {
   for (const min of [[2, 0], [2, 9], [1, 1], [2], null]) {
-    const metadata = structuredClone(DYNAMIC_CENTRE_METADATA);
+    const metadata = structuredClone(DYNAMIC_SOFTMAX_METADATA);
     metadata.inputs[0].min_shape = min;
-    await assert.rejects(WasmGraphModel.load(await dynamicCentreFixture(metadata)),
+    await assert.rejects(WasmGraphModel.load(await dynamicSoftmaxFixture(metadata)),
       { message: `model metadata gives dynamic input 'x' min_shape ${JSON.stringify(min)}, which is not a shape between [2,1] and its bound [2,8]` });
   }
 });
 
 test('wg_input_dims pointing outside the memory is refused at load', fixtureOnly, async () => {
   const wat = (await import('./wat.mjs'));
-  const text = (await wat.fixtureText('dynamic-centre')).replace('(then (i32.add (i32.const 512) (i32.mul (local.get $i) (i32.const 16))))', '(then (i32.const 65532))');
-  await assert.rejects(WasmGraphModel.load(await wat.assemble(text, DYNAMIC_CENTRE_METADATA)),
+  const text = (await wat.fixtureText('dynamic-softmax')).replace('(then (i32.add (i32.const 512) (i32.mul (local.get $i) (i32.const 16))))', '(then (i32.const 65532))');
+  await assert.rejects(WasmGraphModel.load(await wat.assemble(text, DYNAMIC_SOFTMAX_METADATA)),
     { message: "wg_input_dims(0) returned 65532, which is not an address of 2 dims in the module's memory" });
 });

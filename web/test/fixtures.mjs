@@ -4,23 +4,20 @@
 
 import { assemble, fixtureText } from './wat.mjs';
 
-/** Metadata of fixtures/dynamic-centre.wat: x and mask float32[2, 1..8] in, y float32[2, ≤8] and s float32[2] out. */
-export const DYNAMIC_CENTRE_METADATA = Object.freeze({
+/** Metadata of fixtures/dynamic-softmax.wat: x and mask float32[2, 1..8] in, y float32[2, ≤8] out. */
+export const DYNAMIC_SOFTMAX_METADATA = Object.freeze({
   abi_version: 1,
-  name: 'dynamic-centre',
+  name: 'dynamic-softmax',
   inputs: [
     { name: 'x', dtype: 'float32', shape: [2, 8], bytes: 64, dynamic_dims: [1], min_shape: [2, 1] },
     { name: 'mask', dtype: 'float32', shape: [2, 8], bytes: 64, dynamic_dims: [1], min_shape: [2, 1] },
   ],
-  outputs: [
-    { name: 'y', dtype: 'float32', shape: [2, 8], bytes: 64, dynamic_dims: [1] },
-    { name: 's', dtype: 'float32', shape: [2], bytes: 8 },
-  ],
+  outputs: [{ name: 'y', dtype: 'float32', shape: [2, 8], bytes: 64, dynamic_dims: [1] }],
 });
 
 /** The bounded dynamic input fixture; `metadata` replaces its metadata (for hostile variants). */
-export async function dynamicCentreFixture(metadata = DYNAMIC_CENTRE_METADATA) {
-  return assemble(await fixtureText('dynamic-centre'), metadata, 'dynamic-centre.wat');
+export async function dynamicSoftmaxFixture(metadata = DYNAMIC_SOFTMAX_METADATA) {
+  return assemble(await fixtureText('dynamic-softmax'), metadata, 'dynamic-softmax.wat');
 }
 
 /** The length of the threaded fixture's input and output. */
