@@ -9,6 +9,8 @@ export const METADATA_SECTION: 'wasmgraph.meta';
 export const MAX_TENSOR_BYTES: number;
 /** The largest metadata section read, in bytes. */
 export const MAX_METADATA_BYTES: number;
+/** The largest compiled worker count of a threaded module (`compile --threads N`, 2 ≤ N ≤ 64). */
+export const MAX_THREADS: 64;
 
 /** A tensor element type of the ABI. float16 and bfloat16 travel as Uint16Array bits; bool as one byte per element. */
 export type Dtype =
@@ -52,12 +54,17 @@ export class WasmGraphError extends Error {
 export interface TensorInfo {
   name: string;
   dtype: Dtype;
-  /** The static shape; for a bounded output, the bound. */
+  /** The static shape; for a bounded output or a bounded dynamic input, the bound. */
   shape: number[];
-  /** dtype × shape in bytes. */
+  /** dtype × shape in bytes (at the bound). */
   bytes: number;
-  /** The axes of a bounded output whose extent each run reports (docs/abi.md, "Bounded outputs"). */
+  /**
+   * The axes whose extent varies at run time: a bounded output's are reported after each run (docs/abi.md, "Bounded
+   * outputs"); a bounded dynamic input's (`compile --input-shape x=1,1..128`) take any extent from min_shape to shape.
+   */
   dynamic_dims?: number[];
+  /** A bounded dynamic input's smallest shape (equal to `shape` on its static axes). */
+  min_shape?: number[];
 }
 
 /** One compiled kernel and its work per run. */
@@ -88,6 +95,10 @@ export interface ModelMetadata {
   features?: string;
   /** Preprocessing hints written by `wasmgraph compile --hint` (layout, scale, mean, std, channel_order, labels). */
   hints: Record<string, string>;
+  /** A threaded module's compiled maximum worker count (`compile --threads N`); absent for a single-threaded module. */
+  threads?: number;
+  /** A threaded module's imported shared memory (env.memory), in 64 KiB pages. */
+  shared_memory?: { initial_pages: number; maximum_pages: number };
   [key: string]: unknown;
 }
 
@@ -115,14 +126,29 @@ export function typeOf(info: TensorInfo): string;
 /** dtype × shape in bytes, exact. */
 export function byteSizeOf(dtype: Dtype, shape: ReadonlyArray<number | bigint>): bigint;
 
-/** The custom sections and import count of a WebAssembly binary, read without compiling it. */
-export function readModuleInfo(source: ModuleBytes): { customSections: { name: string; content: Uint8Array }[]; importCount: number };
+/** One import of a WebAssembly binary; a memory's limits (in pages) and whether it is shared. */
+export interface ModuleImport {
+  module: string;
+  name: string;
+  kind: 'function' | 'table' | 'memory' | 'global' | 'tag' | string;
+  initial?: number;
+  maximum?: number;
+  shared?: boolean;
+}
+/** The custom sections, import count and imports of a WebAssembly binary, read without compiling it. */
+export function readModuleInfo(source: ModuleBytes): { customSections: { name: string; content: Uint8Array }[]; importCount: number; imports: ModuleImport[] };
 /** The custom sections of a WebAssembly binary by name (the first of a repeated name). */
 export function customSections(bytes: ModuleBytes): Map<string, Uint8Array>;
 /** The module's metadata, checked; throws WasmGraphError when it is missing or wrong. */
 export function readMetadata(bytes: ModuleBytes): ModelMetadata;
 /** Checks parsed metadata; returns it with absent input lists and hints defaulted. */
 export function validateMetadata(metadata: unknown): ModelMetadata;
+/** True when the metadata declares a threaded module (`threads` and `shared_memory`). */
+export function isThreaded(metadata: ModelMetadata): boolean;
+/** The shapes an input takes, as messages print them: `[1,1..128]` for a bounded dynamic input, the shape otherwise. */
+export function describeShapeRange(info: TensorInfo): string;
+/** True when `shape` is one that input `info` takes (each dynamic dim within [min_shape, shape], the others equal). */
+export function shapeFits(info: TensorInfo, shape: readonly number[]): boolean;
 
 /** A compiled, checked module: post it to a worker and instantiate it there with WasmGraphModel.instantiate. */
 export interface CompiledModule {
@@ -130,7 +156,7 @@ export interface CompiledModule {
   metadata: ModelMetadata;
 }
 
-/** Reads and checks a module's headers and metadata, refuses imports, compiles it and checks its exports. */
+/** Reads and checks a module's headers and metadata, refuses imports (but a threaded module's shared env.memory), compiles it and checks its exports. */
 export function compileModule(source: ModuleBytes): Promise<CompiledModule>;
 
 /** A tensor with its type, as run() returns it and as an input may be given. */
@@ -146,24 +172,55 @@ export interface Tensor<D extends Dtype = Dtype> {
  */
 export type InputValue = TypedArray | ArrayBuffer | DataView | Tensor | null;
 
-/** A loaded module: one instance, run as often as needed; not shared between threads. */
+/** Options of load, loadBest and instantiate; they matter only for threaded modules. */
+export interface LoadOptions {
+  /**
+   * Workers for one run of a threaded module, 1 to its compiled maximum (metadata `threads`). Default: min(the
+   * machine's cores — navigator.hardwareConcurrency or os.availableParallelism() — and that maximum). 1 runs it on
+   * the calling thread, with no worker. A page that is not cross-origin isolated gets 1 and a `warning`.
+   */
+  threads?: number;
+  /** A threaded run that takes longer is aborted (the abort flag, then its stuck workers are replaced). Default: no limit. */
+  timeoutMs?: number;
+}
+
+/** A loaded module: one instance (and one per worker for a threaded module on several threads), run as often as needed. */
 export class WasmGraphModel {
-  /** Compiles and instantiates `source` (bytes or a fetch Response) with no imports, and checks the ABI. */
-  static load(source: ModuleBytes | Response): Promise<WasmGraphModel>;
+  /** Compiles and instantiates `source` (bytes or a fetch Response), and checks the ABI. */
+  static load(source: ModuleBytes | Response, options?: LoadOptions): Promise<WasmGraphModel>;
   /** Loads the fastest module of a set (`targetSet(url)`, or profiles mapped to sources) that this engine runs, reading only that one. */
-  static loadBest(modules: Partial<Record<Target, ModuleSource | (() => ModuleSource | Promise<ModuleSource>)>>): Promise<WasmGraphModel>;
+  static loadBest(modules: Partial<Record<Target, ModuleSource | (() => ModuleSource | Promise<ModuleSource>)>>, options?: LoadOptions): Promise<WasmGraphModel>;
   /** Instantiates the result of compileModule (possibly posted from another thread). */
-  static instantiate(compiled: CompiledModule): Promise<WasmGraphModel>;
-  private constructor(instance: WebAssembly.Instance, metadata: ModelMetadata);
+  static instantiate(compiled: CompiledModule, options?: LoadOptions): Promise<WasmGraphModel>;
+  private constructor(instance: WebAssembly.Instance, metadata: ModelMetadata, memory?: WebAssembly.Memory);
 
   readonly metadata: ModelMetadata;
+  /** The module's memory (shared for a threaded module). */
+  readonly memory: WebAssembly.Memory;
   /** Set by loadBest: the profile it chose. */
   target?: Target;
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
+  /** The workers one run uses (1 for a single-threaded module, or one on the calling thread). */
+  readonly threads: number;
+  /** Why a threaded module runs on fewer threads than it could (also printed with console.warn), else undefined. */
+  readonly warning: string | undefined;
+  /** The time limit of a threaded run, from LoadOptions. */
+  readonly timeoutMs: number | undefined;
 
-  /** Runs the model on inputs by name (or an array in input order); returns every output by name, with copied data. */
+  /**
+   * Runs the model on the calling thread on inputs by name (or an array in input order); returns every output by
+   * name, with copied data. A bounded dynamic input takes any shape within its bounds (as a Tensor, or a typed array
+   * when it has one dynamic axis). Throws for a model running on workers: use runAsync.
+   */
   run(inputs: Record<string, InputValue> | InputValue[]): Record<string, Tensor>;
+  /**
+   * Runs the model as `run` does, on its workers when it has them; runs of one model take turns. A worker that traps
+   * rejects the run with a WasmGraphError naming it, and the model stays usable.
+   */
+  runAsync(inputs: Record<string, InputValue> | InputValue[]): Promise<Record<string, Tensor>>;
+  /** Ends the workers of a threaded model (idle workers do not keep a Node process alive either way). */
+  close(): void;
 }
 
 /** Checks a tensor given for input `info` and returns it; `source` names where it came from in the message. */

@@ -94,6 +94,30 @@ public sealed class NpmPackageTests : IClassFixture<NpmPackageTests.Installed>
     }
 
     [Fact]
+    public void TheInstalledPackageRunsAThreadedModuleOnTwoWorkersWithItsOwnWorkerScript()
+    {
+        var module = WebTools.Fixture("threaded-centre", _installed.Directory.File("threaded.wasm"));
+        var script = Path.Combine(_installed.Project, "threads.mjs");
+        File.WriteAllText(script, """
+            import { readFile } from 'node:fs/promises';
+            import { WasmGraphModel } from 'wasmgraph';
+            const bytes = await readFile(process.argv[2]);
+            const x = Float32Array.from({ length: 4096 }, (_, i) => (i % 13) - 6);
+            const single = (await WasmGraphModel.load(bytes, { threads: 1 })).run({ x });
+            const model = await WasmGraphModel.load(bytes, { threads: 2 });
+            const out = await model.runAsync({ x });
+            model.close();
+            console.log(JSON.stringify({ threads: model.threads, same: out.y.data.every((v, i) => v === single.y.data[i]), m: out.m.data[0] }));
+            """);
+
+        var stdout = WebTools.Node(120, script, module);
+
+        _log.WriteLine(stdout);
+        // x is 315 whole periods of -6..6 (each summing to 0) and one more -6: its mean is -6/4096 exactly.
+        Assert.Contains("\"threads\":2,\"same\":true,\"m\":-0.00146484375}", stdout);
+    }
+
+    [Fact]
     public void TheBinRunsAModuleAndWritesItsOutput()
     {
         var bin = Path.Combine(_installed.Project, "node_modules", ".bin", "wasmgraph-run");
@@ -132,6 +156,14 @@ public sealed class NpmPackageTests : IClassFixture<NpmPackageTests.Installed>
               return y.shape.reduce((a, b) => a * b, 1) + zeros.length;
             }
 
+            export async function runOnWorkers(bytes: Uint8Array, x: Float32Array): Promise<string | undefined> {
+              const model = await WasmGraphModel.load(bytes, { threads: 2, timeoutMs: 5000 });
+              const threads: number = model.threads;
+              const outputs: Record<string, Tensor> = await model.runAsync({ x: { data: x, dtype: 'float32', shape: [1, x.length] } });
+              model.close();
+              return threads > 1 && outputs.y.shape.length > 0 ? undefined : model.warning;
+            }
+
             export async function loadFastest(url: string): Promise<Target | undefined> {
               const best: Target | null = bestTarget(['simd128', 'mvp']);
               const model = await WasmGraphModel.loadBest({ ...targetSet(url), mvp: () => fetch(url) });
@@ -142,6 +174,8 @@ public sealed class NpmPackageTests : IClassFixture<NpmPackageTests.Installed>
             formatNpy(new Float32Array(1), 'float128', [1]);
             // @ts-expect-error: run takes tensors by name or in order, not a number
             (await WasmGraphModel.load(new Uint8Array(8))).run(42);
+            // @ts-expect-error: threads is a number
+            await WasmGraphModel.load(new Uint8Array(8), { threads: 'max' });
             // @ts-expect-error: not a target profile
             await WasmGraphModel.loadBest({ sse4: 'model.wasm' });
             // @ts-expect-error: layout is NCHW or NHWC

@@ -28,12 +28,17 @@ public static class WebTools
         return stdout;
     }
 
-    public static (int Exit, string StdOut, string StdErr) Run(string program, IEnumerable<string> args, int timeoutSeconds)
+    public static (int Exit, string StdOut, string StdErr) Run(string program, IEnumerable<string> args, int timeoutSeconds,
+                                                              IDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
+        }
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -47,18 +52,77 @@ public static class WebTools
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Opens a page of web/ in headless Chromium and returns its <c>window.wasmgraphResult</c>.</summary>
-    public static JsonElement RunPage(string directory, string page, IDictionary<string, string> files, string? screenshot = null)
+    /// <summary>
+    /// Opens a page of web/ in headless Chromium and returns its <c>window.wasmgraphResult</c>. With
+    /// <paramref name="crossOriginIsolated"/> the test server sends COOP/COEP, so the page may share memory with workers.
+    /// </summary>
+    public static JsonElement RunPage(string directory, string page, IDictionary<string, string> files, string? screenshot = null,
+                                      bool crossOriginIsolated = false)
     {
         var (chromium, nodeModules) = BrowserTools;
         var config = Path.Combine(directory, "browser.json");
         File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["nodeModules"] = nodeModules, ["chromium"] = chromium, ["root"] = Web, ["files"] = files, ["page"] = page,
-            ["screenshot"] = screenshot, ["timeoutMs"] = 60000,
+            ["screenshot"] = screenshot, ["timeoutMs"] = 60000, ["crossOriginIsolated"] = crossOriginIsolated,
         }));
         var output = Node(120, Path.Combine(Web, "test", "browser-run.mjs"), config);
         return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    private static readonly Lazy<string> Wabt = new(InstallWabt);
+
+    /// <summary>
+    /// Runs a <c>node:test</c> file of web/test (with npm wabt for its fixtures, scripts/install-wabt.sh) and
+    /// <paramref name="environment"/>; fails the test with the TAP report unless every test in it passed. Returns the report.
+    /// </summary>
+    public static string NodeTest(string file, IDictionary<string, string>? environment = null, int timeoutSeconds = 300)
+    {
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["WASMGRAPH_WABT"] = Wabt.Value };
+        // Modules the CLI compiles use relaxed SIMD (the default target), which Node 20 runs only behind this flag; the
+        // test runner passes it to each test file's process, and worker threads share it.
+        var (exit, stdout, stderr) = Run("node", ["--experimental-wasm-relaxed-simd", "--test", "--test-reporter=tap", Path.Combine(Web, "test", file)], timeoutSeconds, env);
+        Assert.True(exit == 0 && stdout.Contains("# fail 0", StringComparison.Ordinal), $"node --test {file} exited {exit}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+        return stdout;
+    }
+
+    /// <summary>Writes fixture <paramref name="name"/> of web/test/fixtures.mjs to <paramref name="path"/> (web/test/build-fixture.mjs).</summary>
+    public static string Fixture(string name, string path)
+    {
+        var (exit, stdout, stderr) = Run("node", [Path.Combine(Web, "test", "build-fixture.mjs"), name, path], 120,
+                                         new Dictionary<string, string> { ["WASMGRAPH_WABT"] = Wabt.Value });
+        Assert.True(exit == 0, $"build-fixture.mjs {name} exited {exit}\n{stdout}\n{stderr}");
+        return path;
+    }
+
+    /// <summary>The built CLI, run as users run it (<c>./wasmgraph</c> runs the same dll).</summary>
+    public static string HostDll => Path.Combine(RepoRoot, "artifacts", "host", "WasmGraph.Cli.dll");
+
+    /// <summary>Runs the CLI with <paramref name="args"/>.</summary>
+    public static (int Exit, string StdOut, string StdErr) Cli(params string[] args)
+    {
+        Assert.True(File.Exists(HostDll), $"the host is not built: {HostDll}");
+        return Run("dotnet", [HostDll, .. args], 300);
+    }
+
+    /// <summary>
+    /// Null when <c>compile --help</c> matches <paramref name="pattern"/>, else why a test of that feature cannot run
+    /// yet (the reason the test prints when it skips itself).
+    /// </summary>
+    public static string? MissingCompileFeature(string pattern, string feature)
+    {
+        var (exit, stdout, stderr) = Cli("compile", "--help");
+        Assert.True(exit == 0, $"compile --help exited {exit}\n{stdout}\n{stderr}");
+        return System.Text.RegularExpressions.Regex.IsMatch(stdout, pattern)
+            ? null
+            : $"skipped: this build's `wasmgraph compile --help` has no {feature}, so no such module can be compiled yet";
+    }
+
+    private static string InstallWabt()
+    {
+        var (exit, stdout, stderr) = Run("bash", [Path.Combine(RepoRoot, "scripts", "install-wabt.sh")], 600);
+        Assert.True(exit == 0, $"scripts/install-wabt.sh exited {exit}\n{stdout}\n{stderr}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
     }
 
     /// <summary>A small conv net (3×3 conv, ReLU, 1×1 conv) with seeded weights: cheap to compile, and its FMAs show

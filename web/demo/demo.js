@@ -89,6 +89,11 @@ function stats(values) {
   return { min, max, mean: sum / values.length };
 }
 
+/** The loader's warning (a threaded module held to one thread), kept in view after every run. */
+function warningNote() {
+  return model?.warning ? ` (${model.warning})` : '';
+}
+
 async function run(rawInput) {
   if (!model || (!photo && !rawInput)) return;
   try {
@@ -96,7 +101,7 @@ async function run(rawInput) {
     const metadata = model.metadata;
     const { tensor, box } = rawInput ? { tensor: rawInput, box: photo ? letterbox(photo.width, photo.height) : null } : imageInput(metadata);
     const start = performance.now();
-    const outputs = model.run([tensor]);
+    const outputs = await model.runAsync([tensor]); // on workers for a threaded module, else on this thread
     const ms = performance.now() - start;
     const result = { ms, outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, Array.from(v.data, Number)])) };
     if (isBlazeFace(metadata) && box && photo) {
@@ -105,14 +110,14 @@ async function run(rawInput) {
       drawFaces(faces);
       results.replaceChildren(table(['#', 'score', 'x0', 'y0', 'x1', 'y1'],
         faces.map((f, i) => [i + 1, f.score.toFixed(3), f.xMin.toFixed(1), f.yMin.toFixed(1), f.xMax.toFixed(1), f.yMax.toFixed(1)])));
-      say(`${faces.length} face(s) in ${ms.toFixed(1)} ms`);
+      say(`${faces.length} face(s) in ${ms.toFixed(1)} ms${warningNote()}`);
     } else {
       if (photo) { view.width = photo.width; view.height = photo.height; view.getContext('2d').drawImage(photo, 0, 0); }
       results.replaceChildren(table(['output', 'shape', 'min', 'max', 'mean'], Object.entries(outputs).map(([name, o]) => {
         const { min, max, mean } = stats(Array.from(o.data, Number));
         return [name, `[${o.shape}]`, min.toPrecision(5), max.toPrecision(5), mean.toPrecision(5)];
       })));
-      say(`ran ${metadata.name} in ${ms.toFixed(1)} ms`);
+      say(`ran ${metadata.name} in ${ms.toFixed(1)} ms${warningNote()}`);
     }
     window.wasmgraphResult = result;
     document.body.dataset.state = 'done';
@@ -124,8 +129,11 @@ async function run(rawInput) {
 }
 
 async function loadModel(bytes) {
+  model?.close();
   model = await WasmGraphModel.load(bytes);
-  say(`loaded ${model.metadata.name}: ${model.inputs.map((i) => `${i.name} [${i.shape}]`).join(', ')}`);
+  // A threaded module on a page without COOP/COEP runs on one thread; the loader says why, and so does the page.
+  const threads = model.threads > 1 ? ` on ${model.threads} threads` : '';
+  say(`loaded ${model.metadata.name}${threads}: ${model.inputs.map((i) => `${i.name} [${i.shape}]`).join(', ')}${warningNote()}`);
 }
 
 document.getElementById('model').addEventListener('change', async (e) => {

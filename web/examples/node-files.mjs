@@ -83,7 +83,8 @@ export function readRegularFile(path, what, maxBytes, limitNote) {
 /**
  * Reads a .npy file for model input `info`: the header first, checked against the input's dtype and shape, and only
  * then the data, so a wrong or lying header costs no allocation and the bytes read are the ones the model declares.
- * Returns the input's raw bytes.
+ * Returns the input as { data (its raw bytes), dtype, shape }: a bounded dynamic input may have any shape within its
+ * bounds, and the loader writes it in the bound's layout.
  */
 export function readNpyInput(path, info) {
   const { fd, size } = openRegularFile(path, `the .npy file for input '${info.name}'`);
@@ -96,7 +97,7 @@ export function readNpyInput(path, info) {
     if (size - dataOffset < header.dataBytes) {
       throw new WasmGraphError(`${path}: truncated .npy data: ${header.dtype}[${header.shape.join(',')}] needs ${header.dataBytes} bytes`);
     }
-    return typedArrayOf('uint8', readAt(fd, header.dataBytes, dataOffset, path, '.npy data'));
+    return { data: typedArrayOf('uint8', readAt(fd, header.dataBytes, dataOffset, path, '.npy data')), dtype: info.dtype, shape: header.shape };
   } finally {
     closeSync(fd);
   }

@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { join } from 'node:path';
-import { WasmGraphError, compileModule, typeOf } from '../wasmgraph.js';
+import { MAX_THREADS, WasmGraphError, compileModule, isThreaded, typeOf } from '../wasmgraph.js';
 import { formatNpy } from '../npy.js';
 import { commitOutput, describeSystemError, isSystemError, prepareOutputDirectory, readNpyInput, readRegularFile, removeReservedOutputs, reserveOutput } from './node-files.mjs';
 
@@ -28,6 +28,7 @@ options:
   --output-dir DIR           write each output to DIR/<output-name>.npy
   --repeat N                 run N times and report the median time (default 1)
   --timeout SECONDS          wall-clock limit for loading the module and for each run (default ${600})
+  --threads K                workers for one run of a threaded module (compile --threads N; 1 ≤ K ≤ N, default 1)
   -h, --help                 show this help`;
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
@@ -37,7 +38,7 @@ const MAX_REPEAT = 1_000_000;
 /** V8 refuses larger modules (kV8MaxWasmModuleSize), so reading more would only cost memory. */
 const MAX_MODULE_BYTES = 1024 ** 3;
 const EXIT = { internal: 1, user: 2, sigint: 130, sigterm: 143 };
-const OPTIONS = ['--input', '-i', '--output-dir', '--repeat', '--timeout', '--help', '-h'];
+const OPTIONS = ['--input', '-i', '--output-dir', '--repeat', '--timeout', '--threads', '--help', '-h'];
 
 /** Control characters (C0, DEL, C1) and bidirectional overrides shown as escapes: module strings reach a terminal. */
 export function printable(text) {
@@ -66,13 +67,18 @@ function parseSeconds(text) {
   return value;
 }
 
+function parseThreads(text) {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > MAX_THREADS) fail(`--threads must be a whole number from 1 to ${MAX_THREADS}, got '${text}'`);
+  return Number(text);
+}
+
 function parseRepeat(text) {
   if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > MAX_REPEAT) fail(`--repeat must be a whole number from 1 to ${MAX_REPEAT}, got '${text}'`);
   return Number(text);
 }
 
 export function parseArguments(args) {
-  const parsed = { inputs: [], outputDir: undefined, repeat: 1, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, help: false, module: undefined };
+  const parsed = { inputs: [], outputDir: undefined, repeat: 1, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, threads: undefined, help: false, module: undefined };
   let optionsEnded = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -95,6 +101,7 @@ export function parseArguments(args) {
       case '--output-dir': parsed.outputDir = value(); break;
       case '--repeat': parsed.repeat = parseRepeat(value()); break;
       case '--timeout': parsed.timeoutSeconds = parseSeconds(value()); break;
+      case '--threads': parsed.threads = parseThreads(value()); break;
       default: {
         const closest = OPTIONS.filter((o) => o.startsWith('--')).sort((a, b) => distance(option, a) - distance(option, b))[0];
         fail(`unknown option '${option}'; did you mean '${closest}'? (see --help)`);
@@ -141,10 +148,10 @@ function formatLimit(seconds) {
  * Runs the compiled module in a worker, stopping it when a call exceeds the time limit. The clock starts when the
  * worker starts loading the module: starting a thread is our cost, not the module's, and takes seconds on a busy host.
  */
-function runInWorker(compiled, inputs, repeat, timeoutSeconds) {
+function runInWorker(compiled, inputs, repeat, timeoutSeconds, threads) {
   return new Promise((resolve, reject) => {
-    const transfer = Object.values(inputs).filter((v) => v !== null).map((v) => v.buffer);
-    const worker = new Worker(new URL('./node-run-worker.mjs', import.meta.url), { workerData: { compiled, inputs, repeat }, transferList: transfer });
+    const transfer = Object.values(inputs).filter((v) => v !== null).map((v) => v.data.buffer);
+    const worker = new Worker(new URL('./node-run-worker.mjs', import.meta.url), { workerData: { compiled, inputs, repeat, threads }, transferList: transfer });
     let timer;
     let settled = false;
     const finish = (action) => {
@@ -212,7 +219,11 @@ async function main(args) {
     files = reserveOutputs(options.outputDir, metadata.outputs);
   }
 
-  const { outputs, times } = await runInWorker(compiled, inputs, options.repeat, options.timeoutSeconds);
+  // Like `wasmgraph run`, one thread unless --threads asks for more (the loader's own default is every core).
+  const threads = options.threads ?? 1;
+  if (threads > 1 && !isThreaded(metadata)) fail(`--threads ${threads}: ${options.module} is not a threaded module (compile it with --threads N)`);
+  if (isThreaded(metadata) && threads > metadata.threads) fail(`--threads ${threads}: ${options.module} was compiled for at most ${metadata.threads} threads`);
+  const { outputs, times } = await runInWorker(compiled, inputs, options.repeat, options.timeoutSeconds, threads);
 
   printOutputs(outputs);
   if (files) {

@@ -4,7 +4,9 @@
 //
 //   node browser-run.mjs CONFIG.json
 // CONFIG: { "nodeModules": DIR, "chromium": PATH, "root": DIR (served at /), "files": { "/url": PATH, … },
-//           "page": "/demo/index.html?…", "screenshot": PATH (optional), "timeoutMs": N }
+//           "page": "/demo/index.html?…", "screenshot": PATH (optional), "timeoutMs": N,
+//           "crossOriginIsolated": true (optional: every response carries COOP same-origin and COEP require-corp,
+//           which a page needs to share memory with workers: threaded modules) }
 // Serves only on 127.0.0.1 (an ephemeral port) and stops the server and the browser before exiting.
 
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
@@ -18,12 +20,18 @@ const { chromium } = await import(pathToFileURL(join(config.nodeModules, 'playwr
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
                 '.png': 'image/png', '.jpg': 'image/jpeg', '.json': 'application/json' };
 
+// The two headers that make a page cross-origin isolated (SharedArrayBuffer, a shared WebAssembly.Memory posted to
+// workers); same-origin subresources need nothing more under require-corp.
+const isolation = config.crossOriginIsolated
+  ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+  : {};
+
 const server = createServer(async (request, response) => {
   const path = decodeURIComponent(new URL(request.url, 'http://127.0.0.1').pathname);
   const file = config.files?.[path] ?? join(config.root, normalize(path).replace(/^(\.\.[/\\])+/, ''));
   try {
     const body = await readFile(file);
-    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', ...isolation });
     response.end(body);
   } catch {
     response.writeHead(404);
