@@ -28,6 +28,9 @@ internal sealed class Emitter
     /// <summary>Whether <see cref="MulAddF32x4"/> emits relaxed_madd rather than separately rounded mul and add.</summary>
     public bool RelaxedMadd { get; }
 
+    /// <summary>The threaded module's runtime (<c>compile --threads</c>); null in the single-threaded module. See <see cref="WorkSplit"/>.</summary>
+    public Threading? Threads { get; set; }
+
     /// <summary>The function being emitted into; set by <see cref="BeginFunction"/>.</summary>
     public LValue Function { get; private set; }
 

@@ -1,0 +1,43 @@
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Codegen;
+
+/// <summary>
+/// How a kernel opts into threads: its outermost independent loop written as <see cref="ParallelFor"/> instead of
+/// <see cref="Emitter.For(long, long, long, Action{LValue})"/>. In the single-threaded module that is the same loop;
+/// in a threaded module (<see cref="Threading"/>) each worker runs a contiguous slice of the iterations, and the
+/// kernel becomes one every worker calls. Each iteration is computed by the same code whichever worker runs it, so
+/// results do not depend on the worker count. Only code inside the loop may write: a split kernel's code outside it
+/// runs on every worker.
+/// </summary>
+internal static class WorkSplit
+{
+    /// <summary>for (i = start; i &lt; end; i += step) body(i), the iterations divided evenly among the workers.</summary>
+    public static void ParallelFor(this Emitter e, long start, long end, long step, Action<LValue> body)
+    {
+        if (e.Threads is not { } threads || end <= start)
+        {
+            e.For(start, end, step, body);
+            return;
+        }
+        threads.MarkSplit();
+        long iterations = (end - start + step - 1) / step;
+        var (worker, workers) = threads.Current;
+        // Worker w runs iterations [n·w / W, n·(w+1) / W): in i64, as n·W may pass 2^31.
+        var ctx = e.Ctx;
+        LValue Bound(LValue w)
+        {
+            var product = e.B.Binary(BinaryOp.Mul, ctx.Int(ctx.I64, iterations), e.B.Cast(CastOp.ZExt, w, ctx.I64));
+            return e.B.Cast(CastOp.Trunc, e.B.Binary(BinaryOp.UDiv, product, e.B.Cast(CastOp.ZExt, workers, ctx.I64)), ctx.I32);
+        }
+        var first = Bound(worker);
+        var last = Bound(e.Add(worker, 1));
+        e.ForRuntime(first, last, i => body(e.Affine(i, step, start)));
+    }
+
+    /// <summary><see cref="ParallelFor"/> from 0 to <paramref name="end"/> in steps of 1.</summary>
+    public static void ParallelFor(this Emitter e, long end, Action<LValue> body) => e.ParallelFor(0, end, 1, body);
+
+    /// <summary>Waits for every worker between two phases of a split kernel; nothing in the single-threaded module.</summary>
+    public static void WorkerBarrier(this Emitter e) => e.Threads?.BarrierInKernel();
+}
