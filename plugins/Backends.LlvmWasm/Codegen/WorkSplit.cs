@@ -38,6 +38,22 @@ internal static class WorkSplit
     /// <summary><see cref="ParallelFor"/> from 0 to <paramref name="end"/> in steps of 1.</summary>
     public static void ParallelFor(this Emitter e, long end, Action<LValue> body) => e.ParallelFor(0, end, 1, body);
 
+    /// <summary>
+    /// Runs <paramref name="action"/> once, on worker 0, and then waits for every worker (a split kernel's set-up
+    /// that the parallel phases after it read); in the single-threaded module, just the action.
+    /// </summary>
+    public static void OnOneWorker(this Emitter e, Action action)
+    {
+        if (e.Threads is not { } threads)
+        {
+            action();
+            return;
+        }
+        threads.MarkSplit();
+        e.If(e.B.ICmp(IntPredicate.Eq, threads.Current.Worker, e.I(0)), action);
+        threads.BarrierInKernel();
+    }
+
     /// <summary>Waits for every worker between two phases of a split kernel; nothing in the single-threaded module.</summary>
     public static void WorkerBarrier(this Emitter e) => e.Threads?.BarrierInKernel();
 }
