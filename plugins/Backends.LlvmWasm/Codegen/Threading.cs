@@ -81,6 +81,19 @@ internal sealed class Threading
         KernelSplits = false;
     }
 
+    /// <summary>
+    /// Scratch of <paramref name="bytes"/> private to each worker (a zero-initialised global of
+    /// <see cref="MaxWorkers"/> slices, 64-byte aligned): the address of this worker's slice.
+    /// </summary>
+    public LValue WorkerScratch(long bytes)
+    {
+        var ctx = _e.Ctx;
+        long slice = (bytes + 63) / 64 * 64;
+        var type = ctx.Array(ctx.I8, slice * MaxWorkers);
+        var global = _e.Module.AddGlobal("wg_worker_scratch", type, ctx.Null(type), isConstant: false, Linkage.Internal, 64);
+        return _e.B.Gep(ctx.I8, global, _e.Mul(_worker, slice));
+    }
+
     /// <summary>Marks the kernel being emitted as split over the workers: every worker calls it.</summary>
     public void MarkSplit() => KernelSplits = true;
 

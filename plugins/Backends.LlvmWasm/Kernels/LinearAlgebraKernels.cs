@@ -190,7 +190,9 @@ internal sealed class MatMulKernel : IKernelGenerator
             e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
             {
                 PackedGemm.PackAtRunTime(e, k.Input(1), offsets[1], kDim, n, n, 1, runTimePanels);
+                e.WorkerBarrier(); // with threads: every panel packed before any row tile reads it
                 PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsets[0], kDim, 1, runTimePanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false, aPanel);
+                e.WorkerBarrier(); // and every row tile done before the next batch repacks the panels
             });
             return;
         }
