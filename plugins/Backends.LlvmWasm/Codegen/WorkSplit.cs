@@ -39,6 +39,31 @@ internal static class WorkSplit
     public static void ParallelFor(this Emitter e, long end, Action<LValue> body) => e.ParallelFor(0, end, 1, body);
 
     /// <summary>
+    /// Elementwise kernels below this many elements stay on worker 0: splitting them would cost two barriers (a few
+    /// microseconds each, docs/performance.md) for less work than that.
+    /// </summary>
+    public const long MinSplitElements = 16384;
+
+    /// <summary>
+    /// <see cref="Emitter.ForEachIndex"/> with the outermost axis split over the workers, for a nest of at least
+    /// <see cref="MinSplitElements"/> elements; a smaller one is the plain nest (and the kernel stays on worker 0).
+    /// </summary>
+    public static void ParallelForEachIndex(this Emitter e, IReadOnlyList<long> dims, IReadOnlyList<long[]> strides, Action<LValue, LValue[]> body)
+    {
+        long total = dims.Aggregate(1L, (p, d) => p * d);
+        if (e.Threads is null || dims.Count == 0 || dims[0] < 2 || total < MinSplitElements)
+        {
+            e.ForEachIndex(dims, strides, body);
+            return;
+        }
+        long inner = total / dims[0];
+        var innerDims = dims.Skip(1).ToArray();
+        var innerStrides = strides.Select(s => s.Skip(1).ToArray()).ToArray();
+        e.ParallelFor(0, dims[0], 1, i => e.ForEachIndex(innerDims, innerStrides, (linear, offsets) =>
+            body(e.Add(linear, e.Mul(i, inner)), offsets.Select((offset, k) => strides[k][0] == 0 ? offset : e.Add(offset, e.Mul(i, strides[k][0]))).ToArray())));
+    }
+
+    /// <summary>
     /// Runs <paramref name="action"/> once, on worker 0, and then waits for every worker (a split kernel's set-up
     /// that the parallel phases after it read); in the single-threaded module, just the action.
     /// </summary>
