@@ -215,7 +215,7 @@ public sealed class ThreadedSession : IModelSession
         }
         if (_options.Timeout is TimeSpan limit && message.Contains(TimeLimitMessage(limit), StringComparison.Ordinal))
         {
-            return new WasmGraphException($"run (worker {worker} of {_workers}) {TimeLimitMessage(limit)}");
+            return new WasmGraphException($"run {TimeLimitMessage(limit)} ({_workers} workers)"); // every worker's clock ran out
         }
         var kernel = KernelName(message);
         return new WasmGraphException($"run failed in worker {worker} of {_workers}{(kernel is null ? "" : $", in kernel {kernel}")}: {WasmtimeErrors.Summarize(message)}");
