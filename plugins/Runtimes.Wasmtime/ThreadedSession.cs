@@ -49,6 +49,9 @@ public sealed class ThreadedSession : IModelSession
 
     public ModelMetadata Metadata { get; }
 
+    /// <summary>How long compiling and instantiating took; the compiled-module cache is not used for threaded modules.</summary>
+    public LoadReport LoadReport { get; private set; } = new(CacheOutcome.Disabled, 0, 0);
+
     /// <summary>The workers each run uses.</summary>
     public int Workers => _workers;
 
@@ -57,6 +60,7 @@ public sealed class ThreadedSession : IModelSession
     {
         CheckShape(metadata, options);
         NativeModule compiled;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             compiled = engine.Compile(module);
@@ -69,7 +73,10 @@ public sealed class ThreadedSession : IModelSession
         try
         {
             options.Cancellation.ThrowIfCancellationRequested();
+            double compileMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
             session._instances = session.Instantiate();
+            session.LoadReport = new LoadReport(CacheOutcome.Disabled, compileMs, clock.Elapsed.TotalMilliseconds);
             return session;
         }
         catch
