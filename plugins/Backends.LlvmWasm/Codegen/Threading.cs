@@ -94,6 +94,12 @@ internal sealed class Threading
         return _e.B.Gep(ctx.I8, global, _e.Mul(_worker, slice));
     }
 
+    /// <summary>
+    /// Whether code is being emitted inside a split loop's body: a loop nested in it must not be split again (each
+    /// worker runs its own iterations of the outer loop), and a barrier there would deadlock.
+    /// </summary>
+    public bool InSplitLoop { get; set; }
+
     /// <summary>Marks the kernel being emitted as split over the workers: every worker calls it.</summary>
     public void MarkSplit() => KernelSplits = true;
 
@@ -102,7 +108,14 @@ internal sealed class Threading
     /// abort it returns at once; the kernel's results are then garbage, and the run returns non-zero at the next
     /// barrier between kernels.
     /// </summary>
-    public void BarrierInKernel() => _e.B.Call(_barrierType, _barrier, _workers);
+    public void BarrierInKernel()
+    {
+        if (InSplitLoop)
+        {
+            throw new InvalidOperationException("a barrier inside a split loop would deadlock: each worker runs a different number of its iterations");
+        }
+        _e.B.Call(_barrierType, _barrier, _workers);
+    }
 
     /// <summary>
     /// The central barrier: <c>wg_barrier(workers) -> i32</c>, 0 when every worker arrived, 1 when the abort flag is set.

@@ -15,9 +15,9 @@ internal static class WorkSplit
     /// <summary>for (i = start; i &lt; end; i += step) body(i), the iterations divided evenly among the workers.</summary>
     public static void ParallelFor(this Emitter e, long start, long end, long step, Action<LValue> body)
     {
-        if (e.Threads is not { } threads || end <= start)
+        if (e.Threads is not { } threads || end <= start || threads.InSplitLoop)
         {
-            e.For(start, end, step, body);
+            e.For(start, end, step, body); // a loop inside a split loop's body runs whole on its worker
             return;
         }
         threads.MarkSplit();
@@ -32,7 +32,15 @@ internal static class WorkSplit
         }
         var first = Bound(worker);
         var last = Bound(e.Add(worker, 1));
-        e.ForRuntime(first, last, i => body(e.Affine(i, step, start)));
+        threads.InSplitLoop = true;
+        try
+        {
+            e.ForRuntime(first, last, i => body(e.Affine(i, step, start)));
+        }
+        finally
+        {
+            threads.InSplitLoop = false;
+        }
     }
 
     /// <summary><see cref="ParallelFor"/> from 0 to <paramref name="end"/> in steps of 1.</summary>
@@ -69,7 +77,7 @@ internal static class WorkSplit
     /// </summary>
     public static void OnOneWorker(this Emitter e, Action action)
     {
-        if (e.Threads is not { } threads)
+        if (e.Threads is not { } threads || threads.InSplitLoop)
         {
             action();
             return;

@@ -95,7 +95,7 @@ internal static class PackedGemm
     {
         var e = k.E;
         long fullTiles = m / Rows;
-        if (e.Threads is { } threads && aPanel is not null)
+        if (e.Threads is { } threads && aPanel is not null && !threads.InSplitLoop)
         {
             aPanel = threads.WorkerScratch(APanelFloats(kDim) * 4); // each worker packs its own row tiles of A
         }
