@@ -38,6 +38,11 @@ if (args.Length > 0 && args[0] == "conv-algorithms")
 {
     return ConvAlgorithmComparison.Run(BenchModels.FindRepoRoot(), args[1..]);
 }
+// `threads [--rounds R] [--repeat N] [--model NAME] [--out FILE]`: 1 against 2 workers and onnxruntime-web 1 and 2 threads (issue 15).
+if (args.Length > 0 && args[0] == "threads")
+{
+    return ThreadComparison.Run(BenchModels.FindRepoRoot(), args[1..]);
+}
 // In process: BenchmarkDotNet's default toolchain rebuilds the benchmark project by the assembly's name
 // (WasmGraph.Bench), which is not the project's file name (Perf.csproj), and fails before measuring anything.
 var suiteArgs = args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase) ? args : [.. args, "--inProcess"];

@@ -1,5 +1,6 @@
-// Times onnxruntime-web (WebAssembly, SIMD, 1 thread) on one model under Node: the WebAssembly peer of
-// `wasmgraph bench`. Usage: node ort-web-bench.mjs MODEL.onnx INPUTS.json REPEAT
+// Times onnxruntime-web (WebAssembly, SIMD, 1 thread, or ORT_WEB_THREADS threads: its threaded build runs its pool on
+// Node worker_threads) on one model under Node: the WebAssembly peer of `wasmgraph bench`.
+// Usage: node ort-web-bench.mjs MODEL.onnx INPUTS.json REPEAT
 // INPUTS.json: [{ "name": "...", "dtype": "float32" | "int64" | ..., "shape": [...], "file": "raw little-endian bytes" }]
 // Prints one JSON line: { "median_ms": ..., "min_ms": ..., "runs": N, "outputs": { name: [first 8 values] } }.
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ const ort = ortPath ? await import(ortPath) : require('onnxruntime-web');
 const [modelPath, inputsPath, repeatText] = process.argv.slice(2);
 const repeat = Number(repeatText ?? 10);
 
-ort.env.wasm.numThreads = 1;
+ort.env.wasm.numThreads = Number(process.env.ORT_WEB_THREADS ?? 1);
 ort.env.wasm.simd = true;
 ort.env.wasm.proxy = false;
 ort.env.logLevel = 'error';

@@ -120,6 +120,7 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         WasmFeatures.Parse(options.Features);
         ConvAlgorithms.Parse(options.ConvAlgorithm);
         ConvTuning.Choices(options.Tuning, TuningTarget(options));
+        ThreadedModule.Check(options);
         Toolchain.Require();
     }
 
@@ -177,7 +178,9 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         // The module's data must fit what wasm-ld can lay out (2 GiB), checked before LLVM starts (see LinearMemory).
         LinearMemory.ThrowIfAnyValueTooLarge(graph);
         var layout = ArenaLayout.Create(graph, i => kernels[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
-        LinearMemory.ThrowIfTooLarge(graph, layout, graph.Nodes.Sum(n => kernels[n.Op].StaticBytes(n, graph)));
+        var threads = ThreadedModule.For(options, features);
+        long kernelState = graph.Nodes.Sum(n => kernels[n.Op].StaticBytes(n, graph)) + (threads?.StaticBytes ?? 0);
+        LinearMemory.ThrowIfTooLarge(graph, layout, kernelState);
 
         LlvmFatalErrors.Install();
         var model = $"model '{graph.Name}' (features '{features.ForLlvm}')";
@@ -185,15 +188,16 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         using (var context = new LlvmContext())
         using (var module = new LlvmModule(context, graph.Name))
         using (var builder = new LlvmBuilder(context))
-        using (var machine = new WasmTargetMachine(features.ForLlvm, options.OptLevel))
+        using (var machine = new WasmTargetMachine(threads?.LlvmFeatures ?? features.ForLlvm, options.OptLevel))
         {
             machine.Configure(module);
             // relaxed_madd only where the target has it (LLVM cannot select it otherwise) and bit-reproducibility was not asked for.
             var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic) { Simd128 = features.Simd128 };
+            emitter.Threads = threads?.CreateRuntime(emitter);
             LlvmFatalErrors.Step($"generating the kernels of {model}");
             new ModuleGenerator(emitter, graph, kernels)
                 .Generate(layout, i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
-            if (!features.BulkMemory)
+            if (!features.BulkMemory && threads is null) // a threaded module has bulk memory (ThreadedModule)
             {
                 MemoryFunctions.Define(emitter);
             }
@@ -216,7 +220,9 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         byte[] linked;
         try
         {
-            linked = WasmLinker.Link(link, ModuleGenerator.Exports, stackBytes: LinearMemory.StackBytes, options.Cancellation);
+            linked = threads is null
+                ? WasmLinker.Link(link, ModuleGenerator.Exports, stackBytes: LinearMemory.StackBytes, options.Cancellation)
+                : threads.Link(link, graph, layout, kernelState, options.Cancellation);
         }
         catch (LinkerMemoryException e)
         {
@@ -230,6 +236,8 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
             Target = TargetProfiles.Matching(features.ForLlvm)?.Name ?? TargetProfiles.CustomName,
             Features = features.ForLlvm,
             Kernels = graph.Nodes.Select(n => Describe(n, graph, kernels[n.Op])).ToImmutableArray(),
+            Threads = threads?.MaxWorkers,
+            SharedMemory = threads?.Memory,
         };
         var bytes = WasmCustomSection.Append(linked, ModuleAbi.MetadataSection, Encoding.UTF8.GetBytes(metadata.ToJson()));
         Lap("metadata", 1.0);

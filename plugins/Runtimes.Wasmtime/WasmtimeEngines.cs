@@ -20,6 +20,13 @@ internal sealed class WasmtimeEngines : IDisposable
         return (engine, new EpochTicker(engine));
     });
 
+    /// <summary>Engines with wasm threads and shared memory, for threaded modules (<see cref="ThreadedSession"/>), in the same two kinds.</summary>
+    private readonly Lazy<Interop.NativeEngine> _threadedPlain = new(() => new Interop.NativeEngine(interruptible: false));
+    private readonly Lazy<Interop.NativeEngine> _threadedInterruptible = new(() => new Interop.NativeEngine(interruptible: true));
+
+    /// <summary>The threads-enabled engine for sessions that can be stopped or not.</summary>
+    public Interop.NativeEngine GetThreaded(bool interruptible) => interruptible ? _threadedInterruptible.Value : _threadedPlain.Value;
+
     /// <summary>The engine for sessions that can be stopped (<paramref name="interruptible"/>, see <see cref="TimeLimit.Needed"/>) or not.</summary>
     public Engine Get(bool interruptible) => interruptible ? _interruptible.Value.Engine : _plain.Value;
 
@@ -37,6 +44,10 @@ internal sealed class WasmtimeEngines : IDisposable
 
     public void Dispose()
     {
+        foreach (var threaded in new[] { _threadedPlain, _threadedInterruptible }.Where(e => e.IsValueCreated))
+        {
+            threaded.Value.Dispose();
+        }
         if (_interruptible.IsValueCreated)
         {
             _interruptible.Value.Ticker.Dispose();

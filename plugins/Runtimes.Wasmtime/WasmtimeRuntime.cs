@@ -34,7 +34,35 @@ public sealed class WasmtimeRuntime : IRuntime, INativeLibraryUser, IDisposable
             "NuGet package Wasmtime (bundles the native library of the same version)"),
     ];
 
-    IModelSession IRuntime.Load(byte[] module, RuntimeOptions options) => Load(module, options);
+    IModelSession IRuntime.Load(byte[] module, RuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(options);
+        return IsThreaded(WasmBinaryReader.Read(module), options) is { } metadata ? LoadThreaded(module, metadata, options) : Load(module, options);
+    }
+
+    /// <summary>
+    /// Loads a threaded module (<c>compile --threads</c>) to run on <see cref="RuntimeOptions.Threads"/> workers; see
+    /// <see cref="ThreadedSession"/>. Compiled each time (the compiled-module cache holds single-threaded modules only).
+    /// </summary>
+    public ThreadedSession LoadThreaded(byte[] module, ModelMetadata metadata, RuntimeOptions options)
+    {
+        CheckOptions(options);
+        var engine = _engines.GetThreaded(TimeLimit.Needed(options));
+        options.Cancellation.ThrowIfCancellationRequested();
+        return ThreadedSession.Load(engine, module, metadata, options);
+    }
+
+    /// <summary>The checked metadata when <paramref name="info"/> is a threaded module (it imports its memory and says <c>threads</c>), else null.</summary>
+    private static ModelMetadata? IsThreaded(WasmModuleInfo info, RuntimeOptions options)
+    {
+        if (info.ImportCount == 0)
+        {
+            return null;
+        }
+        var metadata = MetadataSection.Read(info, options.MaxMemoryBytes);
+        return metadata.Threads is null ? null : metadata;
+    }
 
     /// <summary>Loads <paramref name="module"/>, returning the concrete session so callers can read its <see cref="LoadReport"/>.</summary>
     public WasmtimeSession Load(byte[] module, RuntimeOptions options)
@@ -44,6 +72,10 @@ public sealed class WasmtimeRuntime : IRuntime, INativeLibraryUser, IDisposable
         CheckOptions(options);
 
         var info = WasmBinaryReader.Read(module);
+        if (IsThreaded(info, options) is not null)
+        {
+            throw new WasmGraphException("this is a threaded module (compile --threads): load it through IRuntime.Load or LoadThreaded");
+        }
         if (info.ImportCount > 0)
         {
             throw new WasmGraphException(
@@ -51,6 +83,10 @@ public sealed class WasmtimeRuntime : IRuntime, INativeLibraryUser, IDisposable
         }
         // Before anything is compiled or allocated: every size the metadata declares fits the module's memory and the limit.
         var metadata = MetadataSection.Read(info, options.MaxMemoryBytes);
+        if (options.Threads != 1)
+        {
+            throw new WasmGraphException($"{options.Threads} workers asked for, but the module was compiled without threads (compile --threads N makes a module that can use them)");
+        }
 
         bool interruptible = TimeLimit.Needed(options);
         var engine = _engines.Get(interruptible);

@@ -13,13 +13,18 @@ public static class OrtWebEngine
     public static bool Available(string repoRoot) => Directory.Exists(Path.Combine(ModulesDirectory(repoRoot), "onnxruntime-web"));
 
     /// <summary>Median milliseconds over <paramref name="repeat"/> runs, or null (with a reason) when it cannot run.</summary>
-    public static (double? MedianMs, string? Problem) Time(string repoRoot, string modelPath, IReadOnlyDictionary<string, TensorData> inputs, int repeat)
+    /// <param name="threads">onnxruntime-web's <c>env.wasm.numThreads</c> (its threaded build, on Node worker_threads).</param>
+    public static (double? MedianMs, string? Problem) Time(string repoRoot, string modelPath, IReadOnlyDictionary<string, TensorData> inputs, int repeat, int threads = 1)
     {
         if (!Available(repoRoot))
         {
             return (null, "onnxruntime-web is not installed (scripts/install-ort-web.sh)");
         }
         return NodeScript.Time(Path.Combine(repoRoot, "bench", "web", "ort-web-bench.mjs"), modelPath, inputs, repeat,
-                               environment: new Dictionary<string, string> { ["NODE_PATH"] = ModulesDirectory(repoRoot) });
+                               environment: new Dictionary<string, string>
+                               {
+                                   ["NODE_PATH"] = ModulesDirectory(repoRoot),
+                                   ["ORT_WEB_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                               });
     }
 }

@@ -31,6 +31,9 @@ internal sealed class Emitter
     /// <summary>Whether the target has SIMD128, so kernels may call its intrinsics (the int8 dot products); generic vector IR needs no check.</summary>
     public bool Simd128 { get; init; } = true;
 
+    /// <summary>The threaded module's runtime (<c>compile --threads</c>); null in the single-threaded module. See <see cref="WorkSplit"/>.</summary>
+    public Threading? Threads { get; set; }
+
     /// <summary>The function being emitted into; set by <see cref="BeginFunction"/>.</summary>
     public LValue Function { get; private set; }
 

@@ -30,6 +30,9 @@ internal sealed class ModuleGenerator
     /// <summary>The names the linker keeps exported: every function of <see cref="ModuleAbi"/>.</summary>
     public static IEnumerable<string> Exports => ModuleAbi.Functions.Select(f => f.Name);
 
+    /// <summary>The names a threaded module's linker keeps exported: <see cref="Exports"/> and the threaded ones.</summary>
+    public static IEnumerable<string> ThreadedExports => Exports.Concat(ModuleAbi.ThreadedFunctions.Select(f => f.Name));
+
     /// <summary>Emits the module for <paramref name="layout"/> (made by the backend before LLVM starts, to check its size first).</summary>
     public void Generate(ArenaLayout layout, Action<int>? onNode = null)
     {
@@ -49,13 +52,22 @@ internal sealed class ModuleGenerator
 
         AddOutputDims();
 
+        _e.Threads?.Declare();
         var kernelFunctions = new List<(LValue Function, LType Type, LValue[] Args)>();
+        var splits = new List<bool>();
         for (int i = 0; i < _graph.Nodes.Length; i++)
         {
             kernelFunctions.Add(EmitNode(i, layout, arena));
+            splits.Add(_e.Threads?.KernelSplits ?? false);
             onNode?.Invoke(i);
         }
 
+        if (_e.Threads is { } threads)
+        {
+            threads.EmitRunner(kernelFunctions, splits, AddExport);
+            EmitCommonExports(kernelFunctions);
+            return;
+        }
         var run = AddExport(ModuleAbi.Run);
         _e.BeginFunction(run);
         foreach (var (function, type, args) in kernelFunctions)
@@ -65,7 +77,12 @@ internal sealed class ModuleGenerator
         // A graph output that no node produces (an input or a constant passed straight through) needs no copy:
         // wg_output_ptr simply points at the input buffer or the constant's data segment.
         _e.B.Ret(_e.I(0));
+        EmitCommonExports(kernelFunctions);
+    }
 
+    /// <summary>The exports every module has beside its run entry points.</summary>
+    private void EmitCommonExports(List<(LValue Function, LType Type, LValue[] Args)> kernelFunctions)
+    {
         EmitKernelExports(kernelFunctions);
         EmitAddressTable(ModuleAbi.InputPtr, _graph.Inputs.Select(i => _pointers[i]).ToList());
         EmitAddressTable(ModuleAbi.OutputPtr, _graph.Outputs.Select(o => _pointers[o]).ToList());
@@ -141,7 +158,8 @@ internal sealed class ModuleGenerator
         var compileTime = Kernel(node).CompileTimeInputs(node, _graph);
         bool hasScratch = layout.ScratchOffsets.ContainsKey(index);
         int parameterCount = inputs.Count + node.Outputs.Length + (hasScratch ? 1 : 0);
-        var type = ctx.Function(ctx.Void, Enumerable.Repeat(ctx.Ptr, parameterCount).ToArray());
+        var parameterTypes = Enumerable.Repeat(ctx.Ptr, parameterCount);
+        var type = ctx.Function(ctx.Void, _e.Threads is null ? parameterTypes.ToArray() : [.. parameterTypes, ctx.I32, ctx.I32]); // + worker, workers
         var function = _e.Module.AddFunction($"k{index}_{Sanitize(node.Op)}", type, Linkage.Internal);
         for (uint p = 1; p <= parameterCount; p++)
         {
@@ -149,6 +167,7 @@ internal sealed class ModuleGenerator
             _e.Module.AddAttribute(function, p, "nocapture");
         }
         _e.BeginFunction(function);
+        _e.Threads?.BeginKernel(function, parameterCount + 2);
         int next = 0;
         var inputParams = node.Inputs.Select((name, i) => name.Length > 0 && !compileTime.Contains(i) ? (LValue?)function.Parameter(next++) : null).ToList();
         var outputParams = node.Outputs.Select(_ => function.Parameter(next++)).ToList();
@@ -186,7 +205,7 @@ internal sealed class ModuleGenerator
             var block = _e.B.AppendBlock(run, "kernel");
             _e.B.AddCase(dispatch, _e.I(i), block);
             _e.B.PositionAtEnd(block);
-            _e.B.Call(kernels[i].Type, kernels[i].Function, kernels[i].Args);
+            _e.B.Call(kernels[i].Type, kernels[i].Function, _e.Threads is null ? kernels[i].Args : [.. kernels[i].Args, _e.I(0), _e.I(1)]);
             _e.B.Ret(_e.I(0));
         }
         _e.B.PositionAtEnd(missing);

@@ -14,6 +14,9 @@ internal enum BinaryOp
 
 internal enum CastOp { Trunc = 30, ZExt = 31, SExt = 32, FPToUI = 33, FPToSI = 34, UIToFP = 35, SIToFP = 36, FPTrunc = 37, FPExt = 38, PtrToInt = 39, IntToPtr = 40, BitCast = 41 }
 
+/// <summary>LLVMAtomicRMWBinOp values the threaded runner uses.</summary>
+internal enum AtomicRmwOp { Xchg = 0, Add = 1 }
+
 [Flags]
 internal enum FastMath : uint { None = 0, Reassoc = 1, NoNaNs = 2, NoInfs = 4, NoSignedZeros = 8, Reciprocal = 16, Contract = 32, ApproxFunc = 64 }
 
@@ -134,6 +137,29 @@ internal sealed unsafe class LlvmBuilder : IDisposable
     public void MemSet(LValue pointer, LValue byteValue, LValue length, int alignment) => LLVMBuildMemSet(H, pointer.Handle, byteValue.Handle, length.Handle, (uint)alignment);
 
     public void MemCpy(LValue dst, LValue src, LValue length, int alignment) => LLVMBuildMemCpy(H, dst.Handle, (uint)alignment, src.Handle, (uint)alignment, length.Handle);
+
+    /// <summary>A sequentially consistent atomic read-modify-write (wasm <c>i32.atomic.rmw.*</c>); returns the old value.</summary>
+    public LValue AtomicRmw(AtomicRmwOp op, LValue pointer, LValue value)
+        => new(LLVMBuildAtomicRMW(H, (int)op, pointer.Handle, value.Handle, SequentiallyConsistent, singleThread: 0));
+
+    /// <summary>A sequentially consistent atomic load (wasm <c>i32.atomic.load</c>).</summary>
+    public LValue AtomicLoad(LType type, LValue pointer, int alignment)
+    {
+        var load = Load(type, pointer, alignment);
+        LLVMSetOrdering(load.Handle, SequentiallyConsistent);
+        return load;
+    }
+
+    /// <summary>A sequentially consistent atomic store (wasm <c>i32.atomic.store</c>).</summary>
+    public void AtomicStore(LValue value, LValue pointer, int alignment)
+    {
+        nint store = LLVMBuildStore(H, value.Handle, pointer.Handle);
+        LLVMSetAlignment(store, (uint)alignment);
+        LLVMSetOrdering(store, SequentiallyConsistent);
+    }
+
+    /// <summary>LLVMAtomicOrderingSequentiallyConsistent.</summary>
+    private const int SequentiallyConsistent = 7;
 
     public void Dispose() => _handle.Dispose();
 }

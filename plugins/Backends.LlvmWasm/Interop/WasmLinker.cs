@@ -24,8 +24,13 @@ internal static class WasmLinker
     private static bool OnPath(string name)
         => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, name)));
 
-    /// <summary>Links the object file in <paramref name="directory"/> exporting <paramref name="exports"/>; returns the module bytes.</summary>
-    public static byte[] Link(LinkDirectory directory, IEnumerable<string> exports, int stackBytes, CancellationToken cancellation)
+    /// <summary>
+    /// Links the object file in <paramref name="directory"/> exporting <paramref name="exports"/>; returns the module
+    /// bytes. With <paramref name="sharedMemoryBytes"/> (a threaded module) the memory is imported as <c>env.memory</c>,
+    /// shared, with that initial and maximum size, and exported too; data segments become passive, initialised once
+    /// by wasm-ld's <c>__wasm_init_memory</c>.
+    /// </summary>
+    public static byte[] Link(LinkDirectory directory, IEnumerable<string> exports, int stackBytes, CancellationToken cancellation, long? sharedMemoryBytes = null)
     {
         var (obj, wasm) = (directory.ObjectPath, directory.ModulePath);
         var psi = new ProcessStartInfo(FindLinker())
@@ -37,6 +42,13 @@ internal static class WasmLinker
         foreach (var arg in new[] { obj, "-o", wasm, "--no-entry", "--gc-sections", "-O2", "--strip-debug", "-z", $"stack-size={stackBytes}" })
         {
             psi.ArgumentList.Add(arg);
+        }
+        if (sharedMemoryBytes is long shared)
+        {
+            foreach (var arg in new[] { "--shared-memory", "--import-memory", "--export-memory", $"--initial-memory={shared}", $"--max-memory={shared}" })
+            {
+                psi.ArgumentList.Add(arg);
+            }
         }
         foreach (var export in exports)
         {

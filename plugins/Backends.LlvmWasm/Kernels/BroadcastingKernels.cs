@@ -55,7 +55,7 @@ internal sealed class BroadcastKernel : IKernelGenerator
         var stored = Enumerable.Range(0, arity).Select(i => k.InputType(i).ElementType).ToArray();
         var types = stored.Select(Scalars.ComputeType).ToArray();
         var outType = k.OutputType(0).ElementType;
-        e.ForEachIndex(dims, coalesced, (linear, offsets) =>
+        e.ParallelForEachIndex(dims, coalesced, (linear, offsets) => // large ones split over the workers
         {
             var values = Enumerable.Range(0, arity).Select(i => Scalars.LoadForCompute(e, stored[i], k.Input(i), offsets[i])).ToArray();
             var result = Compute(e, k.Node, values, types, Scalars.ComputeType(outType));

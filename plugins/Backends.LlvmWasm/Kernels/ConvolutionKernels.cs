@@ -164,13 +164,18 @@ internal sealed class ConvKernel : IKernelGenerator
         var scratchIn = k.Scratch!.Value;
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));
 
-        e.ZeroBytes(scratchIn, g.InputScratchFloats * 4); // borders and slack stay zero for every image
+        e.OnOneWorker(() => e.ZeroBytes(scratchIn, g.InputScratchFloats * 4)); // borders and slack stay zero for every image
+        // With threads, each phase is split over the workers (channels, then output-channel blocks, then output
+        // channels), with a barrier where the next phase reads what the previous wrote (WorkSplit).
         e.For(g.N, n =>
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
-            e.For(g.C, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride)));
-            e.For(g.Group, grp => e.For(g.Blocks, block =>
+            e.ParallelFor(0, g.C, 1, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride)));
+            e.WorkerBarrier();
+            e.ParallelFor(0, g.Group * g.Blocks, 1, groupBlock =>
             {
+                var grp = e.B.Binary(BinaryOp.UDiv, groupBlock, e.I(g.Blocks));
+                var block = e.B.Binary(BinaryOp.URem, groupBlock, e.I(g.Blocks));
                 var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
                 var inputBase = e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride);
                 var outBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels);
@@ -183,7 +188,8 @@ internal sealed class ConvKernel : IKernelGenerator
                 {
                     MicroKernel(k, g, (int)((rest + 3) / 4), weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.I(fullTiles * g.NR));
                 }
-            }));
+            });
+            e.WorkerBarrier();
             Epilogue(k, g, n, scratchOut);
         });
     }
@@ -259,7 +265,7 @@ internal sealed class ConvKernel : IKernelGenerator
     private static void Epilogue(KernelContext k, ConvGeometry g, LValue n, LValue scratchOut)
     {
         var e = k.E;
-        e.For(g.M, m =>
+        e.ParallelFor(0, g.M, 1, m =>
         {
             var grp = e.B.Binary(BinaryOp.SDiv, m, e.I(g.OutputsPerGroup));
             var local = e.B.Binary(BinaryOp.SRem, m, e.I(g.OutputsPerGroup));

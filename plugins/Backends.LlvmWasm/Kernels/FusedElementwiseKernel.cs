@@ -27,7 +27,7 @@ internal sealed class FusedElementwiseKernel : IKernelGenerator
         var steps = k.Attributes.Get("steps")!.Strings.Select(StandardOps.ParseFusedStep).ToList();
         var strides = Enumerable.Range(0, k.Node.Inputs.Length).Select(i => BinaryKernel.BroadcastStrides(k.InputType(i).Shape, output)).ToArray();
         var (dims, coalesced) = BinaryKernel.Coalesce(output.Dims.ToArray(), strides);
-        e.ForEachIndex(dims, coalesced, (linear, offsets) =>
+        e.ParallelForEachIndex(dims, coalesced, (linear, offsets) => // large ones split over the workers
         {
             var inputs = offsets.Select((offset, i) => e.LoadF32(k.Input(i), offset)).ToArray();
             var results = new List<LValue>();

@@ -184,13 +184,41 @@ internal sealed class MatMulKernel : IKernelGenerator
         var batch = Abstractions.Ops.ShapeMath.Broadcast(batchA, batchB)!;
         var strideA = BinaryKernel.BroadcastStrides(batchA, batch).Select(s => s * m * kDim).ToArray();
         var strideB = BinaryKernel.BroadcastStrides(batchB, batch).Select(s => s * kDim * n).ToArray();
+        if (k.Scratch is not null && e.Threads is { } threads && batch.ElementCount >= 2)
+        {
+            // With threads, whole products (attention heads) go to the workers, each packing B into its own panels:
+            // no barrier inside the kernel, where splitting each product's rows needed two per product.
+            long panelFloats = RunTimePanelFloats(b2);
+            var ownPanels = threads.WorkerScratch((panelFloats + PackedGemm.APanelFloats(kDim)) * 4);
+            var ownAPanel = e.B.Gep(e.Ctx.F32, ownPanels, e.I(panelFloats));
+            var batchStrides = new long[batch.Rank];
+            for (int d = batch.Rank - 1, s = 1; d >= 0; s *= (int)batch[d], d--)
+            {
+                batchStrides[d] = s;
+            }
+            e.ParallelFor(0, batch.ElementCount, 1, batchIndex =>
+            {
+                LValue offsetA = e.I(0), offsetB = e.I(0);
+                for (int d = 0; d < batch.Rank; d++)
+                {
+                    var index = e.B.Binary(BinaryOp.URem, e.B.Binary(BinaryOp.UDiv, batchIndex, e.I(batchStrides[d])), e.I(batch[d]));
+                    offsetA = e.Add(offsetA, e.Mul(index, strideA[d]));
+                    offsetB = e.Add(offsetB, e.Mul(index, strideB[d]));
+                }
+                PackedGemm.PackAtRunTime(e, k.Input(1), offsetB, kDim, n, n, 1, ownPanels);
+                PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsetA, kDim, 1, ownPanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false, ownAPanel);
+            });
+            return;
+        }
         if (k.Scratch is { } runTimePanels)
         {
             var aPanel = e.B.Gep(e.Ctx.F32, runTimePanels, e.I(RunTimePanelFloats(b2)));
             e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
             {
                 PackedGemm.PackAtRunTime(e, k.Input(1), offsets[1], kDim, n, n, 1, runTimePanels);
+                e.WorkerBarrier(); // with threads: every panel packed before any row tile reads it
                 PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsets[0], kDim, 1, runTimePanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false, aPanel);
+                e.WorkerBarrier(); // and every row tile done before the next batch repacks the panels
             });
             return;
         }

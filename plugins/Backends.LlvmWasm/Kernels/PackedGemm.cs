@@ -52,7 +52,7 @@ internal static class PackedGemm
     public static void PackAtRunTime(Emitter e, LValue b, LValue bBase, long k, long n, long rowStride, long colStride, LValue panels)
     {
         long panelCount = (n + Columns - 1) / Columns;
-        e.For(panelCount, p => e.For(k, kk =>
+        e.ParallelFor(0, panelCount, 1, p => e.For(k, kk =>
         {
             var target = e.Mul(e.Add(e.Mul(p, k), kk), Columns);
             var source = e.Add(bBase, e.Add(e.Mul(kk, rowStride), e.Mul(e.Mul(p, Columns), colStride)));
@@ -95,10 +95,15 @@ internal static class PackedGemm
     {
         var e = k.E;
         long fullTiles = m / Rows;
-        e.For(fullTiles, tile => RowTile(k, Rows, e.Mul(tile, Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, aPanel));
+        if (e.Threads is { } threads && aPanel is not null && !threads.InSplitLoop)
+        {
+            aPanel = threads.WorkerScratch(APanelFloats(kDim) * 4); // each worker packs its own row tiles of A
+        }
+        // With threads, row tiles are split over the workers; the ragged last tile goes to one of them.
+        e.ParallelFor(0, fullTiles, 1, tile => RowTile(k, Rows, e.Mul(tile, Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, aPanel));
         if (m % Rows != 0)
         {
-            RowTile(k, (int)(m % Rows), e.I(fullTiles * Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, null);
+            e.ParallelFor(0, 1, 1, _ => RowTile(k, (int)(m % Rows), e.I(fullTiles * Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, null));
         }
     }
 

@@ -42,16 +42,22 @@ internal static class WinogradConvKernel
         var v = e.B.Gep(e.Ctx.F32, padded, e.I(p.InputFloats));
         var products = e.B.Gep(e.Ctx.F32, v, e.I(p.TransformedFloats));
 
-        e.ZeroBytes(padded, p.InputFloats * 4); // borders and slack stay zero for every image
+        e.OnOneWorker(() => e.ZeroBytes(padded, p.InputFloats * 4)); // borders and slack stay zero for every image
+        // With threads, each step is split over the workers (input channels, (ξ, output block) pairs, output
+        // channels), with a barrier where a step reads what the one before wrote: the output transform of one block
+        // and the input transform of the next write different buffers, so they need none (WorkSplit).
         e.For(g.N, n =>
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
-            e.For(g.C, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), padded, e.Mul(c, g.PhasePlane)));
+            e.ParallelFor(0, g.C, 1, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), padded, e.Mul(c, g.PhasePlane)));
+            e.WorkerBarrier();
             e.For(p.Blocks, block =>
             {
                 var firstTile = e.Mul(block, p.BlockTiles);
                 InputTransform(k, p, padded, inputOffsets, v, firstTile);
+                e.WorkerBarrier();
                 Products(k, p, weights, v, products);
+                e.WorkerBarrier();
                 OutputTransform(k, p, products, outputOffsets, firstTile, n);
             });
         });
@@ -76,9 +82,11 @@ internal static class WinogradConvKernel
         var matrix = p.Transform.FilterMatrix();
         long elementStride = p.OutputBlocks * g.C * 4; // floats between U[ξ] and U[ξ + 1]
         LValue Filter(LValue m, LValue c) => e.Mul(e.Add(e.Mul(m, g.C), c), 9);
+        // With threads every worker reads the flag before any can set it (worker 0 sets it after the barrier that
+        // ends the transform, which all of them reach), so they agree on whether to transform, and split it.
         e.If(e.B.ICmp(IntPredicate.Eq, e.B.Load(ctx.I32, ready, 4), e.I(0)), () =>
         {
-            e.For(g.M / 4, block => e.For(g.C, c =>
+            e.ParallelFor(0, g.M / 4, 1, block => e.For(g.C, c =>
             {
                 var filters = Enumerable.Range(0, 4).Select(lane => Filter(e.Add(e.Mul(block, 4), lane), c)).ToArray();
                 var taps = Enumerable.Range(0, 9).Select(tap =>
@@ -96,7 +104,7 @@ internal static class WinogradConvKernel
                     e.StoreF32x4(WinogradTransform.Combine(e, matrix, xi, tap => taps[tap]), u, at, xi * elementStride);
                 }
             }));
-            e.For(g.M / 4 * 4, g.M, 1, m => e.For(g.C, c =>
+            e.ParallelFor(g.M / 4 * 4, g.M, 1, m => e.For(g.C, c =>
             {
                 var filter = Filter(m, c);
                 var taps = Enumerable.Range(0, 9).Select(tap => e.LoadF32(k.Input(1), filter, tap)).ToArray();
@@ -106,7 +114,8 @@ internal static class WinogradConvKernel
                     e.StoreF32(WinogradTransform.Combine(e, matrix, xi, tap => taps[tap]), u, e.Add(at, xi * elementStride));
                 }
             }));
-            e.B.Store(e.I(1), ready, 4);
+            e.WorkerBarrier();
+            e.OnOneWorker(() => e.B.Store(e.I(1), ready, 4));
         });
         return u;
     }
@@ -117,7 +126,7 @@ internal static class WinogradConvKernel
         var e = k.E;
         var g = p.Geometry;
         int alpha = p.Transform.Alpha, loadsPerRow = (alpha + 3) / 4;
-        e.For(g.C, c => e.For(p.BlockTiles / 4, quad =>
+        e.ParallelFor(0, g.C, 1, c => e.For(p.BlockTiles / 4, quad =>
         {
             var channel = e.Mul(c, g.PhasePlane);
             var tile = e.Add(firstTile, e.Mul(quad, 4));
@@ -147,8 +156,10 @@ internal static class WinogradConvKernel
         var e = k.E;
         var g = p.Geometry;
         long t = p.BlockTiles;
-        e.For(p.Elements, xi => e.For(p.OutputBlocks, ob =>
+        e.ParallelFor(0, p.Elements * p.OutputBlocks, 1, pair =>
         {
+            var xi = e.B.Binary(BinaryOp.UDiv, pair, e.I(p.OutputBlocks));
+            var ob = e.B.Binary(BinaryOp.URem, pair, e.I(p.OutputBlocks));
             var weightBase = e.Mul(e.Add(e.Mul(xi, p.OutputBlocks), ob), g.C * 4);
             var inputBase = e.Mul(xi, g.C * t);
             var outputBase = e.Mul(e.Add(e.Mul(xi, p.PaddedOutputs), e.Mul(ob, 4)), t);
@@ -186,7 +197,7 @@ internal static class WinogradConvKernel
                     e.StoreF32x4(sums[r * 2 + 1], products, target, r * t + 4);
                 }
             });
-        }));
+        });
     }
 
     /// <summary>Y = Aᵀ·M·A + bias per output channel and tile, then the residual and activation, stored to NCHW.</summary>
@@ -196,7 +207,7 @@ internal static class WinogradConvKernel
         var g = p.Geometry;
         int m = p.Transform.M;
         var epilogue = new ConvEpilogue(k);
-        e.For(g.M, channel =>
+        e.ParallelFor(0, g.M, 1, channel =>
         {
             var bias = k.HasInput(2) ? e.SplatF32x4(e.LoadF32(k.Input(2), channel)) : (LValue?)null;
             var plane = e.Mul(e.Add(e.Mul(n, g.M), channel), g.OH * g.OW);

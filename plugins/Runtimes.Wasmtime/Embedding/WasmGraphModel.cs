@@ -25,12 +25,14 @@ namespace WasmGraph.Runtime;
 public sealed class WasmGraphModel : IDisposable
 {
     private readonly WasmtimeRuntime _runtime;
-    private readonly WasmtimeSession _session;
+    private readonly IModelSession _session;
+    private readonly LoadReport _loadReport;
 
-    private WasmGraphModel(WasmtimeRuntime runtime, WasmtimeSession session)
+    private WasmGraphModel(WasmtimeRuntime runtime, IModelSession session, LoadReport loadReport)
     {
         _runtime = runtime;
         _session = session;
+        _loadReport = loadReport;
     }
 
     /// <summary>Reads and loads the module at <paramref name="path"/> (a regular file of at most 2 GiB).</summary>
@@ -40,14 +42,23 @@ public sealed class WasmGraphModel : IDisposable
         return Load(ReadModule(path), options);
     }
 
-    /// <summary>Loads a module from its bytes.</summary>
+    /// <summary>
+    /// Loads a module from its bytes. A threaded module (<c>compile --threads N</c>) runs each inference on
+    /// <see cref="RuntimeOptions.Threads"/> workers (1 by default, at most N).
+    /// </summary>
     public static WasmGraphModel Load(byte[] module, RuntimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         var runtime = new WasmtimeRuntime();
         try
         {
-            return new WasmGraphModel(runtime, runtime.Load(module, options ?? new RuntimeOptions()));
+            var session = ((IRuntime)runtime).Load(module, options ?? new RuntimeOptions());
+            return new WasmGraphModel(runtime, session, session switch
+            {
+                WasmtimeSession plain => plain.LoadReport,
+                ThreadedSession threaded => threaded.LoadReport,
+                _ => throw new InvalidOperationException($"unexpected session type {session.GetType().Name}"),
+            });
         }
         catch
         {
@@ -66,7 +77,7 @@ public sealed class WasmGraphModel : IDisposable
     public ImmutableArray<TensorInfo> Outputs => _session.Metadata.Outputs;
 
     /// <summary>Whether the compiled code came from the cache, and how long compiling and instantiating took.</summary>
-    public LoadReport LoadReport => _session.LoadReport;
+    public LoadReport LoadReport => _loadReport;
 
     /// <summary>
     /// Runs the model. Every input must be given, by name, with exactly its declared dtype and shape; the outputs come

@@ -182,6 +182,12 @@ public sealed record BackendOptions
     /// </summary>
     public TuningLog? Tuning { get; init; }
 
+    /// <summary>
+    /// 1 (the default): the single-threaded, import-free module. 2..<see cref="ModuleAbi.MaxThreads"/>: a threaded module
+    /// (docs/abi.md "Threaded modules") that runs with 1..Threads workers on one shared memory (<c>compile --threads</c>).
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Reports coarse progress (a step name and a fraction 0..1).</summary>
     public IProgress<(string Step, double Fraction)>? Progress { get; init; }
 
@@ -242,6 +248,12 @@ public sealed record RuntimeOptions
 
     /// <summary>Upper bound on linear memory, in bytes; null means the module's own declaration.</summary>
     public long? MaxMemoryBytes { get; init; }
+
+    /// <summary>
+    /// Workers per run for a threaded module (<c>run --threads</c>): 1 (the default) up to the module's compiled
+    /// <see cref="ModelMetadata.Threads"/>; a runtime refuses more, or more than 1 for a module compiled without threads.
+    /// </summary>
+    public int Threads { get; init; } = 1;
 
     /// <summary>
     /// Stops the sessions loaded with these options (Ctrl-C, SIGTERM, a caller giving up). Once it is cancelled, a call

@@ -35,6 +35,11 @@ public sealed record TensorInfo(
             : throw new WasmGraphException($"tensor '{Name}' has unknown dtype '{DType}'");
 }
 
+/// <summary>The shared memory a threaded module imports, in 64 KiB pages (initial = maximum: its size is fixed).</summary>
+public sealed record SharedMemoryInfo(
+    [property: JsonPropertyName("initial_pages")] long InitialPages,
+    [property: JsonPropertyName("maximum_pages")] long MaximumPages);
+
 /// <summary>One compiled kernel (a node after fusion), for profiles and <c>inspect</c>.</summary>
 public sealed record KernelInfo(
     [property: JsonPropertyName("name")] string Name,
@@ -91,6 +96,19 @@ public sealed record ModelMetadata
     [JsonPropertyName("features")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Features { get; init; }
+
+    /// <summary>
+    /// A threaded module's compiled maximum worker count (<c>compile --threads</c>, docs/abi.md "Threaded modules"); null
+    /// for the default single-threaded module.
+    /// </summary>
+    [JsonPropertyName("threads")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Threads { get; init; }
+
+    /// <summary>The limits of the shared <c>env.memory</c> a threaded module imports; null for the default module.</summary>
+    [JsonPropertyName("shared_memory")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SharedMemoryInfo? SharedMemory { get; init; }
 
     /// <summary>The kernels <c>wg_run</c> calls, in order, with their floating-point work.</summary>
     [JsonPropertyName("kernels")] public ImmutableArray<KernelInfo> Kernels { get; init; } = ImmutableArray<KernelInfo>.Empty;

@@ -73,4 +73,26 @@ public static class ModuleAbi
 
     /// <summary>Every function export, in the order the backend exports them.</summary>
     public static readonly ImmutableArray<AbiFunction> Functions = [Run, InputPtr, OutputPtr, AbiVersion, OutputDims, KernelCount, RunKernel];
+
+    /// <summary>
+    /// Threaded modules (<c>compile --threads</c>) only: worker <c>worker</c>'s share of one inference run by
+    /// <c>workers</c> workers, each on its own instance against the one shared memory; 0 when that share finished,
+    /// non-zero on abort or bad arguments. <c>wg_run()</c> on a threaded module is <c>wg_run_worker(0, 1)</c>.
+    /// </summary>
+    public static readonly AbiFunction RunWorker = new("wg_run_worker", [AbiValueType.I32, AbiValueType.I32], I32, Required: false);
+
+    /// <summary>Threaded modules only: the byte address of the abort flag (an i32 in the shared memory; non-zero stops every worker at its next barrier).</summary>
+    public static readonly AbiFunction AbortFlag = new("wg_abort_flag", None, I32, Required: false);
+
+    /// <summary>The extra exports of a threaded module, in the order the backend exports them.</summary>
+    public static readonly ImmutableArray<AbiFunction> ThreadedFunctions = [RunWorker, AbortFlag];
+
+    /// <summary>The module name and field of the shared memory a threaded module imports (<c>env.memory</c>).</summary>
+    public const string SharedMemoryModule = "env";
+
+    /// <summary>The most workers <c>compile --threads</c> accepts; <c>--threads max</c> means <see cref="DefaultMaxThreads"/>.</summary>
+    public const int MaxThreads = 64;
+
+    /// <summary>The worker count <c>compile --threads max</c> compiles for.</summary>
+    public const int DefaultMaxThreads = 16;
 }

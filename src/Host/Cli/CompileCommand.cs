@@ -48,6 +48,26 @@ public sealed class CompileSettings : HostCommandSettings
     [Description("Bit-reproducible arithmetic (plain mul+add instead of relaxed FMA)")]
     public bool Deterministic { get; init; }
 
+    [CommandOption("--threads <N>")]
+    [Description("Emit a threaded module that runs one inference on 1..N workers (2..64, or max = 16) over a shared memory; run it with 'run --threads K'. Default 1: the single-threaded, import-free module (docs/abi.md \"Threaded modules\")")]
+    public string? Threads { get; init; }
+
+    /// <summary>The <c>--threads</c> worker count: null without the flag; "max" is <see cref="ModuleAbi.DefaultMaxThreads"/>.</summary>
+    public int? ParseThreads()
+    {
+        if (Threads is null)
+        {
+            return null;
+        }
+        if (Threads == "max")
+        {
+            return ModuleAbi.DefaultMaxThreads;
+        }
+        return int.TryParse(Threads, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= ModuleAbi.MaxThreads
+            ? n
+            : throw new WasmGraphException($"--threads '{Threads}': expected a worker count from 1 to {ModuleAbi.MaxThreads}, or 'max' ({ModuleAbi.DefaultMaxThreads})");
+    }
+
     [CommandOption("--tuning <FILE>")]
     [Description("Apply a tuning log written by 'wasmgraph tune' (its entries for this target choose each layer's kernel); sets Pipeline:Backend:Tuning")]
     public string? Tuning { get; init; }
@@ -100,6 +120,7 @@ public sealed class CompileSettings : HostCommandSettings
         OptLevel is < 0 or > 3 ? "--opt-level must be 0, 1, 2 or 3" : null,
         SettingsChecks.Empty(Prepend, "--prepend"),
         SettingsChecks.Empty(Tuning, "--tuning"),
+        SettingsChecks.Parses(() => ParseThreads()),
         SettingsChecks.Empty(Target, "--target", "a profile: " + string.Join(", ", TargetProfiles.OptionValues)) ?? SettingsChecks.Parses(() => ParseTargets()),
     ];
 
@@ -156,6 +177,10 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
         if (settings.Deterministic)
         {
             overrides["Pipeline:Backend:Deterministic"] = "true";
+        }
+        if (settings.ParseThreads() is { } threads)
+        {
+            overrides["Pipeline:Backend:Threads"] = threads.ToString(CultureInfo.InvariantCulture);
         }
         if (settings.Tuning is { } tuning)
         {

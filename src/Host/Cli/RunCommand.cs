@@ -37,6 +37,12 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
         // Checked before any input is built from it: every declared size fits the module's memory and --max-memory.
         var declared = WasmModuleReader.ReadMetadataForRun(bytes, settings.Module, settings.MaxMemoryMb * 1024 * 1024);
         var outputFiles = CheckArguments(settings, declared, _reference);
+        if (settings.Threads > (declared.Threads ?? 1))
+        {
+            throw new WasmGraphException(declared.Threads is int compiled
+                ? $"{settings.Module}: run --threads {settings.Threads}, but the module was compiled for at most {compiled} workers (compile --threads)"
+                : $"{settings.Module}: run --threads {settings.Threads}, but the module was compiled without threads (compile --threads N makes one that can use them)");
+        }
         var inputs = RunInputs.Build(settings, declared, _consoles.Warn);
         var labels = settings.Labels is not null ? LabelSets.Read(settings.Labels) : LabelsFromHint(settings.Module, declared);
 
@@ -51,6 +57,7 @@ public sealed class RunCommand : AsyncCommand<RunSettings>
             // default limit and Ctrl-C/SIGTERM are the watchdog's, armed around the module's calls below.
             Timeout = settings.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
             MaxMemoryBytes = settings.MaxMemoryMb * 1024 * 1024,
+            Threads = settings.Threads,
         };
 
         // The default time limit and Ctrl-C/SIGTERM, around each stretch of the module's calls (see RunWatchdog).

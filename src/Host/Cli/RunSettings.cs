@@ -62,6 +62,10 @@ public sealed class RunSettings : JsonCommandSettings
     [Description("Wall-clock limit for one run, checked inside the module (costs 10–45 % speed). Without it, all runs together have ten minutes, enforced from outside at no cost")]
     public double? TimeoutSeconds { get; init; }
 
+    [CommandOption("--threads <K>")]
+    [Description("Workers for one inference of a threaded module (compile --threads N): 1 (the default) up to N")]
+    public int Threads { get; init; } = 1;
+
     [CommandOption("--max-memory <MB>")]
     [Description("Upper bound on the module's linear memory, in MiB")]
     public long? MaxMemoryMb { get; init; }
@@ -71,6 +75,7 @@ public sealed class RunSettings : JsonCommandSettings
         SettingsChecks.Empty(Module, "MODULE"),
         SettingsChecks.InRange(Repeat, "--repeat", 1, SettingsChecks.MaxRepeat),
         SettingsChecks.InRange(BatchParallel, "--batch-parallel", 1, 64),
+        SettingsChecks.InRange(Threads, "--threads", 1, 64),
         SettingsChecks.Seconds(TimeoutSeconds, "--timeout"),
         SettingsChecks.MemoryMiB(MaxMemoryMb, "--max-memory"),
         SettingsChecks.OutputDirectory(OutputDir, "--output-dir"),

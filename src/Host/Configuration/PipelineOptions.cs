@@ -34,6 +34,9 @@ public sealed class BackendSection
 
     public string Features { get; set; } = BackendOptions.DefaultFeatures;
     public bool Deterministic { get; set; }
+
+    /// <summary>Workers a module is compiled for (<c>compile --threads</c>): 1, the default, is the single-threaded module.</summary>
+    public int Threads { get; set; } = 1;
     public string ConvAlgorithm { get; set; } = BackendOptions.DefaultConvAlgorithm;
 
     /// <summary>A tuning log (<c>wasmgraph tune</c>) to apply (<c>compile --tuning</c>); empty: the backend's built-in defaults.</summary>

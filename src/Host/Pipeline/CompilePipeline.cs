@@ -96,6 +96,7 @@ public sealed class CompilePipeline
         OptLevel = _options.Backend.OptLevel,
         Features = _options.Backend.Features,
         Deterministic = _options.Backend.Deterministic,
+        Threads = _options.Backend.Threads,
         ConvAlgorithm = _options.Backend.ConvAlgorithm,
         Tuning = ReadTuningLog(_options.Backend.Tuning),
         Cancellation = cancellation,

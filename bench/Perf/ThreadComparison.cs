@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Backends.LlvmWasm;
+using WasmGraph.Bench.Engines;
+using WasmGraph.Runtimes.Wasmtime;
+
+namespace WasmGraph.Bench;
+
+/// <summary>
+/// Issue 15's focused thread measurement (<c>./wasmgraph bench threads</c>): per model, the module <c>compile
+/// --threads 2</c> makes, run by 1 and then 2 workers (<c>run --threads 1|2</c>) alternately for several rounds, the
+/// default single-threaded module, and onnxruntime-web in Node at numThreads 1 and 2, in the same rounds; it reports
+/// each figure's range over the rounds and the same-round ratios, with the load average, because other processes
+/// on a shared machine slow the 2-worker runs most. Then the barrier cost: a chain of split kernels with almost no work.
+/// </summary>
+public static class ThreadComparison
+{
+    public static int Run(string repoRoot, string[] args)
+    {
+        int rounds = 3, repeat = 10;
+        string? only = null, output = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rounds" when i + 1 < args.Length: rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--repeat" when i + 1 < args.Length: repeat = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--model" when i + 1 < args.Length: only = args[++i]; break;
+                case "--out" when i + 1 < args.Length: output = Path.GetFullPath(args[++i]); break;
+                default:
+                    Console.Error.WriteLine($"error: unknown or incomplete option '{args[i]}' (threads [--rounds R] [--repeat N] [--model NAME] [--out FILE])");
+                    return 2;
+            }
+        }
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average at start {LoadAverage()}; {rounds} rounds × median of {repeat} runs.");
+        report.AppendLine();
+        report.AppendLine("| model | default module, 1 thread (ms) | --threads 2 module, 1 worker (ms) | 2 workers (ms) | 2 / 1 workers (same round) | ORT web 1 thread (ms) | ORT web 2 threads (ms) | ours 2 / ORT web 2 (same round) |");
+        report.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var model in BenchModels.Load(repoRoot).Where(m => m.Exists && (only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase))))
+        {
+            Console.WriteLine($"{model.Name}:");
+            report.AppendLine(Measure(repoRoot, model, rounds, repeat));
+        }
+        report.AppendLine();
+        report.AppendLine(Barrier());
+        report.AppendLine(CultureInfo.InvariantCulture, $"Load average at the end: {LoadAverage()}.");
+        Console.WriteLine(report);
+        if (output is not null)
+        {
+            File.WriteAllText(output, report.ToString());
+            Console.WriteLine($"wrote {output}");
+        }
+        return 0;
+    }
+
+    private static string Measure(string repoRoot, BenchModel model, int rounds, int repeat)
+    {
+        using var engine = new WasmGraphEngine();
+        engine.Compile(model, repoRoot);
+        var inputs = model.MakeInputs(engine.Graph!);
+        var threaded = new LlvmWasmBackend().Compile(engine.Graph!, new BackendOptions { Threads = 2 }).Bytes;
+        IRuntime runtime = new WasmtimeRuntime();
+        using var one = runtime.Load(threaded, new RuntimeOptions { Threads = 1 });
+        using var two = runtime.Load(threaded, new RuntimeOptions { Threads = 2 });
+        var (single, w1, w2, web1, web2) = (new List<double>(), new List<double>(), new List<double>(), new List<double?>(), new List<double?>());
+        for (int round = 0; round < rounds; round++)
+        {
+            single.Add(PeerComparison.Median(repeat, () => engine.Run(inputs)));
+            w1.Add(PeerComparison.Median(repeat, () => one.Run(inputs)));
+            w2.Add(PeerComparison.Median(repeat, () => two.Run(inputs)));
+            web1.Add(model.Prepend is null ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat, threads: 1).MedianMs : null);
+            web2.Add(model.Prepend is null ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat, threads: 2).MedianMs : null);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  round {round + 1}: default {single[^1]:F1}, 1 worker {w1[^1]:F1}, 2 workers {w2[^1]:F1} ms ({w2[^1] / w1[^1]:F2}×), ORT web {web1[^1]:F1} / {web2[^1]:F1} ms; load {LoadAverage()}"));
+        }
+        var ratios = w2.Zip(w1, (b, a) => b / a).ToList();
+        var versusWeb = w2.Zip(web2, (ours, web) => web is double w ? ours / w : (double?)null).Where(r => r is not null).Select(r => r!.Value).ToList();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {model.Name} | {Range(single)} | {Range(w1)} | {Range(w2)} | {Range(ratios, "F2")} | {Range(web1.OfType<double>().ToList())} | {Range(web2.OfType<double>().ToList())} | {Range(versusWeb, "F2")} |");
+    }
+
+    /// <summary>
+    /// The cost of one barrier with 2 workers: a chain of K GlobalAveragePool kernels over 2 planes of 1 pixel, each split
+    /// (one plane per worker) and so followed by a barrier; (time(K = 2001) − time(K = 1)) / 2000 with 2 workers.
+    /// </summary>
+    private static string Barrier()
+    {
+        double PerRun(int kernels, int workers)
+        {
+            var graph = BarrierChain(kernels);
+            var module = new LlvmWasmBackend().Compile(graph, new BackendOptions { Threads = 2 }).Bytes;
+            IRuntime runtime = new WasmtimeRuntime();
+            using var session = runtime.Load(module, new RuntimeOptions { Threads = workers });
+            var inputs = new Dictionary<string, TensorData> { ["x"] = TensorData.FromFloats(new Shape(1, 2, 1, 1), [1f, 2f]) };
+            return Enumerable.Range(0, 5).Select(_ => PeerComparison.Median(50, () => session.Run(inputs))).Min();
+        }
+        const int Long = 2001;
+        double shortTwo = PerRun(1, 2), longTwo = PerRun(Long, 2), shortOne = PerRun(1, 1), longOne = PerRun(Long, 1);
+        double perBarrierNs = (longTwo - shortTwo) / (Long - 1) * 1e6;
+        double perKernelOneNs = (longOne - shortOne) / (Long - 1) * 1e6;
+        Console.WriteLine($"barrier: {perBarrierNs:F0} ns per split kernel + barrier with 2 workers, {perKernelOneNs:F0} ns per kernel with 1");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Barrier cost (2 workers): {perBarrierNs:F0} ns per split kernel and barrier, against {perKernelOneNs:F0} ns per kernel for 1 worker (no barrier); one inference's fixed cost (start and join the worker thread): {shortTwo * 1000:F0} µs with 2 workers, {shortOne * 1000:F0} µs with 1.");
+    }
+
+    private static Graph BarrierChain(int kernels)
+    {
+        var builder = new GraphBuilder("barrier-chain");
+        var type = new TensorType(DataType.Float32, new Shape(1, 2, 1, 1));
+        string previous = builder.AddInput("x", type);
+        for (int i = 0; i < kernels; i++)
+        {
+            previous = builder.AddNode("GlobalAveragePool", [previous], [($"p{i}", type)], name: $"pool{i}").Outputs[0];
+        }
+        builder.Outputs.Add(previous);
+        return builder.Build();
+    }
+
+    private static string Range(IReadOnlyList<double> values, string format = "F1")
+        => values.Count == 0 ? "n/a" : values.Min().ToString(format, CultureInfo.InvariantCulture) + "–" + values.Max().ToString(format, CultureInfo.InvariantCulture);
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}

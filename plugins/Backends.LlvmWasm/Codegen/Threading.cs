@@ -1,0 +1,275 @@
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Backends.LlvmWasm.Interop;
+
+namespace WasmGraph.Backends.LlvmWasm.Codegen;
+
+/// <summary>
+/// The threaded module's runtime (docs/abi.md "Threaded modules", <c>compile --threads N</c>): the barrier and abort
+/// state in the shared memory, one stack per extra worker, <c>wg_run_worker</c>, <c>wg_abort_flag</c> and
+/// <c>wg_run</c> (= worker 0 of 1). <see cref="ModuleGenerator"/> passes every kernel of a threaded module the worker
+/// index and count as two trailing i32 parameters; a kernel splits its work with <see cref="WorkSplit.ParallelFor"/>,
+/// and one that does not runs on worker 0 alone. Workers meet at a barrier only where a split kernel starts or ends:
+/// a run of unsplit kernels all runs on worker 0, in program order, and needs none.
+/// </summary>
+internal sealed class Threading
+{
+    /// <summary>Bytes of stack each extra worker gets: the same as the single-threaded module's one stack.</summary>
+    public static int StackBytes => LinearMemory.StackBytes;
+
+    /// <summary>
+    /// Busy-polls of the barrier's generation before a worker sleeps in <c>memory.atomic.wait32</c>: a kernel boundary
+    /// is usually reached by the other worker within microseconds, and a futex wake-up costs more than that.
+    /// </summary>
+    private const int SpinsBeforeWait = 2048;
+
+    /// <summary>The longest a barrier wait sleeps before it looks at the abort flag again (the ABI allows at most 1 ms).</summary>
+    private const long WaitTimeoutNs = 1_000_000;
+
+    // Byte offsets in the state block: each word on its own 64-byte line, so the barrier's counter and generation do
+    // not share a cache line with each other or with the abort flag that waiting workers poll.
+    private const int AbortOffset = 0;
+    private const int CountOffset = 64;
+    private const int GenerationOffset = 128;
+    private const int StateBytes = 192;
+
+    private readonly Emitter _e;
+    private LValue _state;
+    private LValue _barrier;
+    private LType _barrierType;
+    private LValue _worker;
+    private LValue _workers;
+
+    public Threading(Emitter emitter, int maxWorkers)
+    {
+        if (maxWorkers < 2 || maxWorkers > ModuleAbi.MaxThreads)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxWorkers), maxWorkers, $"a threaded module has 2..{ModuleAbi.MaxThreads} workers");
+        }
+        _e = emitter;
+        MaxWorkers = maxWorkers;
+    }
+
+    /// <summary>The compiled maximum worker count (metadata <c>threads</c>).</summary>
+    public int MaxWorkers { get; }
+
+    /// <summary>The worker stacks and state, in bytes of linear memory, for the memory budget.</summary>
+    public long StaticBytes => (long)(MaxWorkers - 1) * StackBytes + StateBytes;
+
+    /// <summary>Whether the kernel being emitted split a loop over the workers (set by <see cref="WorkSplit.ParallelFor"/>).</summary>
+    public bool KernelSplits { get; private set; }
+
+    /// <summary>This worker's index and the worker count, as values of the kernel function being emitted.</summary>
+    public (LValue Worker, LValue Workers) Current => (_worker, _workers);
+
+    /// <summary>Declares the state block and the barrier function; call before any kernel is emitted.</summary>
+    public void Declare()
+    {
+        var ctx = _e.Ctx;
+        var stateType = ctx.Array(ctx.I8, StateBytes);
+        _state = _e.Module.AddGlobal("wg_thread_state", stateType, ctx.Null(stateType), isConstant: false, Linkage.Internal, 64);
+        _barrierType = ctx.Function(ctx.I32, ctx.I32);
+        _barrier = _e.Module.AddFunction("wg_barrier", _barrierType, Linkage.Internal);
+        _e.Module.AddAttribute(_barrier, ~0u, "noinline");
+        EmitBarrier();
+    }
+
+    /// <summary>Starts a kernel function whose last two parameters are the worker index and count.</summary>
+    public void BeginKernel(LValue function, int parameterCount)
+    {
+        _worker = function.Parameter(parameterCount - 2);
+        _workers = function.Parameter(parameterCount - 1);
+        KernelSplits = false;
+    }
+
+    /// <summary>
+    /// Scratch of <paramref name="bytes"/> private to each worker (a zero-initialised global of
+    /// <see cref="MaxWorkers"/> slices, 64-byte aligned): the address of this worker's slice.
+    /// </summary>
+    public LValue WorkerScratch(long bytes)
+    {
+        var ctx = _e.Ctx;
+        long slice = (bytes + 63) / 64 * 64;
+        var type = ctx.Array(ctx.I8, slice * MaxWorkers);
+        var global = _e.Module.AddGlobal("wg_worker_scratch", type, ctx.Null(type), isConstant: false, Linkage.Internal, 64);
+        return _e.B.Gep(ctx.I8, global, _e.Mul(_worker, slice));
+    }
+
+    /// <summary>
+    /// Whether code is being emitted inside a split loop's body: a loop nested in it must not be split again (each
+    /// worker runs its own iterations of the outer loop), and a barrier there would deadlock.
+    /// </summary>
+    public bool InSplitLoop { get; set; }
+
+    /// <summary>Marks the kernel being emitted as split over the workers: every worker calls it.</summary>
+    public void MarkSplit() => KernelSplits = true;
+
+    /// <summary>
+    /// Waits for every worker inside a split kernel (between two phases, e.g. a weight transform and its use). On an
+    /// abort it returns at once; the kernel's results are then garbage, and the run returns non-zero at the next
+    /// barrier between kernels.
+    /// </summary>
+    public void BarrierInKernel()
+    {
+        if (InSplitLoop)
+        {
+            throw new InvalidOperationException("a barrier inside a split loop would deadlock: each worker runs a different number of its iterations");
+        }
+        _e.B.Call(_barrierType, _barrier, _workers);
+    }
+
+    /// <summary>
+    /// The central barrier: <c>wg_barrier(workers) -> i32</c>, 0 when every worker arrived, 1 when the abort flag is set.
+    /// Each arrival adds one to the counter; the last resets it to 0 and advances the generation, then wakes the
+    /// sleepers; the others poll the generation, then sleep on it for at most <see cref="WaitTimeoutNs"/> at a time,
+    /// checking the abort flag between waits. Every worker that sees the abort flag stores 0 into the counter before
+    /// it returns, so a counter left over by an aborted run is reset by the time all its workers returned.
+    /// </summary>
+    private void EmitBarrier()
+    {
+        var (ctx, b) = (_e.Ctx, _e.B);
+        _e.BeginFunction(_barrier);
+        var workers = _barrier.Parameter(0);
+        var abortFlag = b.GepConst(ctx.I8, _state, AbortOffset);
+        var count = b.GepConst(ctx.I8, _state, CountOffset);
+        var generation = b.GepConst(ctx.I8, _state, GenerationOffset);
+        var aborted = b.AppendBlock(_barrier, "aborted");
+        var released = b.AppendBlock(_barrier, "released");
+
+        var alone = b.AppendBlock(_barrier, "alone");
+        var together = b.AppendBlock(_barrier, "together");
+        b.CondBr(b.ICmp(IntPredicate.Sle, workers, _e.I(1)), alone, together);
+        b.PositionAtEnd(alone);
+        b.Ret(_e.I(0));
+
+        b.PositionAtEnd(together);
+        var seen = b.AtomicLoad(ctx.I32, generation, 4);
+        var arrive = b.AppendBlock(_barrier, "arrive");
+        b.CondBr(IsAborted(abortFlag), aborted, arrive);
+        b.PositionAtEnd(arrive);
+        var arrived = _e.Add(b.AtomicRmw(AtomicRmwOp.Add, count, _e.I(1)), 1);
+        var last = b.AppendBlock(_barrier, "last");
+        var spin = b.AppendBlock(_barrier, "spin");
+        var preSpin = b.CurrentBlock;
+        b.CondBr(b.ICmp(IntPredicate.Eq, arrived, workers), last, spin);
+
+        b.PositionAtEnd(last);
+        b.AtomicStore(_e.I(0), count, 4);
+        b.AtomicRmw(AtomicRmwOp.Add, generation, _e.I(1));
+        CallPlain("llvm.wasm.memory.atomic.notify", generation, _e.I(-1));
+        b.Ret(_e.I(0));
+
+        // for (spins = 0;; spins++) { if (generation != seen) released; if (abort) aborted; if (spins >= N) wait(≤ 1 ms); }
+        b.PositionAtEnd(spin);
+        var spins = b.Phi(ctx.I32);
+        b.AddIncoming(spins, _e.I(0), preSpin);
+        var checkAbort = b.AppendBlock(_barrier, "check.abort");
+        b.CondBr(b.ICmp(IntPredicate.Ne, b.AtomicLoad(ctx.I32, generation, 4), seen), released, checkAbort);
+        b.PositionAtEnd(checkAbort);
+        var sleepOrSpin = b.AppendBlock(_barrier, "sleep.or.spin");
+        b.CondBr(IsAborted(abortFlag), aborted, sleepOrSpin);
+        b.PositionAtEnd(sleepOrSpin);
+        var sleep = b.AppendBlock(_barrier, "sleep");
+        var next = b.AppendBlock(_barrier, "next");
+        b.CondBr(b.ICmp(IntPredicate.Sge, spins, _e.I(SpinsBeforeWait)), sleep, next);
+        b.PositionAtEnd(sleep);
+        CallPlain("llvm.wasm.memory.atomic.wait32", generation, seen, ctx.Int(ctx.I64, WaitTimeoutNs));
+        b.Br(next);
+        b.PositionAtEnd(next);
+        b.AddIncoming(spins, _e.Add(spins, 1), next);
+        b.Br(spin);
+
+        b.PositionAtEnd(released);
+        b.Ret(_e.I(0));
+        b.PositionAtEnd(aborted);
+        b.AtomicStore(_e.I(0), count, 4);
+        b.Ret(_e.I(1));
+    }
+
+    /// <summary>Calls an intrinsic that is not overloaded (the wasm wait and notify).</summary>
+    private LValue CallPlain(string name, params LValue[] args)
+    {
+        var (fn, type) = _e.Module.Intrinsic(name);
+        return _e.B.Call(type, fn, args);
+    }
+
+    private LValue IsAborted(LValue abortFlag) => _e.B.ICmp(IntPredicate.Ne, _e.B.AtomicLoad(_e.Ctx.I32, abortFlag, 4), _e.I(0));
+
+    /// <summary>
+    /// Emits <c>wg_run_worker</c>, <c>wg_abort_flag</c> and <c>wg_run</c> over the kernels (their functions, types and
+    /// argument lists without the two worker parameters) and which of them split.
+    /// </summary>
+    public void EmitRunner(IReadOnlyList<(LValue Function, LType Type, LValue[] Args)> kernels, IReadOnlyList<bool> splits, Func<AbiFunction, LValue> addExport)
+    {
+        var ctx = _e.Ctx;
+        var b = _e.B;
+
+        // wg_work(worker, workers): the kernels in order, with barriers where a split kernel starts or ends. Not
+        // inlined into wg_run_worker, so any stack frame it needs is taken from the worker's own stack.
+        var workType = ctx.Function(ctx.I32, ctx.I32, ctx.I32);
+        var work = _e.Module.AddFunction("wg_work", workType, Linkage.Internal);
+        _e.Module.AddAttribute(work, ~0u, "noinline");
+        _e.BeginFunction(work);
+        var (worker, workers) = (work.Parameter(0), work.Parameter(1));
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var (function, type, args) = kernels[i];
+            LValue[] call = [.. args, worker, workers];
+            if (splits[i])
+            {
+                b.Call(type, function, call);
+            }
+            else
+            {
+                _e.If(b.ICmp(IntPredicate.Eq, worker, _e.I(0)), () => b.Call(type, function, call));
+            }
+            if (i + 1 < kernels.Count && (splits[i] || splits[i + 1]))
+            {
+                var stop = b.AppendBlock(work, "abort");
+                var go = b.AppendBlock(work, "go");
+                b.CondBr(b.ICmp(IntPredicate.Ne, b.Call(_barrierType, _barrier, workers), _e.I(0)), stop, go);
+                b.PositionAtEnd(stop);
+                b.Ret(_e.I(1));
+                b.PositionAtEnd(go);
+            }
+        }
+        b.Ret(_e.I(0));
+
+        // wg_run_worker(worker, workers): checks its arguments, moves this instance's stack pointer to the worker's
+        // own stack (worker 0 keeps the linker's stack), runs wg_work and restores the stack pointer.
+        var stacksType = ctx.Array(ctx.I8, (long)(MaxWorkers - 1) * StackBytes);
+        var stacks = _e.Module.AddGlobal("wg_worker_stacks", stacksType, ctx.Null(stacksType), isConstant: false, Linkage.Internal, 16);
+        var runWorker = addExport(ModuleAbi.RunWorker);
+        var runWorkerType = ctx.Function(ctx.I32, ctx.I32, ctx.I32);
+        _e.BeginFunction(runWorker);
+        (worker, workers) = (runWorker.Parameter(0), runWorker.Parameter(1));
+        var valid = b.Binary(BinaryOp.And,
+                             b.Binary(BinaryOp.And, b.ICmp(IntPredicate.Sge, workers, _e.I(1)), b.ICmp(IntPredicate.Sle, workers, _e.I(MaxWorkers))),
+                             b.ICmp(IntPredicate.Ult, worker, workers));
+        var bad = b.AppendBlock(runWorker, "bad");
+        var good = b.AppendBlock(runWorker, "good");
+        b.CondBr(valid, good, bad);
+        b.PositionAtEnd(bad);
+        b.Ret(_e.I(2));
+        b.PositionAtEnd(good);
+        var saved = _e.CallIntrinsic("llvm.stacksave", ctx.Ptr);
+        var own = b.AppendBlock(runWorker, "own.stack");
+        var run = b.AppendBlock(runWorker, "run");
+        b.CondBr(b.ICmp(IntPredicate.Ne, worker, _e.I(0)), own, run);
+        b.PositionAtEnd(own);
+        // Worker w ≥ 1 owns bytes [(w-1)·S, w·S) of wg_worker_stacks; the stack grows down from its top.
+        _e.CallIntrinsic("llvm.stackrestore", ctx.Ptr, b.Gep(ctx.I8, stacks, _e.Mul(worker, StackBytes)));
+        b.Br(run);
+        b.PositionAtEnd(run);
+        var result = b.Call(workType, work, worker, workers);
+        _e.CallIntrinsic("llvm.stackrestore", ctx.Ptr, saved);
+        b.Ret(result);
+
+        var abortFlag = addExport(ModuleAbi.AbortFlag);
+        _e.BeginFunction(abortFlag);
+        b.Ret(b.Cast(CastOp.PtrToInt, b.GepConst(ctx.I8, _state, AbortOffset), ctx.I32));
+
+        var wgRun = addExport(ModuleAbi.Run);
+        _e.BeginFunction(wgRun);
+        b.Ret(b.Call(runWorkerType, runWorker, _e.I(0), _e.I(1)));
+    }
+}

@@ -1,0 +1,197 @@
+using System.Collections.Immutable;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Runtimes.Wasmtime;
+using WasmGraph.TestSupport;
+using static WasmGraph.Backends.LlvmWasm.Tests.OpHarness;
+
+namespace WasmGraph.Backends.LlvmWasm.Tests.Codegen;
+
+/// <summary>
+/// Threaded modules (<c>compile --threads</c>, Codegen/Threading.cs and WorkSplit.cs) through the real pipeline: each
+/// kernel that splits its work is compiled for 7 workers and run by 1, 2, 3 and 7 of them (worker counts that divide
+/// none of these shapes' loops evenly). With <see cref="BackendOptions.Deterministic"/> every count must give the
+/// single-threaded module's bits exactly; without it (relaxed FMA), within 1e-5 of max |1-worker result|; and always
+/// within the kernel tests' tolerances of ONNX Runtime.
+/// </summary>
+public class ThreadingTests
+{
+    private const int CompiledWorkers = 7;
+    private static readonly int[] WorkerCounts = [1, 2, 3, 7];
+    private static readonly IRuntime Runtime = new WasmtimeRuntime();
+
+    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise" };
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void ItGivesTheSameBitsForEveryWorkerCountWhenDeterministic(string kernel)
+    {
+        var (model, inputs, tolerance) = Model(kernel);
+        var graph = WasmPipeline.Import(model.ToBytes());
+        var single = Run(WasmPipeline.Compile(graph, Options(kernel) with { Deterministic = true }).Bytes, inputs, workers: 1);
+        var threaded = WasmPipeline.Compile(graph, Options(kernel) with { Deterministic = true, Threads = CompiledWorkers }).Bytes;
+        foreach (var workers in WorkerCounts)
+        {
+            var outputs = Run(threaded, inputs, workers);
+            foreach (var (name, expected) in single)
+            {
+                TensorAssert.Exact(expected, outputs[name], $"{kernel}, output '{name}' with {workers} workers");
+            }
+        }
+        var reference = OnnxRuntimeOracle.Run(model.ToBytes(), inputs);
+        foreach (var (name, expected) in reference)
+        {
+            TensorAssert.Close(expected, single[name], tolerance, $"{kernel}, output '{name}' against ONNX Runtime");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void ItStaysWithin1e5OfOneWorkerWithRelaxedArithmetic(string kernel)
+    {
+        var (model, inputs, tolerance) = Model(kernel);
+        var threaded = WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), Options(kernel) with { Threads = CompiledWorkers }).Bytes;
+        var one = Run(threaded, inputs, workers: 1);
+        foreach (var workers in WorkerCounts.Skip(1))
+        {
+            var outputs = Run(threaded, inputs, workers);
+            foreach (var (name, expected) in one)
+            {
+                TensorAssert.Close(expected, outputs[name], 1e-5, $"{kernel}, output '{name}' with {workers} workers");
+            }
+        }
+        foreach (var (name, expected) in OnnxRuntimeOracle.Run(model.ToBytes(), inputs))
+        {
+            TensorAssert.Close(expected, one[name], tolerance, $"{kernel}, output '{name}' against ONNX Runtime");
+        }
+    }
+
+    [Fact]
+    public void ItImportsOneSharedMemoryOfTheSizeTheMetadataStates()
+    {
+        var (model, _, _) = Model("gemm");
+        var artifact = WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions { Threads = 4 });
+        var info = WasmBinaryReader.Read(artifact.Bytes);
+        Assert.Equal(1, info.ImportCount);
+        Assert.Equal(4, artifact.Metadata.Threads);
+        var memory = artifact.Metadata.SharedMemory!;
+        Assert.Equal(memory.InitialPages, memory.MaximumPages);
+        Assert.InRange(memory.InitialPages, 1, 65536);
+        // The memory import's limits as encoded: module "env", field "memory", kind 2, flags 3 (max + shared), min, max.
+        var import = info.Sections.Single(s => s.Id == 2);
+        var bytes = artifact.Bytes.AsSpan(import.Offset, import.Length).ToArray();
+        Assert.Equal([1, 3, (byte)'e', (byte)'n', (byte)'v', 6, (byte)'m', (byte)'e', (byte)'m', (byte)'o', (byte)'r', (byte)'y', 2, 3], bytes[..14]);
+        Assert.Equal(memory.InitialPages, ReadLeb(bytes, 14, out int next));
+        Assert.Equal(memory.MaximumPages, ReadLeb(bytes, next, out _));
+    }
+
+    [Fact]
+    public void TheDefaultModuleStaysImportFreeAndSingleThreaded()
+    {
+        var (model, _, _) = Model("gemm");
+        var artifact = WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()));
+        Assert.Equal(0, WasmBinaryReader.Read(artifact.Bytes).ImportCount);
+        Assert.Null(artifact.Metadata.Threads);
+        Assert.Null(artifact.Metadata.SharedMemory);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public void ItRefusesAWorkerCountOutsideTheRange(int threads)
+    {
+        var (model, _, _) = Model("gemm");
+        var error = Assert.Throws<WasmGraph.Abstractions.WasmGraphException>(
+            () => WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions { Threads = threads }));
+        Assert.Contains($"--threads {threads}", error.Message);
+    }
+
+    /// <summary>The Winograd case forces F(4×4, 3×3), so that it is not left to the measured table.</summary>
+    private static BackendOptions Options(string kernel) => kernel == "winograd-conv" ? new BackendOptions { ConvAlgorithm = "winograd4" } : new BackendOptions();
+
+    private static long ReadLeb(byte[] bytes, int at, out int next)
+    {
+        long value = 0;
+        int shift = 0;
+        while (true)
+        {
+            byte b = bytes[at++];
+            value |= (long)(b & 0x7f) << shift;
+            shift += 7;
+            if ((b & 0x80) == 0)
+            {
+                next = at;
+                return value;
+            }
+        }
+    }
+
+    private static IReadOnlyDictionary<string, TensorData> Run(byte[] module, IReadOnlyDictionary<string, TensorData> inputs, int workers)
+    {
+        using var session = Runtime.Load(module, new RuntimeOptions { Threads = workers });
+        return session.Run(inputs);
+    }
+
+    /// <summary>One small model per kernel that splits, with seeded inputs and its tolerance against ONNX Runtime.</summary>
+    private static (OnnxModelBuilder Model, ImmutableDictionary<string, TensorData> Inputs, double Tolerance) Model(string kernel)
+    {
+        OnnxModelBuilder Conv(int c, int m, int h, int w, int group, long[] kernelShape) => new OnnxModelBuilder().Opset(13)
+            .Input("x", DataType.Float32, 2, c, h, w)
+            .Initializer("w", TestTensors.Random([m, c / group, kernelShape[0], kernelShape[1]], seed: 2))
+            .Initializer("b", TestTensors.Random([m], seed: 3))
+            .Node("Conv", ["x", "w", "b"], ["c"], OnnxAttr.Ints("kernel_shape", kernelShape), OnnxAttr.Ints("pads", 1, 1, 1, 1), OnnxAttr.Int("group", group))
+            .Node("Relu", ["c"], ["y"])
+            .Output("y", DataType.Float32);
+        var image = Inputs(("x", TestTensors.Random([2, 8, 13, 11], seed: 1)));
+        switch (kernel)
+        {
+            case "direct-conv":
+                return (Conv(8, 12, 13, 11, 1, [5, 5]), image, 1e-4);
+            case "winograd-conv":
+                return (Conv(8, 12, 13, 11, 1, [3, 3]), image, 1e-4); // forced to winograd4 by Options
+            case "depthwise-conv":
+                return (Conv(8, 8, 13, 11, 8, [3, 3]), image, 1e-4);
+            case "gemm":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("a", DataType.Float32, 37, 29)
+                    .Initializer("b", TestTensors.Random([29, 45], seed: 2))
+                    .Initializer("c", TestTensors.Random([45], seed: 3))
+                    .Node("Gemm", ["a", "b", "c"], ["y"])
+                    .Output("y", DataType.Float32), Inputs(("a", TestTensors.Random([37, 29], seed: 1))), 1e-4);
+            case "matmul-packed":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("a", DataType.Float32, 3, 23, 17)
+                    .Initializer("b", TestTensors.Random([17, 33], seed: 2))
+                    .Node("MatMul", ["a", "b"], ["y"])
+                    .Output("y", DataType.Float32), Inputs(("a", TestTensors.Random([3, 23, 17], seed: 1))), 1e-4);
+            case "matmul-runtime":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("a", DataType.Float32, 3, 21, 16)
+                    .Input("b", DataType.Float32, 3, 16, 19)
+                    .Node("MatMul", ["a", "b"], ["y"])
+                    .Output("y", DataType.Float32), Inputs(("a", TestTensors.Random([3, 21, 16], seed: 1)), ("b", TestTensors.Random([3, 16, 19], seed: 2))), 1e-4);
+            case "max-pool":
+            case "average-pool":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 2, 8, 13, 11)
+                    .Node(kernel == "max-pool" ? "MaxPool" : "AveragePool", ["x"], ["y"], OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("strides", 2, 2), OnnxAttr.Ints("pads", 1, 1, 1, 1))
+                    .Output("y", DataType.Float32), image, 1e-5);
+            case "global-average-pool":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 2, 8, 13, 11)
+                    .Node("GlobalAveragePool", ["x"], ["y"])
+                    .Output("y", DataType.Float32), image, 1e-5);
+            case "large-elementwise":
+                // Above WorkSplit.MinSplitElements: Add + Relu fuse into one FusedElementwise kernel that splits.
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 3, 97, 101)
+                    .Input("r", DataType.Float32, 3, 97, 101)
+                    .Node("Add", ["x", "r"], ["s"])
+                    .Node("Relu", ["s"], ["y"])
+                    .Output("y", DataType.Float32),
+                    Inputs(("x", TestTensors.Random([3, 97, 101], seed: 1)), ("r", TestTensors.Random([3, 97, 101], seed: 2))), 1e-6);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null);
+        }
+    }
+}
