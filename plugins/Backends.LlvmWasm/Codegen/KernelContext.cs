@@ -90,6 +90,22 @@ internal sealed class KernelContext
         return E.Mul(Extent(), inner);
     }
 
+    /// <summary>
+    /// For a loop nest over output <paramref name="index"/> coalesced into <paramref name="dims"/> (unit axes dropped,
+    /// as <c>BinaryKernel.Coalesce</c> does): how many iterations of the outermost loop cover its data under a run-time
+    /// extent (<see cref="DataPrefix"/>); null to walk the whole bound.
+    /// </summary>
+    public LValue? OuterCount(int index, IReadOnlyList<long> dims)
+    {
+        var type = OutputType(index);
+        if (dims.Count == 0 || DataPrefix(type, OutputExtentAxes(index)) is not { } prefix)
+        {
+            return null;
+        }
+        long perOuter = type.Shape.ElementCount / dims[0];
+        return E.B.Binary(BinaryOp.UDiv, prefix, E.I(perOuter));
+    }
+
     public TensorType InputType(int index) => Graph.TypeOf(Node.Inputs[index]);
 
     public TensorType OutputType(int index) => Graph.TypeOf(Node.Outputs[index]);
