@@ -123,8 +123,10 @@ internal sealed class InputTypeResolver
             string example = declared is null
                 ? "1,3,224,224"
                 : string.Join(",", declared.Select(d => d is long v && v >= 0 ? v : 1));
+            string range = declared is null ? "" : string.Join(",", declared.Select((d, i) => d is long v && v >= 0 ? $"{v}" : i == Array.FindLastIndex(declared, x => x is null || x < 0) ? "1..N" : "1"));
             throw new ModelException(
-                $"input '{name}' has {shown}; pin it with --input-shape {name}={example}", file: _file);
+                $"input '{name}' has {shown}; pin it with --input-shape {name}={example}" +
+                (declared is null ? "" : $", or give the axis a run-time range with --input-shape {name}={range} (one module for every extent up to N)"), file: _file);
         }
         return new Shape(declared.Select(d => d!.Value).ToArray());
     }
