@@ -77,22 +77,22 @@ internal sealed partial class ThreadedModule
         long estimate = weights + kernelState + layout.ArenaBytes + LinearMemory.StackBytes + 64L * graph.Nodes.Length + (1 << 20);
         try
         {
-            return LinkWith(directory, estimate, cancellation);
+            return LinkWith(directory, graph, estimate, cancellation);
         }
         catch (InvalidOperationException e) when (TooSmall().Match(e.Message) is { Success: true } match && long.TryParse(match.Groups[1].Value, out var needed))
         {
-            return LinkWith(directory, needed, cancellation);
+            return LinkWith(directory, graph, needed, cancellation);
         }
     }
 
-    private byte[] LinkWith(LinkDirectory directory, long bytes, CancellationToken cancellation)
+    private byte[] LinkWith(LinkDirectory directory, Graph graph, long bytes, CancellationToken cancellation)
     {
         long pages = Math.Max(1, (bytes + PageBytes - 1) / PageBytes);
         if (pages * PageBytes > 1L << 32)
         {
             throw new LinkerMemoryException($"a threaded module's shared memory would need {pages} pages");
         }
-        var linked = WasmLinker.Link(directory, ModuleGenerator.ThreadedExports, LinearMemory.StackBytes, cancellation, sharedMemoryBytes: pages * PageBytes);
+        var linked = WasmLinker.Link(directory, ModuleGenerator.ThreadedExports(graph), LinearMemory.StackBytes, cancellation, sharedMemoryBytes: pages * PageBytes);
         Memory = new SharedMemoryInfo(pages, pages);
         return linked;
     }

@@ -41,6 +41,9 @@ internal sealed class ModelInstance : IDisposable
     /// <summary>For each bounded output, the address of its actual dims (rank i32s, from <c>wg_output_dims</c>); null for the others.</summary>
     public long?[] OutputDimsAddresses { get; private set; } = [];
 
+    /// <summary>For each dynamic input, the address of its actual dims (rank i32s, from <c>wg_input_dims</c>); null for the others.</summary>
+    public long?[] InputDimsAddresses { get; private set; } = [];
+
     /// <summary>A call trapped or timed out; the instance's internal state is no longer trustworthy.</summary>
     public bool Faulted { get; private set; }
 
@@ -73,7 +76,10 @@ internal sealed class ModelInstance : IDisposable
             result.CheckAbiVersion(instance.GetFunction<int>(ModuleAbi.AbiVersion.Name)!);
             result.InputAddresses = result.ResolveAddresses("input", ModuleAbi.InputPtr, metadata.Inputs, instance.GetFunction<int, int>(ModuleAbi.InputPtr.Name)!);
             result.OutputAddresses = result.ResolveAddresses("output", ModuleAbi.OutputPtr, metadata.Outputs, instance.GetFunction<int, int>(ModuleAbi.OutputPtr.Name)!);
-            result.OutputDimsAddresses = result.ResolveDimsAddresses(metadata.Outputs, instance.GetFunction<int, int>(ModuleAbi.OutputDims.Name));
+            result.OutputDimsAddresses = result.ResolveDimsAddresses(metadata.Outputs, t => t.IsBounded, ModuleAbi.OutputDims,
+                                                                     instance.GetFunction<int, int>(ModuleAbi.OutputDims.Name));
+            result.InputDimsAddresses = result.ResolveDimsAddresses(metadata.Inputs, t => t.IsDynamicInput, ModuleAbi.InputDims,
+                                                                    instance.GetFunction<int, int>(ModuleAbi.InputDims.Name));
             return result;
         }
         catch
@@ -87,6 +93,10 @@ internal sealed class ModelInstance : IDisposable
     public void Run()
     {
         int status = Invoke(_run, "run");
+        if (status == ModuleAbi.BadInputDims && InputDimsAddresses.Any(a => a is not null))
+        {
+            throw new WasmGraphException($"run failed: the module refused the input dims ({ModuleAbi.Run.Name} returned {status})");
+        }
         if (status != 0)
         {
             throw new WasmGraphException($"run failed: {ModuleAbi.Run.Name} returned {status}");
@@ -126,6 +136,18 @@ internal sealed class ModelInstance : IDisposable
         var bytes = new byte[4 * rank];
         Read(address, bytes);
         return Enumerable.Range(0, rank).Select(d => (long)BitConverter.ToInt32(bytes, 4 * d)).ToArray();
+    }
+
+    /// <summary>Writes dynamic input <paramref name="index"/>'s actual dims where <c>wg_input_dims</c> said (checked at creation).</summary>
+    public void WriteInputDims(int index, IReadOnlyList<long> dims)
+    {
+        var address = InputDimsAddresses[index] ?? throw new InvalidOperationException($"input {index} is not dynamic");
+        var bytes = new byte[4 * dims.Count];
+        for (int d = 0; d < dims.Count; d++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(4 * d), checked((int)dims[d]));
+        }
+        Write(address, bytes);
     }
 
     /// <summary>Copies <paramref name="bytes"/> into linear memory at <paramref name="address"/> (checked at creation).</summary>
@@ -171,28 +193,32 @@ internal sealed class ModelInstance : IDisposable
         return addresses;
     }
 
-    /// <summary>Asks <c>wg_output_dims</c> where each bounded output reports its dims; a module with bounded outputs must export it.</summary>
-    private long?[] ResolveDimsAddresses(IReadOnlyList<TensorInfo> outputs, Func<int, int>? dimsOf)
+    /// <summary>
+    /// Asks <paramref name="export"/> (<c>wg_output_dims</c>, <c>wg_input_dims</c>) where each tensor that has dims at
+    /// run time (<paramref name="hasDims"/>: bounded outputs, dynamic inputs) keeps them; a module with such tensors
+    /// must export it.
+    /// </summary>
+    private long?[] ResolveDimsAddresses(IReadOnlyList<TensorInfo> tensors, Func<TensorInfo, bool> hasDims, AbiFunction export, Func<int, int>? dimsOf)
     {
-        var addresses = new long?[outputs.Count];
+        var addresses = new long?[tensors.Count];
         long memoryBytes = _memory.GetLength();
-        for (int i = 0; i < outputs.Count; i++)
+        for (int i = 0; i < tensors.Count; i++)
         {
-            var output = outputs[i];
-            if (!output.IsBounded)
+            var output = tensors[i];
+            if (!hasDims(output))
             {
                 continue;
             }
             if (dimsOf is null)
             {
-                throw new WasmGraphException($"output '{output.Name}' has a data-dependent size, but the module does not export {ModuleAbi.OutputDims.Name}");
+                throw new WasmGraphException($"'{output.Name}' has a size known only at run time, but the module does not export {export.Name}");
             }
             int index = i;
-            int pointer = Invoke(() => dimsOf(index), $"{ModuleAbi.OutputDims.Name}({i})");
+            int pointer = Invoke(() => dimsOf(index), $"{export.Name}({i})");
             long address = (uint)pointer;
             if (pointer == -1 || address + 4L * output.Shape.Length > memoryBytes)
             {
-                throw new WasmGraphException($"{ModuleAbi.OutputDims.Name}({i}) returned {pointer}, which is not an address of {output.Shape.Length} dims in the module's memory");
+                throw new WasmGraphException($"{export.Name}({i}) returned {pointer}, which is not an address of {output.Shape.Length} dims in the module's memory");
             }
             addresses[i] = address;
         }

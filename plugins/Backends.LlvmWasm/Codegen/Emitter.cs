@@ -325,9 +325,10 @@ internal sealed class Emitter
 
     /// <summary>
     /// Loops over every index of a row-major <paramref name="dims"/> nest and hands the body the linear index of the
-    /// output plus, for each stride vector, the matching linear offset (broadcast inputs use stride 0).
+    /// output plus, for each stride vector, the matching linear offset (broadcast inputs use stride 0). With
+    /// <paramref name="outerCount"/> (a run-time extent's data rows) the outermost loop stops there.
     /// </summary>
-    public void ForEachIndex(IReadOnlyList<long> dims, IReadOnlyList<long[]> strides, Action<LValue, LValue[]> body)
+    public void ForEachIndex(IReadOnlyList<long> dims, IReadOnlyList<long[]> strides, Action<LValue, LValue[]> body, LValue? outerCount = null)
     {
         var outStrides = new long[dims.Count];
         long s = 1;
@@ -343,11 +344,17 @@ internal sealed class Emitter
                 body(linear, offsets);
                 return;
             }
-            For(dims[d], i =>
+            void Step(LValue i)
             {
                 var next = offsets.Select((o, k) => strides[k][d] == 0 ? o : Add(o, Mul(i, strides[k][d]))).ToArray();
                 Level(d + 1, Add(linear, Mul(i, outStrides[d])), next);
-            });
+            }
+            if (d == 0 && outerCount is { } count)
+            {
+                ForRuntime(I(0), count, Step);
+                return;
+            }
+            For(dims[d], Step);
         }
         Level(0, I(0), strides.Select(_ => I(0)).ToArray());
     }

@@ -37,6 +37,13 @@ internal interface IKernelGenerator
     void Emit(KernelContext k);
 
     /// <summary>
+    /// Whether the kernel stops its reduction or contraction at the run-time extent (<see cref="KernelContext.Extent"/>)
+    /// when the node reduces along an axis that follows it (<see cref="RunTimeExtentAnalysis.Check"/> says
+    /// <see cref="ExtentNeed.Kernel"/>); without it such a node is refused, never computed over the padding.
+    /// </summary>
+    bool FollowsRunTimeExtent(Node node, Graph graph) => false;
+
+    /// <summary>
     /// Which of its algorithms the generator uses for this node and what decided it (see <see cref="Abstractions.Plugins.KernelInfo.Algorithm"/>),
     /// for generators that have more than one; null otherwise.
     /// </summary>

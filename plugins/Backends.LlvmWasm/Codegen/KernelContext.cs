@@ -57,6 +57,55 @@ internal sealed class KernelContext
         }
     }
 
+    /// <summary>The module's <c>wg_extent</c> global (the run-time extent, checked by <c>wg_run</c>), or null in a static module.</summary>
+    public LValue? ExtentGlobal { get; init; }
+
+    /// <summary>Loads the run-time extent (an i32 within the bound); only in a module that has one.</summary>
+    public LValue Extent() => E.B.Load(E.Ctx.I32, ExtentGlobal ?? throw new InvalidOperationException("the module has no run-time extent"), 4);
+
+    /// <summary>The axes of input <paramref name="index"/> that follow the run-time extent (none in a static module).</summary>
+    public DynamicDims InputExtentAxes(int index) => Graph.Extent?.AxesOf(Node.Inputs[index]) ?? DynamicDims.None;
+
+    /// <summary>The axes of output <paramref name="index"/> that follow the run-time extent.</summary>
+    public DynamicDims OutputExtentAxes(int index) => Graph.Extent?.AxesOf(Node.Outputs[index]) ?? DynamicDims.None;
+
+    /// <summary>
+    /// For a kernel that walks <paramref name="type"/> (axes <paramref name="axes"/> following the extent) row-major
+    /// from the start: how many of its leading elements hold data, when one extent axis is the outermost axis longer
+    /// than 1 (a prefix); null when the data region is not a prefix (walk the bound).
+    /// </summary>
+    public LValue? DataPrefix(TensorType type, DynamicDims axes)
+    {
+        if (ExtentGlobal is null || axes.IsEmpty)
+        {
+            return null;
+        }
+        var dims = type.Shape.Dims;
+        int first = axes.Axes.First();
+        if (dims.Take(first).Any(d => d != 1))
+        {
+            return null;
+        }
+        long inner = dims.Skip(first + 1).Aggregate(1L, (x, y) => x * y);
+        return E.Mul(Extent(), inner);
+    }
+
+    /// <summary>
+    /// For a loop nest over output <paramref name="index"/> coalesced into <paramref name="dims"/> (unit axes dropped,
+    /// as <c>BinaryKernel.Coalesce</c> does): how many iterations of the outermost loop cover its data under a run-time
+    /// extent (<see cref="DataPrefix"/>); null to walk the whole bound.
+    /// </summary>
+    public LValue? OuterCount(int index, IReadOnlyList<long> dims)
+    {
+        var type = OutputType(index);
+        if (dims.Count == 0 || DataPrefix(type, OutputExtentAxes(index)) is not { } prefix)
+        {
+            return null;
+        }
+        long perOuter = type.Shape.ElementCount / dims[0];
+        return E.B.Binary(BinaryOp.UDiv, prefix, E.I(perOuter));
+    }
+
     public TensorType InputType(int index) => Graph.TypeOf(Node.Inputs[index]);
 
     public TensorType OutputType(int index) => Graph.TypeOf(Node.Outputs[index]);

@@ -18,6 +18,8 @@ internal sealed class ModuleGenerator
     private readonly Emitter _e;
     private readonly Dictionary<string, LValue> _pointers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LValue> _outputDims = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LValue> _inputDims = new(StringComparer.Ordinal);
+    private LValue? _extent;
     private int _constantCount;
 
     public ModuleGenerator(Emitter emitter, Graph graph, IReadOnlyDictionary<string, IKernelGenerator> kernels)
@@ -27,11 +29,15 @@ internal sealed class ModuleGenerator
         _kernels = kernels;
     }
 
-    /// <summary>The names the linker keeps exported: every function of <see cref="ModuleAbi"/>.</summary>
-    public static IEnumerable<string> Exports => ModuleAbi.Functions.Select(f => f.Name);
+    /// <summary>
+    /// The names the linker keeps exported: every function of <see cref="ModuleAbi"/>, <c>wg_input_dims</c> only in a
+    /// module with a run-time extent (a static module stays what it was).
+    /// </summary>
+    public static IEnumerable<string> ExportsFor(Graph graph)
+        => ModuleAbi.Functions.Where(f => f != ModuleAbi.InputDims || graph.Extent is not null).Select(f => f.Name);
 
-    /// <summary>The names a threaded module's linker keeps exported: <see cref="Exports"/> and the threaded ones.</summary>
-    public static IEnumerable<string> ThreadedExports => Exports.Concat(ModuleAbi.ThreadedFunctions.Select(f => f.Name));
+    /// <summary>The names a threaded module's linker keeps exported: <see cref="ExportsFor"/> and the threaded ones.</summary>
+    public static IEnumerable<string> ThreadedExports(Graph graph) => ExportsFor(graph).Concat(ModuleAbi.ThreadedFunctions.Select(f => f.Name));
 
     /// <summary>Emits the module for <paramref name="layout"/> (made by the backend before LLVM starts, to check its size first).</summary>
     public void Generate(ArenaLayout layout, Action<int>? onNode = null)
@@ -51,6 +57,11 @@ internal sealed class ModuleGenerator
         }
 
         AddOutputDims();
+        if (_graph.Extent is { } bounded)
+        {
+            _extent = _e.Module.AddGlobal("wg_extent", ctx.I32, ctx.Int(ctx.I32, bounded.Bound), isConstant: false, Linkage.Internal, 4);
+            AddInputDims();
+        }
 
         _e.Threads?.Declare();
         var kernelFunctions = new List<(LValue Function, LType Type, LValue[] Args)>();
@@ -70,6 +81,10 @@ internal sealed class ModuleGenerator
         }
         var run = AddExport(ModuleAbi.Run);
         _e.BeginFunction(run);
+        if (_graph.Extent is { } extent)
+        {
+            RunTimeExtentCheck.Emit(_e, _graph, extent, run, _inputDims, _outputDims, _extent!.Value);
+        }
         foreach (var (function, type, args) in kernelFunctions)
         {
             _e.B.Call(type, function, args);
@@ -87,6 +102,10 @@ internal sealed class ModuleGenerator
         EmitAddressTable(ModuleAbi.InputPtr, _graph.Inputs.Select(i => _pointers[i]).ToList());
         EmitAddressTable(ModuleAbi.OutputPtr, _graph.Outputs.Select(o => _pointers[o]).ToList());
         EmitAddressTable(ModuleAbi.OutputDims, _graph.Outputs.Select(o => _outputDims[o]).ToList());
+        if (_graph.Extent is not null)
+        {
+            EmitAddressTable(ModuleAbi.InputDims, _graph.Inputs.Select(i => _inputDims[i]).ToList());
+        }
         var version = AddExport(ModuleAbi.AbiVersion);
         _e.BeginFunction(version);
         _e.B.Ret(_e.I(ModuleAbi.Version));
@@ -143,6 +162,26 @@ internal sealed class ModuleGenerator
         }
     }
 
+    /// <summary>The dims of every graph input in one mutable i32 table (<c>wg_input_dims</c>), initialised to the bound shapes.</summary>
+    private void AddInputDims()
+    {
+        var ctx = _e.Ctx;
+        var values = new List<LValue>();
+        var offsets = new List<(string Name, long Offset)>();
+        foreach (var input in _graph.Inputs)
+        {
+            offsets.Add((input, 4L * values.Count));
+            values.AddRange(_graph.TypeOf(input).Shape.Dims.Select(d => ctx.Int(ctx.I32, d)));
+        }
+        values.Add(ctx.Int(ctx.I32, 0)); // keeps the table a real object when every input is a scalar
+        var table = _e.Module.AddGlobal("wg_input_dims_data", ctx.Array(ctx.I32, values.Count), ctx.ConstArray(ctx.I32, values),
+                                        isConstant: false, Linkage.Internal, 4);
+        foreach (var (name, offset) in offsets)
+        {
+            _inputDims[name] = ctx.ConstByteOffset(table, offset);
+        }
+    }
+
     private LValue AddConstant(byte[] bytes)
     {
         var ctx = _e.Ctx;
@@ -174,7 +213,7 @@ internal sealed class ModuleGenerator
         LValue? scratch = hasScratch ? function.Parameter(next++) : null;
 
         var context = new KernelContext(_e, node, _graph, inputParams, outputParams, scratch,
-                                        bytes => AddConstant(bytes.ToArray()), value => _outputDims.GetValueOrDefault(value));
+                                        bytes => AddConstant(bytes.ToArray()), value => _outputDims.GetValueOrDefault(value)) { ExtentGlobal = _extent };
         Kernel(node).Emit(context);
         _e.B.RetVoid();
 

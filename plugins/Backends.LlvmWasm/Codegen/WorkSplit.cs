@@ -56,12 +56,15 @@ internal static class WorkSplit
     /// <see cref="Emitter.ForEachIndex"/> with the outermost axis split over the workers, for a nest of at least
     /// <see cref="MinSplitElements"/> elements; a smaller one is the plain nest (and the kernel stays on worker 0).
     /// </summary>
-    public static void ParallelForEachIndex(this Emitter e, IReadOnlyList<long> dims, IReadOnlyList<long[]> strides, Action<LValue, LValue[]> body)
+    /// <paramref name="outerCount"/> is a run-time extent's count of outer iterations (see <see cref="Emitter.ForEachIndex"/>);
+    /// such a nest is not split (the backend refuses <c>--threads</c> with a run-time extent).
+    public static void ParallelForEachIndex(this Emitter e, IReadOnlyList<long> dims, IReadOnlyList<long[]> strides, Action<LValue, LValue[]> body,
+                                            LValue? outerCount = null)
     {
         long total = dims.Aggregate(1L, (p, d) => p * d);
-        if (e.Threads is null || dims.Count == 0 || dims[0] < 2 || total < MinSplitElements)
+        if (e.Threads is null || outerCount is not null || dims.Count == 0 || dims[0] < 2 || total < MinSplitElements)
         {
-            e.ForEachIndex(dims, strides, body);
+            e.ForEachIndex(dims, strides, body, outerCount);
             return;
         }
         long inner = total / dims[0];

@@ -60,7 +60,7 @@ internal sealed class BroadcastKernel : IKernelGenerator
             var values = Enumerable.Range(0, arity).Select(i => Scalars.LoadForCompute(e, stored[i], k.Input(i), offsets[i])).ToArray();
             var result = Compute(e, k.Node, values, types, Scalars.ComputeType(outType));
             Scalars.StoreFromCompute(e, outType, result, k.Output(0), linear);
-        });
+        }, k.OuterCount(0, dims));
     }
 
     private static LValue Compute(Emitter e, Node node, LValue[] v, DataType[] types, DataType outType)
@@ -172,7 +172,7 @@ internal sealed class BinaryKernel : IKernelGenerator
             var a = e.LoadF32(k.Input(0), offsets[0]);
             var b = e.LoadF32(k.Input(1), offsets[1]);
             e.StoreF32(op.Scalar(e, [a, b], Attributes.Empty), k.Output(0), linear);
-        });
+        }, k.OuterCount(0, dims));
     }
 
     private static void TypedEmit(KernelContext k)
@@ -188,7 +188,7 @@ internal sealed class BinaryKernel : IKernelGenerator
             var b = Scalars.LoadForCompute(e, type, k.Input(1), offsets[1]);
             var result = isFloat ? ElementwiseLowering.Get(k.Node.Op).Scalar(e, [a, b], Attributes.Empty) : BroadcastKernel.IntegerArithmeticOp(e, k.Node.Op, a, b, type);
             Scalars.StoreFromCompute(e, type, result, k.Output(0), linear);
-        });
+        }, k.OuterCount(0, dims));
     }
 
     /// <summary>Strides of <paramref name="shape"/> aligned to the output rank, 0 where the operand broadcasts.</summary>

@@ -37,6 +37,6 @@ internal sealed class FusedElementwiseKernel : IKernelGenerator
                 results.Add(ElementwiseLowering.Get(op).Scalar(e, v, Attributes.Empty));
             }
             e.StoreF32(results[^1], k.Output(0), linear);
-        });
+        }, k.OuterCount(0, dims));
     }
 }

@@ -145,6 +145,15 @@ internal sealed class MatMulKernel : IKernelGenerator
     public IReadOnlyList<int> CompileTimeInputs(Node node, Graph graph) => Packed(node, graph) ? [1] : [];
 
     /// <summary>
+    /// Under a run-time extent the run-time-B product (attention) stops K at it; a constant B has a static K. M stops
+    /// at the extent too where it follows it (a speed matter: the padding rows are never read as data).
+    /// </summary>
+    public bool FollowsRunTimeExtent(Node node, Graph graph)
+        => !Packed(node, graph) && graph.TypeOf(node.Inputs[0]).Shape.Rank >= 2 && graph.TypeOf(node.Inputs[1]).Shape.Rank >= 2
+           && (graph.Extent?.AxesOf(node.Inputs[0]).Contains(graph.TypeOf(node.Inputs[0]).Shape.Rank - 1) ?? false)
+               == (graph.Extent?.AxesOf(node.Inputs[1]).Contains(graph.TypeOf(node.Inputs[1]).Shape.Rank - 2) ?? false);
+
+    /// <summary>
     /// A run-time B of a batched product is packed per batch into scratch (see <see cref="PackedGemm.PackAtRunTime"/>),
     /// followed by the packed micro-kernel's copy of one row tile of A.
     /// </summary>
@@ -173,7 +182,14 @@ internal sealed class MatMulKernel : IKernelGenerator
             long kDimPacked = b[b.Rank - 2], nPacked = b[b.Rank - 1];
             long rows = a.ElementCount / kDimPacked;
             var panels = k.EmbedFloats(PackedGemm.Pack(k.ConstantInput(1)!.ToFloatArray(), kDimPacked, nPacked, transposed: false));
-            PackedGemm.Emit(k, rows, nPacked, kDimPacked, k.Input(0), e.I(0), kDimPacked, 1, panels, k.Output(0), e.I(0), 1f, null, false, k.Scratch);
+            // Rows of A that hold data under a run-time extent (the sequence of [1, S, 384]): the rest is padding.
+            LValue? dataRows = null;
+            if (!k.InputExtentAxes(0).Contains(a.Rank - 1) && k.DataPrefix(k.InputType(0), k.InputExtentAxes(0)) is { } prefix)
+            {
+                dataRows = e.B.Binary(BinaryOp.UDiv, prefix, e.I(kDimPacked));
+            }
+            PackedGemm.Emit(k, rows, nPacked, kDimPacked, k.Input(0), e.I(0), kDimPacked, 1, panels, k.Output(0), e.I(0), 1f, null, false, k.Scratch,
+                            rowsAtRunTime: dataRows);
             return;
         }
         var a2 = a.Rank == 1 ? new Shape(1, a[0]) : a;
@@ -213,15 +229,20 @@ internal sealed class MatMulKernel : IKernelGenerator
         if (k.Scratch is { } runTimePanels)
         {
             var aPanel = e.B.Gep(e.Ctx.F32, runTimePanels, e.I(RunTimePanelFloats(b2)));
+            // Under a run-time extent: M stops at it when A's rows follow it, K when A's columns do (FollowsRunTimeExtent).
+            bool rowsFollow = a.Rank >= 2 && k.InputExtentAxes(0).Contains(a.Rank - 2);
+            bool kFollows = a.Rank >= 2 && k.InputExtentAxes(0).Contains(a.Rank - 1);
             e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
             {
                 PackedGemm.PackAtRunTime(e, k.Input(1), offsets[1], kDim, n, n, 1, runTimePanels);
                 e.WorkerBarrier(); // with threads: every panel packed before any row tile reads it
-                PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsets[0], kDim, 1, runTimePanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false, aPanel);
+                PackedGemm.Emit(k, m, n, kDim, k.Input(0), offsets[0], kDim, 1, runTimePanels, k.Output(0), e.Mul(batchIndex, m * n), 1f, null, false, aPanel,
+                                rowsAtRunTime: rowsFollow ? k.Extent() : null, kAtRunTime: kFollows ? k.Extent() : null);
                 e.WorkerBarrier(); // and every row tile done before the next batch repacks the panels
             });
             return;
         }
+
         Func<LValue, LValue>? epilogue = k.Attributes.Has(Activation.Attribute) ? v => Activation.Apply(e, k.Attributes, v) : null;
         e.ForEachIndex(batch.Dims, [strideA, strideB], (batchIndex, offsets) =>
             MatrixProduct.Emit(e, m, n, kDim,

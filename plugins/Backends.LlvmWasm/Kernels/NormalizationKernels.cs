@@ -79,6 +79,9 @@ internal sealed class SoftmaxKernel : IKernelGenerator
     public string? CheckSupported(Node node, Graph graph)
         => graph.TypeOf(node.Inputs[0]).ElementType == DataType.Float32 ? null : $"only float32 {node.Op} is lowered";
 
+    /// <summary>Along an axis that follows the run-time extent the row stops at the extent (the rest is padding).</summary>
+    public bool FollowsRunTimeExtent(Node node, Graph graph) => true;
+
     public void Emit(KernelContext k)
     {
         var e = k.E;
@@ -88,12 +91,40 @@ internal sealed class SoftmaxKernel : IKernelGenerator
         long inner = shape.Dims.Skip(axis + 1).Aggregate(1L, (x, y) => x * y);
         long outer = shape.ElementCount / Math.Max(length * inner, 1);
         bool log = k.Node.Op == "LogSoftmax";
-        e.For(outer, o => e.For(inner, i =>
+        var extentAxes = k.InputExtentAxes(0);
+        bool rowFollows = extentAxes.Contains(axis);
+        LValue? extent = extentAxes.IsEmpty ? null : k.Extent();
+        // Fold over j < end: the whole row, or the data part of a row along the run-time axis.
+        LValue Fold(LValue initial, Func<LValue, LValue, LValue> body)
+            => rowFollows ? e.FoldRuntime(e.I(0), extent!.Value, [initial], (j, acc) => [body(j, acc[0])])[0] : e.Fold(0, length, 1, initial, body);
+        void ForRow(Action<LValue> body)
+        {
+            if (rowFollows)
+            {
+                e.ForRuntime(e.I(0), extent!.Value, body);
+            }
+            else
+            {
+                e.For(length, body);
+            }
+        }
+        // Rows along a run-time axis just before the softmax axis (attention's queries) stop at the extent too.
+        long queries = axis > 0 && inner == 1 && extentAxes.Contains(axis - 1) ? shape[axis - 1] : 1;
+        void ForRows(Action<LValue> body)
+        {
+            if (queries == 1)
+            {
+                e.For(outer, body);
+                return;
+            }
+            e.For(outer / queries, q0 => e.ForRuntime(e.I(0), extent!.Value, q => body(e.Add(e.Mul(q0, queries), q))));
+        }
+        ForRows(o => e.For(inner, i =>
         {
             var start = e.Add(e.Mul(o, length * inner), i);
             LValue At(LValue j) => e.Add(start, e.Mul(j, inner));
-            var max = e.Fold(0, length, 1, e.F(float.NegativeInfinity), (j, acc) => e.FMaxKeepNaN(e.LoadF32(k.Input(0), At(j)), acc));
-            var sum = e.Fold(0, length, 1, e.F(0), (j, acc) =>
+            var max = Fold(e.F(float.NegativeInfinity), (j, acc) => e.FMaxKeepNaN(e.LoadF32(k.Input(0), At(j)), acc));
+            var sum = Fold(e.F(0), (j, acc) =>
             {
                 var ex = e.Exp(e.FSub(e.LoadF32(k.Input(0), At(j)), max));
                 if (!log)
@@ -105,11 +136,11 @@ internal sealed class SoftmaxKernel : IKernelGenerator
             if (log)
             {
                 var shift = e.FAdd(max, e.Log(sum));
-                e.For(length, j => e.StoreF32(e.FSub(e.LoadF32(k.Input(0), At(j)), shift), k.Output(0), At(j)));
+                ForRow(j => e.StoreF32(e.FSub(e.LoadF32(k.Input(0), At(j)), shift), k.Output(0), At(j)));
                 return;
             }
             var reciprocal = e.FDiv(e.F(1), sum);
-            e.For(length, j => e.StoreF32(e.FMul(e.LoadF32(k.Output(0), At(j)), reciprocal), k.Output(0), At(j)));
+            ForRow(j => e.StoreF32(e.FMul(e.LoadF32(k.Output(0), At(j)), reciprocal), k.Output(0), At(j)));
         }));
     }
 }

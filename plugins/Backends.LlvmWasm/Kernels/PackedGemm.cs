@@ -90,8 +90,12 @@ internal static class PackedGemm
     /// <param name="bias">A table from <see cref="BiasTable"/>, or null; <paramref name="biasPerRow"/> when it has M rows.</param>
     /// <param name="aPanel">Scratch of <see cref="APanelFloats"/> floats, or null: full row tiles then read A from a
     /// packed copy ([k][4 rows]) made once per row tile.</param>
+    /// <param name="rowsAtRunTime">Rows that hold data (≤ <paramref name="m"/>) under a run-time extent, or null for all
+    /// <paramref name="m"/>: whole 4-row tiles up to them are computed, the rest of the bound is left as padding.</param>
+    /// <param name="kAtRunTime">The contracted length under a run-time extent (≤ <paramref name="kDim"/>), or null.</param>
     public static void Emit(KernelContext k, long m, long n, long kDim, LValue a, LValue aBase, long aRow, long aCol,
-                            LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel = null)
+                            LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel = null,
+                            LValue? rowsAtRunTime = null, LValue? kAtRunTime = null)
     {
         var e = k.E;
         long fullTiles = m / Rows;
@@ -99,16 +103,32 @@ internal static class PackedGemm
         {
             aPanel = threads.WorkerScratch(APanelFloats(kDim) * 4); // each worker packs its own row tiles of A
         }
+        void Tile(LValue tile) => RowTile(k, Rows, e.Mul(tile, Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, aPanel, kAtRunTime);
+        void Tail() => RowTile(k, (int)(m % Rows), e.I(fullTiles * Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, null, kAtRunTime);
+        if (rowsAtRunTime is { } rows)
+        {
+            // A run-time extent: whole row tiles up to the data rows. The backend refuses --threads with a run-time
+            // extent (LlvmWasmBackend), so this loop is never split.
+            var tiles = e.Add(rows, Rows - 1);
+            tiles = e.B.Binary(BinaryOp.UDiv, tiles, e.I(Rows));
+            tiles = e.B.Select(e.B.ICmp(IntPredicate.Ult, tiles, e.I(fullTiles)), tiles, e.I(fullTiles));
+            e.ForRuntime(e.I(0), tiles, Tile);
+            if (m % Rows != 0)
+            {
+                e.If(e.B.ICmp(IntPredicate.Sgt, rows, e.I(fullTiles * Rows)), Tail);
+            }
+            return;
+        }
         // With threads, row tiles are split over the workers; the ragged last tile goes to one of them.
-        e.ParallelFor(0, fullTiles, 1, tile => RowTile(k, Rows, e.Mul(tile, Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, aPanel));
+        e.ParallelFor(0, fullTiles, 1, Tile);
         if (m % Rows != 0)
         {
-            e.ParallelFor(0, 1, 1, _ => RowTile(k, (int)(m % Rows), e.I(fullTiles * Rows), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, null));
+            e.ParallelFor(0, 1, 1, _ => Tail());
         }
     }
 
     private static void RowTile(KernelContext k, int rows, LValue row0, long n, long kDim, LValue a, LValue aBase, long aRow, long aCol,
-                                LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel)
+                                LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel, LValue? kAtRunTime)
     {
         var e = k.E;
         long fullPanels = n / Columns;
@@ -116,24 +136,32 @@ internal static class PackedGemm
         if (aPanel is { } packedA)
         {
             // [k][4 rows]: one pass over the tile's rows of A, reused by every panel of B.
-            e.For(kDim, kk =>
+            void Copy(LValue kk)
             {
                 for (int r = 0; r < Rows; r++)
                 {
                     e.StoreF32(e.LoadF32(a, e.Add(aTile, e.Mul(kk, aCol)), r * aRow), packedA, e.Add(e.Mul(kk, Rows), r));
                 }
-            });
+            }
+            if (kAtRunTime is { } kRun)
+            {
+                e.ForRuntime(e.I(0), kRun, Copy);
+            }
+            else
+            {
+                e.For(kDim, Copy);
+            }
         }
-        e.For(fullPanels, p => Panel(k, rows, row0, aTile, p, n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, Columns, aPanel));
+        e.For(fullPanels, p => Panel(k, rows, row0, aTile, p, n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, Columns, aPanel, kAtRunTime));
         if (n % Columns != 0)
         {
-            Panel(k, rows, row0, aTile, e.I(fullPanels), n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, (int)(n % Columns), aPanel);
+            Panel(k, rows, row0, aTile, e.I(fullPanels), n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, (int)(n % Columns), aPanel, kAtRunTime);
         }
     }
 
     private static void Panel(KernelContext k, int rows, LValue row0, LValue aTile, LValue panel, long n, long kDim, long aRow, long aCol,
                               LValue a, LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, int validColumns,
-                              LValue? aPanel)
+                              LValue? aPanel, LValue? kAtRunTime)
     {
         var e = k.E;
         var panelBase = e.Mul(panel, kDim * Columns);
@@ -152,7 +180,7 @@ internal static class PackedGemm
                 var column = e.Add(aTile, e.Mul(kk, aCol));
                 return r => e.SplatF32x4(e.LoadF32(a, column, r * aRow));
             };
-        var sums = e.FoldMany(0, kDim, 1, zero, (kk, acc) =>
+        Func<LValue, LValue[], LValue[]> step = (kk, acc) =>
         {
             var bRow = e.Add(panelBase, e.Mul(kk, Columns));
             var b0 = e.LoadF32x4(panels, bRow, 0);
@@ -166,7 +194,9 @@ internal static class PackedGemm
                 next[r * 2 + 1] = e.MulAddF32x4(av, b1, acc[r * 2 + 1]);
             }
             return next;
-        });
+        };
+        // Under a run-time extent along K the products stop at it: the padding of A and B may hold anything.
+        var sums = kAtRunTime is { } kRun ? e.FoldRuntime(e.I(0), kRun, zero, step) : e.FoldMany(0, kDim, 1, zero, step);
 
         long padded = PaddedColumns(n);
         var column0 = e.Mul(panel, Columns);

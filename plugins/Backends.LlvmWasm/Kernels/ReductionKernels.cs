@@ -50,8 +50,15 @@ internal sealed class ReduceKernel : IKernelGenerator
             };
             var total = Fold(0, offsets[0], e.F(initial));
             Scalars.Store(e, type, Scalars.Convert(e, Finish(e, op, total, count), DataType.Float32, type), k.Output(0), outIndex);
-        });
+        }, KeptOuterCount(k, dims));
     }
+
+    /// <summary>
+    /// Under a run-time extent along a kept axis (the rows of [1, S, 384] reduced over 384): the outer loop stops at the
+    /// data. The analysis refuses a reduction along the extent axis itself, so the output's prefix is all there is.
+    /// </summary>
+    private static LValue? KeptOuterCount(KernelContext k, long[] dims)
+        => k.OutputType(0).Shape.ElementCount == dims.Aggregate(1L, (a, b) => a * b) ? k.OuterCount(0, dims) : null;
 
     private static LValue Map(Emitter e, string op, LValue x) => op switch
     {

@@ -34,6 +34,40 @@ internal sealed class InputTypeResolver
         }
     }
 
+    /// <summary>
+    /// The dimension each named symbolic dimension (ONNX dim_param: <c>batch</c>, <c>sequence</c>) takes in the pinned
+    /// inputs, so that an input pinned with <c>--input-shape input_ids=1,1..128</c> also sizes <c>attention_mask</c>
+    /// and <c>token_type_ids</c> when they share its dim_params. Two pins that give one dim_param different values are
+    /// refused.
+    /// </summary>
+    public void ShareDimParams(IEnumerable<ValueInfoProto> inputs)
+    {
+        foreach (var input in inputs)
+        {
+            var dims = input.Type?.TensorType?.Shape?.Dim;
+            if (dims is null || !_pins.TryGetValue(input.Name, out var pin) || pin.Length != dims.Count)
+            {
+                continue;
+            }
+            for (int i = 0; i < dims.Count; i++)
+            {
+                if (!dims[i].HasDimParam || dims[i].DimParam.Length == 0)
+                {
+                    continue;
+                }
+                var symbol = dims[i].DimParam;
+                if (_shared.TryGetValue(symbol, out var earlier) && earlier.Value != pin[i])
+                {
+                    throw new ModelException(
+                        $"--input-shape gives the model's dimension '{symbol}' two values: {earlier.Value} ({earlier.Input}) and {pin[i]} ({input.Name})", file: _file);
+                }
+                _shared[symbol] = (pin[i], input.Name);
+            }
+        }
+    }
+
+    private readonly Dictionary<string, (long Value, string Input)> _shared = new(StringComparer.Ordinal);
+
     public TensorType Resolve(ValueInfoProto input)
     {
         var tensorType = input.Type?.TensorType
@@ -46,7 +80,9 @@ internal sealed class InputTypeResolver
             throw new ModelException($"input '{input.Name}' has element type {onnxName}, which is not supported", file: _file);
         }
         var elementType = (DataType)tensorType.ElemType;
-        var declared = tensorType.Shape?.Dim.Select(d => d.HasDimValue ? d.DimValue : (long?)null).ToArray();
+        var declared = tensorType.Shape?.Dim.Select(d => d.HasDimValue ? d.DimValue
+                                                         : d.HasDimParam && _shared.TryGetValue(d.DimParam, out var shared) && !_pins.ContainsKey(input.Name) ? shared.Value
+                                                         : (long?)null).ToArray();
         var shape = _pins.TryGetValue(input.Name, out var pin)
             ? ApplyPin(input.Name, declared, pin)
             : RequireStatic(input.Name, declared, tensorType.Shape);
@@ -87,8 +123,10 @@ internal sealed class InputTypeResolver
             string example = declared is null
                 ? "1,3,224,224"
                 : string.Join(",", declared.Select(d => d is long v && v >= 0 ? v : 1));
+            string range = declared is null ? "" : string.Join(",", declared.Select((d, i) => d is long v && v >= 0 ? $"{v}" : i == Array.FindLastIndex(declared, x => x is null || x < 0) ? "1..N" : "1"));
             throw new ModelException(
-                $"input '{name}' has {shown}; pin it with --input-shape {name}={example}", file: _file);
+                $"input '{name}' has {shown}; pin it with --input-shape {name}={example}" +
+                (declared is null ? "" : $", or give the axis a run-time range with --input-shape {name}={range} (one module for every extent up to N)"), file: _file);
         }
         return new Shape(declared.Select(d => d!.Value).ToArray());
     }

@@ -119,6 +119,7 @@ internal sealed class OnnxImporter
         var names = inputs.Select(i => i.Name).ToList();
         var resolver = new InputTypeResolver(_options.InputShapes, _file);
         resolver.CheckPinsExist(names);
+        resolver.ShareDimParams(inputs);
         var binder = new InputBinder(_options.Bindings, _options.InputShapes, _file);
         binder.CheckNamesExist(names);
         foreach (var input in inputs)

@@ -28,6 +28,12 @@ public sealed record Graph
 
     public Graph WithMemoryPlan(MemoryPlan? plan) => this with { Memory = plan };
 
+    /// <summary>
+    /// The bounded dynamic input dimension and the values that follow it (<c>--input-shape NAME=1,1..128</c>), when
+    /// the module takes one; null for a static module. An annotation of this exact graph, made after the last pass.
+    /// </summary>
+    public RunTimeExtent? Extent { get; init; }
+
     public TensorType TypeOf(string value)
         => Types.TryGetValue(value, out var t) ? t : throw new KeyNotFoundException($"value '{value}' has no type in graph '{Name}'");
 

@@ -21,13 +21,46 @@ public sealed record TensorInfo(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ImmutableArray<int>? DynamicDims { get; init; }
 
+    /// <summary>
+    /// An input with a bounded dynamic dimension (docs/abi.md, "Bounded dynamic inputs"): its smallest shape, each
+    /// axis of <see cref="DynamicDims"/> at the run-time extent's minimum; null for every other tensor.
+    /// </summary>
+    [JsonPropertyName("min_shape")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImmutableArray<long>? MinShape { get; init; }
+
     [JsonIgnore]
     public bool IsBounded => DynamicDims is { IsDefaultOrEmpty: false };
+
+    /// <summary>Whether the host may give this input any shape from <see cref="MinShape"/> to <see cref="Shape"/> (writing <c>wg_input_dims</c>).</summary>
+    [JsonIgnore]
+    public bool IsDynamicInput => IsBounded && MinShape is { IsDefault: false };
+
+    /// <summary><c>[1,1..128]</c> for a dynamic input, <c>[1,≤6]</c> for a bounded output, <c>[1,3]</c> otherwise.</summary>
+    public string DescribeShape()
+        => "[" + string.Join(",", Shape.Select((d, i) => DynamicDims is { IsDefault: false } axes && axes.Contains(i)
+                                                     ? MinShape is { IsDefault: false } min ? $"{min[i]}..{d}" : $"≤{d}"
+                                                     : $"{d}")) + "]";
 
     public static TensorInfo From(string name, TensorType type) => new(name, type.ElementType.Name(), type.Shape.Dims, type.ByteSize)
     {
         DynamicDims = type.IsBounded ? type.Dynamic.Axes.ToImmutableArray() : null,
     };
+
+    /// <summary>A graph input or output of <paramref name="graph"/>, with the axes that follow its run-time extent, if any.</summary>
+    public static TensorInfo From(Graph graph, string name, bool isInput)
+    {
+        var type = graph.TypeOf(name);
+        if (graph.Extent is not { } extent || !extent.Follows(name))
+        {
+            return From(name, type);
+        }
+        return new(name, type.ElementType.Name(), type.Shape.Dims, type.ByteSize)
+        {
+            DynamicDims = extent.AxesOf(name).Axes.ToImmutableArray(),
+            MinShape = isInput ? extent.MinShape(name, type) : null,
+        };
+    }
 
     public TensorType ToTensorType()
         => DataTypes.TryParse(DType, out var dt)
@@ -160,8 +193,8 @@ public sealed record ModelMetadata
         Name = graph.Name,
         Producer = graph.ProducerOf(),
         Opset = graph.OpsetOf(),
-        Inputs = graph.Inputs.Select(i => TensorInfo.From(i, graph.TypeOf(i))).ToImmutableArray(),
-        Outputs = graph.Outputs.Select(o => TensorInfo.From(o, graph.TypeOf(o))).ToImmutableArray(),
+        Inputs = graph.Inputs.Select(i => TensorInfo.From(graph, i, isInput: true)).ToImmutableArray(),
+        Outputs = graph.Outputs.Select(o => TensorInfo.From(graph, o, isInput: false)).ToImmutableArray(),
         WeightBytes = graph.ConstantBytes,
         Hints = graph.HintsOf(),
         Bound = graph.BoundInputsOf(),

@@ -65,6 +65,15 @@ public static class ModuleAbi
     /// <summary>The address of output <c>index</c>'s actual dims (rank i32s); modules with bounded outputs need it.</summary>
     public static readonly AbiFunction OutputDims = new("wg_output_dims", I32, I32, Required: false);
 
+    /// <summary>
+    /// The address of input <c>index</c>'s actual dims (rank i32s, initialised to the bound); modules with a bounded
+    /// dynamic input (<c>min_shape</c> in the metadata) export it, and the host writes the dims there before <c>wg_run</c>.
+    /// </summary>
+    public static readonly AbiFunction InputDims = new("wg_input_dims", I32, I32, Required: false);
+
+    /// <summary>What <c>wg_run</c> returns, without running, when the dims written through <see cref="InputDims"/> are outside the bounds.</summary>
+    public const int BadInputDims = 2;
+
     /// <summary>Profiling: the number of kernels <c>wg_run</c> calls.</summary>
     public static readonly AbiFunction KernelCount = new("wg_kernel_count", None, I32, Required: false);
 
@@ -72,7 +81,7 @@ public static class ModuleAbi
     public static readonly AbiFunction RunKernel = new("wg_run_kernel", I32, I32, Required: false);
 
     /// <summary>Every function export, in the order the backend exports them.</summary>
-    public static readonly ImmutableArray<AbiFunction> Functions = [Run, InputPtr, OutputPtr, AbiVersion, OutputDims, KernelCount, RunKernel];
+    public static readonly ImmutableArray<AbiFunction> Functions = [Run, InputPtr, OutputPtr, AbiVersion, OutputDims, KernelCount, RunKernel, InputDims];
 
     /// <summary>
     /// Threaded modules (<c>compile --threads</c>) only: worker <c>worker</c>'s share of one inference run by

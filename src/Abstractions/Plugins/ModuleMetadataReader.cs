@@ -213,6 +213,13 @@ public static class ModuleMetadataReader
                 throw new WasmGraphException(
                     $"model metadata gives {what} dynamic_dims [{(dynamic.IsDefault ? "null" : string.Join(",", dynamic))}] that are not distinct axes of shape {FormatDims(tensor)}");
             }
+            if (tensor.MinShape is { } min
+                && (min.IsDefault || !tensor.IsBounded || min.Length != tensor.Shape.Length
+                    || min.Select((d, i) => tensor.DynamicDims!.Value.Contains(i) ? d < 1 || d > tensor.Shape[i] : d != tensor.Shape[i]).Any(bad => bad)))
+            {
+                throw new WasmGraphException(
+                    $"model metadata gives {what} min_shape [{(min.IsDefault ? "null" : string.Join(",", min))}], which is not its shape {FormatDims(tensor)} with each dynamic axis between 1 and its bound");
+            }
             long needed = BytesOf(dtype, tensor.Shape)
                 ?? throw new WasmGraphException($"model metadata gives {what} a shape {FormatDims(tensor)} too large to address");
             if (needed != tensor.ByteSize)

@@ -48,6 +48,10 @@ public sealed class DemoModels
         {
             text.Append(input).Append(':').AppendJoin(',', dims);
         }
+        foreach (var (input, dims) in request.InputShapeMinimums.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            text.Append(input).Append(">=").AppendJoin(',', dims);
+        }
         text.Append(string.Join(",", _pipeline.Options.Passes)).Append(_pipeline.Options.Backend.OptLevel).Append(_pipeline.Options.Backend.Features).Append(_pipeline.Options.Backend.ConvAlgorithm);
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("WasmGraph", StringComparison.Ordinal) == true))
         {

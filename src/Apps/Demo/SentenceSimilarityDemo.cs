@@ -11,7 +11,8 @@ namespace WasmGraph.Apps.Demo;
 /// <summary>
 /// Sentence similarity: all-MiniLM-L6-v2 (a 6-layer BERT) runs in wasm on a few sentences tokenised with
 /// Microsoft.ML.Tokenizers' BERT tokenizer and the model's own vocab; mean pooling over the attention mask gives one
-/// 384-d embedding per sentence, and the cosine matrix shows which sentences mean the same thing.
+/// 384-d embedding per sentence, and the cosine matrix shows which sentences mean the same thing. One module with a
+/// bounded dynamic sequence axis (<c>--input-shape input_ids=1,1..128</c>) runs each sentence at its real length.
 /// </summary>
 public sealed class SentenceSimilarityDemo : IDemoSection
 {
@@ -53,16 +54,19 @@ public sealed class SentenceSimilarityDemo : IDemoSection
         return (ids, mask, new long[ids.Length], sequence);
     }
 
-    /// <summary>The dynamic [batch, sequence] inputs are pinned to this batch of sentences: every shape is static.</summary>
-    public static CompileRequest Request(string model, int batch, int sequence)
-    {
-        var shape = ImmutableArray.Create<long>(batch, sequence);
-        return new CompileRequest(model, "minilm.wasm")
+    /// <summary>The longest sentence the demo's module takes, in tokens ([CLS] and [SEP] included).</summary>
+    public const int MaxTokens = 128;
+
+    /// <summary>
+    /// The [batch, sequence] inputs with batch pinned to 1 and a run-time sequence length of 1..<see cref="MaxTokens"/>
+    /// (<c>--input-shape input_ids=1,1..128</c>; attention_mask and token_type_ids share the dim_params).
+    /// </summary>
+    public static CompileRequest Request(string model)
+        => new(model, "minilm.wasm")
         {
-            InputShapes = ImmutableDictionary<string, ImmutableArray<long>>.Empty
-                .Add("input_ids", shape).Add("attention_mask", shape).Add("token_type_ids", shape),
+            InputShapes = ImmutableDictionary<string, ImmutableArray<long>>.Empty.Add("input_ids", [1, MaxTokens]),
+            InputShapeMinimums = ImmutableDictionary<string, ImmutableArray<long>>.Empty.Add("input_ids", [1, 1]),
         };
-    }
 
     /// <summary>Mean-pooled sentence embeddings from the [batch, sequence, 384] last hidden state.</summary>
     public static float[][] Embed(TensorData lastHiddenState, long[] mask, int batch, int sequence)
@@ -70,39 +74,49 @@ public sealed class SentenceSimilarityDemo : IDemoSection
 
     public void Run(DemoSession session, CancellationToken cancellation)
     {
-        var (ids, mask, types, sequence) = Tokenize(session.Data.MiniLmVocab, Sentences);
-        int batch = Sentences.Length;
-        var model = session.Load("minilm", Request(session.Data.MiniLm!, batch, sequence));
-        var shape = new Shape(batch, sequence);
-        var inputs = new Dictionary<string, TensorData>
-        {
-            ["input_ids"] = TensorData.FromInt64s(shape, ids),
-            ["attention_mask"] = TensorData.FromInt64s(shape, mask),
-            ["token_type_ids"] = TensorData.FromInt64s(shape, types),
-        };
-        var wanted = model.Metadata.Inputs.Select(i => i.Name).ToHashSet();
-        var (wasm, ort) = model.Run(inputs.Where(kv => wanted.Contains(kv.Key)).ToDictionary(), session.Repeat);
+        var tokenizer = BertTokenizer.Create(session.Data.MiniLmVocab);
+        var model = session.Load("minilm", Request(session.Data.MiniLm!));
         int hiddenIndex = model.Metadata.Outputs.Select((o, i) => (o, i)).First(p => p.o.Shape.Length == 3).i;
-        var hidden = wasm[model.Metadata.Outputs[hiddenIndex].Name];
-        var reference = model.ReferenceOutput(ort, hiddenIndex);
-        session.Parity.Check(Name, "MiniLM last_hidden_state", hidden, reference);
-
-        var embeddings = Embed(hidden, mask, batch, sequence);
-        var expected = Embed(reference, mask, batch, sequence);
+        var embeddings = new float[Sentences.Length][];
+        var expected = new float[Sentences.Length][];
+        var lengths = new int[Sentences.Length];
+        for (int s = 0; s < Sentences.Length; s++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            // Each sentence at its own length: no padding, so no work on padding either.
+            var ids = tokenizer.EncodeToIds(Sentences[s], addSpecialTokens: true).Select(t => (long)t).ToArray();
+            lengths[s] = ids.Length;
+            var shape = new Shape(1, ids.Length);
+            var mask = Enumerable.Repeat(1L, ids.Length).ToArray();
+            var inputs = new Dictionary<string, TensorData>
+            {
+                ["input_ids"] = TensorData.FromInt64s(shape, ids),
+                ["attention_mask"] = TensorData.FromInt64s(shape, mask),
+                ["token_type_ids"] = TensorData.FromInt64s(shape, new long[ids.Length]),
+            };
+            var wanted = model.Metadata.Inputs.Select(i => i.Name).ToHashSet();
+            var (wasm, ort) = model.Run(inputs.Where(kv => wanted.Contains(kv.Key)).ToDictionary(), session.Repeat);
+            var hidden = wasm[model.Metadata.Outputs[hiddenIndex].Name];
+            var reference = model.ReferenceOutput(ort, hiddenIndex);
+            session.Parity.Check(Name, $"MiniLM last_hidden_state, sentence {s + 1} ({ids.Length} tokens)", hidden, reference);
+            embeddings[s] = Embed(hidden, mask, 1, ids.Length)[0];
+            expected[s] = Embed(reference, mask, 1, ids.Length)[0];
+        }
         session.Parity.Check(Name, "mean-pooled sentence embeddings", embeddings.SelectMany(e => e.Select(v => (double)v)).ToList(),
                              expected.SelectMany(e => e.Select(v => (double)v)).ToList());
         var cosine = EmbeddingMath.CosineMatrix(embeddings);
         session.Parity.Check(Name, "sentence cosine-similarity matrix", cosine, EmbeddingMath.CosineMatrix(expected));
-        var nearest = EmbeddingMath.NearestNeighbours(cosine, batch);
+        var nearest = EmbeddingMath.NearestNeighbours(cosine, Sentences.Length);
 
-        Print(session.Out, cosine, nearest, ids, sequence);
+        Print(session.Out, cosine, nearest, lengths);
         var report = session.Section(Name);
         report["sentences"] = new JsonArray(Sentences.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray());
+        report["tokens"] = new JsonArray(lengths.Select(n => (JsonNode)JsonValue.Create(n)).ToArray());
         report["cosine"] = new JsonArray(cosine.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
         report["nearest"] = new JsonArray(nearest.Select(j => (JsonNode)JsonValue.Create(j)).ToArray());
     }
 
-    private static void Print(IAnsiConsole console, double[] cosine, int[] nearest, long[] ids, int sequence)
+    private static void Print(IAnsiConsole console, double[] cosine, int[] nearest, int[] lengths)
     {
         int n = Sentences.Length;
         var table = new Table().Border(TableBorder.Rounded).Title("cosine similarity of the sentence embeddings (wasm)")
@@ -114,8 +128,7 @@ public sealed class SentenceSimilarityDemo : IDemoSection
         table.AddColumn("nearest");
         for (int i = 0; i < n; i++)
         {
-            int tokens = Enumerable.Range(0, sequence).Count(t => ids[i * sequence + t] != 0);
-            var cells = new List<string> { $"{i + 1}", Markup.Escape(Sentences[i]), $"{tokens}" };
+            var cells = new List<string> { $"{i + 1}", Markup.Escape(Sentences[i]), $"{lengths[i]}" };
             for (int j = 0; j < n; j++)
             {
                 var text = cosine[i * n + j].ToString("0.000", CultureInfo.InvariantCulture);

@@ -33,7 +33,9 @@ public sealed class CompileSettings : HostCommandSettings
     public string? Passes { get; init; }
 
     [CommandOption("--input-shape <NAME=DIMS>")]
-    [Description("Pin an input's shape, e.g. input=1,3,224,224 (repeatable)")]
+    [Description("Pin an input's shape, e.g. input=1,3,224,224 (repeatable). A dimension written LO..HI (input_ids=1,1..128) " +
+                 "takes any extent in that range at run time: one module, memory planned at HI, loops stopped at the extent; " +
+                 "inputs that share the model's dim_param share it; one range per module (docs/abi.md, \"Bounded dynamic inputs\")")]
     public string[] InputShapes { get; init; } = [];
 
     [CommandOption("--bind <NAME=FILE.npy>")]
@@ -145,22 +147,46 @@ public sealed class CompileSettings : HostCommandSettings
 
     public ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes() => ParseInputShapes(InputShapes);
 
-    /// <summary>The <c>--input-shape</c> specs of compile and tune, checked.</summary>
-    public static ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes(IEnumerable<string> specs)
+    /// <summary>The <c>--input-shape</c> specs of compile and tune, checked: each input's shape at the bound.</summary>
+    public static ImmutableDictionary<string, ImmutableArray<long>> ParseInputShapes(IEnumerable<string> specs) => ParseInputShapeRanges(specs).Bounds;
+
+    /// <summary>
+    /// The <c>--input-shape</c> specs, checked: each input's shape at the bound, and for the inputs with a range
+    /// (<c>input_ids=1,1..128</c>: 1 ≤ lo ≤ hi) their smallest shape.
+    /// </summary>
+    public static (ImmutableDictionary<string, ImmutableArray<long>> Bounds, ImmutableDictionary<string, ImmutableArray<long>> Minimums)
+        ParseInputShapeRanges(IEnumerable<string> specs)
     {
         var shapes = ImmutableDictionary.CreateBuilder<string, ImmutableArray<long>>(StringComparer.Ordinal);
+        var minimums = ImmutableDictionary.CreateBuilder<string, ImmutableArray<long>>(StringComparer.Ordinal);
+        static long Number(string text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1;
         foreach (var spec in specs)
         {
             int eq = spec.LastIndexOf('=');
-            var dims = eq <= 0 ? null : spec[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries)
-                .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1).ToArray();
-            if (dims is null || dims.Length == 0 || dims.Any(d => d < 0))
+            var dims = eq <= 0 ? null : spec[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries).Select(d =>
             {
-                throw new WasmGraphException($"--input-shape '{spec}': expected NAME=D1,D2,… with non-negative integers, e.g. input=1,3,224,224");
+                int range = d.IndexOf("..", StringComparison.Ordinal);
+                if (range < 0)
+                {
+                    long v = Number(d);
+                    return (Low: v, High: v);
+                }
+                long low = Number(d[..range]), high = Number(d[(range + 2)..]);
+                return low >= 1 && high >= low ? (Low: low, High: high) : (Low: -1L, High: -1L);
+            }).ToArray();
+            if (dims is null || dims.Length == 0 || dims.Any(d => d.Low < 0))
+            {
+                throw new WasmGraphException(
+                    $"--input-shape '{spec}': expected NAME=D1,D2,… with non-negative integers, or a run-time range LO..HI (1 ≤ LO ≤ HI), " +
+                    "e.g. input=1,3,224,224 or input_ids=1,1..128");
             }
-            shapes[spec[..eq]] = dims.ToImmutableArray();
+            shapes[spec[..eq]] = dims.Select(d => d.High).ToImmutableArray();
+            if (dims.Any(d => d.Low != d.High))
+            {
+                minimums[spec[..eq]] = dims.Select(d => d.Low).ToImmutableArray();
+            }
         }
-        return shapes.ToImmutable();
+        return (shapes.ToImmutable(), minimums.ToImmutable());
     }
 }
 
@@ -195,6 +221,7 @@ public sealed class CompileCommand(WasmGraphHostFactory hosts, HostConsoles cons
         var request = new CompileRequest(settings.Model, settings.Output ?? Path.ChangeExtension(settings.Model, ".wasm"))
         {
             InputShapes = settings.ParseInputShapes(),
+            InputShapeMinimums = CompileSettings.ParseInputShapeRanges(settings.InputShapes).Minimums,
             Bindings = bindFiles.ToImmutableDictionary(b => b.Key, b => NpyFile.Read(b.Value), StringComparer.Ordinal),
             VerifyEach = settings.VerifyEach,
             DumpIrAfter = settings.DumpIr,

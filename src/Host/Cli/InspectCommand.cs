@@ -92,6 +92,10 @@ public sealed class InspectCommand : Command<InspectSettings>
         about.AddRow("parameters", $"{Format.Count(model.ParameterCount)} in {model.InitializerCount} initializers, {Format.Bytes(model.ParameterBytes)}");
         about.AddRow("activations", Format.UntrustedMarkup(ActivationEstimate(path, settings).Text, maxLength: 1000));
         about.AddRow("file size", Format.Bytes(bytes.LongLength));
+        if (DynamicAxes(model) is { } dynamic)
+        {
+            about.AddRow("dynamic axes", Format.UntrustedMarkup(dynamic, maxLength: 1000));
+        }
         foreach (var (key, value) in model.MetadataProps)
         {
             about.AddRow(Format.UntrustedMarkup(key), Format.UntrustedMarkup(value));
@@ -115,6 +119,23 @@ public sealed class InspectCommand : Command<InspectSettings>
             ops.AddRow(Format.UntrustedMarkup(op), $"{count}");
         }
         _out.Write(ops);
+    }
+
+    /// <summary>
+    /// The inputs' symbolic axes (ONNX dim_params such as <c>batch</c> and <c>sequence</c>, or unnamed ones), each with
+    /// the inputs that have it, and the flag that fixes or bounds them; null when every input is static.
+    /// </summary>
+    internal static string? DynamicAxes(OnnxModelSummary model)
+    {
+        var axes = model.Inputs
+            .SelectMany(i => i.Dims.Select((d, axis) => (Input: i.Name, Dim: d, Axis: axis)))
+            .Where(x => !long.TryParse(x.Dim, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            .GroupBy(x => x.Dim, StringComparer.Ordinal)
+            .Select(g => $"{g.Key} ({string.Join(", ", g.Select(x => $"{x.Input}[{x.Axis}]"))})")
+            .ToList();
+        return axes.Count == 0
+            ? null
+            : $"{string.Join("; ", axes)} — compile with --input-shape NAME=… to pin them, or a range LO..HI (e.g. 1..128) for one module that takes any extent in it";
     }
 
     private void ShowWasm(string path, byte[] bytes)
@@ -216,8 +237,9 @@ public sealed class InspectCommand : Command<InspectSettings>
         int index = 0;
         foreach (var t in tensors)
         {
-            // A bounded output shows its bound, with "≤" on the axes whose extent each run reports (docs/abi.md).
-            var shape = Format.Shape(t.Shape, t.DynamicDims);
+            // A bounded output shows its bound, with "≤" on the axes whose extent each run reports, and a dynamic
+            // input (or an output that follows it) its range, [1,1..128] (docs/abi.md).
+            var shape = t.IsBounded ? t.DescribeShape() : Format.Shape(t.Shape, t.DynamicDims);
             var bytes = t.IsBounded ? $"≤{Format.Count(t.ByteSize)}" : Format.Count(t.ByteSize);
             table.AddRow(kind, $"{index++}", Format.UntrustedMarkup(t.Name), Format.UntrustedMarkup(t.DType), Format.UntrustedMarkup(shape), bytes);
         }

@@ -21,7 +21,8 @@ public static class RunInputs
             var info = metadata.Inputs.FirstOrDefault(i => i.Name == name)
                        ?? throw new WasmGraphException($"--input {spec}: the module has no input '{name}'; inputs: {Describe(metadata)}");
             var tensor = NpyFile.Read(file);
-            var expected = info.ToTensorType();
+            // A dynamic input takes any shape in its range (the session checks it): only the dtype is declared here.
+            var expected = info.IsDynamicInput ? new TensorType(info.ToTensorType().ElementType, tensor.Type.Shape) : info.ToTensorType();
             inputs[name] = NpyFile.AsDeclared(tensor, expected) ?? throw new WasmGraphException(
                 $"{file}: holds {tensor.Type}, but input '{name}' is {expected}" + (expected.ElementType == DataType.BFloat16 ? " (give bfloat16 as uint16 bits)" : ""));
         }
@@ -35,7 +36,7 @@ public static class RunInputs
         if (missing.Count > 0)
         {
             throw new WasmGraphException(
-                $"missing input(s): {string.Join(", ", missing.Select(m => $"{m.Name} ({m.DType}{Format.Shape(m.Shape)})"))}; " +
+                $"missing input(s): {string.Join(", ", missing.Select(m => $"{m.Name} ({m.DType}{m.DescribeShape()})"))}; " +
                 "give them with --input NAME=FILE.npy or --image FILE");
         }
         return inputs;

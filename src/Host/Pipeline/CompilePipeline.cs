@@ -48,6 +48,7 @@ public sealed class CompilePipeline
         string BackendStage(TargetProfile? target) => targets.Length > 1 ? $"backend ({backend.Name}, {target})" : $"backend ({backend.Name})";
         var stages = new List<StageTiming>();
         var graph = FrontendAndPasses(request, observer, stages, frontend, passes, backend, [.. targets.Select(BackendStage), "write"], cancellation);
+        graph = WithRunTimeExtent(request, graph, frontend, passes, backend, cancellation);
 
         RejectUnsupported(backend, graph, request.ModelPath);
         // Every module is compiled before any is written, so a failing profile leaves none of the set behind.
@@ -87,6 +88,7 @@ public sealed class CompilePipeline
         observer ??= new CompileObserver();
         var (frontend, passes, backend, backendOptions) = Prepare(request, cancellation);
         var graph = FrontendAndPasses(request, observer, [], frontend, passes, backend, [], cancellation);
+        graph = WithRunTimeExtent(request, graph, frontend, passes, backend, cancellation);
         return (graph, backend, backendOptions);
     }
 
@@ -174,6 +176,82 @@ public sealed class CompilePipeline
         }
 
         return graph;
+    }
+
+    /// <summary>
+    /// For a request with a bounded dynamic dimension (<c>--input-shape input_ids=1,1..128</c>): the graph at the bound
+    /// annotated with the values that follow the run-time extent (<see cref="RunTimeExtentAnalysis"/>), found by
+    /// compiling the model once more, frontend and passes only, at a probe length; every node that cannot follow it
+    /// is listed at once. The graph unchanged for a static request.
+    /// </summary>
+    private Graph WithRunTimeExtent(CompileRequest request, Graph graph, IFrontend frontend, List<IPass> passes, IBackend backend,
+                                    CancellationToken cancellation)
+    {
+        if (RunTimeExtentOf(request) is not var (min, bound, pin))
+        {
+            return graph;
+        }
+        long probe = RunTimeExtentAnalysis.ProbeFor(min, bound);
+        var probeShapes = request.InputShapes.ToImmutableDictionary(
+            kv => kv.Key,
+            kv => kv.Value.Select((d, i) => request.InputShapeMinimums.TryGetValue(kv.Key, out var low) && low[i] != d ? probe : d).ToImmutableArray(),
+            StringComparer.Ordinal);
+        var probeRequest = request with { InputShapes = probeShapes, InputShapeMinimums = ImmutableDictionary<string, ImmutableArray<long>>.Empty, DumpIrAfter = null };
+        var atProbe = FrontendAndPasses(probeRequest, new CompileObserver(), [], frontend, passes, backend, [], cancellation);
+        var annotated = RunTimeExtentAnalysis.Annotate(graph, atProbe, min, bound, probe, request.ModelPath, pin);
+        var problems = new List<string>();
+        foreach (var node in annotated.Nodes)
+        {
+            try
+            {
+                RunTimeExtentAnalysis.Check(node, annotated, _registry, pin);
+            }
+            catch (ModelException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+        if (problems.Count > 0)
+        {
+            var more = problems.Count > 10 ? $"\n  … and {problems.Count - 10} more" : "";
+            throw new ModelException($"{problems.Count} node(s) cannot follow the run-time extent:\n  {string.Join("\n  ", problems.Take(10))}{more}", request.ModelPath);
+        }
+        return annotated;
+    }
+
+    /// <summary>
+    /// The one run-time extent of the request (min, bound, and the <c>--input-shape</c> flags that would pin it
+    /// instead), or null when every dimension is static. A second, different range is refused: this version compiles
+    /// one run-time extent per module.
+    /// </summary>
+    private static (long Min, long Bound, string Pin)? RunTimeExtentOf(CompileRequest request)
+    {
+        (long Min, long Bound)? range = null;
+        foreach (var (name, minimum) in request.InputShapeMinimums.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var bound = request.InputShapes[name];
+            for (int i = 0; i < bound.Length; i++)
+            {
+                if (minimum[i] == bound[i])
+                {
+                    continue;
+                }
+                if (range is { } earlier && earlier != (minimum[i], bound[i]))
+                {
+                    throw new WasmGraphException(
+                        $"--input-shape gives two run-time ranges ({earlier.Min}..{earlier.Bound} and {minimum[i]}..{bound[i]} for '{name}'); " +
+                        "a module takes one run-time extent in this version: give every dynamic axis the same range, or pin all but one");
+                }
+                range = (minimum[i], bound[i]);
+            }
+        }
+        if (range is not { } found)
+        {
+            return null;
+        }
+        var pins = request.InputShapeMinimums.Keys.Order(StringComparer.Ordinal)
+            .Select(n => $"--input-shape {n}={string.Join(",", request.InputShapes[n])}");
+        return (found.Min, found.Bound, string.Join(" ", pins));
     }
 
     /// <summary>

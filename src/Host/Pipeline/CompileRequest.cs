@@ -9,6 +9,13 @@ public sealed record CompileRequest(string ModelPath, string OutputPath)
 {
     public ImmutableDictionary<string, ImmutableArray<long>> InputShapes { get; init; } = ImmutableDictionary<string, ImmutableArray<long>>.Empty;
 
+    /// <summary>
+    /// The smallest shape of each input pinned with a range (<c>--input-shape input_ids=1,1..128</c>): an axis whose
+    /// minimum is below its bound in <see cref="InputShapes"/> takes any extent in between at run time (one extent per
+    /// module). Empty for a static module.
+    /// </summary>
+    public ImmutableDictionary<string, ImmutableArray<long>> InputShapeMinimums { get; init; } = ImmutableDictionary<string, ImmutableArray<long>>.Empty;
+
     /// <summary>Graph inputs frozen to values (<c>--bind NAME=FILE.npy</c>), checked by the frontend against the model.</summary>
     public ImmutableDictionary<string, TensorData> Bindings { get; init; } = ImmutableDictionary<string, TensorData>.Empty;
 
