@@ -55,6 +55,20 @@ public sealed class ThreadsCliTests
         Assert.Contains("run --threads 2, but the module was compiled without threads", run.StdErr);
     }
 
+    [Fact]
+    public void ThreadsWithARunTimeRangeAreRefused()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var model = new OnnxModelBuilder().Opset(13).SymbolicInput("x", DataType.Float32, "1", "seq", "8")
+            .Node("Relu", ["x"], ["y"]).Output("y", DataType.Float32);
+        File.WriteAllBytes(dir.File("m.onnx"), model.ToBytes());
+        var compile = HostProcess.Run("compile", dir.File("m.onnx"), "-o", dir.File("m.wasm"), "--input-shape", "x=1,1..16,8", "--threads", "2");
+        Assert.True(compile.ExitCode == 2, compile.ToString());
+        Assert.Contains("--threads cannot be combined with a run-time range", compile.StdErr);
+        Assert.Contains("m.onnx", compile.StdErr);
+        Assert.False(File.Exists(dir.File("m.wasm")));
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("65")]
