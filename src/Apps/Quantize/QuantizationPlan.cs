@@ -7,7 +7,7 @@ namespace WasmGraph.Apps.Quantize;
 public sealed record QuantizeOptions
 {
     /// <summary>The ops ONNX Runtime's QDQ quantizer and a QDQ-fusing compiler both recognise, and that we quantize by default.</summary>
-    public static readonly ImmutableArray<string> DefaultOps = ["Conv", "MatMul", "Gemm", "Add", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat"];
+    public static readonly ImmutableArray<string> DefaultOps = ["Conv", "MatMul", "Gemm", "Add", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat", "Gather"];
 
     public ImmutableHashSet<string> Ops { get; init; } = DefaultOps.ToImmutableHashSet(StringComparer.Ordinal);
 
@@ -17,6 +17,18 @@ public sealed record QuantizeOptions
     public bool PerChannel { get; init; } = true;
 
     public ActivationType Activations { get; init; } = ActivationType.U8;
+
+    public OutputQuantization QuantizeOutputs { get; init; } = OutputQuantization.Consumed;
+}
+
+/// <summary>Which outputs of quantized nodes get a QuantizeLinear/DequantizeLinear pair.</summary>
+public enum OutputQuantization
+{
+    /// <summary>Only outputs that another quantized node reads: the int8 chain continues there, and elsewhere the output stays float.</summary>
+    Consumed,
+
+    /// <summary>Every output, as ONNX Runtime's quantize_static does unless told otherwise (its OpTypesToExcludeOutputQuantization option).</summary>
+    All,
 }
 
 /// <summary>A weight input of a quantized node: quantized symmetric int8, per output channel along <see cref="Axis"/> (or per tensor).</summary>
@@ -29,11 +41,16 @@ public sealed record BiasUse(NodeProto Node, int Input, string Activation, strin
 /// Where the QuantizeLinear/DequantizeLinear pairs go, decided on the prepared float model, the way ONNX Runtime's
 /// QDQ quantizer lays them out (quantize_static, QuantFormat.QDQ):
 /// <list type="bullet">
-/// <item>every float input and output of a quantized node gets one Q→DQ pair, shared by all its readers;</item>
+/// <item>every float input of a quantized node gets one Q→DQ pair, shared by all its readers, and so does its output
+/// when another quantized node reads it (or always, with <see cref="OutputQuantization.All"/>, quantize_static's
+/// default: an output read only by float ops, such as a transformer's MatMul feeding a bias Add and LayerNorm, then
+/// carries the error of a u8 step over its whole range, outliers included, for no integer kernel downstream);</item>
 /// <item>weights (Conv input 1, MatMul's constant B, Gemm's B) are stored as int8 with a DequantizeLinear only, per
 /// channel along the output axis (Conv: 0; MatMul: the last; Gemm: 0 with transB=1, else 1);</item>
 /// <item>biases (Conv input 2, Gemm's 1-D C with alpha = beta = 1) are int32 with a DequantizeLinear;</item>
-/// <item>MaxPool's output shares its input's scale (max commutes with a monotone quantization, so it stays exact);</item>
+/// <item>MaxPool's and Gather's outputs share their input's scale (max commutes with a monotone quantization, and a
+/// gather only moves values, so both stay exact); Gather is quantized only on a constant table (an embedding), whose
+/// int8 storage is most of a transformer's size;</item>
 /// <item>a Relu that alone reads a quantized node's output is removed and its output range is used for that node's
 /// output (the quantizer clamps at the zero point, which is ReLU exactly), as ONNX Runtime's QDQRemovableActivation.</item>
 /// </list>
@@ -132,8 +149,11 @@ public sealed class QuantizationPlan
                         plan.Biases.Add(new BiasUse(node, 2, node.Input[0], node.Input[1]));
                     }
                     break;
-                case "Conv" or "Gemm":
-                    continue; // a computed weight: left in float
+                case "Gather" when IsFloatConstant(node.Input[0]):
+                    Activation(node.Input[0]); // an embedding table: stored quantized, per tensor, and gathered as it is
+                    break;
+                case "Conv" or "Gemm" or "Gather":
+                    continue; // a computed weight or a gather of computed data: left in float
                 case "MatMul" or "Add" or "Concat" or "AveragePool" or "GlobalAveragePool" or "MaxPool":
                     foreach (var input in node.Input)
                     {
@@ -144,18 +164,29 @@ public sealed class QuantizationPlan
                     continue;
             }
             plan.Nodes.Add(node);
+        }
+
+        // Outputs: every quantized node's (as quantize_static does by default), or only those a quantized node reads.
+        var quantizedInputs = plan.Nodes.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in plan.Nodes)
+        {
             var output = node.Output[0];
-            if (node.OpType is "Conv" or "MatMul" or "Gemm" or "Add" && !hasSubgraphs && !graphOutputs.Contains(output) && readers.GetValueOrDefault(output) == 1
-                && graph.Node.FirstOrDefault(n => n.Input.Contains(output)) is { OpType: "Relu" } relu && relu.Output.Count == 1 && !Named(relu, options.KeepFloat))
+            var relu = node.OpType is "Conv" or "MatMul" or "Gemm" or "Add" && !hasSubgraphs && !graphOutputs.Contains(output) && readers.GetValueOrDefault(output) == 1
+                       && graph.Node.FirstOrDefault(n => n.Input.Contains(output)) is { OpType: "Relu" } r && r.Output.Count == 1 && !Named(r, options.KeepFloat) ? r : null;
+            var quantized = relu?.Output[0] ?? output;
+            if (options.QuantizeOutputs == OutputQuantization.Consumed && !quantizedInputs.Contains(quantized))
+            {
+                continue; // read by float nodes only: an int8 kernel writes float directly, and a Q/DQ pair would add error for nothing
+            }
+            if (relu is not null)
             {
                 plan.FusedRelus[output] = relu;
-                output = relu.Output[0];
             }
-            if (node.OpType == "MaxPool")
+            if (node.OpType is "MaxPool" or "Gather")
             {
-                plan.SharedScale[output] = node.Input[0];
+                plan.SharedScale[quantized] = node.Input[0];
             }
-            Activation(output);
+            Activation(quantized);
         }
         return plan;
     }
@@ -190,7 +221,7 @@ public sealed class QuantizationPlan
     {
         for (int i = 0; i < node.Input.Count; i++)
         {
-            if (node.Input[i].Length > 0 && !Weights.Any(w => w.Node == node && w.Input == i) && !Biases.Any(b => b.Node == node && b.Input == i))
+            if (node.Input[i].Length > 0 && !(node.OpType == "Gather" && i == 1) && !Weights.Any(w => w.Node == node && w.Input == i) && !Biases.Any(b => b.Node == node && b.Input == i))
             {
                 yield return node.Input[i];
             }

@@ -44,7 +44,7 @@ public sealed class QuantizeSettings : HostCommandSettings
     public string[] KeepFloat { get; init; } = [];
 
     [CommandOption("--ops <OPS>")]
-    [Description("Comma-separated op types to quantize (default Conv,MatMul,Gemm,Add,MaxPool,AveragePool,GlobalAveragePool,Concat)")]
+    [Description("Comma-separated op types to quantize (default Conv,MatMul,Gemm,Add,MaxPool,AveragePool,GlobalAveragePool,Concat,Gather; Gather only on a constant table)")]
     public string? Ops { get; init; }
 
     [CommandOption("--per-channel <BOOL>")]
@@ -56,6 +56,18 @@ public sealed class QuantizeSettings : HostCommandSettings
     [Description("Activation type: u8 (default, as ONNX Runtime's QDQ quantizer) or s8")]
     [DefaultValue("u8")]
     public string Activations { get; init; } = "u8";
+
+    [CommandOption("--quantize-outputs <WHICH>")]
+    [Description("consumed (default): a quantized node's output gets a Q/DQ pair only when another quantized node reads it; all: every output, as ONNX Runtime's quantize_static")]
+    [DefaultValue("consumed")]
+    public string QuantizeOutputs { get; init; } = "consumed";
+
+    public OutputQuantization ParseQuantizeOutputs() => QuantizeOutputs.ToLowerInvariant() switch
+    {
+        "consumed" => OutputQuantization.Consumed,
+        "all" => OutputQuantization.All,
+        _ => throw new WasmGraphException($"--quantize-outputs must be consumed or all, not '{Format.Untrusted(QuantizeOutputs)}'"),
+    };
 
     [CommandOption("--prepend <MODEL>")]
     [Description("A preprocessing model the calibration inputs go through first, as compile --prepend (it is not quantized)")]
@@ -129,6 +141,7 @@ public sealed class QuantizeSettings : HostCommandSettings
         Percentile is >= 90 and <= 100 ? null : $"--percentile must be between 90 and 100, not {Percentile.ToString(CultureInfo.InvariantCulture)}",
         SettingsChecks.Parses(() => ParseActivations()),
         SettingsChecks.Parses(() => ParseOps()),
+        SettingsChecks.Parses(() => ParseQuantizeOutputs()),
         SettingsChecks.Parses(() => ParseHints()),
         SettingsChecks.Empty(Prepend, "--prepend"),
         SettingsChecks.Empty(Vocab, "--vocab"),
@@ -169,6 +182,7 @@ public sealed class QuantizeCommand(HostConsoles consoles) : Command<QuantizeSet
                 KeepFloat = settings.KeepFloat.SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToImmutableHashSet(StringComparer.Ordinal),
                 PerChannel = settings.PerChannel,
                 Activations = settings.ParseActivations(),
+                QuantizeOutputs = settings.ParseQuantizeOutputs(),
             },
         };
 

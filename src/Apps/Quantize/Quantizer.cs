@@ -79,7 +79,7 @@ public static class Quantizer
         var inputs = new CalibrationInputs(request.Calibrate, DeclaredInputs(prepend ?? prepared), request.Hints, request.Vocab, request.Prepend ?? request.Model);
         int total = inputs.Count;
 
-        using var probe = new OrtProbe(prepared, plan.Activations, request.Model, request.Prepend);
+        using var probe = new OrtProbe(prepared, plan.Nodes.SelectMany(plan.NodeTensors).Where(t => !plan.ConstantActivations.Contains(t)).Distinct(), request.Model, request.Prepend);
         var graphInputs = DeclaredInputs(prepared).ToDictionary(i => i.Name, i => i.Type, StringComparer.Ordinal);
         plan = plan.Finish(t => graphInputs.TryGetValue(t, out var type) ? type == DataType.Float32 : probe.ElementType(t) == DataType.Float32);
         if (plan.Nodes.Count == 0)
@@ -145,7 +145,7 @@ public static class Quantizer
     {
         var outputs = quantized.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var rows = plan.Nodes.Select(n => (Node: n, Tensor: plan.OutputTensor(n))).ToList();
-        string Seen(string tensor) => outputs.Contains(tensor) ? tensor : tensor + "_DequantizeLinear_Output";
+        string Seen(string tensor) => outputs.Contains(tensor) || !plan.Activations.Contains(tensor) ? tensor : tensor + "_DequantizeLinear_Output";
         using var floatProbe = new OrtProbe(prepared, rows.Select(r => r.Tensor), request.Model, request.Prepend);
         using var quantProbe = new OrtProbe(quantized, rows.Select(r => Seen(r.Tensor)), request.Output, request.Prepend);
         using var reference = floatProbe.Run(sample.Inputs, rows.Select(r => r.Tensor).ToList(), sample.Source);
