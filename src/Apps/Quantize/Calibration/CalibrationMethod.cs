@@ -51,8 +51,10 @@ public static class CalibrationMethod
 
     /// <summary>
     /// The KL search over clipping thresholds on the magnitude histogram. For each candidate i (in bins), the reference
-    /// P is the first i bins with everything beyond folded into the last; Q merges P's i bins into as many groups as
-    /// the quantized type has levels on that side and spreads each group's count evenly over its non-empty bins.
+    /// P is the first i bins with everything beyond folded into the last; Q merges the same i bins, without the folded
+    /// outliers, into as many groups as the quantized type has levels on that side and spreads each group's count evenly
+    /// over its non-empty bins. So a narrow threshold pays for the outliers it clips (P's last bin, which Q lacks) and a
+    /// wide one for the resolution it loses (Q's flattened groups).
     /// </summary>
     private static (double, double) Entropy(TensorStatistics stats, ActivationType type)
     {
@@ -80,12 +82,12 @@ public static class CalibrationMethod
                 int nonEmpty = 0;
                 for (int k = start; k < end; k++)
                 {
-                    sum += p[k];
-                    nonEmpty += p[k] != 0 ? 1 : 0;
+                    sum += hist[k];
+                    nonEmpty += hist[k] != 0 ? 1 : 0;
                 }
                 for (int k = start; k < end; k++)
                 {
-                    q[k] = p[k] != 0 ? sum / nonEmpty : 0;
+                    q[k] = hist[k] != 0 ? sum / nonEmpty : 0;
                 }
             }
             double kl = Divergence(p, q, i);
