@@ -60,7 +60,7 @@ public sealed class QuantizedModelTests(ITestOutputHelper log)
     {
         using var dir = TestPaths.NewTempDirectory();
         var sentences = dir.File("calibration.txt");
-        File.WriteAllLines(sentences, CalibrationSentences);
+        File.WriteAllLines(sentences, QuantizedDemo.CalibrationSentences);
         var model = Path.Combine(MiniLmModule.Directory, "model.onnx");
         var int8 = dir.File("minilm.int8.onnx");
         var quantize = HostProcess.Run(["quantize", model, "-o", int8, "--calibrate", sentences, "--ops", "MatMul,Gemm,Gather", "--quiet"], null, timeoutSeconds: 300);
@@ -81,27 +81,4 @@ public sealed class QuantizedModelTests(ITestOutputHelper log)
             Assert.True(cosine >= 0.98, $"\"{sentence}\": sentence cosine {cosine} of the int8 model to the float one, below 0.98");
         }
     }
-
-    /// <summary>Everyday sentences of the kinds the demo compares, none of them the demo's own (those are the test set).</summary>
-    internal static readonly string[] CalibrationSentences =
-    [
-        "A man is playing a guitar on the stage.",
-        "The weather today is sunny with a light breeze.",
-        "She bought fresh vegetables at the market this morning.",
-        "Neural networks learn representations from data.",
-        "The train to Paris leaves at half past nine.",
-        "My grandmother bakes the best apple pie in town.",
-        "Stock prices rose after the quarterly earnings report.",
-        "The children are building a sandcastle on the beach.",
-        "Quantum computers could break today's encryption schemes.",
-        "He forgot his umbrella and got soaked in the rain.",
-        "The museum opens a new exhibition of modern art next week.",
-        "Please remember to water the plants while I am away.",
-        "A dog is chasing a ball across the park.",
-        "The committee postponed the vote until further notice.",
-        "Compilers translate source code into machine instructions.",
-        "Two kittens are sleeping in a basket by the window.",
-        "The central bank raised interest rates again.",
-        "Browsers can run compiled code at near native speed.",
-    ];
 }

@@ -36,6 +36,10 @@ public sealed class DemoSettings : HostCommandSettings
     [Description("Also write every number shown, and each comparison with ONNX Runtime, to FILE as JSON")]
     public string? Report { get; init; }
 
+    [CommandOption("--int8")]
+    [Description("Also quantize the similarity models (wasmgraph quantize) and show them side by side with float: cosine to the float embeddings, nearest neighbours, size, run time")]
+    public bool Int8 { get; init; }
+
     [CommandOption("--repeat <N>")]
     [Description("Timed runs per model for the medians (default 5)")]
     public int Repeat { get; init; } = 5;
@@ -78,8 +82,8 @@ public sealed class DemoCommand(WasmGraphHostFactory hosts, HostConsoles console
         {
             OutputPath.Check(reportPath, "--report", [settings.Image, settings.ConfigFile]); // before minutes of demo, not after
         }
-        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
-        var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only).ToList();
+        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo(), .. settings.Int8 ? [new QuantizedDemo()] : Array.Empty<IDemoSection>()];
+        var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only || (settings.Int8 && s.Name == QuantizedDemo.SectionName)).ToList();
         if (selected.All(s => s.Unavailable(data) is not null))
         {
             // Nothing to show and nothing to compare: that is missing data (the user's to fix), not a parity failure.
