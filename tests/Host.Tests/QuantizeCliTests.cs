@@ -156,8 +156,9 @@ public sealed class QuantizeCliTests : IDisposable
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
         var layers = json.RootElement.GetProperty("layers").EnumerateArray().ToList();
         Assert.Equal(["conv1", "pool1", "conv2", "add1", "gap", "gemm", "matmul"], layers.Select(l => l.GetProperty("node").GetString()));
-        Assert.All(layers, l => Assert.True(l.GetProperty("sqnr_db").GetDouble() > 15, l.ToString())); // 8 bits ≈ 48 dB at best; a broken layer is near 0
+        Assert.All(layers, l => Assert.True(l.GetProperty("sqnrDb").GetDouble() > 15, l.ToString())); // 8 bits ≈ 48 dB at best; a broken layer is near 0
         Assert.Equal("percentile", json.RootElement.GetProperty("method").GetString());
+        Assert.Equal("quantize", json.RootElement.GetProperty("command").GetString());
     }
 
     [Theory]

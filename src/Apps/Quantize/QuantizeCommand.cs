@@ -252,36 +252,43 @@ public sealed class QuantizeCommand(HostConsoles consoles) : Command<QuantizeSet
 
     private static byte[] Report(QuantizeSettings settings, QuantizeRequest request, QuantizeResult result)
     {
-        static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : JsonValue.Create(v > 0 ? "inf" : "-inf");
+        static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : JsonValue.Create(double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
         var s = result.Summary;
         var json = new JsonObject
         {
+            ["schemaVersion"] = 1,
+            ["command"] = "quantize",
             ["model"] = settings.Model,
             ["output"] = request.Output,
             ["method"] = settings.ParseMethod().ToString().ToLowerInvariant(),
             ["percentile"] = request.Method == CalibrationMethodKind.Percentile ? request.Percentile : null,
             ["activations"] = request.Options.Activations.ToString().ToLowerInvariant(),
-            ["per_channel"] = request.Options.PerChannel,
+            ["perChannel"] = request.Options.PerChannel,
+            ["quantizeOutputs"] = request.Options.QuantizeOutputs.ToString().ToLowerInvariant(),
             ["samples"] = result.Samples,
-            ["input_bytes"] = result.InputBytes,
-            ["output_bytes"] = result.OutputBytes,
-            ["quantized_nodes"] = s.QuantizedNodes,
-            ["quantized_activations"] = s.QuantizedActivations,
-            ["int8_weights"] = s.Weights,
-            ["int32_biases"] = s.Int32Biases,
-            ["float_biases"] = new JsonArray(s.FloatBiases.Select(b => (JsonNode)JsonValue.Create(b)!).ToArray()),
-            ["fused_relus"] = s.FusedRelus,
+            ["inputBytes"] = result.InputBytes,
+            ["outputBytes"] = result.OutputBytes,
+            ["quantizedNodes"] = s.QuantizedNodes,
+            ["quantizedActivations"] = s.QuantizedActivations,
+            ["int8Weights"] = s.Weights,
+            ["int32Biases"] = s.Int32Biases,
+            ["floatBiases"] = new JsonArray(s.FloatBiases.Select(b => (JsonNode)JsonValue.Create(b)!).ToArray()),
+            ["fusedRelus"] = s.FusedRelus,
             ["layers"] = new JsonArray(result.Layers.Select(l => (JsonNode)new JsonObject
             {
                 ["node"] = l.Node,
                 ["op"] = l.Op,
                 ["tensor"] = l.Tensor,
-                ["sqnr_db"] = Number(l.SqnrDb),
-                ["relative_error"] = Number(l.RelativeError),
-                ["max_abs_error"] = Number(l.MaxAbsError),
+                ["sqnrDb"] = Number(l.SqnrDb),
+                ["relativeError"] = Number(l.RelativeError),
+                ["maxAbsError"] = Number(l.MaxAbsError),
             }).ToArray()),
-            ["ranges"] = new JsonObject(result.Ranges.OrderBy(r => r.Key, StringComparer.Ordinal)
-                .Select(r => KeyValuePair.Create(r.Key, (JsonNode?)new JsonArray(JsonValue.Create(r.Value.Min), JsonValue.Create(r.Value.Max))))),
+            ["ranges"] = new JsonArray(result.Ranges.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (JsonNode)new JsonObject
+            {
+                ["tensor"] = r.Key,
+                ["min"] = r.Value.Min,
+                ["max"] = r.Value.Max,
+            }).ToArray()),
         };
         return JsonSerializer.SerializeToUtf8Bytes(json, new JsonSerializerOptions { WriteIndented = true });
     }
