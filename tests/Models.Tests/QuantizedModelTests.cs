@@ -9,8 +9,9 @@ namespace WasmGraph.Models.Tests;
 /// <summary>
 /// <c>wasmgraph quantize</c> on the real models, as a user runs it (the built CLI), against the float models in ONNX
 /// Runtime: the issue's quality targets (ResNet18 embedding cosine ≥ 0.99 on the demo's five photos with the nearest
-/// neighbours unchanged; MiniLM sentence cosine ≥ 0.98), measured on the module our compiler makes from the QDQ file and
-/// on ONNX Runtime running that file.
+/// neighbours unchanged; MiniLM sentence cosine ≥ 0.98, and its QDQ file ≤ 0.35× the float one), measured on the module
+/// our compiler makes from the QDQ file and on ONNX Runtime running that file. The module-size and latency targets
+/// depend on int8 kernels (issue 16, items 1–2) and are measured by the bench, not asserted here.
 /// </summary>
 public sealed class QuantizedModelTests(ITestOutputHelper log)
 {
@@ -70,15 +71,19 @@ public sealed class QuantizedModelTests(ITestOutputHelper log)
 
         using var floatOrt = new OnnxReferenceSession([model]);
         using var int8Ort = new OnnxReferenceSession([int8]);
+        using var module = new CliModel(int8, "minilm-int8", "--input-shape", $"input_ids=1,{MiniLmModule.Sequence}",
+                                        "--input-shape", $"attention_mask=1,{MiniLmModule.Sequence}", "--input-shape", $"token_type_ids=1,{MiniLmModule.Sequence}");
         foreach (var sentence in SentenceSimilarityDemo.Sentences)
         {
             var inputs = MiniLmTests.Tokenize(sentence);
             var mask = inputs["attention_mask"].ToInt64Array();
             float[] Embed(IReadOnlyDictionary<string, TensorData> outputs)
                 => SentenceSimilarityDemo.Embed(outputs.Values.First(t => t.Type.Shape.Rank == 3), mask, 1, MiniLmModule.Sequence)[0];
-            double cosine = EmbeddingMath.Cosine(Embed(floatOrt.Run(inputs)), Embed(int8Ort.Run(inputs)));
-            log.WriteLine($"\"{sentence}\": cosine to float {cosine:F5} (ONNX Runtime on the QDQ file)");
-            Assert.True(cosine >= 0.98, $"\"{sentence}\": sentence cosine {cosine} of the int8 model to the float one, below 0.98");
+            var reference = Embed(floatOrt.Run(inputs));
+            double ours = EmbeddingMath.Cosine(reference, Embed(module.Run(inputs))), ort = EmbeddingMath.Cosine(reference, Embed(int8Ort.Run(inputs)));
+            log.WriteLine($"\"{sentence}\": cosine to float {ours:F5} (ours) {ort:F5} (ONNX Runtime on the QDQ file)");
+            Assert.True(ours >= 0.98, $"\"{sentence}\": sentence cosine {ours} of the int8 module to the float model, below 0.98");
+            Assert.True(ort >= 0.98, $"\"{sentence}\": ONNX Runtime's int8 sentence cosine {ort}, below 0.98");
         }
     }
 }
