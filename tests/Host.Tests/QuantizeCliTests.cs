@@ -161,6 +161,15 @@ public sealed class QuantizeCliTests : IDisposable
         Assert.Equal("quantize", json.RootElement.GetProperty("command").GetString());
     }
 
+    [Fact]
+    public void TheLibraryEntryThatTheDemoUsesCountsSamplesWithoutAProgressCallback()
+    {
+        var output = _dir.File("library.int8.onnx");
+        var result = Apps.Quantize.Quantizer.Run(new Apps.Quantize.QuantizeRequest { Model = _model, Output = output, Calibrate = [_calibration] });
+        Assert.Equal(8, result.Samples);
+        Assert.True(File.Exists(output));
+    }
+
     [Theory]
     [InlineData("--method", "kl", "--method must be one of: minmax, percentile, entropy")]
     [InlineData("--percentile", "50", "--percentile must be between 90 and 100")]

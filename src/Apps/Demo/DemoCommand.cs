@@ -25,7 +25,7 @@ public sealed class DemoSettings : HostCommandSettings
     public string? Image { get; init; }
 
     [CommandOption("--only <SECTION>")]
-    [Description("Run one section: face-detection, image-similarity or sentence-similarity")]
+    [Description("Run one section: face-detection, image-similarity, sentence-similarity or int8 (the similarity models quantized, side by side with float; see --int8)")]
     public string? Only { get; init; }
 
     [CommandOption("--output-dir <DIR>")]
@@ -69,7 +69,7 @@ public sealed class DemoCommand(WasmGraphHostFactory hosts, HostConsoles console
     /// <summary>The tolerance the demo and the model tests hold the module to: max |diff| ≤ 1e-3 · max |reference|.</summary>
     public const double Tolerance = 1e-3;
 
-    public static readonly string[] SectionNames = [FaceDetectionDemo.SectionName, ImageSimilarityDemo.SectionName, SentenceSimilarityDemo.SectionName];
+    public static readonly string[] SectionNames = [FaceDetectionDemo.SectionName, ImageSimilarityDemo.SectionName, SentenceSimilarityDemo.SectionName, QuantizedDemo.SectionName];
 
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
@@ -82,7 +82,7 @@ public sealed class DemoCommand(WasmGraphHostFactory hosts, HostConsoles console
         {
             OutputPath.Check(reportPath, "--report", [settings.Image, settings.ConfigFile]); // before minutes of demo, not after
         }
-        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo(), .. settings.Int8 ? [new QuantizedDemo()] : Array.Empty<IDemoSection>()];
+        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo(), .. settings.Int8 || settings.Only == QuantizedDemo.SectionName ? [new QuantizedDemo()] : Array.Empty<IDemoSection>()];
         var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only || (settings.Int8 && s.Name == QuantizedDemo.SectionName)).ToList();
         if (selected.All(s => s.Unavailable(data) is not null))
         {

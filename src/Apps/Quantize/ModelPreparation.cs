@@ -139,12 +139,12 @@ public static class ModelPreparation
             var mean = Floats(initializers[bn.Input[3]], file).Values;
             var variance = Floats(initializers[bn.Input[4]], file).Values;
             float epsilon = bn.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f;
-            int channels = (int)w.Shape[0];
-            if (gamma.Length != channels || beta.Length != channels || mean.Length != channels || variance.Length != channels)
-            {
-                continue;
-            }
+            int channels = w.Shape.Rank > 0 ? (int)w.Shape[0] : 0;
             var bias = conv.Input.Count > 2 ? Floats(initializers[conv.Input[2]], file).Values : new float[channels];
+            if (channels == 0 || new[] { gamma, beta, mean, variance, bias }.Any(p => p.Length != channels))
+            {
+                continue; // malformed: left as it is, for ONNX Runtime to refuse with its own message
+            }
             int per = w.Values.Length / Math.Max(1, channels);
             var newW = new float[w.Values.Length];
             var newB = new float[channels];

@@ -73,7 +73,7 @@ public static class QdqWriter
             if (!weightScales.ContainsKey(name))
             {
                 var (shape, values) = ModelPreparation.Floats(initializers[name], file);
-                int axis = options.PerChannel && shape.Rank > 0 ? use.Axis : -1;
+                int axis = options.PerChannel && use.Axis >= 0 && use.Axis < shape.Rank ? use.Axis : -1;
                 var (quantized, scales) = QuantizeWeight(shape, values, axis);
                 weightScales[name] = scales;
                 Add(name + "_quantized", TensorData.FromArray(DataType.Int8, shape, quantized));

@@ -121,7 +121,10 @@ public sealed class QuantizationPlan
 
         foreach (var node in graph.Node)
         {
-            if (node.Domain is not ("" or "ai.onnx") || !options.Ops.Contains(node.OpType) || Named(node, options.KeepFloat) || node.Output.Count != 1)
+            // Nodes without the inputs their op needs are left for ONNX Runtime to refuse, with its own message.
+            int needed = node.OpType is "Conv" or "MatMul" or "Gemm" or "Gather" ? 2 : 1;
+            if (node.Domain is not ("" or "ai.onnx") || !options.Ops.Contains(node.OpType) || Named(node, options.KeepFloat) || node.Output.Count != 1
+                || node.Input.Count < needed || node.Input.Take(needed).Any(i => i.Length == 0))
             {
                 continue;
             }

@@ -110,7 +110,8 @@ public static class Quantizer
                         stats[plan.Activations[i]].AddHistogram(values);
                     }
                 }
-                progress?.Invoke(++done, total, pass, sample.Source);
+                done++;
+                progress?.Invoke(done, total, pass, sample.Source); // not ++done in the call: a null progress skips its arguments
             }
             samples = done;
         }
