@@ -6,10 +6,29 @@ namespace WasmGraph.Bench;
 /// <summary>One benchmark model: where it is, what is prepended, which shapes are pinned, and how inputs are made.</summary>
 public sealed record BenchModel(string Name, string Path, string? Prepend, IReadOnlyDictionary<string, long[]> InputShapes, string Note)
 {
-    public bool Exists => File.Exists(Path) && (Prepend is null || File.Exists(Prepend));
+    public bool Exists => (File.Exists(Path) || Quantize is { } q && File.Exists(q.From)) && (Prepend is null || File.Exists(Prepend));
 
     /// <summary>Whether every target profile is timed too (<c>"profiles": true</c>; see <see cref="TargetProfileComparison"/>).</summary>
     public bool Profiles { get; init; }
+
+    /// <summary>
+    /// For an int8 row: the float model and the <c>wasmgraph quantize</c> arguments that make <see cref="Path"/> from it
+    /// (<c>"quantize": { "from": …, "args": [...] }</c>), run through the public command line, as a user would.
+    /// </summary>
+    public (string From, string[] Args)? Quantize { get; init; }
+
+    /// <summary>Writes the quantized model when it is missing or older than its float model; false when that failed.</summary>
+    public bool EnsureQuantized()
+    {
+        if (Quantize is not { } q || !File.Exists(q.From) || (File.Exists(Path) && File.GetLastWriteTimeUtc(Path) >= File.GetLastWriteTimeUtc(q.From)))
+        {
+            return true;
+        }
+        Console.WriteLine($"quantizing {q.From} for '{Name}' ...");
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        int exit = WasmGraph.Apps.Cli.WasmGraphApps.RunAsync(["quantize", q.From, "-o", Path, "--quiet", .. q.Args]).GetAwaiter().GetResult();
+        return exit == 0;
+    }
 
     /// <summary>Seeded inputs: images in 0..255, token ids in a small vocabulary range, masks of ones.</summary>
     public Dictionary<string, TensorData> MakeInputs(Graph graph, int seed = 7)
@@ -49,7 +68,18 @@ public static class BenchModels
             m.TryGetProperty("note", out var note) ? note.GetString()! : "")
         {
             Profiles = m.TryGetProperty("profiles", out var profiles) && profiles.GetBoolean(),
+            Quantize = m.TryGetProperty("quantize", out var q)
+                ? (System.IO.Path.Combine(repoRoot, q.GetProperty("from").GetString()!),
+                   q.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).Select(a => RepoPath(repoRoot, a)).ToArray())
+                : null,
         }).ToList();
+    }
+
+    /// <summary>An argument naming a file or folder of the repository (relative to its root) as a full path; others as they are.</summary>
+    private static string RepoPath(string repoRoot, string argument)
+    {
+        var full = System.IO.Path.Combine(repoRoot, argument);
+        return !argument.StartsWith('-') && (argument.StartsWith(".cache/", StringComparison.Ordinal) || File.Exists(full) || Directory.Exists(full)) ? full : argument;
     }
 
     public static string FindRepoRoot()

@@ -26,7 +26,7 @@ public static class PeerComparison
         var skipped = new List<string>();
         foreach (var model in BenchModels.Load(repoRoot).Where(m => only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
-            if (!model.Exists)
+            if (!model.Exists || !model.EnsureQuantized())
             {
                 skipped.Add($"{model.Name}: {model.Path} is not there ({model.Note})");
                 Console.WriteLine($"skipping {model.Name}: {model.Path} not found");

@@ -53,7 +53,7 @@ public sealed class CliStrictnessTests
     [Theory]
     [InlineData("rn", "did you mean 'run'?")]
     [InlineData("complie", "did you mean 'compile'?")]
-    [InlineData("frobnicate", "known: compile, conformance, demo, inspect, plugins, run, tune, version, zoo")] // in process: core and apps (serve is the exe's)
+    [InlineData("frobnicate", "known: compile, conformance, demo, inspect, plugins, quantize, run, tune, version, zoo")] // in process: core and apps (serve is the exe's)
     public void AnUnknownVerbNamesTheClosestVerb(string verb, string expected)
     {
         var result = InProcessCli.Run(verb, "x");

@@ -27,6 +27,7 @@ public sealed class AppsCliExtension : ICliExtension
             .WithDescription("Run the ONNX backend test suite through the pipeline and write docs/conformance.md")
             .WithExample("conformance")
             .WithExample("conformance", "--filter", "reduce");
+        verbs.Add<Quantize.QuantizeCommand>(config, "quantize").WithDescription("Static int8 quantization to a QDQ ONNX model that ONNX Runtime and compile both take, calibrated on your photos, .npy tensors or sentences").WithExample("quantize", "model.onnx", "-o", "model.int8.onnx", "--calibrate", "photos/");
         verbs.Add<ZooCommand>(config, "zoo").WithDescription("Write a standard topology (resnet50, mobilenetv2, squeezenet1.1, lenet5) with seeded weights as ONNX").WithExample("zoo", "resnet50", "-o", "resnet50.onnx");
     }
 }

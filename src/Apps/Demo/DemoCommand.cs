@@ -25,7 +25,7 @@ public sealed class DemoSettings : HostCommandSettings
     public string? Image { get; init; }
 
     [CommandOption("--only <SECTION>")]
-    [Description("Run one section: face-detection, image-similarity or sentence-similarity")]
+    [Description("Run one section: face-detection, image-similarity, sentence-similarity or int8 (the similarity models quantized, side by side with float; see --int8)")]
     public string? Only { get; init; }
 
     [CommandOption("--output-dir <DIR>")]
@@ -35,6 +35,10 @@ public sealed class DemoSettings : HostCommandSettings
     [CommandOption("--report <FILE>")]
     [Description("Also write every number shown, and each comparison with ONNX Runtime, to FILE as JSON")]
     public string? Report { get; init; }
+
+    [CommandOption("--int8")]
+    [Description("Also quantize the similarity models (wasmgraph quantize) and show them side by side with float: cosine to the float embeddings, nearest neighbours, size, run time")]
+    public bool Int8 { get; init; }
 
     [CommandOption("--repeat <N>")]
     [Description("Timed runs per model for the medians (default 5)")]
@@ -65,7 +69,7 @@ public sealed class DemoCommand(WasmGraphHostFactory hosts, HostConsoles console
     /// <summary>The tolerance the demo and the model tests hold the module to: max |diff| ≤ 1e-3 · max |reference|.</summary>
     public const double Tolerance = 1e-3;
 
-    public static readonly string[] SectionNames = [FaceDetectionDemo.SectionName, ImageSimilarityDemo.SectionName, SentenceSimilarityDemo.SectionName];
+    public static readonly string[] SectionNames = [FaceDetectionDemo.SectionName, ImageSimilarityDemo.SectionName, SentenceSimilarityDemo.SectionName, QuantizedDemo.SectionName];
 
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellation)
     {
@@ -78,8 +82,8 @@ public sealed class DemoCommand(WasmGraphHostFactory hosts, HostConsoles console
         {
             OutputPath.Check(reportPath, "--report", [settings.Image, settings.ConfigFile]); // before minutes of demo, not after
         }
-        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo()];
-        var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only).ToList();
+        IDemoSection[] sections = [new FaceDetectionDemo(), new ImageSimilarityDemo(settings.Image), new SentenceSimilarityDemo(), .. settings.Int8 || settings.Only == QuantizedDemo.SectionName ? [new QuantizedDemo()] : Array.Empty<IDemoSection>()];
+        var selected = sections.Where(s => settings.Only is null || s.Name == settings.Only || (settings.Int8 && s.Name == QuantizedDemo.SectionName)).ToList();
         if (selected.All(s => s.Unavailable(data) is not null))
         {
             // Nothing to show and nothing to compare: that is missing data (the user's to fix), not a parity failure.
