@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Host.IO;
 using WasmGraph.Onnx;
 using WasmGraph.Onnx.Proto;
 
@@ -44,12 +45,19 @@ public sealed class QuantizeCliTests : IDisposable
         var quantized = Quantize("--quantize-outputs", "all");
         var bytes = quantized.ToByteArray();
         float step = Initializer(quantized, "y_scale").ToFloatArray()[0];
-        var graph = WasmPipeline.Import(bytes);
+        // Through the CLI with its default pipeline (fuse-qdq first), as a user compiles and runs it.
+        using var dir = TestPaths.NewTempDirectory();
+        File.WriteAllBytes(dir.File("q.onnx"), bytes);
+        var compile = HostProcess.Run("compile", dir.File("q.onnx"), "-o", dir.File("q.wasm"));
+        Assert.True(compile.ExitCode == 0, compile.ToString());
         for (int seed = 0; seed < 3; seed++)
         {
             var inputs = new Dictionary<string, TensorData> { ["x"] = TinyQuantizable.Input(seed) };
             var ort = OnnxRuntimeOracle.Run(bytes, inputs)["y"].ToFloatArray();
-            var ours = WasmPipeline.CompileAndRun(graph, inputs)["y"].ToFloatArray();
+            NpyFile.Write(dir.File($"x{seed}.npy"), inputs["x"]);
+            var run = HostProcess.Run("run", dir.File("q.wasm"), "--input", "x=" + dir.File($"x{seed}.npy"), "--output-dir", dir.File($"out{seed}"));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var ours = NpyFile.Read(dir.File($"out{seed}/y.npy")).ToFloatArray();
             var reference = OnnxRuntimeOracle.Run(TinyQuantizable.Model().ToByteArray(), inputs)["y"].ToFloatArray();
             for (int i = 0; i < ort.Length; i++)
             {
