@@ -78,7 +78,10 @@ internal sealed class ConvKernel : IKernelGenerator
         }
         if (!graph.IsConstant(node.Inputs[1]))
         {
-            return "weights must be constant (they are packed at compile time)";
+            // A QDQ model's Conv keeps its DequantizeLinear weights for the fuse-qdq pass (the importer leaves them so).
+            return graph.Producers().TryGetValue(node.Inputs[1], out var producer) && producer.Op == "DequantizeLinear"
+                ? "weights must be constant (they are packed at compile time); these come from a DequantizeLinear: put the fuse-qdq pass first in the pass list (it is in the default pipeline)"
+                : "weights must be constant (they are packed at compile time)";
         }
         return Activation.Check(node);
     }

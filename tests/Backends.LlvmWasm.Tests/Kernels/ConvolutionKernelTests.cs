@@ -6,6 +6,15 @@ namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
 
 public class ConvolutionKernelTests
 {
+    [Fact]
+    public void AQdqConvWithoutTheFusionPassNamesThePassItNeeds()
+    {
+        // The importer leaves a QDQ Conv's DequantizeLinear weights for fuse-qdq; a pipeline without it cannot pack them.
+        var graph = WasmPipeline.Import(QuantizedModels.QdqConv([1, 4, 6, 6], 8, 3, 1, relu: false, residual: false, DataType.UInt8, seed: 1).ToBytes());
+        var error = Assert.ThrowsAny<WasmGraph.Abstractions.WasmGraphException>(() => WasmPipeline.Compile(graph));
+        Assert.Contains("these come from a DequantizeLinear: put the fuse-qdq pass first in the pass list", error.Message);
+    }
+
     [Theory]
     // batch, in, out, h, w, kernel, stride, dilation, pads(t,l,b,r), group, bias
     [InlineData(1, 3, 4, 8, 8, 3, 1, 1, new long[] { 1, 1, 1, 1 }, 1, true)]
