@@ -152,29 +152,16 @@ public sealed class QuantizedDemo : IDemoSection
         {
             cancellation.ThrowIfCancellationRequested();
             var (ids, mask, types, sequence) = SentenceSimilarityDemo.Tokenize(session.Data.MiniLmVocab, [sentences[s]]);
-            var (wasm, ort) = floatModel.Run(Inputs(floatModel, new Shape(1, sequence), ids, mask, types), s == 0 ? session.Repeat : 0);
-            int hidden = HiddenIndex(floatModel);
+            var (wasm, ort) = floatModel.Run(SentenceSimilarityDemo.Inputs(floatModel, new Shape(1, sequence), ids, mask, types), s == 0 ? session.Repeat : 0);
+            int hidden = SentenceSimilarityDemo.HiddenIndex(floatModel);
             session.Parity.Check(SectionName, $"float MiniLM last_hidden_state, sentence {s + 1} ({sequence} tokens)",
                                  wasm[floatModel.Metadata.Outputs[hidden].Name], floatModel.ReferenceOutput(ort, hidden));
             floats.Add(SentenceSimilarityDemo.Embed(wasm[floatModel.Metadata.Outputs[hidden].Name], mask, 1, sequence)[0]);
         }
         cancellation.ThrowIfCancellationRequested();
-        var int8Run = int8Model.Run(Inputs(int8Model, new Shape(sentences.Length, longest), batchIds, batchMask, batchTypes), session.Repeat).Wasm;
-        var int8s = SentenceSimilarityDemo.Embed(int8Run[int8Model.Metadata.Outputs[HiddenIndex(int8Model)].Name], batchMask, sentences.Length, longest).ToList();
+        var int8Run = int8Model.Run(SentenceSimilarityDemo.Inputs(int8Model, new Shape(sentences.Length, longest), batchIds, batchMask, batchTypes), session.Repeat).Wasm;
+        var int8s = SentenceSimilarityDemo.Embed(int8Run[int8Model.Metadata.Outputs[SentenceSimilarityDemo.HiddenIndex(int8Model)].Name], batchMask, sentences.Length, longest).ToList();
         AddRows(rows, "MiniLM", sentences, floats, int8s, report, "minilm");
-    }
-
-    private static int HiddenIndex(DemoModel model) => model.Metadata.Outputs.Select((o, i) => (o, i)).First(p => p.o.Shape.Length == 3).i;
-
-    private static Dictionary<string, TensorData> Inputs(DemoModel model, Shape shape, long[] ids, long[] mask, long[] types)
-    {
-        var all = new Dictionary<string, TensorData>
-        {
-            ["input_ids"] = TensorData.FromInt64s(shape, ids),
-            ["attention_mask"] = TensorData.FromInt64s(shape, mask),
-            ["token_type_ids"] = TensorData.FromInt64s(shape, types),
-        };
-        return all.Where(kv => model.Metadata.Inputs.Any(i => i.Name == kv.Key)).ToDictionary();
     }
 
     private static void AddRows(Table rows, string model, IReadOnlyList<string> names, List<float[]> floats, List<float[]> int8s, JsonObject report, string key)

@@ -72,11 +72,26 @@ public sealed class SentenceSimilarityDemo : IDemoSection
     public static float[][] Embed(TensorData lastHiddenState, long[] mask, int batch, int sequence)
         => EmbeddingMath.MeanPool(lastHiddenState.ToFloatArray(), mask, batch, sequence, (int)lastHiddenState.Type.Shape.Dims[^1]);
 
+    /// <summary>The tokenised [batch, sequence] tensors under the input names <paramref name="model"/> has (some exports lack token_type_ids).</summary>
+    public static Dictionary<string, TensorData> Inputs(DemoModel model, Shape shape, long[] ids, long[] mask, long[] types)
+    {
+        var all = new Dictionary<string, TensorData>
+        {
+            ["input_ids"] = TensorData.FromInt64s(shape, ids),
+            ["attention_mask"] = TensorData.FromInt64s(shape, mask),
+            ["token_type_ids"] = TensorData.FromInt64s(shape, types),
+        };
+        return all.Where(kv => model.Metadata.Inputs.Any(i => i.Name == kv.Key)).ToDictionary();
+    }
+
+    /// <summary>The index of the [batch, sequence, hidden] output (the last hidden state) among the model's outputs.</summary>
+    public static int HiddenIndex(DemoModel model) => model.Metadata.Outputs.Select((o, i) => (o, i)).First(p => p.o.Shape.Length == 3).i;
+
     public void Run(DemoSession session, CancellationToken cancellation)
     {
         var tokenizer = BertTokenizer.Create(session.Data.MiniLmVocab);
         var model = session.Load("minilm", Request(session.Data.MiniLm!));
-        int hiddenIndex = model.Metadata.Outputs.Select((o, i) => (o, i)).First(p => p.o.Shape.Length == 3).i;
+        int hiddenIndex = HiddenIndex(model);
         var embeddings = new float[Sentences.Length][];
         var expected = new float[Sentences.Length][];
         var lengths = new int[Sentences.Length];
@@ -86,16 +101,8 @@ public sealed class SentenceSimilarityDemo : IDemoSection
             // Each sentence at its own length: no padding, so no work on padding either.
             var ids = tokenizer.EncodeToIds(Sentences[s], addSpecialTokens: true).Select(t => (long)t).ToArray();
             lengths[s] = ids.Length;
-            var shape = new Shape(1, ids.Length);
             var mask = Enumerable.Repeat(1L, ids.Length).ToArray();
-            var inputs = new Dictionary<string, TensorData>
-            {
-                ["input_ids"] = TensorData.FromInt64s(shape, ids),
-                ["attention_mask"] = TensorData.FromInt64s(shape, mask),
-                ["token_type_ids"] = TensorData.FromInt64s(shape, new long[ids.Length]),
-            };
-            var wanted = model.Metadata.Inputs.Select(i => i.Name).ToHashSet();
-            var (wasm, ort) = model.Run(inputs.Where(kv => wanted.Contains(kv.Key)).ToDictionary(), session.Repeat);
+            var (wasm, ort) = model.Run(Inputs(model, new Shape(1, ids.Length), ids, mask, new long[ids.Length]), session.Repeat);
             var hidden = wasm[model.Metadata.Outputs[hiddenIndex].Name];
             var reference = model.ReferenceOutput(ort, hiddenIndex);
             session.Parity.Check(Name, $"MiniLM last_hidden_state, sentence {s + 1} ({ids.Length} tokens)", hidden, reference);
