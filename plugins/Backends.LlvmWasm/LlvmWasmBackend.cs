@@ -32,7 +32,7 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         new GatherElementsKernel(), new ScatterElementsKernel(), new CumSumKernel(), new HardmaxKernel(), new NllLossKernel(),
         new OneHotKernel(), new TopKKernel(), new ReverseSequenceKernel(), new InstanceNormKernel(), new LrnKernel(), new GatherNdKernel(), new ScatterNdKernel(), new EinsumKernel(), new QuantizeLinearKernel(), new DynamicQuantizeLinearKernel(), new QuantizedGemmKernel(),
         new GridSampleKernel(), new TfIdfVectorizerKernel(), new MaxUnpoolKernel(), new DeterminantKernel(), new DftKernel(), new StftKernel(), new RoiAlignKernel(),
-        new NonZeroKernel(), new NonMaxSuppressionKernel(), new UniqueKernel(),
+        new NonZeroKernel(), new NonMaxSuppressionKernel(), new UniqueKernel(), new CheckParameterKernel(),
     ];
 
     private readonly FrozenDictionary<string, IKernelGenerator> _byOp;

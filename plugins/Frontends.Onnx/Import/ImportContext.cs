@@ -25,6 +25,12 @@ internal sealed class ImportContext
     private readonly Action<OnnxNode, ImportContext> _importNode;
     private readonly ConstantResolver _resolver;
 
+    /// <summary>
+    /// Values <see cref="RunTimeParameters"/> asks an importer to assume for a run-time input (IR name → value): the
+    /// importer specialises on it as on a constant, and a CheckParameter node checks the run-time value against it.
+    /// </summary>
+    private readonly Dictionary<string, TensorData> _assumed;
+
     public ImportContext(GraphBuilder builder, string file, int opset, HashSet<string> usedValues, LimitChecker limits, OpRegistry registry,
                          Action<OnnxNode, ImportContext> importNode)
     {
@@ -37,6 +43,7 @@ internal sealed class ImportContext
         _aliases = new(StringComparer.Ordinal);
         _importNode = importNode;
         _resolver = new ConstantResolver(builder, registry);
+        _assumed = new(StringComparer.Ordinal);
     }
 
     private ImportContext(ImportContext parent, IReadOnlyDictionary<string, string> bindings, HashSet<string> usedValues)
@@ -50,9 +57,64 @@ internal sealed class ImportContext
         _aliases = parent._aliases;
         _importNode = parent._importNode;
         _resolver = parent._resolver;
+        _assumed = parent._assumed;
+        DeclaredTypes = parent.DeclaredTypes;
+        IsTrial = parent.IsTrial;
         _bindings = bindings;
         _parent = parent;
     }
+
+    /// <summary>
+    /// The static types the model declares for its values (graph outputs and value_info with every dimension fixed),
+    /// by ONNX name: what a node's output must be when one of its shape-deciding inputs is a run-time value.
+    /// </summary>
+    public IReadOnlyDictionary<string, TensorType> DeclaredTypes { get; init; } = new Dictionary<string, TensorType>();
+
+    /// <summary>Whether this is a scratch import made by <see cref="ForTrial"/> (which never starts trials of its own).</summary>
+    public bool IsTrial { get; private init; }
+
+    /// <summary>
+    /// A context over a fresh builder that holds only <paramref name="node"/>'s inputs (constants stay constants, the
+    /// rest are graph inputs of the same types), assuming <paramref name="assumed"/> for the IR values in it: importing
+    /// the node there shows what a value of a run-time input would make of it, without touching the real graph.
+    /// </summary>
+    public ImportContext ForTrial(OnnxNode node, IReadOnlyDictionary<string, TensorData> assumed)
+    {
+        var builder = new GraphBuilder("trial");
+        var bindings = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < node.Inputs.Count; i++)
+        {
+            if (!node.HasInput(i) || bindings.ContainsKey(node.Inputs[i]))
+            {
+                continue;
+            }
+            var name = Input(node, i);
+            bindings[node.Inputs[i]] = name;
+            if (builder.Types.ContainsKey(name))
+            {
+                continue;
+            }
+            if (Builder.Constants.TryGetValue(name, out var constant))
+            {
+                builder.AddConstant(name, constant);
+            }
+            else
+            {
+                builder.AddInput(name, Builder.Types[name]);
+            }
+        }
+        var trial = new ImportContext(builder, File, Opset, _used, Limits, Registry, _importNode) { DeclaredTypes = DeclaredTypes, IsTrial = true };
+        foreach (var (name, value) in assumed)
+        {
+            trial._assumed[name] = value;
+        }
+        return trial.ForSubgraph(bindings, _used);
+    }
+
+    /// <summary>Assumes <paramref name="value"/> for the run-time IR value <paramref name="irName"/> until <see cref="Forget"/>.</summary>
+    public void Assume(string irName, TensorData value) => _assumed[irName] = value;
+
+    public void Forget(string irName) => _assumed.Remove(irName);
 
     /// <summary>
     /// A scope for one inlining of a subgraph: <paramref name="bindings"/> maps each name the body defines (formal
@@ -129,7 +191,7 @@ internal sealed class ImportContext
         var name = Input(node, index);
         return Builder.Constants.TryGetValue(name, out var data)
             ? data
-            : _resolver.TryResolve(name) ?? throw Error(node, NotConstant(node, index, role));
+            : _resolver.TryResolve(name) ?? _assumed.GetValueOrDefault(name) ?? throw new RunTimeParameterRequest(node, index, role, unsupported: false);
     }
 
     /// <summary>
@@ -145,7 +207,7 @@ internal sealed class ImportContext
         var name = Input(node, index);
         return Builder.Constants.TryGetValue(name, out var data)
             ? data
-            : _resolver.TryResolve(name) ?? throw Unsupported(node, NotConstant(node, index, role));
+            : _resolver.TryResolve(name) ?? _assumed.GetValueOrDefault(name) ?? throw new RunTimeParameterRequest(node, index, role, unsupported: true);
     }
 
     /// <summary>
@@ -160,6 +222,16 @@ internal sealed class ImportContext
         }
         var name = Input(node, index);
         return Builder.Constants.TryGetValue(name, out var data) ? data : _resolver.TryResolve(name);
+    }
+
+    /// <summary>
+    /// The error for a value that must be known at compile time and is not, once <see cref="RunTimeParameters"/> could
+    /// not take it at run time either (<paramref name="why"/> says why not; null when it did not try).
+    /// </summary>
+    public Exception NotConstantError(RunTimeParameterRequest request, string? why)
+    {
+        var message = NotConstant(request.Node, request.Index, request.Role) + (why is null ? "" : $"; {why}");
+        return request.IsUnsupported ? Unsupported(request.Node, message) : Error(request.Node, message);
     }
 
     /// <summary>What <see cref="OptionalConstant"/> says when a value is not known at compile time.</summary>

@@ -41,7 +41,7 @@ internal sealed class OnnxImporter
         _limits.CheckGraph(_graph);
         AddInitializers(builder);
         AddInputs(builder);
-        var context = new ImportContext(builder, _file, opset, UsedValues(_graph), _limits, _options.Registry, ImportNode);
+        var context = new ImportContext(builder, _file, opset, UsedValues(_graph), _limits, _options.Registry, ImportNode) { DeclaredTypes = DeclaredTypes() };
         for (int i = 0; i < _graph.Node.Count; i++)
         {
             ImportNode(new OnnxNode(_graph.Node[i], i), context);
@@ -142,6 +142,24 @@ internal sealed class OnnxImporter
         }
     }
 
+    /// <summary>
+    /// The static tensor types the file declares for values it computes (graph outputs, value_info): every dimension a
+    /// fixed number and a supported element type. Anything else is left out (the importer infers its own types).
+    /// </summary>
+    private Dictionary<string, TensorType> DeclaredTypes()
+    {
+        var declared = new Dictionary<string, TensorType>(StringComparer.Ordinal);
+        foreach (var info in _graph.Output.Concat(_graph.ValueInfo))
+        {
+            if (info.Type?.TensorType is { } tensor && tensor.Shape is { } shape && DataTypes.IsDefined(tensor.ElemType)
+                && shape.Dim.All(d => d.HasDimValue && d.DimValue >= 0) && !string.IsNullOrEmpty(info.Name))
+            {
+                declared[info.Name] = new TensorType((DataType)tensor.ElemType, new Shape(shape.Dim.Select(d => d.DimValue).ToArray()));
+            }
+        }
+        return declared;
+    }
+
     /// <summary>The names the graph's nodes and outputs read, including those its subgraphs read from the outer scope.</summary>
     public static HashSet<string> UsedValues(GraphProto graph)
     {
@@ -179,7 +197,7 @@ internal sealed class OnnxImporter
         }
         try
         {
-            importer(node, opset, context);
+            ImportWithRunTimeParameters(node, opset, context, importer);
         }
         catch (ModelException e) when (e.File is null)
         {
@@ -189,6 +207,38 @@ internal sealed class OnnxImporter
         catch (Exception e) when (e is not ModelException and not OutOfMemoryException)
         {
             throw new ModelException($"cannot import this node ({e.Message})", file: _file, node: node.Name, op: node.OpType, inner: e);
+        }
+    }
+
+    /// <summary>
+    /// Runs the importer; when it needs a run-time input at compile time, <see cref="RunTimeParameters"/> takes the value
+    /// at run time if the model declares the node's output types (a trial import never does this itself, and neither
+    /// does an importer that had already emitted part of the node: that part cannot be taken back).
+    /// </summary>
+    private static void ImportWithRunTimeParameters(OnnxNode node, int opset, ImportContext context, OpImporter importer)
+    {
+        int nodes = context.Builder.Nodes.Count;
+        int values = context.Builder.Types.Count;
+        try
+        {
+            importer(node, opset, context);
+        }
+        catch (RunTimeParameterRequest request) when (request.Node == node)
+        {
+            if (context.IsTrial)
+            {
+                throw;
+            }
+            if (context.Builder.Nodes.Count != nodes || context.Builder.Types.Count != values)
+            {
+                throw context.NotConstantError(request, why: null);
+            }
+            RunTimeParameters.Import(node, opset, context, importer, request);
+        }
+        catch (RunTimeParameterRequest request) when (!context.IsTrial)
+        {
+            // A node of an inlined subgraph asked: its own import already decided; report it as it stands.
+            throw context.NotConstantError(request, why: null);
         }
     }
 

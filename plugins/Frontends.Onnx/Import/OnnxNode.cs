@@ -14,6 +14,7 @@ internal sealed class OnnxNode
     /// <summary>A node with an explicit name and output names (a subgraph node inlined under fresh names).</summary>
     public OnnxNode(NodeProto proto, string name, IEnumerable<string> outputs)
     {
+        Proto = proto;
         OpType = proto.OpType;
         Domain = proto.Domain;
         Name = name;
@@ -27,6 +28,12 @@ internal sealed class OnnxNode
         => string.IsNullOrEmpty(proto.Name) ? $"{proto.OpType}_{index}" : proto.Name;
 
     public string Name { get; }
+
+    /// <summary>The node as the file has it.</summary>
+    public NodeProto Proto { get; }
+
+    /// <summary>The same node under another name and output names (one specialisation of it, see <see cref="RunTimeParameters"/>).</summary>
+    public OnnxNode WithNameAndOutputs(string name, IEnumerable<string> outputs) => new(Proto, name, outputs);
     public string OpType { get; }
 
     /// <summary>The op's domain as written ("" or "ai.onnx" for the default domain).</summary>

@@ -22,6 +22,7 @@ public static partial class StandardOps
             .Concat(Resampling())
             .Concat(Selection())
             .Concat(DataDependent())
+            .Concat(ParameterCheck())
             .Concat(Einsum())
             .Concat(Text())
             .Concat(Spectral())
