@@ -239,8 +239,21 @@ internal sealed class ModelInstance : IDisposable
         catch (WasmtimeException e)
         {
             Faulted = true;
-            throw WasmtimeErrors.ForCall(e, what, WasmtimeErrors.WasStopped(e) ? "" : MemoryNote());
+            throw WasmtimeErrors.ForCall(e, what + KernelNote(e.Message), WasmtimeErrors.WasStopped(e) ? "" : MemoryNote());
         }
+    }
+
+    /// <summary>
+    /// What a trap in a CheckParameter kernel means (its failure function, "wg_check_failed:NODE", is in the trap's
+    /// backtrace): a shape-deciding input's run-time value is not one the module was compiled for. Empty otherwise.
+    /// </summary>
+    private static string KernelNote(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, @"wg_check_failed:(.+?)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return match.Success
+            ? $" in node '{match.Groups[1].Value}' (CheckParameter, named node/op.input): that input decides shapes, and its run-time value " +
+              "is not one the module was compiled for (the node's output shapes are fixed; compile with --bind to use another value)"
+            : "";
     }
 
     /// <summary>With a memory limit set, a trap is often a failed <c>memory.grow</c>; say how close to the limit we were.</summary>

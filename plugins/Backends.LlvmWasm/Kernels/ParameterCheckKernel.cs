@@ -53,11 +53,8 @@ internal sealed class CheckParameterKernel : IKernelGenerator
             return e.B.Select(first, e.Load(ctx.I32, 4, groupTable, c), found);
         });
         // A value the module was not compiled for: stop the run rather than compute shapes it does not have.
-        e.If(e.B.ICmp(IntPredicate.Slt, chosen, e.I(0)), () =>
-        {
-            var (trap, type) = e.Module.Intrinsic("llvm.trap");
-            e.B.Call(type, trap, []);
-        });
+        var failed = FailureFunction(e, k.Node);
+        e.If(e.B.ICmp(IntPredicate.Slt, chosen, e.I(0)), () => e.B.Call(e.Ctx.Function(e.Ctx.Void, []), failed, []));
         for (int g = 0; g < groups; g++)
         {
             int group = g;
@@ -77,6 +74,27 @@ internal sealed class CheckParameterKernel : IKernelGenerator
                 e.If(e.B.ICmp(IntPredicate.Eq, chosen, e.I(g)), Copy);
             }
         }
+    }
+
+    /// <summary>Prefix of the function a failed check traps in; the Wasmtime host finds it in the trap's backtrace.</summary>
+    public const string FailureFunctionPrefix = "wg_check_failed:";
+
+    /// <summary>
+    /// A function that only traps, never inlined and named after the node (<see cref="FailureFunctionPrefix"/> + node
+    /// name): the trap's backtrace then says which check failed (the kernel itself is usually inlined into wg_run).
+    /// </summary>
+    private static LValue FailureFunction(Emitter e, Node node)
+    {
+        var ctx = e.Ctx;
+        var function = e.Module.AddFunction(FailureFunctionPrefix + node.Name, ctx.Function(ctx.Void, []), Linkage.Internal);
+        e.Module.AddAttribute(function, uint.MaxValue, "noinline");
+        e.Module.AddAttribute(function, uint.MaxValue, "cold");
+        using var builder = new LlvmBuilder(ctx);
+        builder.PositionAtEnd(builder.AppendBlock(function, "entry"));
+        var (trap, type) = e.Module.Intrinsic("llvm.trap");
+        builder.Call(type, trap, []);
+        builder.RetVoid();
+        return function;
     }
 
     /// <summary>Element <paramref name="index"/> as an int64, and for floats whether it is exactly that integer.</summary>

@@ -105,12 +105,13 @@ internal static class RunTimeParameters
             return null;
         }
         var bySignature = new Dictionary<string, Specialisation>(StringComparer.Ordinal);
+        RunTimeParameterRequest? alsoNeeded = null;
         var digits = new int[count];
         for (long t = 0; t < (long)trials; t++)
         {
             var values = digits.Select(d => pool[d]).ToArray();
             var value = ConstantMath.FromLongs(type.ElementType, type.Shape, values);
-            if (Trial(node, opset, context, importer, parameter, value, outputs, declared) is { } signature)
+            if (Trial(node, opset, context, importer, parameter, value, outputs, declared, ref alsoNeeded) is { } signature)
             {
                 if (!bySignature.TryGetValue(signature, out var specialisation))
                 {
@@ -118,10 +119,25 @@ internal static class RunTimeParameters
                 }
                 specialisation.Values.Add(values);
             }
+            else if (alsoNeeded is not null && bySignature.Count == 0)
+            {
+                break; // the importer needs another run-time input first, whatever this one is
+            }
             for (int d = (int)count - 1; d >= 0 && ++digits[d] == pool.Length; d--)
             {
                 digits[d] = 0;
             }
+        }
+        if (bySignature.Count == 0 && alsoNeeded is not null)
+        {
+            why = $"input '{alsoNeeded.Role}' ('{node.Inputs[alsoNeeded.Index]}') is a run-time value too, and only one shape-deciding run-time input per node is taken at run time";
+            return null;
+        }
+        if (bySignature.Count == 0 && type.ElementType.IsFloat())
+        {
+            string types = string.Join(", ", declared.Select(kv => $"'{kv.Key}' {kv.Value}"));
+            why = $"no integral value of it gives the declared output type{(declared.Count > 1 ? "s" : "")} ({types}), and other float values are not taken at run time";
+            return null;
         }
         if (bySignature.Count == 0)
         {
@@ -172,13 +188,18 @@ internal static class RunTimeParameters
     /// declared output gets its declared type, else null (including when the importer refuses the value).
     /// </summary>
     private static string? Trial(OnnxNode node, int opset, ImportContext context, OpImporter importer, string parameter, TensorData value,
-                                 List<string> outputs, Dictionary<string, TensorType> declared)
+                                 List<string> outputs, Dictionary<string, TensorType> declared, ref RunTimeParameterRequest? alsoNeeded)
     {
         var trial = context.ForTrial(node, new Dictionary<string, TensorData>(StringComparer.Ordinal) { [parameter] = value });
         var before = trial.Builder.Constants.Keys.ToHashSet(StringComparer.Ordinal);
         try
         {
             importer(node, opset, trial);
+        }
+        catch (RunTimeParameterRequest other)
+        {
+            alsoNeeded ??= other;
+            return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -246,6 +267,6 @@ internal static class RunTimeParameters
             .With("groups", groups)
             .With("op", node.OpType)
             .With("input", request.Role);
-        context.Emit(node, "CheckParameter", inputs, outputIndices.Select(i => node.Outputs[i]), attributes, part: "check");
+        context.Emit(node, "CheckParameter", inputs, outputIndices.Select(i => node.Outputs[i]), attributes, part: $"{node.OpType}.{request.Role}");
     }
 }
