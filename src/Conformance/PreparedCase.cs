@@ -65,7 +65,7 @@ public sealed record PreparedCase(
         var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(testCase.Directory, "model.onnx"))).Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToList();
-        if (graph.Input.Concat(graph.Output).FirstOrDefault(v => v.Type?.ValueCase is not TypeProto.ValueOneofCase.TensorType) is { } nonTensor)
+        if (graph.Input.Concat(graph.Output).FirstOrDefault(v => v.Type?.ValueCase is not TypeProto.ValueOneofCase.TensorType && !ProtoTensors.IsOptionalTensor(v)) is { } nonTensor)
         {
             problem = $"'{nonTensor.Name}' is a {nonTensor.Type?.ValueCase.ToString() ?? "value without a type"}; only tensors are supported";
             return [];
@@ -84,7 +84,13 @@ public sealed record PreparedCase(
                 {
                     continue; // an optional input the data set leaves out
                 }
-                var data = ProtoTensors.ToTensorData(ProtoTensors.ReadProto(file), file, out problem, ProtoTensors.DeclaredType(graph.Input.First(v => v.Name == inputs[i])));
+                var declaredInput = graph.Input.First(v => v.Name == inputs[i]);
+                var proto = ProtoTensors.IsOptionalTensor(declaredInput) ? ProtoTensors.ReadOptionalProto(file, out problem) : ProtoTensors.ReadProto(file);
+                if (proto is null)
+                {
+                    return [];
+                }
+                var data = ProtoTensors.ToTensorData(proto, file, out problem, ProtoTensors.DeclaredType(declaredInput));
                 if (data is null)
                 {
                     return [];

@@ -14,6 +14,20 @@ public static class ProtoTensors
 {
     public static TensorProto ReadProto(string path) => TensorProto.Parser.ParseFrom(File.ReadAllBytes(path));
 
+    /// <summary>A graph input or output of type optional(tensor), which the frontend takes as a tensor that is always present.</summary>
+    public static bool IsOptionalTensor(ValueInfoProto value)
+        => value.Type?.ValueCase == TypeProto.ValueOneofCase.OptionalType && value.Type.OptionalType.ElemType?.ValueCase == TypeProto.ValueOneofCase.TensorType;
+
+    /// <summary>The tensor of an OptionalProto file; null with a reason when the optional is empty, which no module input can be.</summary>
+    public static TensorProto? ReadOptionalProto(string path, out string? problem)
+    {
+        var optional = OptionalProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        problem = optional.TensorValue is null
+            ? $"{Path.GetFileName(path)} is an empty optional (or not an optional tensor); a module input is always present"
+            : null;
+        return optional.TensorValue;
+    }
+
     /// <summary>
     /// The tensor, or null with a reason when its element type has no IR equivalent (string, complex…) or its data does
     /// not match its declaration. <paramref name="declared"/> is the ONNX element type the model gives the value, when

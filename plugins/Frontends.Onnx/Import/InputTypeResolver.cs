@@ -70,7 +70,8 @@ internal sealed class InputTypeResolver
 
     public TensorType Resolve(ValueInfoProto input)
     {
-        var tensorType = input.Type?.TensorType
+        // An optional tensor input is a tensor input of the module, always given (ValueImporters.OptionalHasElement).
+        var tensorType = input.Type?.TensorType ?? input.Type?.OptionalType?.ElemType?.TensorType
             ?? throw new ModelException($"input '{input.Name}' is not a tensor ({input.Type?.ValueCase.ToString() ?? "no type"}); only tensor inputs are supported", file: _file);
         if (!DataTypes.IsDefined(tensorType.ElemType))
         {

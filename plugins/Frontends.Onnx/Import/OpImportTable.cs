@@ -138,6 +138,8 @@ internal static class OpImportTable
 
         ["Constant"] = ValueImporters.Constant,
         ["Identity"] = ValueImporters.Identity,
+        ["OptionalHasElement"] = ValueImporters.OptionalHasElement,
+        ["OptionalGetElement"] = ValueImporters.OptionalGetElement,
         ["Dropout"] = ValueImporters.Dropout,
         ["EyeLike"] = ValueImporters.EyeLike,
 

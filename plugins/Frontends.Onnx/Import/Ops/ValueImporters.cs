@@ -47,6 +47,21 @@ internal static class ValueImporters
         => context.Alias(node, context.FirstOutput(node), context.Input(node, 0));
 
     /// <summary>
+    /// OptionalHasElement of an optional tensor. WasmGraph has no empty value: an optional graph input is a tensor input
+    /// of the module, always given (the ABI has no absent input), and an optional a node makes holds its tensor. So it
+    /// is true for a present input and false only for an absent one (opset 18 allows calling it with none).
+    /// </summary>
+    public static void OptionalHasElement(OnnxNode node, int opset, ImportContext context)
+    {
+        bool present = node.HasInput(0) && context.Input(node, 0).Length > 0;
+        context.AddConstant(node, context.FirstOutput(node), TensorData.FromArray(DataType.Bool, Shape.Scalar, new[] { (byte)(present ? 1 : 0) }.AsSpan()));
+    }
+
+    /// <summary>OptionalGetElement of an optional tensor is that tensor (an optional input is always present, see <see cref="OptionalHasElement"/>).</summary>
+    public static void OptionalGetElement(OnnxNode node, int opset, ImportContext context)
+        => context.Alias(node, context.FirstOutput(node), context.Input(node, 0));
+
+    /// <summary>
     /// Dropout is the identity at inference time. From opset 12 a <c>training_mode</c> input may switch it on; that
     /// input must be absent or a constant false. The mask output must be unused.
     /// </summary>
