@@ -239,20 +239,21 @@ internal sealed class ModelInstance : IDisposable
         catch (WasmtimeException e)
         {
             Faulted = true;
-            throw WasmtimeErrors.ForCall(e, what + KernelNote(e.Message), WasmtimeErrors.WasStopped(e) ? "" : MemoryNote());
+            throw WasmtimeErrors.ForCall(e, what, WasmtimeErrors.WasStopped(e) ? "" : CheckNote(e.Message) + MemoryNote());
         }
     }
 
     /// <summary>
-    /// What a trap in a CheckParameter kernel means (its failure function, "wg_check_failed:NODE", is in the trap's
-    /// backtrace): a shape-deciding input's run-time value is not one the module was compiled for. Empty otherwise.
+    /// What a trap in a CheckParameter kernel means: its failure function, <c>wg_check_failed:NODE/OP.INPUT</c>, is in
+    /// the trap's backtrace, and the trap means a shape-deciding input's run-time value is not one the module was
+    /// compiled for (docs/conformance.md, "Shape-deciding inputs at run time"). Empty for any other trap.
     /// </summary>
-    private static string KernelNote(string message)
+    private static string CheckNote(string message)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(message, @"wg_check_failed:(.+?)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var match = System.Text.RegularExpressions.Regex.Match(message, @"wg_check_failed:(.+)/([^/.]+)\.(.+?)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
         return match.Success
-            ? $" in node '{match.Groups[1].Value}' (CheckParameter, named node/op.input): that input decides shapes, and its run-time value " +
-              "is not one the module was compiled for (the node's output shapes are fixed; compile with --bind to use another value)"
+            ? $"; node '{match.Groups[1].Value}', op {match.Groups[2].Value}: the run-time value of input '{match.Groups[3].Value}' " +
+              "contradicts the output shapes the module was compiled for (compile with --bind to use another value)"
             : "";
     }
 

@@ -84,8 +84,13 @@ public sealed partial class ConformanceReport
         md.AppendLine("  (ReduceSum with keepdims=0 from [3,2,2] to [3,2]: axis 1 or axis 2) get one each, compiled side by side (at most");
         md.AppendLine("  8; each is computed on every run and the matching one is kept).");
         md.AppendLine("- A `CheckParameter` node reads the value at run time, finds its specialisation and passes that one's results on.");
-        md.AppendLine("  A value that is none of the accepted ones contradicts the compiled shapes: `wg_run` traps, and `wasmgraph run`");
-        md.AppendLine("  exits with 2 naming the check node `NODE/OP.INPUT` (e.g. `Reshape_0/Reshape.shape`): no output, no access out of bounds.");
+        md.AppendLine("  A value that is none of the accepted ones contradicts the compiled shapes: `wg_run` traps in a function named");
+        md.AppendLine("  `wg_check_failed:NODE/OP.INPUT`, so no output is written and nothing is read out of bounds. The Wasmtime host");
+        md.AppendLine("  (`wasmgraph run`, exit 2) says `run failed: wasm trap: …; node 'Reshape_0', op Reshape: the run-time value of input");
+        md.AppendLine("  'shape' contradicts the output shapes the module was compiled for (compile with --bind to use another value)`;");
+        md.AppendLine("  a threaded run and the JS loader report the trap without that sentence (not done yet).");
+        md.AppendLine("- Cost: compile time grows with the values tried (each is one import of the node; up to a few thousand per node in");
+        md.AppendLine("  this suite), and a node with several specialisations computes all of them on every run.");
         md.AppendLine("- Without declared output types, `compile` exits with 2: `node 'N', op Reshape: input 'shape' ('s') must be known at");
         md.AppendLine("  compile time (WasmGraph compiles static shapes), but it is the graph input 's'; freeze it to a value with");
         md.AppendLine("  --bind s=s.npy (…); it decides the shape of output 'y', whose static shape the model does not declare (declare it,");
@@ -94,6 +99,9 @@ public sealed partial class ConformanceReport
         md.AppendLine("  `scales` such as 0.6, whose sampling coordinates would have to be computed at run time), values of more than 6");
         md.AppendLine("  elements (a 4-D Pad's `pads`), several run-time shape-deciding inputs on one node (Slice's starts/ends/axes/steps,");
         md.AppendLine("  Range), and shapes that leave too many values open (more than 40 000 to try or more than 8 specialisations).");
+        md.AppendLine();
+        md.AppendLine("An optional(tensor) graph input is a tensor input of the module, always given (the ABI has no absent input):");
+        md.AppendLine("`OptionalGetElement` of it is the tensor and `OptionalHasElement` true; an empty optional in the test data is unsupported.");
         md.AppendLine();
         md.AppendLine("## Totals");
         md.AppendLine();
