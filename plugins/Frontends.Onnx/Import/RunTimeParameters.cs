@@ -32,8 +32,8 @@ internal sealed class RunTimeParameterRequest(OnnxNode node, int index, string r
 /// How: the node is imported once per possible value, each time by the op's own importer in a scratch graph
 /// (<see cref="ImportContext.ForTrial"/>), so the op's rules (0 and -1 in a shape, negative axes, which axes may be
 /// squeezed) are written once, in the importer. A trial value is one small integer vector: every element from the
-/// dimensions and axis numbers the node's types mention (−rank−1…rank+1, every input and declared output dimension and
-/// the quotients of output by input dimensions). The values whose trial gives the declared types are the accepted
+/// dimensions and axis numbers the node's types mention (−rank…rank for the largest rank, every input and declared
+/// output dimension and the quotients of output by input dimensions). The values whose trial gives the declared types are the accepted
 /// ones; trials that make the same IR (same ops, attributes and constants) form one specialisation. The real graph
 /// gets each specialisation (at most <see cref="MaxSpecialisations"/>, usually one: every accepted shape of a
 /// Reshape gives the same copy) and one CheckParameter node, which at run time finds the specialisation the actual
@@ -155,14 +155,16 @@ internal static class RunTimeParameters
     }
 
     /// <summary>
-    /// The numbers a value element is tried with: axis numbers of every rank in play (negative ones too), the
+    /// The numbers a value element is tried with: axis numbers of the largest rank in play (negative ones too), the
     /// dimensions of the node's inputs and declared outputs, and output-by-input quotients (Tile's repeats).
     /// </summary>
     private static long[] Pool(OnnxNode node, ImportContext context, IEnumerable<TensorType> declared)
     {
         var inputShapes = Enumerable.Range(0, node.Inputs.Count).Where(node.HasInput).Select(i => context.InputShape(node, i)).ToList();
         var outputShapes = declared.Select(t => t.Shape).ToList();
-        int rank = inputShapes.Concat(outputShapes).Select(s => s.Rank).DefaultIfEmpty(0).Max() + 1;
+        // Every axis an op can name lies in [-rank, rank - 1] of the input or output it indexes (Unsqueeze's axes index
+        // its output), so the largest rank in play bounds them all.
+        int rank = Math.Max(1, inputShapes.Concat(outputShapes).Select(s => s.Rank).DefaultIfEmpty(0).Max());
         var pool = new SortedSet<long>();
         for (long a = -rank; a <= rank; a++)
         {
@@ -217,7 +219,7 @@ internal static class RunTimeParameters
         foreach (var irNode in builder.Nodes)
         {
             text.Append(irNode.Op).Append('(').AppendJoin(',', irNode.Inputs).Append(")->").AppendJoin(',', irNode.Outputs)
-                .Append('{').Append(GraphText.AttributeList(irNode.Attributes, GraphTextOptions.Default)).Append("};");
+                .Append('{').Append(GraphText.AttributeList(irNode.Attributes, GraphTextOptions.Full)).Append("};");
         }
         foreach (var (name, data) in builder.Constants.Where(c => !before.Contains(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal))
         {
