@@ -57,17 +57,25 @@ internal sealed class KernelContext
         }
     }
 
-    /// <summary>The module's <c>wg_extent</c> global (the run-time extent, checked by <c>wg_run</c>), or null in a static module.</summary>
+    /// <summary>
+    /// The module's <c>wg_extent</c> global (the run-time extent, checked by <c>wg_run</c>); null in a static module and
+    /// in the copy of a kernel that <c>wg_run</c> calls when the extent is the bound (<see cref="ModuleGenerator"/>).
+    /// </summary>
     public LValue? ExtentGlobal { get; init; }
 
     /// <summary>Loads the run-time extent (an i32 within the bound); only in a module that has one.</summary>
     public LValue Extent() => E.B.Load(E.Ctx.I32, ExtentGlobal ?? throw new InvalidOperationException("the module has no run-time extent"), 4);
 
-    /// <summary>The axes of input <paramref name="index"/> that follow the run-time extent (none in a static module).</summary>
-    public DynamicDims InputExtentAxes(int index) => Graph.Extent?.AxesOf(Node.Inputs[index]) ?? DynamicDims.None;
+    /// <summary>
+    /// The axes of input <paramref name="index"/> that follow the run-time extent: none in a static module, and none in
+    /// a kernel generated for the extent at its bound (<see cref="ExtentGlobal"/> null), which is the static module's code.
+    /// </summary>
+    public DynamicDims InputExtentAxes(int index) => ExtentAxes(Node.Inputs[index]);
 
-    /// <summary>The axes of output <paramref name="index"/> that follow the run-time extent.</summary>
-    public DynamicDims OutputExtentAxes(int index) => Graph.Extent?.AxesOf(Node.Outputs[index]) ?? DynamicDims.None;
+    /// <summary>The axes of output <paramref name="index"/> that follow the run-time extent (as <see cref="InputExtentAxes"/>).</summary>
+    public DynamicDims OutputExtentAxes(int index) => ExtentAxes(Node.Outputs[index]);
+
+    private DynamicDims ExtentAxes(string value) => ExtentGlobal is null ? DynamicDims.None : Graph.Extent?.AxesOf(value) ?? DynamicDims.None;
 
     /// <summary>
     /// For a kernel that walks <paramref name="type"/> (axes <paramref name="axes"/> following the extent) row-major
