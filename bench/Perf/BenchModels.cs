@@ -50,7 +50,10 @@ public sealed record BenchModel(string Name, string Path, string? Prepend, IRead
     public Dictionary<string, TensorData> MakeInputs(Graph graph, int seed = 7) => MakeInputs(graph.Inputs.Select(i => (i, graph.TypeOf(i))), seed);
 
     /// <summary>Seeded inputs of the given names and types (as <see cref="MakeInputs(Graph, int)"/>).</summary>
-    public Dictionary<string, TensorData> MakeInputs(IEnumerable<(string Name, TensorType Type)> types, int seed = 7)
+    public Dictionary<string, TensorData> MakeInputs(IEnumerable<(string Name, TensorType Type)> types, int seed = 7) => SeededInputs(types, seed);
+
+    /// <summary>Seeded inputs of the given names and types, for any module (images in 0..255, token ids, masks of ones).</summary>
+    public static Dictionary<string, TensorData> SeededInputs(IEnumerable<(string Name, TensorType Type)> types, int seed = 7)
     {
         var random = new Random(seed);
         var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
