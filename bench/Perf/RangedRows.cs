@@ -18,7 +18,7 @@ public static class RangedRows
     public static IReadOnlyList<ModelResult> Measure(string repoRoot, BenchModel model, int repeat)
     {
         using var wasm = new WasmGraphEngine();
-        var compile = wasm.CompileWithCli(model);
+        var compile = wasm.CompileWithCli(model, repoRoot);
         var metadata = wasm.Metadata!;
         using var native = new OnnxReferenceSession([model.Path]);
         var rows = new List<ModelResult>();

@@ -57,12 +57,13 @@ public sealed class WasmGraphEngine : IDisposable
     }
 
     /// <summary>
-    /// Compiles <paramref name="model"/> as a user does, in-process through the public command line
-    /// (<c>wasmgraph compile MODEL -o OUT --quiet</c> and the model's <see cref="BenchModel.CompileArgs"/>, e.g. a
-    /// run-time range, whose probe compile only the CLI's pipeline makes), then loads it. <see cref="Graph"/> stays
-    /// null; the module's metadata says what it is. The cold compile is the whole command.
+    /// Compiles <paramref name="model"/> as a user does: the built command line in its own process, as
+    /// <c>./wasmgraph compile MODEL -o OUT --quiet</c> runs it, with the model's <see cref="BenchModel.CompileArgs"/>
+    /// (e.g. a run-time range, whose probe compile only the CLI's pipeline makes); then loads the module.
+    /// <see cref="Graph"/> stays null; the module's metadata says what it is. The cold compile is the whole command,
+    /// .NET start-up and plugin loading included.
     /// </summary>
-    public CompileFigures CompileWithCli(BenchModel model)
+    public CompileFigures CompileWithCli(BenchModel model, string repoRoot)
     {
         if (model.Prepend is not null || model.Quantize is not null)
         {
@@ -70,10 +71,19 @@ public sealed class WasmGraphEngine : IDisposable
         }
         var output = Path.Combine(_cache, "cli-compiled.wasm");
         var clock = Stopwatch.StartNew();
-        int exit = WasmGraph.Apps.Cli.WasmGraphApps.RunAsync(["compile", model.Path, "-o", output, "--quiet", .. model.CompileArgs]).GetAwaiter().GetResult();
-        if (exit != 0)
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(repoRoot, "artifacts", "host", "WasmGraph.Cli.dll"), "compile", model.Path, "-o", output, "--quiet" }.Concat(model.CompileArgs))
         {
-            throw new InvalidOperationException($"bench model '{model.Name}': wasmgraph compile {model.Path} {string.Join(' ', model.CompileArgs)} exited with {exit}");
+            start.ArgumentList.Add(argument);
+        }
+        using (var compile = Process.Start(start)!)
+        {
+            var errors = compile.StandardError.ReadToEnd();
+            compile.WaitForExit();
+            if (compile.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"bench model '{model.Name}': wasmgraph compile {model.Path} {string.Join(' ', model.CompileArgs)} exited with {compile.ExitCode}: {errors}");
+            }
         }
         var coldMs = clock.Elapsed.TotalMilliseconds;
         Module = File.ReadAllBytes(output);

@@ -114,6 +114,42 @@ internal sealed class KernelContext
         return E.B.Binary(BinaryOp.UDiv, prefix, E.I(perOuter));
     }
 
+    /// <summary>
+    /// How many images of a batch hold data: the run-time extent when axis 0 (the batch) of input 0 and of output 0
+    /// follows it, which a CNN compiled with <c>--input-shape x=1..8,3,224,224</c> has; null to compute all of them.
+    /// </summary>
+    public LValue? BatchExtent()
+        => InputExtentAxes(0).Contains(0) && OutputExtentAxes(0).Contains(0) ? Extent() : null;
+
+    /// <summary>
+    /// <c>for (n = 0; n &lt; images; n++) body(n)</c> over the batch axis of a convolution: stops at the run-time
+    /// extent (<see cref="BatchExtent"/>), so a batch-1 run of a <c>1..8</c> module costs one image, not eight.
+    /// </summary>
+    public void ForEachImage(long images, Action<LValue> body)
+    {
+        if (BatchExtent() is { } count)
+        {
+            E.ForRuntime(E.I(0), count, body);
+            return;
+        }
+        E.For(images, body);
+    }
+
+    /// <summary>
+    /// The (image, channel) planes of a pooling kernel, <paramref name="images"/> × <paramref name="channels"/>,
+    /// split over the workers of a threaded module, or stopped at the run-time batch extent (a module has one or the
+    /// other: LlvmWasmBackend refuses both together).
+    /// </summary>
+    public void ForEachPlane(long images, long channels, Action<LValue> body)
+    {
+        if (BatchExtent() is { } count)
+        {
+            E.ForRuntime(E.I(0), E.Mul(count, channels), body);
+            return;
+        }
+        E.ParallelFor(0, images * channels, 1, body);
+    }
+
     public TensorType InputType(int index) => Graph.TypeOf(Node.Inputs[index]);
 
     public TensorType OutputType(int index) => Graph.TypeOf(Node.Outputs[index]);
