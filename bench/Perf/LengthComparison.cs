@@ -9,9 +9,9 @@ namespace WasmGraph.Bench;
 /// <summary>
 /// <c>lengths RANGED.wasm STATIC.wasm [--lengths 1,16,128] [--rounds R]</c> (run by bench/minilm-lengths.sh on
 /// modules it compiled with <c>wasmgraph compile</c>): a module with a run-time range at several lengths against the
-/// static module at the bound, one inference of each per round in a rotating order, so that a busy neighbour slows
+/// static module (compiled at the bound, or at any one length in the range), one inference of each per round in a rotating order, so that a busy neighbour slows
 /// every figure of a round alike. It prints each figure's median over the rounds and the median (and quartiles) of
-/// the per-round ratio ranged / static at the bound: on a shared machine, medians of separate <c>run --repeat</c>
+/// the per-round ratio ranged / static at the static module's length: on a shared machine, medians of separate <c>run --repeat</c>
 /// calls drifted by ±40 % between calls, far more than the difference being measured.
 /// Both sessions run as <c>wasmgraph run</c> runs them, with its default time limit (600 s, epoch interruption).
 /// </summary>
@@ -49,7 +49,9 @@ public static class LengthComparison
             Console.Error.WriteLine($"error: {positional[0]} has no run-time range (no input with min_shape)");
             return 2;
         }
-        long bound = dynamicInputs[0].Shape[dynamicInputs[0].DynamicDims!.Value[0]];
+        int axis = dynamicInputs[0].DynamicDims!.Value[0];
+        long bound = dynamicInputs[0].Shape[axis];
+        long staticLength = fixedLength.Metadata.Inputs.Single(i => i.Name == dynamicInputs[0].Name).Shape[axis];
         lengths ??= [bound];
 
         Dictionary<string, TensorData> InputsAt(ModelMetadata metadata, long length)
@@ -58,7 +60,7 @@ public static class LengthComparison
                                         new Shape(i.Shape.Select((d, axis) => i.IsDynamicInput && i.DynamicDims!.Value.Contains(axis) ? length : d).ToArray())))));
 
         var cases = lengths.Select(l => ($"range 1..{bound} at {l}", (IModelSession)ranged, InputsAt(ranged.Metadata, l)))
-                           .Append(($"static at {bound}", fixedLength, InputsAt(fixedLength.Metadata, bound))).ToList();
+                           .Append(($"static at {staticLength}", fixedLength, InputsAt(fixedLength.Metadata, staticLength))).ToList();
         var times = cases.Select(_ => new List<double>()).ToList();
         var cpuTimes = cases.Select(_ => new List<double>()).ToList();
         var process = Process.GetCurrentProcess();
@@ -92,19 +94,23 @@ public static class LengthComparison
             {
                 Console.WriteLine($"  {cases[c].Item1,-24} median {Quantile(measured[c], 0.5):F1} ms (quartiles {Quantile(measured[c], 0.25):F1}–{Quantile(measured[c], 0.75):F1})");
             }
-            Ratios(measured, lengths, bound);
+            Ratios(measured, lengths, bound, staticLength);
         }
     }
 
-    /// <summary>Per-round ratios: the range at the bound over the static module (the last case), and the bound over each shorter length.</summary>
-    private static void Ratios(List<List<double>> times, long[] lengths, long bound)
+    /// <summary>
+    /// Per-round ratios: the range at the static module's length over the static module (the last case), and the
+    /// bound over each shorter length.
+    /// </summary>
+    private static void Ratios(List<List<double>> times, long[] lengths, long bound, long staticLength)
     {
-        int atBound = Array.IndexOf(lengths, bound);
-        if (atBound >= 0)
+        int atStatic = Array.IndexOf(lengths, staticLength);
+        if (atStatic >= 0)
         {
-            var ratios = times[atBound].Zip(times[^1], (r, s) => r / s).ToList();
-            Console.WriteLine($"  range at {bound} / static at {bound}, same round: median {Quantile(ratios, 0.5):F3} (quartiles {Quantile(ratios, 0.25):F3}–{Quantile(ratios, 0.75):F3})");
+            var ratios = times[atStatic].Zip(times[^1], (r, s) => r / s).ToList();
+            Console.WriteLine($"  range at {staticLength} / static at {staticLength}, same round: median {Quantile(ratios, 0.5):F3} (quartiles {Quantile(ratios, 0.25):F3}–{Quantile(ratios, 0.75):F3})");
         }
+        int atBound = Array.IndexOf(lengths, bound);
         for (int c = 0; c < lengths.Length; c++)
         {
             if (lengths[c] != bound && atBound >= 0)
