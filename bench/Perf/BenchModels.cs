@@ -17,6 +17,22 @@ public sealed record BenchModel(string Name, string Path, string? Prepend, IRead
     /// </summary>
     public (string From, string[] Args)? Quantize { get; init; }
 
+    /// <summary>
+    /// For a module compiled through the public command line (<c>"compile": [...]</c>, the arguments after
+    /// <c>wasmgraph compile MODEL -o OUT</c>), e.g. a run-time range <c>--input-shape input_ids=1,1..128</c>; empty
+    /// for the in-process default pipeline.
+    /// </summary>
+    public IReadOnlyList<string> CompileArgs { get; init; } = [];
+
+    /// <summary>
+    /// The input shapes one module compiled with <see cref="CompileArgs"/> is run at, each a row of the report named
+    /// by its label (<c>"runAt": { "16 tokens": { "input_ids": [1, 16], ... } }</c>); empty for a one-row model.
+    /// </summary>
+    public IReadOnlyList<(string Label, IReadOnlyDictionary<string, long[]> Shapes)> RunAt { get; init; } = [];
+
+    /// <summary>Whether this is one ranged module run at several shapes (its own rows; see <see cref="RangedRows"/>).</summary>
+    public bool IsRanged => RunAt.Count > 0;
+
     /// <summary>Writes the quantized model when it is missing or older than its float model; false when that failed.</summary>
     public bool EnsureQuantized()
     {
@@ -31,13 +47,18 @@ public sealed record BenchModel(string Name, string Path, string? Prepend, IRead
     }
 
     /// <summary>Seeded inputs: images in 0..255, token ids in a small vocabulary range, masks of ones.</summary>
-    public Dictionary<string, TensorData> MakeInputs(Graph graph, int seed = 7)
+    public Dictionary<string, TensorData> MakeInputs(Graph graph, int seed = 7) => MakeInputs(graph.Inputs.Select(i => (i, graph.TypeOf(i))), seed);
+
+    /// <summary>Seeded inputs of the given names and types (as <see cref="MakeInputs(Graph, int)"/>).</summary>
+    public Dictionary<string, TensorData> MakeInputs(IEnumerable<(string Name, TensorType Type)> types, int seed = 7) => SeededInputs(types, seed);
+
+    /// <summary>Seeded inputs of the given names and types, for any module (images in 0..255, token ids, masks of ones).</summary>
+    public static Dictionary<string, TensorData> SeededInputs(IEnumerable<(string Name, TensorType Type)> types, int seed = 7)
     {
         var random = new Random(seed);
         var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-        foreach (var name in graph.Inputs)
+        foreach (var (name, type) in types)
         {
-            var type = graph.TypeOf(name);
             var n = (int)type.ElementCount;
             inputs[name] = type.ElementType switch
             {
@@ -62,18 +83,23 @@ public static class BenchModels
             m.GetProperty("name").GetString()!,
             System.IO.Path.Combine(repoRoot, m.GetProperty("path").GetString()!),
             m.TryGetProperty("prepend", out var p) ? System.IO.Path.Combine(repoRoot, p.GetString()!) : null,
-            m.TryGetProperty("inputShapes", out var s)
-                ? s.EnumerateObject().ToDictionary(o => o.Name, o => o.Value.EnumerateArray().Select(d => d.GetInt64()).ToArray())
-                : new Dictionary<string, long[]>(),
+            m.TryGetProperty("inputShapes", out var s) ? Shapes(s) : new Dictionary<string, long[]>(),
             m.TryGetProperty("note", out var note) ? note.GetString()! : "")
         {
             Profiles = m.TryGetProperty("profiles", out var profiles) && profiles.GetBoolean(),
+            CompileArgs = m.TryGetProperty("compile", out var c) ? c.EnumerateArray().Select(a => a.GetString()!).ToArray() : [],
+            RunAt = m.TryGetProperty("runAt", out var at)
+                ? at.EnumerateObject().Select(r => (r.Name, (IReadOnlyDictionary<string, long[]>)Shapes(r.Value))).ToList()
+                : [],
             Quantize = m.TryGetProperty("quantize", out var q)
                 ? (System.IO.Path.Combine(repoRoot, q.GetProperty("from").GetString()!),
                    q.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).Select(a => RepoPath(repoRoot, a)).ToArray())
                 : null,
         }).ToList();
     }
+
+    private static Dictionary<string, long[]> Shapes(JsonElement shapes)
+        => shapes.EnumerateObject().ToDictionary(o => o.Name, o => o.Value.EnumerateArray().Select(d => d.GetInt64()).ToArray());
 
     /// <summary>An argument naming a file or folder of the repository (relative to its root) as a full path; others as they are.</summary>
     private static string RepoPath(string repoRoot, string argument)

@@ -33,6 +33,11 @@ public static class PeerComparison
                 continue;
             }
             Console.WriteLine($"{model.Name}:");
+            if (model.IsRanged)
+            {
+                results.AddRange(RangedRows.Measure(repoRoot, model, repeat)); // one CLI-compiled module, a row per shape
+                continue;
+            }
             results.Add(Measure(repoRoot, model, repeat));
             var r = results[^1];
             Console.WriteLine($"  wasm {r.WasmMedianMs:F1} ms, ORT native {r.OrtNativeMedianMs:F1} ms, ORT web {r.OrtWebMedianMs?.ToString("F1") ?? "n/a"} ms");
@@ -92,7 +97,7 @@ public static class PeerComparison
     }
 
     /// <summary>The worst difference over all outputs both engines produce, and the largest reference value.</summary>
-    private static (double Diff, double Magnitude) Compare(IReadOnlyDictionary<string, TensorData> expected, IReadOnlyDictionary<string, TensorData> actual)
+    internal static (double Diff, double Magnitude) Compare(IReadOnlyDictionary<string, TensorData> expected, IReadOnlyDictionary<string, TensorData> actual)
     {
         double diff = 0, magnitude = 0;
         foreach (var (name, reference) in expected.Where(e => actual.ContainsKey(e.Key)))

@@ -43,6 +43,11 @@ if (args.Length > 0 && args[0] == "threads")
 {
     return ThreadComparison.Run(BenchModels.FindRepoRoot(), args[1..]);
 }
+// `lengths RANGED.wasm STATIC.wasm [--lengths 1,16,128] [--rounds R]`: a run-time range against the static module (bench/minilm-lengths.sh).
+if (args.Length > 0 && args[0] == "lengths")
+{
+    return LengthComparison.Run(args[1..]);
+}
 // In process: BenchmarkDotNet's default toolchain rebuilds the benchmark project by the assembly's name
 // (WasmGraph.Bench), which is not the project's file name (Perf.csproj), and fails before measuring anything.
 var suiteArgs = args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase) ? args : [.. args, "--inProcess"];

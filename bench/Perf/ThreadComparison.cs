@@ -40,7 +40,7 @@ public static class ThreadComparison
         report.AppendLine();
         report.AppendLine("| model | default module, 1 thread (ms) | --threads 2 module, 1 worker (ms) | 2 workers (ms) | 2 / 1 workers (same round) | ORT web 1 thread (ms) | ORT web 2 threads (ms) | ours 2 / ORT web 2 (same round) |");
         report.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var model in BenchModels.Load(repoRoot).Where(m => m.Exists && (only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase))))
+        foreach (var model in BenchModels.Load(repoRoot).Where(m => m.Exists && !m.IsRanged && (only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase))))
         {
             Console.WriteLine($"{model.Name}:");
             report.AppendLine(Measure(repoRoot, model, rounds, repeat));

@@ -56,6 +56,48 @@ public sealed class WasmGraphEngine : IDisposable
         return new CompileFigures(coldMs, firstLoadMs, cachedMs, artifact.Bytes.LongLength, artifact.Metadata.WeightBytes, artifact.Metadata.ArenaBytes);
     }
 
+    /// <summary>
+    /// Compiles <paramref name="model"/> as a user does: the built command line in its own process, as
+    /// <c>./wasmgraph compile MODEL -o OUT --quiet</c> runs it, with the model's <see cref="BenchModel.CompileArgs"/>
+    /// (e.g. a run-time range, whose probe compile only the CLI's pipeline makes); then loads the module.
+    /// <see cref="Graph"/> stays null; the module's metadata says what it is. The cold compile is the whole command,
+    /// .NET start-up and plugin loading included.
+    /// </summary>
+    public CompileFigures CompileWithCli(BenchModel model, string repoRoot)
+    {
+        if (model.Prepend is not null || model.Quantize is not null)
+        {
+            throw new InvalidOperationException($"bench model '{model.Name}': a CLI-compiled model takes no prepend or quantize step");
+        }
+        var output = Path.Combine(_cache, "cli-compiled.wasm");
+        var clock = Stopwatch.StartNew();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(repoRoot, "artifacts", "host", "WasmGraph.Cli.dll"), "compile", model.Path, "-o", output, "--quiet" }.Concat(model.CompileArgs))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using (var compile = Process.Start(start)!)
+        {
+            var errors = compile.StandardError.ReadToEnd();
+            compile.WaitForExit();
+            if (compile.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"bench model '{model.Name}': wasmgraph compile {model.Path} {string.Join(' ', model.CompileArgs)} exited with {compile.ExitCode}: {errors}");
+            }
+        }
+        var coldMs = clock.Elapsed.TotalMilliseconds;
+        Module = File.ReadAllBytes(output);
+        File.Delete(output);
+
+        clock.Restart();
+        _runtime.Load(Module, new RuntimeOptions { CacheDirectory = _cache }).Dispose();
+        var firstLoadMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        _session = _runtime.Load(Module, new RuntimeOptions { CacheDirectory = _cache });
+        var cachedMs = clock.Elapsed.TotalMilliseconds;
+        return new CompileFigures(coldMs, firstLoadMs, cachedMs, Module.LongLength, _session.Metadata.WeightBytes, _session.Metadata.ArenaBytes);
+    }
+
     /// <summary>Inferences per second with <paramref name="instances"/> instances running at once (run --batch-parallel).</summary>
     public double Throughput(byte[] module, IReadOnlyDictionary<string, TensorData> inputs, int instances, int runs)
         => Host.Pipeline.ParallelThroughput.ImagesPerSecond(_runtime, module, new RuntimeOptions { CacheDirectory = _cache }, inputs, instances, runs);

@@ -57,17 +57,25 @@ internal sealed class KernelContext
         }
     }
 
-    /// <summary>The module's <c>wg_extent</c> global (the run-time extent, checked by <c>wg_run</c>), or null in a static module.</summary>
+    /// <summary>
+    /// The module's <c>wg_extent</c> global (the run-time extent, checked by <c>wg_run</c>); null in a static module and
+    /// in the copy of a kernel that <c>wg_run</c> calls when the extent is the bound (<see cref="ModuleGenerator"/>).
+    /// </summary>
     public LValue? ExtentGlobal { get; init; }
 
     /// <summary>Loads the run-time extent (an i32 within the bound); only in a module that has one.</summary>
     public LValue Extent() => E.B.Load(E.Ctx.I32, ExtentGlobal ?? throw new InvalidOperationException("the module has no run-time extent"), 4);
 
-    /// <summary>The axes of input <paramref name="index"/> that follow the run-time extent (none in a static module).</summary>
-    public DynamicDims InputExtentAxes(int index) => Graph.Extent?.AxesOf(Node.Inputs[index]) ?? DynamicDims.None;
+    /// <summary>
+    /// The axes of input <paramref name="index"/> that follow the run-time extent: none in a static module, and none in
+    /// a kernel generated for the extent at its bound (<see cref="ExtentGlobal"/> null), which is the static module's code.
+    /// </summary>
+    public DynamicDims InputExtentAxes(int index) => ExtentAxes(Node.Inputs[index]);
 
-    /// <summary>The axes of output <paramref name="index"/> that follow the run-time extent.</summary>
-    public DynamicDims OutputExtentAxes(int index) => Graph.Extent?.AxesOf(Node.Outputs[index]) ?? DynamicDims.None;
+    /// <summary>The axes of output <paramref name="index"/> that follow the run-time extent (as <see cref="InputExtentAxes"/>).</summary>
+    public DynamicDims OutputExtentAxes(int index) => ExtentAxes(Node.Outputs[index]);
+
+    private DynamicDims ExtentAxes(string value) => ExtentGlobal is null ? DynamicDims.None : Graph.Extent?.AxesOf(value) ?? DynamicDims.None;
 
     /// <summary>
     /// For a kernel that walks <paramref name="type"/> (axes <paramref name="axes"/> following the extent) row-major
@@ -104,6 +112,42 @@ internal sealed class KernelContext
         }
         long perOuter = type.Shape.ElementCount / dims[0];
         return E.B.Binary(BinaryOp.UDiv, prefix, E.I(perOuter));
+    }
+
+    /// <summary>
+    /// How many images of a batch hold data: the run-time extent when axis 0 (the batch) of input 0 and of output 0
+    /// follows it, which a CNN compiled with <c>--input-shape x=1..8,3,224,224</c> has; null to compute all of them.
+    /// </summary>
+    public LValue? BatchExtent()
+        => InputExtentAxes(0).Contains(0) && OutputExtentAxes(0).Contains(0) ? Extent() : null;
+
+    /// <summary>
+    /// <c>for (n = 0; n &lt; images; n++) body(n)</c> over the batch axis of a convolution: stops at the run-time
+    /// extent (<see cref="BatchExtent"/>), so a batch-1 run of a <c>1..8</c> module costs one image, not eight.
+    /// </summary>
+    public void ForEachImage(long images, Action<LValue> body)
+    {
+        if (BatchExtent() is { } count)
+        {
+            E.ForRuntime(E.I(0), count, body);
+            return;
+        }
+        E.For(images, body);
+    }
+
+    /// <summary>
+    /// The (image, channel) planes of a pooling kernel, <paramref name="images"/> × <paramref name="channels"/>,
+    /// split over the workers of a threaded module, or stopped at the run-time batch extent (a module has one or the
+    /// other: LlvmWasmBackend refuses both together).
+    /// </summary>
+    public void ForEachPlane(long images, long channels, Action<LValue> body)
+    {
+        if (BatchExtent() is { } count)
+        {
+            E.ForRuntime(E.I(0), E.Mul(count, channels), body);
+            return;
+        }
+        E.ParallelFor(0, images * channels, 1, body);
     }
 
     public TensorType InputType(int index) => Graph.TypeOf(Node.Inputs[index]);

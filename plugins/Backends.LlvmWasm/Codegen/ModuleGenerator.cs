@@ -10,6 +10,14 @@ namespace WasmGraph.Backends.LlvmWasm.Codegen;
 /// parameters), <c>wg_run</c> calling them in order, and the ABI's address and version exports. Each graph output also
 /// gets its dims in one i32 table (<c>wg_output_dims</c>): the static shape, which the kernel of a bounded output
 /// overwrites with the actual extents on every run.
+/// <para>
+/// In a module with a run-time extent, every kernel that touches a value following it is generated twice: once reading
+/// the extent (its loops stop at the data), and once with the extent as the compile-time bound, which is exactly the
+/// static module's code. <c>wg_run</c> checks the extent once and runs the second set when it equals the bound, so a
+/// full-length run costs what the static module costs (loops with run-time trip counts are not unrolled or
+/// specialised by LLVM: MiniLM at 128 tokens took 1.42× the static module without this, docs/performance.md
+/// "Bounded dynamic lengths"). Weights, the arena and the memory plan are shared; only code is duplicated.
+/// </para>
 /// </summary>
 internal sealed class ModuleGenerator
 {
@@ -65,18 +73,20 @@ internal sealed class ModuleGenerator
 
         _e.Threads?.Declare();
         var kernelFunctions = new List<(LValue Function, LType Type, LValue[] Args)>();
+        var atBound = new List<(LValue Function, LType Type, LValue[] Args)>(); // the kernels wg_run calls when the extent is the bound
         var splits = new List<bool>();
         for (int i = 0; i < _graph.Nodes.Length; i++)
         {
-            kernelFunctions.Add(EmitNode(i, layout, arena));
+            kernelFunctions.Add(EmitNode(i, layout, arena, _extent));
             splits.Add(_e.Threads?.KernelSplits ?? false);
+            atBound.Add(FollowsExtent(_graph.Nodes[i]) ? EmitNode(i, layout, arena, extentGlobal: null) : kernelFunctions[^1]);
             onNode?.Invoke(i);
         }
 
         if (_e.Threads is { } threads)
         {
             threads.EmitRunner(kernelFunctions, splits, AddExport);
-            EmitCommonExports(kernelFunctions);
+            EmitCommonExports(kernelFunctions, kernelFunctions); // a threaded module has no run-time extent (LlvmWasmBackend refuses both)
             return;
         }
         var run = AddExport(ModuleAbi.Run);
@@ -84,21 +94,42 @@ internal sealed class ModuleGenerator
         if (_graph.Extent is { } extent)
         {
             RunTimeExtentCheck.Emit(_e, _graph, extent, run, _inputDims, _outputDims, _extent!.Value);
+            var full = _e.B.AppendBlock(run, "at_bound");
+            var ranged = _e.B.AppendBlock(run, "ranged");
+            _e.B.CondBr(AtBound(), full, ranged);
+            _e.B.PositionAtEnd(full);
+            CallAll(atBound);
+            _e.B.PositionAtEnd(ranged);
         }
-        foreach (var (function, type, args) in kernelFunctions)
+        CallAll(kernelFunctions);
+        EmitCommonExports(kernelFunctions, atBound);
+    }
+
+    /// <summary>Calls every kernel in order and returns 0 from <c>wg_run</c>.</summary>
+    private void CallAll(List<(LValue Function, LType Type, LValue[] Args)> kernels)
+    {
+        foreach (var (function, type, args) in kernels)
         {
             _e.B.Call(type, function, args);
         }
         // A graph output that no node produces (an input or a constant passed straight through) needs no copy:
         // wg_output_ptr simply points at the input buffer or the constant's data segment.
         _e.B.Ret(_e.I(0));
-        EmitCommonExports(kernelFunctions);
     }
 
+    /// <summary>Whether the run-time extent (set by <c>wg_run</c>'s check) is the bound: an i1.</summary>
+    private LValue AtBound()
+        => _e.B.ICmp(IntPredicate.Eq, _e.B.Load(_e.Ctx.I32, _extent!.Value, 4), _e.I(_graph.Extent!.Bound));
+
+    /// <summary>Whether any value the node reads or writes follows the run-time extent (its code depends on it).</summary>
+    private bool FollowsExtent(Node node)
+        => _extent is not null && node.Inputs.Concat(node.Outputs).Any(v => v.Length > 0 && _graph.Extent!.Follows(v));
+
     /// <summary>The exports every module has beside its run entry points.</summary>
-    private void EmitCommonExports(List<(LValue Function, LType Type, LValue[] Args)> kernelFunctions)
+    private void EmitCommonExports(List<(LValue Function, LType Type, LValue[] Args)> kernelFunctions,
+                                   List<(LValue Function, LType Type, LValue[] Args)> atBound)
     {
-        EmitKernelExports(kernelFunctions);
+        EmitKernelExports(kernelFunctions, atBound);
         EmitAddressTable(ModuleAbi.InputPtr, _graph.Inputs.Select(i => _pointers[i]).ToList());
         EmitAddressTable(ModuleAbi.OutputPtr, _graph.Outputs.Select(o => _pointers[o]).ToList());
         EmitAddressTable(ModuleAbi.OutputDims, _graph.Outputs.Select(o => _outputDims[o]).ToList());
@@ -189,7 +220,8 @@ internal sealed class ModuleGenerator
         return _e.Module.AddGlobal($"wg_const_{_constantCount++}", ctx.Array(ctx.I8, bytes.Length), init, isConstant: true, Linkage.Internal, 16);
     }
 
-    private (LValue, LType, LValue[]) EmitNode(int index, ArenaLayout layout, LValue arena)
+    /// <param name="extentGlobal">The module's <c>wg_extent</c> for the kernel that follows it; null for a static module's kernel and for the copy run at the bound.</param>
+    private (LValue, LType, LValue[]) EmitNode(int index, ArenaLayout layout, LValue arena, LValue? extentGlobal)
     {
         var ctx = _e.Ctx;
         var node = _graph.Nodes[index];
@@ -199,7 +231,8 @@ internal sealed class ModuleGenerator
         int parameterCount = inputs.Count + node.Outputs.Length + (hasScratch ? 1 : 0);
         var parameterTypes = Enumerable.Repeat(ctx.Ptr, parameterCount);
         var type = ctx.Function(ctx.Void, _e.Threads is null ? parameterTypes.ToArray() : [.. parameterTypes, ctx.I32, ctx.I32]); // + worker, workers
-        var function = _e.Module.AddFunction($"k{index}_{Sanitize(node.Op)}", type, Linkage.Internal);
+        string name = $"k{index}_{Sanitize(node.Op)}" + (extentGlobal is null && _extent is not null ? "_at_bound" : "");
+        var function = _e.Module.AddFunction(name, type, Linkage.Internal);
         for (uint p = 1; p <= parameterCount; p++)
         {
             _e.Module.AddAttribute(function, p, "noalias");
@@ -213,7 +246,7 @@ internal sealed class ModuleGenerator
         LValue? scratch = hasScratch ? function.Parameter(next++) : null;
 
         var context = new KernelContext(_e, node, _graph, inputParams, outputParams, scratch,
-                                        bytes => AddConstant(bytes.ToArray()), value => _outputDims.GetValueOrDefault(value)) { ExtentGlobal = _extent };
+                                        bytes => AddConstant(bytes.ToArray()), value => _outputDims.GetValueOrDefault(value)) { ExtentGlobal = extentGlobal };
         Kernel(node).Emit(context);
         _e.B.RetVoid();
 
@@ -226,9 +259,10 @@ internal sealed class ModuleGenerator
 
     /// <summary>
     /// The optional profiling exports (docs/abi.md): <c>wg_kernel_count()</c> and <c>wg_run_kernel(i)</c>, which runs
-    /// kernel i alone, so a host can time each kernel of a model by calling them in order.
+    /// kernel i alone, so a host can time each kernel of a model by calling them in order. Kernel i is the copy
+    /// <c>wg_run</c> last ran: the one for the bound when the extent is the bound.
     /// </summary>
-    private void EmitKernelExports(List<(LValue Function, LType Type, LValue[] Args)> kernels)
+    private void EmitKernelExports(List<(LValue Function, LType Type, LValue[] Args)> kernels, List<(LValue Function, LType Type, LValue[] Args)> atBound)
     {
         var ctx = _e.Ctx;
         var count = AddExport(ModuleAbi.KernelCount);
@@ -244,6 +278,16 @@ internal sealed class ModuleGenerator
             var block = _e.B.AppendBlock(run, "kernel");
             _e.B.AddCase(dispatch, _e.I(i), block);
             _e.B.PositionAtEnd(block);
+            if (atBound[i].Function != kernels[i].Function)
+            {
+                var full = _e.B.AppendBlock(run, "kernel_at_bound");
+                var ranged = _e.B.AppendBlock(run, "kernel_ranged");
+                _e.B.CondBr(AtBound(), full, ranged);
+                _e.B.PositionAtEnd(full);
+                _e.B.Call(atBound[i].Type, atBound[i].Function, atBound[i].Args);
+                _e.B.Ret(_e.I(0));
+                _e.B.PositionAtEnd(ranged);
+            }
             _e.B.Call(kernels[i].Type, kernels[i].Function, _e.Threads is null ? kernels[i].Args : [.. kernels[i].Args, _e.I(0), _e.I(1)]);
             _e.B.Ret(_e.I(0));
         }

@@ -99,7 +99,7 @@ internal sealed class BlockedConvKernel : IKernelGenerator
         long slice = SliceBlocks(g);
         long slices = g.CB / slice;
         long fullGroups = g.MB / OutputBlocks;
-        e.For(g.N, n =>
+        k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             e.For(fullGroups, group => Rows(n, e.Mul(group, OutputBlocks), OutputBlocks));
             if (g.MB % OutputBlocks != 0)

@@ -170,7 +170,7 @@ internal sealed class ConvKernel : IKernelGenerator
         e.OnOneWorker(() => e.ZeroBytes(scratchIn, g.InputScratchFloats * 4)); // borders and slack stay zero for every image
         // With threads, each phase is split over the workers (channels, then output-channel blocks, then output
         // channels), with a barrier where the next phase reads what the previous wrote (WorkSplit).
-        e.For(g.N, n =>
+        k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
             e.ParallelFor(0, g.C, 1, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride)));

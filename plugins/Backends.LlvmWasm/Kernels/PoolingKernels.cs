@@ -77,7 +77,7 @@ internal sealed class WindowPoolKernel : IKernelGenerator
         LValue SpatialIndex(LValue id, LValue ih, LValue iw) => columnMajor
             ? e.Add(e.Add(id, e.Mul(ih, ad.In)), e.Mul(iw, ad.In * ah.In))
             : e.Add(e.Mul(e.Add(e.Mul(id, ah.In), ih), aw.In), iw);
-        e.ParallelFor(0, w.N * w.C, 1, plane => // with threads: planes split over the workers
+        k.ForEachPlane(w.N, w.C, plane => // with threads: planes split over the workers; else to the run-time batch extent
         {
             var inBase = e.Mul(plane, inPlane);
             var outBase = e.Mul(plane, outPlane);
@@ -185,7 +185,7 @@ internal sealed class GlobalAveragePoolKernel : IKernelGenerator
         var x = k.InputType(0).Shape;
         long planes = x[0] * x[1];
         long plane = x.ElementCount / Math.Max(planes, 1);
-        e.ParallelFor(0, planes, 1, p => // with threads: planes split over the workers
+        k.ForEachPlane(x[0], x[1], p => // with threads: planes split over the workers; else to the run-time batch extent
         {
             var baseIndex = e.Mul(p, plane);
             var sum = e.Fold(0, plane, 1, e.F(0), (i, acc) => e.FAdd(acc, e.LoadF32(k.Input(0), e.Add(baseIndex, i)), e.ReductionMath));

@@ -46,7 +46,7 @@ internal static class WinogradConvKernel
         // With threads, each step is split over the workers (input channels, (ξ, output block) pairs, output
         // channels), with a barrier where a step reads what the one before wrote: the output transform of one block
         // and the input transform of the next write different buffers, so they need none (WorkSplit).
-        e.For(g.N, n =>
+        k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
             e.ParallelFor(0, g.C, 1, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), padded, e.Mul(c, g.PhasePlane)));

@@ -1,0 +1,69 @@
+using System.Collections.Immutable;
+using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Frontends.Onnx;
+using WasmGraph.Runtimes.Wasmtime;
+using WasmGraph.TestSupport;
+
+namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
+
+/// <summary>
+/// Convolution (direct and Winograd) and pooling kernels under a run-time batch extent (<c>--input-shape
+/// x=1..4,4,9,10</c>) stop at the images that hold data (<c>KernelContext.ForEachImage</c>/<c>ForEachPlane</c>).
+/// One instance runs batches in alternation, so an image computed from a previous run's stale data, or one left
+/// uncomputed, shows up against ONNX Runtime.
+/// </summary>
+public sealed class BatchExtentKernelTests
+{
+    private const int MaxBatch = 4;
+
+    /// <summary>Stated tolerance: max |wasm − ORT| ≤ 1e-4 × max |ORT| per output (Winograd's transforms round differently).</summary>
+    private const double Tolerance = 1e-4;
+
+    private static byte[] Model()
+        => new OnnxModelBuilder().Opset(13)
+            .SymbolicInput("x", DataType.Float32, "N", "4", "9", "10")
+            .Initializer("w", TestTensors.Random([8, 4, 3, 3], seed: 2))
+            .Initializer("b", TestTensors.Random([8], seed: 3))
+            .Node("Conv", ["x", "w", "b"], ["c"], OnnxAttr.Ints("pads", 1, 1, 1, 1))
+            .Node("MaxPool", ["c"], ["p"], OnnxAttr.Ints("kernel_shape", 2, 2), OnnxAttr.Ints("strides", 2, 2))
+            .Node("GlobalAveragePool", ["p"], ["y"])
+            .Output("p", DataType.Float32).Output("y", DataType.Float32)
+            .ToBytes();
+
+    private static Graph ImportAt(byte[] onnx, long batch)
+        => new OnnxFrontend().Load(new MemoryStream(onnx), new FrontendOptions
+        {
+            SourceName = "batch.onnx",
+            InputShapes = ImmutableDictionary<string, ImmutableArray<long>>.Empty.Add("x", [batch, 4, 9, 10]),
+        });
+
+    [Theory]
+    [InlineData("direct")]
+    [InlineData("winograd2")]
+    public void OneInstanceRunningBatchesInAlternationMatchesOnnxRuntimeAtEach(string algorithm)
+    {
+        var onnx = Model();
+        long probe = RunTimeExtentAnalysis.ProbeFor(1, MaxBatch);
+        var graph = RunTimeExtentAnalysis.Annotate(ImportAt(onnx, MaxBatch), ImportAt(onnx, probe), 1, MaxBatch, probe, "batch.onnx", "--input-shape");
+        Assert.True(graph.Extent!.AxesOf("c").Contains(0) && graph.Extent.AxesOf("y").Contains(0));
+        var artifact = WasmPipeline.Compile(graph, new BackendOptions { ConvAlgorithm = algorithm });
+
+        using var runtime = new WasmtimeRuntime();
+        using var session = runtime.Load(artifact.Bytes, new RuntimeOptions());
+        foreach (int batch in new[] { MaxBatch, 1, 3, MaxBatch, 2, 1 })
+        {
+            var inputs = new Dictionary<string, TensorData> { ["x"] = TestTensors.Random([batch, 4, 9, 10], seed: 10 + batch) };
+            var actual = session.Run(inputs);
+            var expected = OnnxRuntimeOracle.Run(onnx, inputs);
+            foreach (var (name, reference) in expected)
+            {
+                Assert.Equal(reference.Type.Shape, actual[name].Type.Shape);
+                var (want, got) = (reference.ToFloatArray(), actual[name].ToFloatArray());
+                double scale = Math.Max(want.Max(v => Math.Abs((double)v)), 1e-6);
+                double worst = want.Zip(got, (a, b) => Math.Abs((double)a - b)).Max();
+                Assert.True(worst <= Tolerance * scale, $"{algorithm}, batch {batch}, output {name}: max |diff| {worst} > {Tolerance} × {scale}");
+            }
+        }
+    }
+}
