@@ -13,18 +13,28 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// over the weights packed at compile time (<see cref="QuantizedGemmPlan.Pack"/>), and the epilogue requantises each
 /// int32 sum as ONNX Runtime does: (acc + offset) to float32, × multiplier, rounded half to even, clamped to the output
 /// range minus the zero point, plus the zero point. Inner-loop instruction by target: <see cref="Int8Dot"/>. Depthwise
-/// convolutions take <see cref="Int8DepthwiseConv"/> instead.
+/// convolutions take <see cref="Int8DepthwiseConv"/> instead, and other 2-D group-1 convolutions on the default
+/// (int16-dot) path <see cref="Int8DirectConv"/>, which needs no im2col.
 /// </summary>
 internal sealed class QuantizedGemmKernel : IKernelGenerator
 {
     private const int PixelBlock = 2;
 
     private readonly bool _preferRelaxed;
+    private readonly bool _preferGemm;
 
     public QuantizedGemmKernel() : this(preferRelaxed: false) { }
 
-    /// <summary>With <paramref name="preferRelaxed"/>, the relaxed-dot path where the target allows it (tests and measurements; see <see cref="Int8Dot.Relaxed"/>).</summary>
-    internal QuantizedGemmKernel(bool preferRelaxed) => _preferRelaxed = preferRelaxed;
+    /// <summary>
+    /// With <paramref name="preferRelaxed"/>, the relaxed-dot path where the target allows it (tests and measurements; see
+    /// <see cref="Int8Dot.Relaxed"/>); with <paramref name="preferGemm"/>, 2-D convolutions through im2col and the GEMM
+    /// instead of <see cref="Int8DirectConv"/> (tests of both paths and measurements).
+    /// </summary>
+    internal QuantizedGemmKernel(bool preferRelaxed, bool preferGemm = false)
+    {
+        _preferRelaxed = preferRelaxed;
+        _preferGemm = preferGemm;
+    }
 
     public IReadOnlyList<string> Ops { get; } = [QuantizedOps.Conv, QuantizedOps.MatMul];
 
@@ -49,7 +59,11 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
             return Int8DepthwiseConv.ScratchBytes(g);
         }
         var (pixels, reduction) = Extents(node, graph);
-        return RoundUp(pixels, PixelBlock) * RoundUp(reduction, 4) * 2 + 16;
+        long gemm = RoundUp(pixels, PixelBlock) * RoundUp(reduction, 4) * 2 + 16;
+        // The target (SIMD128 or not) is not known here, so a direct-conv candidate reserves room for either path.
+        return node.Op == QuantizedOps.Conv && ConvGeometry.Describe(node, graph) is var direct && Int8DirectConv.Applies(direct) && graph.TypeOf(node.Inputs[In.X]).Shape.Rank == 4
+            ? Math.Max(gemm, Int8DirectConv.ScratchBytes(direct))
+            : gemm;
     }
 
     /// <summary>Output pixels per image and reduction length per group.</summary>
@@ -89,6 +103,11 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
             return;
         }
         var dot = !e.Simd128 || !plan.WeightsFitInt8 ? Int8Dot.Scalar : _preferRelaxed && e.RelaxedMadd ? Int8Dot.Relaxed : Int8Dot.Int16;
+        if (geometry is { } direct && dot == Int8Dot.Int16 && !_preferGemm && weightShape.Rank == 4 && Int8DirectConv.Applies(direct))
+        {
+            Int8DirectConv.Emit(k, direct, plan);
+            return;
+        }
         var (pixels, _) = Extents(k.Node, k.Graph);
         long images = conv ? geometry!.N : 1;
         long channels = (long)plan.Groups * plan.ChannelsPerGroup;
@@ -187,7 +206,7 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
     }
 
     /// <summary>Bytes embedded through the i32 table path (padded to whole words).</summary>
-    private static LValue EmbedBytes(KernelContext k, byte[] bytes)
+    internal static LValue EmbedBytes(KernelContext k, byte[] bytes)
     {
         var words = new int[(bytes.Length + 3) / 4];
         Buffer.BlockCopy(bytes, 0, words, 0, bytes.Length);

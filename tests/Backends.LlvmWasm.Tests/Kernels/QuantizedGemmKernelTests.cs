@@ -11,34 +11,38 @@ namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
 /// <summary>
 /// The int8 kernel (QuantizedConv/QuantizedMatMul, imported from QLinearConv/QLinearMatMul with constant weights) is
 /// bit-exact against ONNX Runtime: every output byte equal, on each inner-loop path — i32x4.dot_i16x8_s (the default,
-/// --deterministic, the simd128 profile), the relaxed dot on 7-bit activation halves (reached through the kernel's
-/// preferRelaxed constructor: measured slower, so no default picks it), and scalar (mvp, and weights that do not fit
-/// int8 after their zero point).
+/// --deterministic, the simd128 profile; 2-D group-1 convolutions through the direct kernel, the im2col GEMM reached
+/// through the kernel's preferGemm constructor), the relaxed dot on 7-bit activation halves (reached through the
+/// kernel's preferRelaxed constructor: measured slower, so no default picks it), and scalar (mvp, and weights that do
+/// not fit int8 after their zero point).
 /// </summary>
 public class QuantizedGemmKernelTests
 {
-    public static readonly TheoryData<string> Paths = new() { "relaxed-dot", "default", "deterministic", "simd128", "mvp" };
+    public static readonly TheoryData<string> Paths = new() { "relaxed-dot", "im2col-gemm", "default", "deterministic", "simd128", "mvp" };
 
     private static BackendOptions Options(string path) => path switch
     {
         "deterministic" => new BackendOptions { Deterministic = true },
-        "default" or "relaxed-dot" => new BackendOptions(),
+        "default" or "relaxed-dot" or "im2col-gemm" => new BackendOptions(),
         _ => new BackendOptions { Features = TargetProfiles.All.Single(p => p.Name == path).Features },
     };
 
     private static LlvmWasmBackend RelaxedDotBackend() => new(OpRegistry.Default, [new QuantizedGemmKernel(preferRelaxed: true)]);
 
+    private static LlvmWasmBackend Im2ColGemmBackend() => new(OpRegistry.Default, [new QuantizedGemmKernel(preferRelaxed: false, preferGemm: true)]);
+
     /// <summary>Every output byte equal to ONNX Runtime's, on the backend and options of <paramref name="path"/>.</summary>
     private static void AssertExactOnPath(OnnxModelBuilder model, IReadOnlyDictionary<string, TensorData> inputs, string path)
     {
-        if (path != "relaxed-dot")
+        if (path is not ("relaxed-dot" or "im2col-gemm"))
         {
             AssertMatchesOnnxRuntime(model, inputs, options: Options(path));
             return;
         }
         var expected = OnnxRuntimeOracle.Run(model.ToBytes(), inputs);
-        var actual = ElementwiseLoweringTests.RunWith(RelaxedDotBackend(), WasmPipeline.Import(model.ToBytes()), inputs);
-        TensorAssert.Exact(expected["y"], actual["y"], "output 'y' on the relaxed-dot path");
+        var backend = path == "relaxed-dot" ? RelaxedDotBackend() : Im2ColGemmBackend();
+        var actual = ElementwiseLoweringTests.RunWith(backend, WasmPipeline.Import(model.ToBytes()), inputs);
+        TensorAssert.Exact(expected["y"], actual["y"], $"output 'y' on the {path} path");
     }
 
     private static OnnxModelBuilder QLinearConv(long[] x, long outChannels, long kernel, long stride, long pad, long group, long dilation,
@@ -102,6 +106,27 @@ public class QuantizedGemmKernelTests
         long[] x = [2, inChannels, 10, 9];
         var model = QLinearConv(x, outChannels, kernel, stride, pad, group, dilation, xType, wType, perChannel, bias, seed: (int)(inChannels * 7 + kernel));
         AssertMatchesOnnxRuntime(model, Inputs(("x", Bytes(xType, x, 5))));
+    }
+
+    [Theory]
+    // The direct kernel's edges: odd channel counts (the last pair half absent), output rows that are not whole 4-pixel
+    // tiles, output channels that are not whole 8-channel blocks, strides 2 and 3 (phases), dilation, 1×1 stride 2
+    // (ResNet's downsample), a 7×7 stride-2 stem on 3 channels, padding wider than the kernel's reach.
+    // x, w types; per-channel; kernel, stride, pad, dilation; input channels, output channels, height, width.
+    [InlineData(DataType.UInt8, DataType.Int8, true, 3, 1, 1, 1, 7, 9, 6, 7)]
+    [InlineData(DataType.UInt8, DataType.Int8, true, 3, 2, 1, 1, 16, 24, 11, 13)]
+    [InlineData(DataType.Int8, DataType.Int8, false, 3, 3, 0, 1, 5, 8, 10, 11)]
+    [InlineData(DataType.UInt8, DataType.Int8, true, 3, 1, 2, 2, 8, 17, 9, 9)]
+    [InlineData(DataType.UInt8, DataType.Int8, true, 1, 2, 0, 1, 12, 16, 8, 8)]
+    [InlineData(DataType.UInt8, DataType.Int8, true, 7, 2, 3, 1, 3, 8, 17, 16)]
+    [InlineData(DataType.UInt8, DataType.UInt8, true, 1, 1, 0, 1, 32, 40, 3, 5)]
+    [InlineData(DataType.UInt8, DataType.Int8, true, 2, 1, 3, 1, 2, 1, 4, 4)]
+    public void TheDirectConvolutionIsBitExactOnRandomCases(DataType xType, DataType wType, bool perChannel, long kernel, long stride, long pad,
+                                                             long dilation, long inChannels, long outChannels, long height, long width)
+    {
+        long[] x = [2, inChannels, height, width];
+        var model = QLinearConv(x, outChannels, kernel, stride, pad, 1, dilation, xType, wType, perChannel, bias: true, seed: (int)(inChannels * 11 + outChannels));
+        AssertMatchesOnnxRuntime(model, Inputs(("x", Bytes(xType, x, 4))));
     }
 
     private static OnnxModelBuilder QLinearMatMul(long[] a, long columns, DataType aType, DataType bType, bool perColumn, int seed)
