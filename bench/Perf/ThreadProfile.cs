@@ -38,7 +38,7 @@ internal static class ThreadProfile
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"#### {model.Name}: {kernels.Length} kernels, {total:F1} ms at 1 thread (per-kernel profile, best of {repeat})");
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Unsplit (worker 0 alone): {unsplit:F1} ms ({100 * unsplit / total:F1} %) in {Enumerable.Range(0, ms.Count).Count(i => Pieces(i) == 0)} kernels; barriers between kernels per inference: {barriers}.");
+            $"Unsplit (worker 0 alone): {unsplit:F1} ms ({100 * unsplit / total:F1} %) in {Enumerable.Range(0, ms.Count).Count(i => Pieces(i) == 0)} kernels; at most {barriers} barriers between kernels per inference (one wherever a split kernel starts or ends; the module skips those between kernels that cannot race).");
         text.AppendLine("Projected time / 1-thread time, from the split alone: " + string.Join(", ",
             new[] { 2, 4, 8, 16 }.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w} workers {Projected(w) / total:F2}×"))) + ".");
         text.AppendLine();
