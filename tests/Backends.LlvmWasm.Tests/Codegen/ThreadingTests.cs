@@ -20,7 +20,7 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -232,6 +232,13 @@ public class ThreadingTests
                     .Node("Add", ["a", "b"], ["ab"])
                     .Node("Add", ["ab", "c"], ["y"])
                     .Output("y", DataType.Float32), Inputs(("x", TestTensors.Random([37, 29], seed: 1))), 1e-4);
+            case "conv-transpose":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 2, 8, 13, 11)
+                    .Initializer("w", TestTensors.Random([8, 5, 3, 3], seed: 2))
+                    .Initializer("b", TestTensors.Random([5], seed: 3))
+                    .Node("ConvTranspose", ["x", "w", "b"], ["y"], OnnxAttr.Ints("strides", 2, 2), OnnxAttr.Ints("pads", 1, 1, 1, 1))
+                    .Output("y", DataType.Float32), image, 1e-4);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null);
         }
