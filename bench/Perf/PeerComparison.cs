@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ir;
+using WasmGraph.Abstractions.Plugins;
+using WasmGraph.Backends.LlvmWasm;
+using WasmGraph.Runtimes.Wasmtime;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Bench.Engines;
 using WasmGraph.Bench.Report;
@@ -93,7 +97,29 @@ public static class PeerComparison
         double one = wasm.Throughput(wasm.Module, inputs, 1, runs);
         double two = wasm.Throughput(wasm.Module, inputs, 2, runs);
         var profiles = model.Profiles ? TargetProfileComparison.Measure(repoRoot, wasm.Graph!, inputs, TargetProfileComparison.Runs(repeat)) : [];
-        return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude, one, two) { Profiles = profiles };
+        var (twoThreadsMs, threadsProblem) = TwoThreads(wasm.Graph!, inputs, repeat);
+        double? web2Ms = model.Prepend is null ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat, threads: 2).MedianMs : null;
+        return new ModelResult(model, compile, wasmMs, nativeMs, webMs, problem, workingSet, kernels, diff, magnitude, one, two)
+        {
+            Profiles = profiles, Wasm2ThreadsMedianMs = twoThreadsMs, ThreadsProblem = threadsProblem, OrtWeb2ThreadsMedianMs = web2Ms,
+        };
+    }
+
+    /// <summary>What <c>compile --threads 2</c> then <c>run --threads 2</c> give on the same graph (issue 15's proof row).</summary>
+    private static (double? Ms, string? Problem) TwoThreads(Graph graph, IReadOnlyDictionary<string, TensorData> inputs, int repeat)
+    {
+        try
+        {
+            var module = new LlvmWasmBackend().Compile(graph, new BackendOptions { Threads = 2 }).Bytes;
+            IRuntime runtime = new WasmtimeRuntime();
+            using var session = runtime.Load(module, new RuntimeOptions { Threads = 2 });
+            return (Median(repeat, () => session.Run(inputs)), null);
+        }
+        catch (WasmGraphException e)
+        {
+            Console.WriteLine($"  2 threads: {e.Message}");
+            return (null, e.Message);
+        }
     }
 
     /// <summary>The worst difference over all outputs both engines produce, and the largest reference value.</summary>

@@ -21,6 +21,7 @@ public static class ThreadComparison
     public static int Run(string repoRoot, string[] args)
     {
         int rounds = 3, repeat = 10;
+        bool profileOnly = false;
         string? only = null, output = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -30,23 +31,33 @@ public static class ThreadComparison
                 case "--repeat" when i + 1 < args.Length: repeat = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--model" when i + 1 < args.Length: only = args[++i]; break;
                 case "--out" when i + 1 < args.Length: output = Path.GetFullPath(args[++i]); break;
+                case "--profile-only": profileOnly = true; break;
                 default:
-                    Console.Error.WriteLine($"error: unknown or incomplete option '{args[i]}' (threads [--rounds R] [--repeat N] [--model NAME] [--out FILE])");
+                    Console.Error.WriteLine($"error: unknown or incomplete option '{args[i]}' (threads [--rounds R] [--repeat N] [--model NAME] [--profile-only] [--out FILE])");
                     return 2;
             }
         }
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average at start {LoadAverage()}; {rounds} rounds × median of {repeat} runs.");
         report.AppendLine();
-        report.AppendLine("| model | default module, 1 thread (ms) | --threads 2 module, 1 worker (ms) | 2 workers (ms) | 2 / 1 workers (same round) | ORT web 1 thread (ms) | ORT web 2 threads (ms) | ours 2 / ORT web 2 (same round) |");
-        report.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var model in BenchModels.Load(repoRoot).Where(m => m.Exists && !m.IsRanged && (only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase))))
+        var models = BenchModels.Load(repoRoot).Where(m => m.Exists && !m.IsRanged && (only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (!profileOnly)
         {
-            Console.WriteLine($"{model.Name}:");
-            report.AppendLine(Measure(repoRoot, model, rounds, repeat));
+            report.AppendLine("| model | default module, 1 thread (ms) | --threads 2 module, 1 worker (ms) | 2 workers (ms) | 2 / 1 workers (same round) | ORT web 1 thread (ms) | ORT web 2 threads (ms) | ours 2 / ORT web 2 (same round) |");
+            report.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var model in models)
+            {
+                Console.WriteLine($"{model.Name}:");
+                report.AppendLine(Measure(repoRoot, model, rounds, repeat));
+            }
+            report.AppendLine();
+            report.AppendLine(Barrier());
         }
-        report.AppendLine();
-        report.AppendLine(Barrier());
+        foreach (var model in models)
+        {
+            report.AppendLine();
+            report.AppendLine(ThreadProfile.Describe(repoRoot, model, repeat));
+        }
         report.AppendLine(CultureInfo.InvariantCulture, $"Load average at the end: {LoadAverage()}.");
         Console.WriteLine(report);
         if (output is not null)

@@ -229,6 +229,7 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
         LlvmFatalErrors.Install();
         var model = $"model '{graph.Name}' (features '{features.ForLlvm}')";
         using var link = new LinkDirectory();
+        IReadOnlyList<long>? granularity = null;
         using (var context = new LlvmContext())
         using (var module = new LlvmModule(context, graph.Name))
         using (var builder = new LlvmBuilder(context))
@@ -238,9 +239,14 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
             // relaxed_madd only where the target has it (LLVM cannot select it otherwise) and bit-reproducibility was not asked for.
             var emitter = new Emitter(context, module, builder, relaxedMadd: features.RelaxedSimd && !options.Deterministic) { Simd128 = features.Simd128 };
             emitter.Threads = threads?.CreateRuntime(emitter);
+            if (emitter.Threads is { } runtime)
+            {
+                runtime.Accesses = BarrierPlan.Accesses(graph, layout, i => kernels[graph.Nodes[i].Op].ScratchBytes(graph.Nodes[i], graph));
+            }
             LlvmFatalErrors.Step($"generating the kernels of {model}");
             new ModuleGenerator(emitter, graph, kernels)
                 .Generate(layout, i => options.Progress?.Report(($"kernel {i + 1}/{graph.Nodes.Length}", 0.3 * (i + 1) / Math.Max(1, graph.Nodes.Length))));
+            granularity = emitter.Threads?.Granularity;
             if (!features.BulkMemory && threads is null) // a threaded module has bulk memory (ThreadedModule)
             {
                 MemoryFunctions.Define(emitter);
@@ -279,7 +285,7 @@ public sealed class LlvmWasmBackend : IBackend, INativeLibraryUser
             ScratchBytes = layout.ScratchBytes,
             Target = TargetProfiles.Matching(features.ForLlvm)?.Name ?? TargetProfiles.CustomName,
             Features = features.ForLlvm,
-            Kernels = graph.Nodes.Select(n => Describe(n, graph, kernels[n.Op])).ToImmutableArray(),
+            Kernels = graph.Nodes.Select((n, i) => Describe(n, graph, kernels[n.Op]) with { Split = granularity?[i] }).ToImmutableArray(),
             Threads = threads?.MaxWorkers,
             SharedMemory = threads?.Memory,
         };

@@ -13,11 +13,35 @@ internal static class ModuleCompiler
 {
     public static (Module Module, LoadReport Report) Compile(Engine engine, string engineTag, byte[] wasm, string name, string? cacheDirectory,
                                                               long cacheMaxBytes = CompiledModuleCache.DefaultMaxBytes)
+        => Cached(wasm, engineTag, cacheDirectory, cacheMaxBytes,
+                  () => FromBytes(engine, wasm, name),
+                  payload =>
+                  {
+                      try
+                      {
+                          return Module.Deserialize(engine, name, payload.Span);
+                      }
+                      catch (WasmtimeException)
+                      {
+                          return null;
+                      }
+                  },
+                  module => module.Serialize());
+
+    /// <summary>
+    /// The cache flow for any kind of compiled module (Wasmtime.Dotnet's <see cref="Module"/>, or the C-API module of a
+    /// threaded session): the entry when it is intact and <paramref name="tryDeserialize"/> accepts it (null: intact
+    /// bytes that this engine refuses, e.g. another Wasmtime or CPU; the entry is then deleted and rebuilt), else
+    /// <paramref name="compile"/> and write the entry.
+    /// </summary>
+    public static (T Module, LoadReport Report) Cached<T>(byte[] wasm, string engineTag, string? cacheDirectory, long cacheMaxBytes,
+                                                          Func<T> compile, Func<ReadOnlyMemory<byte>, T?> tryDeserialize, Func<T, byte[]> serialize)
+        where T : class
     {
         var clock = Stopwatch.StartNew();
         if (cacheDirectory is null)
         {
-            return (FromBytes(engine, wasm, name), new LoadReport(CacheOutcome.Disabled, clock.Elapsed.TotalMilliseconds, 0));
+            return (compile(), new LoadReport(CacheOutcome.Disabled, clock.Elapsed.TotalMilliseconds, 0));
         }
 
         var cache = new CompiledModuleCache(cacheDirectory, cacheMaxBytes);
@@ -30,17 +54,12 @@ internal static class ModuleCompiler
             switch (cache.TryRead(key, out var payload))
             {
                 case CompiledModuleCache.ReadResult.Found:
-                    try
+                    if (tryDeserialize(payload) is { } cached)
                     {
-                        var cached = Module.Deserialize(engine, name, payload.Span);
                         return (cached, new LoadReport(CacheOutcome.Hit, clock.Elapsed.TotalMilliseconds, 0, path));
                     }
-                    catch (WasmtimeException)
-                    {
-                        // Intact bytes that this Wasmtime refuses: another version, or another CPU's feature set.
-                        cache.Delete(key);
-                        outcome = CacheOutcome.Rebuilt;
-                    }
+                    cache.Delete(key);
+                    outcome = CacheOutcome.Rebuilt;
                     break;
                 case CompiledModuleCache.ReadResult.Corrupt:
                     outcome = CacheOutcome.Rebuilt;
@@ -52,10 +71,10 @@ internal static class ModuleCompiler
             problem = $"could not read the cache entry {path}: {e.Message}";
         }
 
-        var module = FromBytes(engine, wasm, name);
+        var module = compile();
         try
         {
-            cache.Write(key, module.Serialize());
+            cache.Write(key, serialize(module));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -55,28 +55,44 @@ public sealed class ThreadedSession : IModelSession
     /// <summary>The workers each run uses.</summary>
     public int Workers => _workers;
 
-    /// <summary>Compiles <paramref name="module"/> (no cache: see docs/performance.md) and instantiates it for <see cref="RuntimeOptions.Threads"/> workers.</summary>
-    internal static ThreadedSession Load(NativeEngine engine, ReadOnlySpan<byte> module, ModelMetadata metadata, RuntimeOptions options)
+    /// <summary>
+    /// Compiles <paramref name="module"/>, or loads it from <see cref="RuntimeOptions.CacheDirectory"/> like a
+    /// single-threaded module (<see cref="ModuleCompiler.Cached"/>), and instantiates it for <see cref="RuntimeOptions.Threads"/> workers.
+    /// </summary>
+    internal static ThreadedSession Load(NativeEngine engine, byte[] module, ModelMetadata metadata, RuntimeOptions options)
     {
         CheckShape(metadata, options);
-        NativeModule compiled;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        try
+        NativeModule Compile()
         {
-            compiled = engine.Compile(module);
+            try
+            {
+                return engine.Compile(module);
+            }
+            catch (NativeWasmtimeException e)
+            {
+                throw new WasmGraphException($"could not compile the threaded module: {WasmtimeErrors.Summarize(e.Message)}", e);
+            }
         }
-        catch (NativeWasmtimeException e)
+        NativeModule? TryDeserialize(ReadOnlyMemory<byte> payload)
         {
-            throw new WasmGraphException($"could not compile the threaded module: {WasmtimeErrors.Summarize(e.Message)}", e);
+            try
+            {
+                return engine.Deserialize(payload.Span);
+            }
+            catch (NativeWasmtimeException)
+            {
+                return null; // made by another Wasmtime or for another CPU: rebuilt
+            }
         }
+        var (compiled, report) = ModuleCompiler.Cached(module, WasmtimeEngines.ThreadedTag(engine.Interruptible), options.CacheDirectory,
+                                                       options.CacheMaxBytes ?? CompiledModuleCache.DefaultMaxBytes, Compile, TryDeserialize, m => m.Serialize());
         var session = new ThreadedSession(engine, compiled, metadata, options);
         try
         {
             options.Cancellation.ThrowIfCancellationRequested();
-            double compileMs = clock.Elapsed.TotalMilliseconds;
-            clock.Restart();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             session._instances = session.Instantiate();
-            session.LoadReport = new LoadReport(CacheOutcome.Disabled, compileMs, clock.Elapsed.TotalMilliseconds);
+            session.LoadReport = report with { InstantiateMs = clock.Elapsed.TotalMilliseconds };
             return session;
         }
         catch

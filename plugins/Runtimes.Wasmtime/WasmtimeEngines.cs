@@ -42,6 +42,12 @@ internal sealed class WasmtimeEngines : IDisposable
         return $"wasmtime-dotnet {version}; opt=speed; epoch={interruptible}; {RuntimeInformation.ProcessArchitecture}; cache-format=1";
     }
 
+    /// <summary>
+    /// <see cref="Tag"/> for the C-API engines of threaded modules (<see cref="GetThreaded"/>: threads and shared memory on,
+    /// the same libwasmtime), so their entries never collide with the single-threaded engine's.
+    /// </summary>
+    public static string ThreadedTag(bool interruptible) => Tag(interruptible) + "; c-api; threads; shared-memory";
+
     public void Dispose()
     {
         foreach (var threaded in new[] { _threadedPlain, _threadedInterruptible }.Where(e => e.IsValueCreated))

@@ -43,7 +43,7 @@ public sealed class WasmtimeRuntime : IRuntime, INativeLibraryUser, IDisposable
 
     /// <summary>
     /// Loads a threaded module (<c>compile --threads</c>) to run on <see cref="RuntimeOptions.Threads"/> workers; see
-    /// <see cref="ThreadedSession"/>. Compiled each time (the compiled-module cache holds single-threaded modules only).
+    /// <see cref="ThreadedSession"/>. Through the compiled-module cache (<see cref="RuntimeOptions.CacheDirectory"/>) like a single-threaded module.
     /// </summary>
     public ThreadedSession LoadThreaded(byte[] module, ModelMetadata metadata, RuntimeOptions options)
     {

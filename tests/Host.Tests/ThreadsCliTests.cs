@@ -36,6 +36,10 @@ public sealed class ThreadsCliTests
             TensorAssert.Close(expected["y"], NpyFile.Read(dir.File($"out{workers}/y.npy")), 1e-4, $"{workers} workers");
         }
 
+        var inspect = HostProcess.Run("inspect", dir.File("m.wasm"));
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.Contains("up to 2 workers; 1 of 1 kernels split", inspect.StdOut);
+
         var over = HostProcess.Run("run", dir.File("m.wasm"), "--input", "x=" + dir.File("x.npy"), "--threads", "3");
         Assert.True(over.ExitCode == 2, over.ToString());
         Assert.Contains("run --threads 3, but the module was compiled for at most 2 workers (compile --threads)", over.StdErr);

@@ -127,6 +127,30 @@ public sealed class ThreadedSessionTests : IDisposable
     }
 
     [Fact]
+    public void AThreadedModuleGoesThroughTheCompiledModuleCache()
+    {
+        using var cache = new TempDirectory();
+        var options = new RuntimeOptions { Threads = 2, CacheDirectory = cache.Path };
+        LoadReport LoadAndRun(WasmtimeRuntime runtime)
+        {
+            using var session = runtime.LoadThreaded(Module(), Metadata, options);
+            Assert.Equal([2f, 3f, 4f, 5f], session.Run(X(1, 2, 3, 4))["y"].ToFloatArray());
+            return session.LoadReport;
+        }
+        Assert.Equal(CacheOutcome.Miss, LoadAndRun(_runtime).Cache);
+        using var other = new WasmtimeRuntime();
+        var hit = LoadAndRun(other);
+        Assert.Equal(CacheOutcome.Hit, hit.Cache);
+        Assert.Equal(Assert.Single(cache.Files("*" + CompiledModuleCache.Extension)), hit.CacheFile);
+
+        // Intact bytes that Wasmtime refuses (not its serialized code) are deleted and rebuilt, not loaded.
+        new CompiledModuleCache(cache.Path).Write(Path.GetFileNameWithoutExtension(hit.CacheFile!), "not an ELF file"u8);
+        Assert.Equal(CacheOutcome.Rebuilt, LoadAndRun(_runtime).Cache);
+        Assert.Equal(CacheOutcome.Hit, LoadAndRun(_runtime).Cache);
+        AssertNoWorkerThreadLeft();
+    }
+
+    [Fact]
     public void ATrappingWorkerFailsTheRunNamingItAndTheSessionRecovers()
     {
         using var session = Load(new RuntimeOptions { Threads = 2 });

@@ -29,6 +29,7 @@ public static class BenchmarkJson
                 r.VsNative, r.OrtWebMedianMs is null ? null : r.VsWeb,
                 r.PeakWorkingSetBytes, r.Flops, r.MaxAbsDiffVsOrt, r.MaxAbsRef,
                 r.ThroughputOne, r.ThroughputTwo,
+                r.Wasm2ThreadsMedianMs, r.OrtWeb2ThreadsMedianMs,
                 r.Kernels.Select(k => new BenchKernel(k.Name, k.Op, k.Flops, k.Ms)).ToList())).ToList(),
             skipped);
         writer.Write(JsonSerializer.Serialize(document, CliJson.Options));
@@ -50,6 +51,7 @@ public sealed record BenchModelDocument(
     double WasmOverOrtNative, double? WasmOverOrtWeb,
     long PeakWorkingSetBytes, long Flops, double MaxAbsDiffVsOrt, double MaxAbsRef,
     double ThroughputOneInstance, double ThroughputTwoInstances,
+    double? WasmTwoThreadsMedianMs, double? OrtWebTwoThreadsMedianMs,
     IReadOnlyList<BenchKernel> Kernels);
 
 public sealed record BenchKernel(string Name, string Op, long Flops, double Ms);

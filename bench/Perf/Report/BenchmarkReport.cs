@@ -19,19 +19,23 @@ public static class BenchmarkReport
         md.AppendLine($"| OS | {RuntimeInformation.OSDescription} |");
         md.AppendLine($"| .NET | {RuntimeInformation.FrameworkDescription} |");
         md.AppendLine($"| SIMD128 FMA peak (relaxed_madd loop in Wasmtime, best of the start and the end of the run) | {F(peakGflops)} GFLOP/s |");
-        md.AppendLine($"| repetitions | median of {repeat} runs after one warm-up; 1 thread everywhere |").AppendLine();
+        md.AppendLine($"| repetitions | median of {repeat} runs after one warm-up; 1 thread everywhere except the 2-thread columns |").AppendLine();
         md.AppendLine("This machine is a 2-core VM that shares its host: absolute times move by up to ±30 % between runs (the SIMD");
         md.AppendLine("peak probe moved between ~25 and ~44 GFLOP/s in one afternoon). Compare engines by their ratio within one run;");
         md.AppendLine("docs/performance.md records the experiments behind the kernels.").AppendLine();
 
         md.AppendLine("## Latency").AppendLine();
-        md.AppendLine("| model | GFLOP | WasmGraph (Wasmtime) | ONNX Runtime native, 1 thread | onnxruntime-web 1.30 (Node, SIMD, 1 thread) | vs web | vs native |");
-        md.AppendLine("|---|---|---|---|---|---|---|");
+        md.AppendLine("| model | GFLOP | WasmGraph (Wasmtime) | ONNX Runtime native, 1 thread | onnxruntime-web 1.30 (Node, SIMD, 1 thread) | vs web | vs native | WasmGraph, 2 threads | 2 / 1 thread | onnxruntime-web, 2 threads | 2 threads vs web 2 threads |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             md.AppendLine($"| {r.Model.Name} | {(r.Kernels.Count > 0 ? F(r.Flops / 1e9) : "n/a")} | {Ms(r.WasmMedianMs)} | {Ms(r.OrtNativeMedianMs)} | " +
-                          $"{(r.OrtWebMedianMs is { } w ? Ms(w) : "n/a: " + r.OrtWebProblem)} | {Ratio(r.VsWeb)} | {Ratio(r.VsNative)} |");
+                          $"{(r.OrtWebMedianMs is { } w ? Ms(w) : "n/a: " + r.OrtWebProblem)} | {Ratio(r.VsWeb)} | {Ratio(r.VsNative)} | " +
+                          $"{(r.Wasm2ThreadsMedianMs is { } t ? Ms(t) : "n/a: " + r.ThreadsProblem)} | {Ratio(r.TwoOverOneThread ?? double.NaN)} | " +
+                          $"{(r.OrtWeb2ThreadsMedianMs is { } w2 ? Ms(w2) : "n/a")} | {Ratio(r.TwoThreadsVsWeb2 ?? double.NaN)} |");
         }
+        md.AppendLine().AppendLine("2 threads: the module `compile --threads 2` makes, run with `run --threads 2` (docs/performance.md \"Threads\"; " +
+                                   "`./wasmgraph bench threads` alternates 1 and 2 threads in rounds for steadier ratios); onnxruntime-web with `numThreads = 2`.");
         md.AppendLine().AppendLine("![latency](benchmarks.png)").AppendLine();
 
         md.AppendLine("## Throughput (`run --batch-parallel N`: N independent Wasmtime instances, one thread each)").AppendLine();

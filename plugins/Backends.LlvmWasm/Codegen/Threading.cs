@@ -8,8 +8,9 @@ namespace WasmGraph.Backends.LlvmWasm.Codegen;
 /// state in the shared memory, one stack per extra worker, <c>wg_run_worker</c>, <c>wg_abort_flag</c> and
 /// <c>wg_run</c> (= worker 0 of 1). <see cref="ModuleGenerator"/> passes every kernel of a threaded module the worker
 /// index and count as two trailing i32 parameters; a kernel splits its work with <see cref="WorkSplit.ParallelFor"/>,
-/// and one that does not runs on worker 0 alone. Workers meet at a barrier only where a split kernel starts or ends:
-/// a run of unsplit kernels all runs on worker 0, in program order, and needs none.
+/// and one that does not runs on worker 0 alone. Workers meet at a barrier between two kernels only where the second
+/// could race with one since the last barrier (<see cref="BarrierPlan"/>): a run of unsplit kernels all runs on
+/// worker 0, in program order, and needs none, nor do independent kernels.
 /// </summary>
 internal sealed class Threading
 {
@@ -52,11 +53,33 @@ internal sealed class Threading
     /// <summary>The compiled maximum worker count (metadata <c>threads</c>).</summary>
     public int MaxWorkers { get; }
 
+    /// <summary>
+    /// What each kernel reads and writes, so that <see cref="EmitRunner"/> puts barriers only between kernels that
+    /// could race (<see cref="BarrierPlan"/>); without it, wherever a split kernel starts or ends.
+    /// </summary>
+    public IReadOnlyList<KernelAccess>? Accesses { get; set; }
+
+    /// <summary>Barriers between kernels per inference in the module emitted (known once <see cref="EmitRunner"/> ran).</summary>
+    public int BarriersBetweenKernels { get; private set; }
+
     /// <summary>The worker stacks and state, in bytes of linear memory, for the memory budget.</summary>
     public long StaticBytes => (long)(MaxWorkers - 1) * StackBytes + StateBytes;
 
     /// <summary>Whether the kernel being emitted split a loop over the workers (set by <see cref="WorkSplit.ParallelFor"/>).</summary>
     public bool KernelSplits { get; private set; }
+
+    private readonly List<long> _granularity = [];
+
+    /// <summary>
+    /// Per kernel emitted so far, in order: 0 when it runs on worker 0 alone, else the iteration count of its largest
+    /// split loop (1 for a kernel whose only parallel part is <see cref="WorkSplit.OnOneWorker"/>): how finely its main
+    /// phase divides, so W workers get at most ⌈n / W⌉ of n pieces each (metadata <c>kernels[].split</c>). The largest,
+    /// because a kernel's small phases (a convolution's copy of 3 input channels) are a small part of its time.
+    /// </summary>
+    public IReadOnlyList<long> Granularity => _granularity.Select(n => n == OnlyOnOneWorker ? 1 : n).ToList();
+
+    /// <summary>Granularity mark of a split kernel that has no split loop (yet): only <see cref="WorkSplit.OnOneWorker"/> phases.</summary>
+    private const long OnlyOnOneWorker = long.MaxValue;
 
     /// <summary>This worker's index and the worker count, as values of the kernel function being emitted.</summary>
     public (LValue Worker, LValue Workers) Current => (_worker, _workers);
@@ -79,6 +102,7 @@ internal sealed class Threading
         _worker = function.Parameter(parameterCount - 2);
         _workers = function.Parameter(parameterCount - 1);
         KernelSplits = false;
+        _granularity.Add(0);
     }
 
     /// <summary>
@@ -100,8 +124,23 @@ internal sealed class Threading
     /// </summary>
     public bool InSplitLoop { get; set; }
 
-    /// <summary>Marks the kernel being emitted as split over the workers: every worker calls it.</summary>
-    public void MarkSplit() => KernelSplits = true;
+    /// <summary>
+    /// Marks the kernel being emitted as split over the workers (every worker calls it), with a loop of
+    /// <paramref name="iterations"/> divided among them (0 for a phase that runs on worker 0 between barriers).
+    /// </summary>
+    public void MarkSplit(long iterations)
+    {
+        KernelSplits = true;
+        long current = _granularity[^1];
+        if (iterations > 0)
+        {
+            _granularity[^1] = current is 0 or OnlyOnOneWorker ? iterations : Math.Max(current, iterations);
+        }
+        else if (current == 0)
+        {
+            _granularity[^1] = OnlyOnOneWorker;
+        }
+    }
 
     /// <summary>
     /// Waits for every worker inside a split kernel (between two phases, e.g. a weight transform and its use). On an
@@ -203,8 +242,11 @@ internal sealed class Threading
         var ctx = _e.Ctx;
         var b = _e.B;
 
-        // wg_work(worker, workers): the kernels in order, with barriers where a split kernel starts or ends. Not
-        // inlined into wg_run_worker, so any stack frame it needs is taken from the worker's own stack.
+        // wg_work(worker, workers): the kernels in order, with barriers where a kernel could race with one since the
+        // last barrier (BarrierPlan). Not inlined into wg_run_worker, so any stack frame it needs is taken from the
+        // worker's own stack.
+        var barriers = BarrierPlan.Barriers(splits, Accesses is { } accesses && accesses.Count == kernels.Count ? accesses : null);
+        BarriersBetweenKernels = barriers.Count(b => b);
         var workType = ctx.Function(ctx.I32, ctx.I32, ctx.I32);
         var work = _e.Module.AddFunction("wg_work", workType, Linkage.Internal);
         _e.Module.AddAttribute(work, ~0u, "noinline");
@@ -222,7 +264,7 @@ internal sealed class Threading
             {
                 _e.If(b.ICmp(IntPredicate.Eq, worker, _e.I(0)), () => b.Call(type, function, call));
             }
-            if (i + 1 < kernels.Count && (splits[i] || splits[i + 1]))
+            if (i + 1 < kernels.Count && barriers[i])
             {
                 var stop = b.AppendBlock(work, "abort");
                 var go = b.AppendBlock(work, "go");

@@ -20,8 +20,8 @@ internal static class WorkSplit
             e.For(start, end, step, body); // a loop inside a split loop's body runs whole on its worker
             return;
         }
-        threads.MarkSplit();
         long iterations = (end - start + step - 1) / step;
+        threads.MarkSplit(iterations);
         var (worker, workers) = threads.Current;
         // Worker w runs iterations [n·w / W, n·(w+1) / W): in i64, as n·W may pass 2^31.
         var ctx = e.Ctx;
@@ -51,6 +51,23 @@ internal static class WorkSplit
     /// microseconds each, docs/performance.md) for less work than that.
     /// </summary>
     public const long MinSplitElements = 16384;
+
+    /// <summary>
+    /// <see cref="ParallelFor(Emitter, long, Action{LValue})"/> for a loop of <paramref name="end"/> rows of
+    /// <paramref name="elementsPerIteration"/> elements each (a row-wise normalisation): split when the whole is at
+    /// least <see cref="MinSplitElements"/> elements, a plain loop otherwise (and the kernel stays on worker 0).
+    /// </summary>
+    public static void ParallelForLarge(this Emitter e, long end, long elementsPerIteration, Action<LValue> body)
+    {
+        if (end >= 2 && end * elementsPerIteration >= MinSplitElements)
+        {
+            e.ParallelFor(0, end, 1, body);
+        }
+        else
+        {
+            e.For(end, body);
+        }
+    }
 
     /// <summary>
     /// <see cref="Emitter.ForEachIndex"/> with the outermost axis split over the workers, for a nest of at least
@@ -85,7 +102,7 @@ internal static class WorkSplit
             action();
             return;
         }
-        threads.MarkSplit();
+        threads.MarkSplit(0);
         e.If(e.B.ICmp(IntPredicate.Eq, threads.Current.Worker, e.I(0)), action);
         threads.BarrierInKernel();
     }

@@ -52,7 +52,8 @@ internal sealed class ConvTransposeKernel : IKernelGenerator
         LValue Taps(long count, LValue initial, Func<LValue, LValue, LValue> body)
             => e.FoldMany(0, count, 1, [initial], (i, acc) => [body(i, acc[0])])[0];
 
-        e.For(n, b => e.For(m, oc => e.For(ad.Out, z => e.For(ah.Out, y => e.For(aw.Out, x =>
+        // With threads: output channels split over the workers (each output element is its own sum).
+        e.For(n, b => e.ParallelFor(0, m, 1, oc => e.For(ad.Out, z => e.For(ah.Out, y => e.For(aw.Out, x =>
         {
             var g = e.B.Binary(BinaryOp.UDiv, oc, e.I(mPerGroup));
             var ocInGroup = e.B.Binary(BinaryOp.URem, oc, e.I(mPerGroup));

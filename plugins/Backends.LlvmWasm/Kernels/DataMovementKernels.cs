@@ -34,7 +34,7 @@ internal sealed class TransposeKernel : IKernelGenerator
         var permuted = perm.Select(p => inStrides[p]).ToArray();
         var (dims, strides) = BinaryKernel.Coalesce(k.OutputType(0).Shape.Dims.ToArray(), [permuted]);
         var (type, size) = ElementStorage.Of(e, input.ElementType);
-        e.ForEachIndex(dims, strides, (linear, offsets) =>
+        e.ParallelForEachIndex(dims, strides, (linear, offsets) => // large ones split over the workers
             e.Store(type, size, e.Load(type, size, k.Input(0), offsets[0]), k.Output(0), linear));
     }
 }

@@ -59,14 +59,15 @@ internal sealed class DepthwiseConvKernel
         var e = k.E;
         var g = ConvGeometry.Describe(k.Node, k.Graph);
         var weights = k.EmbedFloats(k.ConstantInput(1)!.ToFloatArray()); // [c][1][kh][kw] is already [c][tap]
-        var scratchIn = k.Scratch!.Value;
+        // With threads each worker works in its own copy of the scratch (the planes split over the workers).
+        var scratchIn = e.Threads is { } threads ? threads.WorkerScratch(ScratchBytes(k.Node, k.Graph)) : k.Scratch!.Value;
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(InputFloats(g)));
         int vectors = Vectors(g);
         long outputRow = OutputRow(g);
         long tilesPerRow = outputRow / (4 * vectors);
 
         e.ZeroBytes(scratchIn, InputFloats(g) * 4); // borders and slack stay zero for every channel
-        e.For(g.N * g.C, plane =>
+        e.ParallelFor(0, g.N * g.C, 1, plane =>
         {
             g.CopyChannelIntoPhases(k, e.Mul(plane, g.H * g.W), scratchIn, e.I(0));
             var channel = e.B.Binary(BinaryOp.SRem, plane, e.I(g.C));

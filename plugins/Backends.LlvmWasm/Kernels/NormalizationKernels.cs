@@ -35,7 +35,7 @@ internal sealed class LayerNormKernel : IKernelGenerator
         bool scalarScale = k.InputType(1).ElementCount == 1;
         bool hasBias = k.HasInput(2);
         bool scalarBias = hasBias && k.InputType(2).ElementCount == 1;
-        e.For(rows, r =>
+        e.ParallelForLarge(rows, inner, r => // with threads: rows split over the workers
         {
             var start = e.Mul(r, inner);
             var sum = e.Fold(0, inner, 1, e.F(0), (j, acc) => e.FAdd(acc, e.LoadF32(k.Input(0), e.Add(start, j)), e.ReductionMath));
@@ -114,7 +114,7 @@ internal sealed class SoftmaxKernel : IKernelGenerator
         {
             if (queries == 1)
             {
-                e.For(outer, body);
+                e.ParallelForLarge(outer, length * inner, body); // with threads: rows split over the workers
                 return;
             }
             e.For(outer / queries, q0 => e.ForRuntime(e.I(0), extent!.Value, q => body(e.Add(e.Mul(q0, queries), q))));

@@ -50,6 +50,19 @@ internal sealed class NativeEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Loads what <see cref="NativeModule.Serialize"/> wrote (the compiled-module cache); Wasmtime checks that it was
+    /// made by a compatible engine but not that the code is sound, so the bytes must be checked first (the cache's hash).
+    /// </summary>
+    public unsafe NativeModule Deserialize(ReadOnlySpan<byte> serialized)
+    {
+        fixed (byte* p = serialized)
+        {
+            var error = wasmtime_module_deserialize(Handle, p, (nuint)serialized.Length, out var module);
+            return TakeError(error) is { } message ? throw new NativeWasmtimeException(message) : new NativeModule(module);
+        }
+    }
+
     private void Tick()
     {
         while (!_stop.Wait(EpochTicker.Interval))
@@ -80,6 +93,25 @@ internal sealed class NativeModule : IDisposable
     internal NativeModule(nint handle) => _handle = handle;
 
     internal nint Handle => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(NativeModule));
+
+    /// <summary>The compiled code as bytes for <see cref="NativeEngine.Deserialize"/>.</summary>
+    public unsafe byte[] Serialize()
+    {
+        ByteVec bytes;
+        var error = wasmtime_module_serialize(Handle, &bytes);
+        if (TakeError(error) is { } message)
+        {
+            throw new NativeWasmtimeException(message);
+        }
+        try
+        {
+            return new ReadOnlySpan<byte>(bytes.Data, checked((int)bytes.Size)).ToArray();
+        }
+        finally
+        {
+            wasm_byte_vec_delete(&bytes);
+        }
+    }
 
     public void Dispose()
     {

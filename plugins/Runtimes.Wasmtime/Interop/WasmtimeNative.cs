@@ -39,6 +39,8 @@ internal static unsafe partial class WasmtimeNative
     // ---- modules ----
     [LibraryImport(Lib)] internal static partial nint wasmtime_module_new(nint engine, byte* wasm, nuint length, out nint module);
     [LibraryImport(Lib)] internal static partial void wasmtime_module_delete(nint module);
+    [LibraryImport(Lib)] internal static partial nint wasmtime_module_serialize(nint module, ByteVec* serialized);
+    [LibraryImport(Lib)] internal static partial nint wasmtime_module_deserialize(nint engine, byte* bytes, nuint length, out nint module);
 
     // ---- shared memory ----
     [LibraryImport(Lib)] internal static partial nint wasmtime_memorytype_new(ulong minimum, byte maximumPresent, ulong maximum, byte is64, byte shared, byte pageSizeLog2, out nint memoryType);

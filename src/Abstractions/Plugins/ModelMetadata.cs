@@ -91,6 +91,15 @@ public sealed record KernelInfo(
     [JsonPropertyName("chosen_by")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ChosenBy { get; init; }
+
+    /// <summary>
+    /// In a threaded module: 0 when the kernel runs on worker 0 alone (the others wait at the next barrier), else how
+    /// many pieces its largest split loop divides into (W workers take at most ⌈split / W⌉ each); null in a
+    /// single-threaded module.
+    /// </summary>
+    [JsonPropertyName("split")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Split { get; init; }
 }
 
 /// <summary>

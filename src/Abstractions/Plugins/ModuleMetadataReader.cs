@@ -262,6 +262,10 @@ public static class ModuleMetadataReader
             CheckString($"kernels[{i}].name", kernel.Name, MaxStringLength);
             CheckString($"kernels[{i}].op", kernel.Op, MaxStringLength);
             CheckRange($"kernels[{i}].flops", kernel.Flops, 0, long.MaxValue);
+            if (kernel.Split is long split)
+            {
+                CheckRange($"kernels[{i}].split", split, 0, long.MaxValue);
+            }
             if (kernel.Algorithm is not null)
             {
                 CheckString($"kernels[{i}].algorithm", kernel.Algorithm, MaxStringLength);

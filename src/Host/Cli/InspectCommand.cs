@@ -158,6 +158,10 @@ public sealed class InspectCommand : Command<InspectSettings>
         about.AddRow("kernels", meta.Kernels.IsEmpty
             ? "not recorded (the module predates the kernel list)"
             : $"{meta.Kernels.Length}, {Format.Flops(meta.Kernels.Sum(k => (double)k.Flops))} per run");
+        if (meta.Threads is int threads)
+        {
+            about.AddRow("threads", $"up to {threads} workers; {meta.Kernels.Count(k => k.Split > 0)} of {meta.Kernels.Length} kernels split"); // the rest run on worker 0
+        }
         foreach (var (key, value) in meta.Hints.OrderBy(h => h.Key, StringComparer.Ordinal))
         {
             about.AddRow($"hint {Format.UntrustedMarkup(key)}", Format.UntrustedMarkup(value));

@@ -57,6 +57,7 @@ public sealed class ModuleMetadataReaderTests
         { "huge hint value", Replace("\"NCHW\"", $"\"{new string('N', 5000)}\""), "hint 'layout' is 5000 characters long" },
         { "null kernel", Replace("\"kernels\":[{\"name\":\"add\",\"op\":\"Add\",\"flops\":4}]", "\"kernels\":[null]"), "kernel 0 is null" },
         { "negative flops", Replace("\"flops\":4", "\"flops\":-4"), "kernels[0].flops is -4" },
+        { "negative split", Replace("\"flops\":4", "\"flops\":4,\"split\":-2"), "kernels[0].split is -2" },
         { "bad dynamic dims", OutputY("\"shape\":[4],\"bytes\":16,\"dynamic_dims\":[3]"), "dynamic_dims [3] that are not distinct axes" },
         { "null bound list", Replace("\"hints\":{", "\"bound\":null,\"hints\":{"), "Path: $.bound" },
         { "bound without sha256", Replace("\"hints\":{", "\"bound\":[{\"name\":\"k\",\"dtype\":\"int64\",\"shape\":[],\"sha256\":\"00\"}],\"hints\":{"),

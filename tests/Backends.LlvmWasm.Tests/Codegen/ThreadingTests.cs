@@ -20,7 +20,7 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -64,6 +64,16 @@ public class ThreadingTests
         {
             TensorAssert.Close(expected, one[name], tolerance, $"{kernel}, output '{name}' against ONNX Runtime");
         }
+    }
+
+    [Fact]
+    public void TheMetadataSaysHowEachKernelSplits()
+    {
+        var (model, _, _) = Model("independent-products");
+        var kernels = WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions { Threads = 2 }).Metadata.Kernels;
+        Assert.All(kernels.Where(k => k.Op == "MatMul"), k => Assert.InRange(k.Split!.Value, 9, 37)); // 9 full row tiles of 4 (or finer)
+        Assert.All(kernels.Where(k => k.Op == "Add"), k => Assert.Equal(0, k.Split)); // 37×45 elements: worker 0 alone
+        Assert.All(WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions()).Metadata.Kernels, k => Assert.Null(k.Split));
     }
 
     [Fact]
@@ -190,6 +200,45 @@ public class ThreadingTests
                     .Node("Relu", ["s"], ["y"])
                     .Output("y", DataType.Float32),
                     Inputs(("x", TestTensors.Random([3, 97, 101], seed: 1)), ("r", TestTensors.Random([3, 97, 101], seed: 2))), 1e-6);
+            case "softmax":
+                // 3·7·31 rows of 29 (above WorkSplit.MinSplitElements): rows split over the workers.
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 3, 7, 31, 29)
+                    .Node("Softmax", ["x"], ["y"], OnnxAttr.Int("axis", -1))
+                    .Output("y", DataType.Float32), Inputs(("x", TestTensors.Random([3, 7, 31, 29], seed: 1))), 1e-5);
+            case "layer-norm":
+                return (new OnnxModelBuilder().Opset(17)
+                    .Input("x", DataType.Float32, 3, 67, 97)
+                    .Initializer("s", TestTensors.Random([97], seed: 2))
+                    .Initializer("b", TestTensors.Random([97], seed: 3))
+                    .Node("LayerNormalization", ["x", "s", "b"], ["y"], OnnxAttr.Int("axis", -1))
+                    .Output("y", DataType.Float32), Inputs(("x", TestTensors.Random([3, 67, 97], seed: 1))), 1e-4);
+            case "transpose":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 5, 37, 101)
+                    .Node("Transpose", ["x"], ["y"], OnnxAttr.Ints("perm", 2, 0, 1))
+                    .Output("y", DataType.Float32), Inputs(("x", TestTensors.Random([5, 37, 101], seed: 1))), 0);
+            case "independent-products":
+                // Three products of one input that do not depend on each other (attention's Q, K, V): no barrier
+                // between them (BarrierPlan), one before the Add that reads all three.
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 37, 29)
+                    .Initializer("q", TestTensors.Random([29, 45], seed: 2))
+                    .Initializer("k", TestTensors.Random([29, 45], seed: 3))
+                    .Initializer("v", TestTensors.Random([29, 45], seed: 4))
+                    .Node("MatMul", ["x", "q"], ["a"])
+                    .Node("MatMul", ["x", "k"], ["b"])
+                    .Node("MatMul", ["x", "v"], ["c"])
+                    .Node("Add", ["a", "b"], ["ab"])
+                    .Node("Add", ["ab", "c"], ["y"])
+                    .Output("y", DataType.Float32), Inputs(("x", TestTensors.Random([37, 29], seed: 1))), 1e-4);
+            case "conv-transpose":
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 2, 8, 13, 11)
+                    .Initializer("w", TestTensors.Random([8, 5, 3, 3], seed: 2))
+                    .Initializer("b", TestTensors.Random([5], seed: 3))
+                    .Node("ConvTranspose", ["x", "w", "b"], ["y"], OnnxAttr.Ints("strides", 2, 2), OnnxAttr.Ints("pads", 1, 1, 1, 1))
+                    .Output("y", DataType.Float32), image, 1e-4);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null);
         }
