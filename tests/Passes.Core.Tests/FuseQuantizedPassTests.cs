@@ -101,8 +101,8 @@ public class FuseQuantizedPassTests
     /// <summary>
     /// The float-output product against ONNX Runtime on the same QDQ file. The int32 sums are exact on both sides, so
     /// what may differ is the float rounding after them (a multiply and an add, or ONNX Runtime's fused multiply-add):
-    /// stated tolerance 1e-6 × max |y|, about 8 float32 ulps of the largest output (measured: 2 ulps, 9.5e-7 at
-    /// max |y| = 5.65, on every path), far below what one input quantization step changes.
+    /// stated tolerance 1e-6 × max |y|, about 8–10 float32 ulps of the largest output (measured on every path: 4 ulps,
+    /// 1.9e-6 at max |y| = 4.75 on this shape; 2 ulps on [2, 9, 96]), far below what one input quantization step changes.
     /// </summary>
     [Theory]
     [InlineData(DataType.UInt8, false, "default")]
@@ -111,12 +111,12 @@ public class FuseQuantizedPassTests
     [InlineData(DataType.UInt8, false, "mvp")]
     public void AQdqMatMulWithAFloatOutputRunsAsQuantizedMatMulToFloatAndMatchesOnnxRuntime(DataType activation, bool biasFirst, string path)
     {
-        var model = QdqMatMulToFloat([2, 9, 96], 40, activation, biasFirst, seed: 11);
+        var model = QdqMatMulToFloat([3, 7, 97], 40, activation, biasFirst, seed: 11); // 2037 inputs: the vector QuantizeLinear leaves a tail
         var graph = Fused(model, out _);
         Assert.Equal(1, FloatOutputOps(graph));
         Assert.DoesNotContain(graph.Nodes, n => n.Op is "MatMul" or "DequantizeLinear");
 
-        var inputs = new Dictionary<string, TensorData> { ["x"] = TestTensors.Random([2, 9, 96], seed: 12) };
+        var inputs = new Dictionary<string, TensorData> { ["x"] = TestTensors.Random([3, 7, 97], seed: 12) };
         var expected = OnnxRuntimeOracle.Run(model.ToBytes(), inputs)["y"].ToFloatArray();
         var actual = WasmPipeline.CompileAndRun(graph, inputs, Options(path))["y"].ToFloatArray();
         float largest = expected.Max(Math.Abs);
