@@ -10,6 +10,8 @@ namespace WasmGraph.Passes.Core;
 /// <c>DequantizeLinear(x_q) → Conv | MatMul [→ Add bias] | Gemm (…, DequantizeLinear(w_q), bias) [→ Relu | Clip] →
 /// QuantizeLinear</c> becomes QuantizedConv or QuantizedMatMul on x_q and w_q with the output's scale and zero point,
 /// the bias converted to int32 in units of x_scale·w_scale, and the activation turned into the output's clamp range.
+/// Products whose output stays float, and Gathers from quantized tables, are rewritten as the partial file
+/// FuseQuantizedPass.FloatOutput.cs describes (QuantizedMatMulToFloat; Gather on the 8-bit table, then DequantizeLinear).
 /// Then every DequantizeLinear left with only constant inputs (the weights of a layer it could not fuse) is folded into
 /// a float32 constant, computed as the DequantizeLinear kernel computes it, so those layers keep float semantics on
 /// the packed float kernels.
@@ -29,14 +31,15 @@ namespace WasmGraph.Passes.Core;
 /// fuse-activation (which would otherwise take the Relu into a float FusedConv).
 /// </para>
 /// </summary>
-public sealed class FuseQuantizedPass : IPass
+public sealed partial class FuseQuantizedPass : IPass
 {
     public string Name => "fuse-qdq";
 
-    public string Description => "rewrite DequantizeLinear → Conv/MatMul/Gemm → QuantizeLinear into QuantizedConv/QuantizedMatMul";
+    public string Description => "rewrite DequantizeLinear → Conv/MatMul/Gemm [→ QuantizeLinear] into QuantizedConv/QuantizedMatMul[ToFloat], Gather of a quantized table into Gather → DequantizeLinear";
 
-    public Graph Run(Graph graph, PassContext context)
+    public Graph Run(Graph input, PassContext context)
     {
+        var graph = GatherQuantizedTables(input, out int gathers);
         var rewriter = new GraphRewriter(graph);
         int fused = 0;
         foreach (var quantize in graph.Nodes.Where(n => n.Op == "QuantizeLinear"))
@@ -46,11 +49,27 @@ public sealed class FuseQuantizedPass : IPass
                 fused++;
             }
         }
-        var afterFusion = rewriter.Build();
+        int floatOutputs = 0;
+        foreach (var product in graph.Nodes.Where(n => n.Op is "MatMul" or "Gemm"))
+        {
+            if (FuseFloatOutput(graph, rewriter, product, context.Capabilities))
+            {
+                floatOutputs++;
+            }
+        }
+        var afterFusion = RemoveUnreadDequantization(rewriter.Build());
         var folded = FoldConstantDequantization(afterFusion, out int foldedCount);
         if (fused > 0)
         {
             context.Statistics["fused"] = fused;
+        }
+        if (floatOutputs > 0)
+        {
+            context.Statistics["fused_float_output"] = floatOutputs;
+        }
+        if (gathers > 0)
+        {
+            context.Statistics["quantized_gathers"] = gathers;
         }
         if (foldedCount > 0)
         {

@@ -9,9 +9,9 @@ namespace WasmGraph.Models.Tests;
 /// <summary>
 /// <c>wasmgraph quantize</c> on the real models, as a user runs it (the built CLI), against the float models in ONNX
 /// Runtime: the issue's quality targets (ResNet18 embedding cosine ≥ 0.99 on the demo's five photos with the nearest
-/// neighbours unchanged; MiniLM sentence cosine ≥ 0.98, and its QDQ file ≤ 0.35× the float one), measured on the module
-/// our compiler makes from the QDQ file and on ONNX Runtime running that file. The module-size and latency targets
-/// depend on int8 kernels (issue 16, items 1–2) and are measured by the bench, not asserted here.
+/// neighbours unchanged; MiniLM sentence cosine ≥ 0.98, and its QDQ file and module ≤ 0.35× the float model), measured
+/// on the module our compiler makes from the QDQ file and on ONNX Runtime running that file. Latency is measured by
+/// the bench, not asserted here.
 /// </summary>
 public sealed class QuantizedModelTests(ITestOutputHelper log)
 {
@@ -56,6 +56,13 @@ public sealed class QuantizedModelTests(ITestOutputHelper log)
         Assert.Equal(EmbeddingMath.NearestNeighbours(EmbeddingMath.CosineMatrix(reference), n), EmbeddingMath.NearestNeighbours(EmbeddingMath.CosineMatrix(ours), n));
     }
 
+    /// <summary>
+    /// The least sentence cosine between our int8 module's embedding and ONNX Runtime's on the same QDQ file (measured
+    /// 0.9981–1.00000 on the demo's sentences: a sentence whose LayerNorm output lies on a rounding tie of a QuantizeLinear
+    /// moves a whole step there, and the step propagates).
+    /// </summary>
+    private const double AgreementWithOnnxRuntime = 0.995;
+
     [Fact]
     public void MiniLmQuantizedOnSentencesKeepsTheSentenceEmbeddings()
     {
@@ -73,6 +80,11 @@ public sealed class QuantizedModelTests(ITestOutputHelper log)
         using var int8Ort = new OnnxReferenceSession([int8]);
         using var module = new CliModel(int8, "minilm-int8", "--input-shape", $"input_ids=1,{MiniLmModule.Sequence}",
                                         "--input-shape", $"attention_mask=1,{MiniLmModule.Sequence}", "--input-shape", $"token_type_ids=1,{MiniLmModule.Sequence}");
+        // The float module holds the float weights (86.27 MiB against the 86.7 MiB file, docs/performance.md), so the
+        // file stands for it here instead of a second 86 MiB compile.
+        long moduleBytes = new FileInfo(module.Module).Length;
+        log.WriteLine($"int8 module {moduleBytes:N0} B = {moduleBytes / (double)new FileInfo(model).Length:F3}× the float model");
+        Assert.True(moduleBytes <= 0.35 * new FileInfo(model).Length, $"{module.Module}: {moduleBytes:N0} B, more than 0.35× the float model: are weights dequantized to float at compile time?");
         foreach (var sentence in SentenceSimilarityDemo.Sentences)
         {
             var inputs = MiniLmTests.Tokenize(sentence);
@@ -80,10 +92,16 @@ public sealed class QuantizedModelTests(ITestOutputHelper log)
             float[] Embed(IReadOnlyDictionary<string, TensorData> outputs)
                 => SentenceSimilarityDemo.Embed(outputs.Values.First(t => t.Type.Shape.Rank == 3), mask, 1, MiniLmModule.Sequence)[0];
             var reference = Embed(floatOrt.Run(inputs));
-            double ours = EmbeddingMath.Cosine(reference, Embed(module.Run(inputs))), ort = EmbeddingMath.Cosine(reference, Embed(int8Ort.Run(inputs)));
-            log.WriteLine($"\"{sentence}\": cosine to float {ours:F5} (ours) {ort:F5} (ONNX Runtime on the QDQ file)");
+            float[] oursEmbedding = Embed(module.Run(inputs)), ortEmbedding = Embed(int8Ort.Run(inputs));
+            double ours = EmbeddingMath.Cosine(reference, oursEmbedding), ort = EmbeddingMath.Cosine(reference, ortEmbedding);
+            double agreement = EmbeddingMath.Cosine(ortEmbedding, oursEmbedding);
+            log.WriteLine($"\"{sentence}\": cosine to float {ours:F5} (ours) {ort:F5} (ONNX Runtime on the QDQ file); ours to ONNX Runtime's int8 {agreement:F6}");
             Assert.True(ours >= 0.98, $"\"{sentence}\": sentence cosine {ours} of the int8 module to the float model, below 0.98");
             Assert.True(ort >= 0.98, $"\"{sentence}\": ONNX Runtime's int8 sentence cosine {ort}, below 0.98");
+            // Stated tolerance against ONNX Runtime on the same QDQ file: sentence cosine ≥ AgreementWithOnnxRuntime. The
+            // int8 products are exact on both sides; the float ops between them (LayerNorm, GELU, softmax) round
+            // differently, and each QuantizeLinear after them turns such a difference into a whole step now and then.
+            Assert.True(agreement >= AgreementWithOnnxRuntime, $"\"{sentence}\": cosine {agreement} between our int8 embedding and ONNX Runtime's on the same file, below {AgreementWithOnnxRuntime}");
         }
     }
 }

@@ -28,6 +28,10 @@ internal static class KernelCost
             case "MatMul" or FusedOps.MatMul:
                 var left = graph.TypeOf(node.Inputs[0]).Shape;
                 return 2 * output.ElementCount * left[left.Rank - 1];
+            case QuantizedOps.MatMulToFloat:
+                // Integer multiply-adds, counted as two operations like float ones, so int8 and float GOP/s compare.
+                var rows = graph.TypeOf(node.Inputs[0]).Shape;
+                return 2 * output.ElementCount * rows[rows.Rank - 1];
             case "Reshape" or "Transpose" or "Concat" or "Split":
                 return 0;
             case "DFT" or "STFT":

@@ -28,11 +28,17 @@ internal sealed class Int8Product
     private readonly LValue _offsets;
     private readonly LValue _multipliers;
     private readonly LValue _output;
+    private readonly LValue? _floatBias;
 
+    /// <param name="floatBias">
+    /// A float32 bias table (per channel, padded like the offsets) for a float output (<see cref="Int8FloatEpilogue"/>);
+    /// null: the output is requantised to 8 bits.
+    /// </param>
     public Int8Product(Emitter e, QuantizedGemmPlan plan, Int8Dot dot, long paddedPixels, long pixels, LValue scratch,
-                       LValue weights, LValue offsets, LValue multipliers, LValue output)
+                       LValue weights, LValue offsets, LValue multipliers, LValue output, LValue? floatBias = null)
     {
         _output = output;
+        _floatBias = floatBias;
         _e = e;
         _plan = plan;
         _dot = dot;
@@ -176,6 +182,12 @@ internal sealed class Int8Product
         var e = _e;
         var offsets = e.B.Load(e.Ctx.I32x4, e.B.Gep(e.Ctx.I32, _offsets, tableIndex), 4);
         var multipliers = e.LoadF32x4(_multipliers, tableIndex);
+        if (_floatBias is { } bias)
+        {
+            var values = Int8FloatEpilogue.Value(e, e.Add(sums, offsets), multipliers, e.LoadF32x4(bias, tableIndex), vector: true);
+            Int8FloatEpilogue.Store(e, values, _plan.ChannelsPerGroup, Pixels, channel, pixel, _output, outputIndex);
+            return;
+        }
         var quantized = Requantize(e, _plan, e.Add(sums, offsets), multipliers, e.Ctx.I32x4);
         for (int lane = 0; lane < 4; lane++)
         {
@@ -223,6 +235,11 @@ internal sealed class Int8Product
                     var x = e.B.Cast(CastOp.SExt, e.Load(e.Ctx.I16, 2, _scratch, e.Add(row, kk)), e.Ctx.I32);
                     return e.Add(acc, e.Mul(w, x));
                 });
+                if (_floatBias is { } bias)
+                {
+                    e.StoreF32(Int8FloatEpilogue.Value(e, sum, multiplier, e.LoadF32(bias, tableIndex), vector: false), _output, outputIndex(channel, pixel));
+                    return;
+                }
                 var value = Requantize(e, _plan, sum, multiplier, e.Ctx.I32);
                 e.Store(e.Ctx.I8, 1, e.B.Cast(CastOp.Trunc, value, e.Ctx.I8), _output, outputIndex(channel, pixel));
             });

@@ -36,7 +36,7 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
         _preferGemm = preferGemm;
     }
 
-    public IReadOnlyList<string> Ops { get; } = [QuantizedOps.Conv, QuantizedOps.MatMul];
+    public IReadOnlyList<string> Ops { get; } = [QuantizedOps.Conv, QuantizedOps.MatMul, QuantizedOps.MatMulToFloat];
 
     public string? CheckSupported(Node node, Graph graph)
     {
@@ -69,7 +69,7 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
     /// <summary>Output pixels per image and reduction length per group.</summary>
     private static (long Pixels, long Reduction) Extents(Node node, Graph graph)
     {
-        if (node.Op == QuantizedOps.MatMul)
+        if (node.Op != QuantizedOps.Conv)
         {
             var a = graph.TypeOf(node.Inputs[In.X]).Shape;
             return (a.ElementCount / a[a.Rank - 1], a[a.Rank - 1]);
@@ -113,7 +113,8 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
         long channels = (long)plan.Groups * plan.ChannelsPerGroup;
         var weights = EmbedBytes(k, plan.Pack(dot));
         var (offsets, multipliers) = EpilogueTables(k, plan);
-        var product = new Int8Product(e, plan, dot, RoundUp(pixels, PixelBlock), pixels, k.Scratch!.Value, weights, offsets, multipliers, k.Output(0));
+        var floatBias = k.Node.Op == QuantizedOps.MatMulToFloat ? FloatBiasTable(k, plan) : (LValue?)null;
+        var product = new Int8Product(e, plan, dot, RoundUp(pixels, PixelBlock), pixels, k.Scratch!.Value, weights, offsets, multipliers, k.Output(0), floatBias);
 
         e.For(images, image =>
         {
@@ -203,6 +204,17 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
             }
         }
         return (k.EmbedInts(offsets), k.EmbedFloats(multipliers));
+    }
+
+    /// <summary>QuantizedMatMulToFloat's float32 bias (zeros without one), padded to whole channel blocks like the offsets.</summary>
+    private static LValue FloatBiasTable(KernelContext k, QuantizedGemmPlan plan)
+    {
+        var bias = new float[plan.PaddedChannels];
+        if (k.ConstantInput(In.Bias) is { } constant)
+        {
+            constant.ToFloatArray().CopyTo(bias, 0);
+        }
+        return k.EmbedFloats(bias);
     }
 
     /// <summary>Bytes embedded through the i32 table path (padded to whole words).</summary>

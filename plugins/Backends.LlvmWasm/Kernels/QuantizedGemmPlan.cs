@@ -48,7 +48,12 @@ internal sealed record QuantizedGemmPlan(
     /// <summary>Whether every centred weight fits int8: the packed SIMD panels hold int8 (the int16 path widens them as it loads).</summary>
     public bool WeightsFitInt8 => Weights.All(w => w is >= -128 and <= 127);
 
-    /// <summary>Reads the constants of <paramref name="node"/>; <paramref name="weightAt"/> gives W[channel, k] of its weight tensor.</summary>
+    /// <summary>
+    /// Reads the constants of <paramref name="node"/>; <paramref name="weightAt"/> gives W[channel, k] of its weight
+    /// tensor. For <see cref="QuantizedOps.MatMulToFloat"/> the multiplier is x_scale·w_scale (no output scale), the
+    /// offsets carry no bias (its float32 bias is added after the multiplication, <see cref="Int8FloatEpilogue"/>), and the
+    /// output range fields are unused.
+    /// </summary>
     public static QuantizedGemmPlan Create(Node node, Graph graph, int groups, int channels, int reduction, Func<long[], int, int, long> weightAt)
     {
         TensorData Constant(int index) => graph.ConstantOrNull(node.Inputs[index]) ?? throw new InvalidOperationException($"input {index} is not constant");
@@ -56,10 +61,11 @@ internal sealed record QuantizedGemmPlan(
         var weightZero = Constant(In.WZero).ToInt64Array();
         var weightScale = Constant(In.WScale).ToFloatArray();
         float inputScale = Constant(In.XScale).ToFloatArray()[0];
-        float outputScale = Constant(In.YScale).ToFloatArray()[0];
+        bool floatOutput = node.Op == QuantizedOps.MatMulToFloat;
+        float outputScale = floatOutput ? 1f : Constant(In.YScale).ToFloatArray()[0];
         bool signedInput = graph.TypeOf(node.Inputs[In.X]).ElementType == DataType.Int8;
         long inputZero = Constant(In.XZero).ToInt64Array()[0] + (signedInput ? 128 : 0);
-        var bias = node.InputOrNull(In.Bias) is { Length: > 0 } ? Constant(In.Bias).ToInt64Array() : new long[channels];
+        var bias = node.InputOrNull(In.Bias) is { Length: > 0 } && !floatOutput ? Constant(In.Bias).ToInt64Array() : new long[channels];
         var centred = new int[channels * reduction];
         var offsets = new int[channels];
         var multipliers = new float[channels];
@@ -80,7 +86,7 @@ internal sealed record QuantizedGemmPlan(
         var outputType = graph.TypeOf(node.Outputs[0]).ElementType;
         var (low, high) = QuantizedOps.Range(outputType);
         return new QuantizedGemmPlan(groups, channels / groups, reduction, centred, offsets, multipliers, signedInput,
-            (int)Constant(In.YZero).ToInt64Array()[0],
+            floatOutput ? 0 : (int)Constant(In.YZero).ToInt64Array()[0],
             (int)node.Attributes.GetInt(QuantizedOps.OutputMin, low), (int)node.Attributes.GetInt(QuantizedOps.OutputMax, high));
     }
 

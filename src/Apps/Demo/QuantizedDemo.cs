@@ -16,8 +16,10 @@ namespace WasmGraph.Apps.Demo;
 /// side with the float modules: each embedding's cosine to the float one, the nearest neighbours of both, module sizes
 /// and median run times (the demo's models table). The float modules are checked against ONNX Runtime as everywhere in
 /// the demo; the int8 ones are not held to its 1e-3 tolerance (a rounding tie in one QuantizeLinear moves a value by a
-/// whole step), their cosine to float is what is shown. The quantized files are written once beside the demo's module cache. Today the compiler runs a
-/// QDQ model by dequantizing to float (no int8 kernels yet), so the int8 module is not smaller or faster yet.
+/// whole step), their cosine to float is what is shown. The quantized files are written once beside the demo's module cache.
+/// The int8 modules run the QDQ layers on int8 kernels (fuse-qdq: QuantizedConv/QuantizedMatMul, MiniLM's float-output
+/// QuantizedMatMulToFloat, its embedding tables gathered as 8-bit rows), so a second table sets module size and median time
+/// of float and int8 side by side on the same input; for MiniLM that is a float module compiled for the int8 one's batch.
 /// </summary>
 public sealed class QuantizedDemo : IDemoSection
 {
@@ -101,15 +103,23 @@ public sealed class QuantizedDemo : IDemoSection
         var report = session.Section(Name);
         var rows = new Table().Border(TableBorder.Rounded).Title("float vs int8 (wasm): cosine of each embedding to the float one")
             .AddColumns("model", "input", "cosine int8 → float", "nearest (float)", "nearest (int8)");
-        RunImages(session, rows, report, cancellation);
+        var comparisons = new List<(string Model, string Input, DemoModel Float, DemoModel Int8)>();
+        RunImages(session, rows, report, comparisons, cancellation);
         if (session.Data.MiniLm is not null)
         {
-            RunSentences(session, rows, report, cancellation);
+            RunSentences(session, rows, report, comparisons, cancellation);
         }
         session.Out.Write(rows);
+        var sizes = new Table().Border(TableBorder.Rounded).Title($"float → int8 on the same input (medians of {session.Repeat} runs, 1 thread)")
+            .AddColumns("model", "input", "module", "wasm (Wasmtime)", "ONNX Runtime native");
+        foreach (var (model, input, floats, int8s) in comparisons)
+        {
+            AddComparison(sizes, report, model, input, floats, int8s);
+        }
+        session.Out.Write(sizes);
     }
 
-    private static void RunImages(DemoSession session, Table rows, JsonObject report, CancellationToken cancellation)
+    private static void RunImages(DemoSession session, Table rows, JsonObject report, List<(string, string, DemoModel, DemoModel)> comparisons, CancellationToken cancellation)
     {
         var request = ImageSimilarityDemo.Request(session.Data);
         var floatModel = session.Load("resnet18", request);
@@ -131,9 +141,10 @@ public sealed class QuantizedDemo : IDemoSection
         }
         var names = photos.Select(p => Path.GetFileName(p)).ToList();
         AddRows(rows, "ResNet18", names, floats, int8s, report, "resnet18");
+        comparisons.Add(("ResNet18", names[0], floatModel, int8Model));
     }
 
-    private static void RunSentences(DemoSession session, Table rows, JsonObject report, CancellationToken cancellation)
+    private static void RunSentences(DemoSession session, Table rows, JsonObject report, List<(string, string, DemoModel, DemoModel)> comparisons, CancellationToken cancellation)
     {
         // Float: the sentence-similarity section's bounded module, each sentence at its real length. int8: the QDQ
         // model's quantize/dequantize steps cannot follow a run-time length yet (docs/ir.md, "Run-time extent"), so
@@ -162,6 +173,36 @@ public sealed class QuantizedDemo : IDemoSection
         var int8Run = int8Model.Run(SentenceSimilarityDemo.Inputs(int8Model, new Shape(sentences.Length, longest), batchIds, batchMask, batchTypes), session.Repeat).Wasm;
         var int8s = SentenceSimilarityDemo.Embed(int8Run[int8Model.Metadata.Outputs[SentenceSimilarityDemo.HiddenIndex(int8Model)].Name], batchMask, sentences.Length, longest).ToList();
         AddRows(rows, "MiniLM", sentences, floats, int8s, report, "minilm");
+
+        // The same batch through a float module compiled for it, so size and time compare with the int8 module's.
+        cancellation.ThrowIfCancellationRequested();
+        var floatBatch = session.Load("minilm-batch", staticRequest with { ModelPath = session.Data.MiniLm!, OutputPath = "minilm-batch.wasm" });
+        var (batchWasm, batchOrt) = floatBatch.Run(SentenceSimilarityDemo.Inputs(floatBatch, new Shape(sentences.Length, longest), batchIds, batchMask, batchTypes), session.Repeat);
+        int batchHidden = SentenceSimilarityDemo.HiddenIndex(floatBatch);
+        session.Parity.Check(SectionName, $"float MiniLM last_hidden_state, the {sentences.Length} sentences as one batch",
+                             batchWasm[floatBatch.Metadata.Outputs[batchHidden].Name], floatBatch.ReferenceOutput(batchOrt, batchHidden));
+        comparisons.Add(("MiniLM", $"{sentences.Length} sentences × {longest} tokens", floatBatch, int8Model));
+    }
+
+    /// <summary>Module size and median times of a float and an int8 module timed on the same input, with the int8 ÷ float ratios.</summary>
+    private static void AddComparison(Table table, JsonObject report, string model, string input, DemoModel floats, DemoModel int8s)
+    {
+        string Ratio(double a, double b) => (a / b).ToString("0.00", CultureInfo.InvariantCulture) + "×";
+        string Mib(long bytes) => (bytes / 1048576.0).ToString("0.00", CultureInfo.InvariantCulture) + " MiB";
+        string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+        table.AddRow(model, Markup.Escape(input), $"{Mib(floats.ModuleBytes)} → {Mib(int8s.ModuleBytes)} ({Ratio(int8s.ModuleBytes, floats.ModuleBytes)})",
+                     $"{Ms(floats.WasmMedianMs)} → {Ms(int8s.WasmMedianMs)} ({Ratio(int8s.WasmMedianMs, floats.WasmMedianMs)})",
+                     $"{Ms(floats.OrtMedianMs)} → {Ms(int8s.OrtMedianMs)} ({Ratio(int8s.OrtMedianMs, floats.OrtMedianMs)})");
+        report[model.ToLowerInvariant() + "_float_vs_int8"] = new JsonObject
+        {
+            ["input"] = input,
+            ["module_bytes_float"] = floats.ModuleBytes,
+            ["module_bytes_int8"] = int8s.ModuleBytes,
+            ["wasm_median_ms_float"] = floats.WasmMedianMs,
+            ["wasm_median_ms_int8"] = int8s.WasmMedianMs,
+            ["onnxruntime_median_ms_float"] = floats.OrtMedianMs,
+            ["onnxruntime_median_ms_int8"] = int8s.OrtMedianMs,
+        };
     }
 
     private static void AddRows(Table rows, string model, IReadOnlyList<string> names, List<float[]> floats, List<float[]> int8s, JsonObject report, string key)
