@@ -58,11 +58,7 @@ public sealed class BatchExtentKernelTests
             var expected = OnnxRuntimeOracle.Run(onnx, inputs);
             foreach (var (name, reference) in expected)
             {
-                Assert.Equal(reference.Type.Shape, actual[name].Type.Shape);
-                var (want, got) = (reference.ToFloatArray(), actual[name].ToFloatArray());
-                double scale = Math.Max(want.Max(v => Math.Abs((double)v)), 1e-6);
-                double worst = want.Zip(got, (a, b) => Math.Abs((double)a - b)).Max();
-                Assert.True(worst <= Tolerance * scale, $"{algorithm}, batch {batch}, output {name}: max |diff| {worst} > {Tolerance} × {scale}");
+                TensorAssert.Close(reference, actual[name], Tolerance, $"{algorithm}, batch {batch}, output {name}");
             }
         }
     }
