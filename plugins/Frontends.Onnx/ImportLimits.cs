@@ -30,6 +30,13 @@ public sealed record ImportLimits
     /// </summary>
     public long MaxUnrolledNodes { get; init; } = 10_000;
 
+    /// <summary>
+    /// Most trial imports, over the whole model, spent finding which values of shape-deciding run-time inputs give the
+    /// declared shapes (Import/RunTimeParameters.cs caps one node at 40,000): a model with many such nodes is refused
+    /// at this budget rather than compiled for hours.
+    /// </summary>
+    public long MaxRunTimeParameterTrials { get; init; } = 400_000;
+
     /// <summary>Most values in one list attribute (ints, floats, strings), and most bytes in one string attribute.</summary>
     public int MaxAttributeElements { get; init; } = 1 << 20;
 

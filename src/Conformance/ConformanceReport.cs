@@ -98,7 +98,8 @@ public sealed partial class ConformanceReport
         md.AppendLine("- Not taken at run time (the same message ends with the reason): values that are not integers (Resize's float");
         md.AppendLine("  `scales` such as 0.6, whose sampling coordinates would have to be computed at run time), values of more than 6");
         md.AppendLine("  elements (a 4-D Pad's `pads`), several run-time shape-deciding inputs on one node (Slice's starts/ends/axes/steps,");
-        md.AppendLine("  Range), and shapes that leave too many values open (more than 40 000 to try or more than 8 specialisations).");
+        md.AppendLine("  Range), and shapes that leave too many values open (more than 40 000 to try for one node or 400 000 for the");
+        md.AppendLine("  whole model, `ImportLimits.MaxRunTimeParameterTrials`, or more than 8 specialisations).");
         md.AppendLine();
         md.AppendLine("An optional(tensor) graph input is a tensor input of the module, always given (the ABI has no absent input):");
         md.AppendLine("`OptionalGetElement` of it is the tensor and `OptionalHasElement` true; an empty optional in the test data is unsupported.");

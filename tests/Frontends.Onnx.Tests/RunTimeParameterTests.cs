@@ -1,5 +1,6 @@
 using WasmGraph.Abstractions;
 using WasmGraph.Abstractions.Ops;
+using WasmGraph.Abstractions.Plugins;
 
 namespace WasmGraph.Frontends.Onnx.Tests;
 
@@ -47,6 +48,19 @@ public class RunTimeParameterTests
         var error = Assert.ThrowsAny<WasmGraphException>(() => OrtParity.Run(ReshapeModel(declared: true), inputs));
         Assert.Contains("node 'Reshape_0', op Reshape: the run-time value of input 'shape' contradicts the output shapes", error.Message);
         Assert.Contains("--bind", error.Message);
+    }
+
+    [Fact]
+    public void TrialsBeyondTheModelsBudgetAreRefusedNamingTheNodeInsteadOfCompilingForHours()
+    {
+        var limits = new ImportLimits { MaxRunTimeParameterTrials = 10 };
+        using var stream = new MemoryStream(ReshapeModel(declared: true).ToBytes());
+
+        var error = Assert.Throws<ModelException>(() => new OnnxFrontend(limits).Load(stream, new FrontendOptions { SourceName = Import.File }));
+
+        Assert.Equal("Reshape_0", error.NodeName);
+        Assert.Contains("input 'shape'", error.Message);
+        Assert.Contains("more than 10 trial imports in all", error.Message);
     }
 
     [Fact]

@@ -21,6 +21,24 @@ internal sealed class LimitChecker
         _file = file;
     }
 
+    private long _trialsSpent;
+
+    /// <summary>
+    /// Charges <paramref name="trials"/> trial imports of a run-time parameter to the model's budget
+    /// (<see cref="ImportLimits.MaxRunTimeParameterTrials"/>); false, charging nothing, when they do not fit.
+    /// </summary>
+    public bool TryChargeTrials(long trials)
+    {
+        if (_trialsSpent + trials > _limits.MaxRunTimeParameterTrials)
+        {
+            return false;
+        }
+        _trialsSpent += trials;
+        return true;
+    }
+
+    public long MaxRunTimeParameterTrials => _limits.MaxRunTimeParameterTrials;
+
     /// <summary>Checks the whole graph's declarations, subgraphs included; called before any initializer is read.</summary>
     public void CheckGraph(GraphProto graph)
     {

@@ -104,6 +104,12 @@ internal static class RunTimeParameters
             why = $"{trials:G3} values would have to be tried to find the ones that give the declared shapes (at most {MaxTrials})";
             return null;
         }
+        if (!context.Limits.TryChargeTrials((long)trials))
+        {
+            why = $"the model's run-time shape-deciding inputs would need more than {context.Limits.MaxRunTimeParameterTrials} " +
+                  "trial imports in all to find the values that give the declared shapes";
+            return null;
+        }
         var bySignature = new Dictionary<string, Specialisation>(StringComparer.Ordinal);
         RunTimeParameterRequest? alsoNeeded = null;
         var digits = new int[count];
