@@ -3,6 +3,7 @@ using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Bench.Engines;
+using static WasmGraph.Bench.MachineFigures;
 using WasmGraph.Host.Cli;
 using WasmGraph.Apps.Reference;
 
@@ -125,13 +126,4 @@ public static class ConvAlgorithmComparison
         var x = graph.TypeOf(node.Inputs[0]).Shape;
         return $"{x[1]}×{x[2]}×{x[3]} → {graph.TypeOf(node.Outputs[0]).Shape[1]}";
     }
-
-    private static string Range(IEnumerable<double> values, string format)
-    {
-        var list = values.ToList();
-        return $"{list.Min().ToString(format, CultureInfo.InvariantCulture)}–{list.Max().ToString(format, CultureInfo.InvariantCulture)}";
-    }
-
-    private static string LoadAverage()
-        => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

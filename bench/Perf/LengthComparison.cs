@@ -82,7 +82,7 @@ public static class LengthComparison
                 cpuTimes[c].Add((process.TotalProcessorTime - cpu).TotalMilliseconds);
             }
         }
-        Console.WriteLine($"{rounds} rounds, one inference of each per round; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"{rounds} rounds, one inference of each per round; load average {MachineFigures.LoadAverage()}");
         Report("wall-clock", times);
         Report("CPU time of this process (less moved by neighbours taking turns on the cores)", cpuTimes);
         return 0;

@@ -5,6 +5,7 @@ using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Backends.LlvmWasm;
 using WasmGraph.Bench.Engines;
+using static WasmGraph.Bench.MachineFigures;
 using WasmGraph.Runtimes.Wasmtime;
 
 namespace WasmGraph.Bench;
@@ -129,20 +130,5 @@ public static class ThreadComparison
         }
         builder.Outputs.Add(previous);
         return builder.Build();
-    }
-
-    private static string Range(IReadOnlyList<double> values, string format = "F1")
-        => values.Count == 0 ? "n/a" : values.Min().ToString(format, CultureInfo.InvariantCulture) + "–" + values.Max().ToString(format, CultureInfo.InvariantCulture);
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
     }
 }
