@@ -25,28 +25,19 @@ public sealed class QuantizedDemo : IDemoSection
 {
     public const string SectionName = "int8";
 
-    /// <summary>Everyday sentences of the kinds the demo compares, none of them the demo's own (those are what is measured).</summary>
-    public static readonly string[] CalibrationSentences =
-    [
-        "A man is playing a guitar on the stage.",
-        "The weather today is sunny with a light breeze.",
-        "She bought fresh vegetables at the market this morning.",
-        "Neural networks learn representations from data.",
-        "The train to Paris leaves at half past nine.",
-        "My grandmother bakes the best apple pie in town.",
-        "Stock prices rose after the quarterly earnings report.",
-        "The children are building a sandcastle on the beach.",
-        "Quantum computers could break today's encryption schemes.",
-        "He forgot his umbrella and got soaked in the rain.",
-        "The museum opens a new exhibition of modern art next week.",
-        "Please remember to water the plants while I am away.",
-        "A dog is chasing a ball across the park.",
-        "The committee postponed the vote until further notice.",
-        "Compilers translate source code into machine instructions.",
-        "Two kittens are sleeping in a basket by the window.",
-        "The central bank raised interest rates again.",
-        "Browsers can run compiled code at near native speed.",
-    ];
+    /// <summary>
+    /// Everyday sentences of the kinds the demo compares, none of them the demo's own (those are what is measured):
+    /// bench/calibration-sentences.txt, embedded, so the demo and the bench's int8 row calibrate on the same text.
+    /// </summary>
+    public static readonly string[] CalibrationSentences = ReadCalibrationSentences();
+
+    private static string[] ReadCalibrationSentences()
+    {
+        using var stream = typeof(QuantizedDemo).Assembly.GetManifestResourceStream("calibration-sentences.txt")
+            ?? throw new InvalidOperationException("calibration-sentences.txt is not embedded in WasmGraph.Apps");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
 
     public string Name => SectionName;
 
