@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Backends.LlvmWasm.Interop;
@@ -28,6 +29,7 @@ internal sealed class ModuleGenerator
     private readonly Dictionary<string, LValue> _outputDims = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LValue> _inputDims = new(StringComparer.Ordinal);
     private LValue? _extent;
+    private readonly Dictionary<string, LValue> _constants = new(StringComparer.Ordinal); // by SHA-256 of the bytes
     private int _constantCount;
 
     public ModuleGenerator(Emitter emitter, Graph graph, IReadOnlyDictionary<string, IKernelGenerator> kernels)
@@ -213,11 +215,23 @@ internal sealed class ModuleGenerator
         }
     }
 
+    /// <summary>
+    /// A read-only global holding <paramref name="bytes"/>, one per distinct content: a kernel generated twice (the
+    /// ranged copy and the copy at the bound) or two kernels packing the same weights share one, so a run-time extent
+    /// never doubles a module's weights.
+    /// </summary>
     private LValue AddConstant(byte[] bytes)
     {
+        string key = Convert.ToHexString(SHA256.HashData(bytes));
+        if (_constants.TryGetValue(key, out var existing))
+        {
+            return existing;
+        }
         var ctx = _e.Ctx;
         var init = ctx.Bytes(bytes);
-        return _e.Module.AddGlobal($"wg_const_{_constantCount++}", ctx.Array(ctx.I8, bytes.Length), init, isConstant: true, Linkage.Internal, 16);
+        var global = _e.Module.AddGlobal($"wg_const_{_constantCount++}", ctx.Array(ctx.I8, bytes.Length), init, isConstant: true, Linkage.Internal, 16);
+        _constants[key] = global;
+        return global;
     }
 
     /// <param name="extentGlobal">The module's <c>wg_extent</c> for the kernel that follows it; null for a static module's kernel and for the copy run at the bound.</param>
