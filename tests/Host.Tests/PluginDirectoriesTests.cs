@@ -64,6 +64,45 @@ public sealed class PluginDirectoriesTests
     }
 
     [Fact]
+    public async Task FoldersThatVanishWhileTheDirectoryIsScannedAreSkippedNotAnInternalError()
+    {
+        // What `--plugins /proc` met in CI: a process folder listed, then gone before it was read. Here a writer creates
+        // and deletes folders as fast as it can while discovery scans; without the guard one scan in a few throws.
+        using var dir = TestPaths.NewTempDirectory();
+        using var stop = new CancellationTokenSource();
+        var started = new TaskCompletionSource();
+        var churn = Task.Run(() =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var folder = dir.File($"p{i % 16}");
+                Directory.CreateDirectory(folder);
+                started.TrySetResult();
+                Directory.Delete(folder);
+            }
+        });
+        await started.Task;
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var listed = 0;
+            while (clock.Elapsed < TimeSpan.FromSeconds(2))
+            {
+                var failures = new List<PluginFailure>();
+                PluginDiscovery.Find([dir.Path], failures);
+                Assert.All(failures, f => Assert.Contains("no plugin assembly", f.Reason));
+                listed += failures.Count;
+            }
+            Assert.True(listed > 0, "the scans never saw a folder: the race was not exercised");
+        }
+        finally
+        {
+            stop.Cancel();
+            await churn;
+        }
+    }
+
+    [Fact]
     public void ThePluginsFlagAddsToTheBuiltInPlugins()
     {
         var result = HostProcess.Run("plugins", "--plugins", _plugins.PluginsDirectory);

@@ -52,28 +52,54 @@ public static class PluginDiscovery
         {
             return found;
         }
-        foreach (var folder in Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
+        string[] folders;
+        try
+        {
+            folders = Directory.GetDirectories(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            failures.Add(new PluginFailure(Path.GetFileName(directory), directory, $"the plugins directory cannot be listed ({e.Message})"));
+            return found;
+        }
+        foreach (var folder in folders.Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(folder);
-            var named = new[] { $"WasmGraph.{name}.dll", $"{name}.dll" }
-                .Select(f => Path.Combine(folder, f))
-                .FirstOrDefault(File.Exists);
-            if (named is not null)
+            // A folder can vanish or be unreadable between listing and reading (a plugins directory is the user's,
+            // and /proc-like trees change under us): a vanished folder is no plugin, an unreadable one a failure.
+            try
             {
-                found.Add(new PluginCandidate(name, named));
-                continue;
+                found.AddRange(InFolder(name, folder, failures));
             }
-            var others = Directory.GetFiles(folder, "WasmGraph.*.dll")
-                .Where(f => !NotPlugins.Contains(Path.GetFileName(f)))
-                .Order(StringComparer.Ordinal)
-                .ToList();
-            if (others.Count == 0)
+            catch (DirectoryNotFoundException)
             {
-                failures.Add(new PluginFailure(name, folder,
-                    $"no plugin assembly in the folder (looked for WasmGraph.{name}.dll, {name}.dll or WasmGraph.*.dll)"));
             }
-            found.AddRange(others.Select(f => new PluginCandidate(name, f)));
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failures.Add(new PluginFailure(name, folder, $"the folder cannot be read ({e.Message})"));
+            }
         }
         return found;
+    }
+
+    private static IReadOnlyList<PluginCandidate> InFolder(string name, string folder, ICollection<PluginFailure> failures)
+    {
+        var named = new[] { $"WasmGraph.{name}.dll", $"{name}.dll" }
+            .Select(f => Path.Combine(folder, f))
+            .FirstOrDefault(File.Exists);
+        if (named is not null)
+        {
+            return [new PluginCandidate(name, named)];
+        }
+        var others = Directory.GetFiles(folder, "WasmGraph.*.dll")
+            .Where(f => !NotPlugins.Contains(Path.GetFileName(f)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (others.Count == 0)
+        {
+            failures.Add(new PluginFailure(name, folder,
+                $"no plugin assembly in the folder (looked for WasmGraph.{name}.dll, {name}.dll or WasmGraph.*.dll)"));
+        }
+        return others.Select(f => new PluginCandidate(name, f)).ToList();
     }
 }
