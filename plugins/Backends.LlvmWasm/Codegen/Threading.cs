@@ -18,10 +18,14 @@ internal sealed class Threading
     public static int StackBytes => LinearMemory.StackBytes;
 
     /// <summary>
-    /// Busy-polls of the barrier's generation before a worker sleeps in <c>memory.atomic.wait32</c>: a kernel boundary
-    /// is usually reached by the other worker within microseconds, and a futex wake-up costs more than that.
+    /// Busy-polls of the barrier's generation before a worker sleeps in <c>memory.atomic.wait32</c> (each poll a couple
+    /// of loads, so on the order of 0.1–0.2 ms in all). The two halves of a split kernel end microseconds to tens of
+    /// microseconds apart, and a futex sleep and wake-up costs more than that: with 2048 polls (a few µs) the barrier
+    /// measured 10–13 µs on a quiet 2-core machine because the early worker was usually asleep; with 100 000 it
+    /// measured 0.3–0.4 µs (docs/performance.md, "Barrier cost"). A worker that waits longer (its partner descheduled
+    /// on an oversubscribed machine) still sleeps, so spinning is bounded.
     /// </summary>
-    private const int SpinsBeforeWait = 2048;
+    private const int SpinsBeforeWait = 100_000;
 
     /// <summary>The longest a barrier wait sleeps before it looks at the abort flag again (the ABI allows at most 1 ms).</summary>
     private const long WaitTimeoutNs = 1_000_000;
