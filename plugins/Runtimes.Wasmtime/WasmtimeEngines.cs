@@ -21,8 +21,19 @@ internal sealed class WasmtimeEngines : IDisposable
     });
 
     /// <summary>Engines with wasm threads and shared memory, for threaded modules (<see cref="ThreadedSession"/>), in the same two kinds.</summary>
-    private readonly Lazy<Interop.NativeEngine> _threadedPlain = new(() => new Interop.NativeEngine(interruptible: false));
-    private readonly Lazy<Interop.NativeEngine> _threadedInterruptible = new(() => new Interop.NativeEngine(interruptible: true));
+    private readonly Lazy<Interop.NativeEngine> _threadedPlain = new(() => new Interop.NativeEngine(interruptible: false, PerfMap));
+    private readonly Lazy<Interop.NativeEngine> _threadedInterruptible = new(() => new Interop.NativeEngine(interruptible: true, PerfMap));
+
+    /// <summary>The environment variable that turns on <see cref="PerfMap"/>.</summary>
+    public const string PerfMapVariable = "WASMGRAPH_PERF_MAP";
+
+    /// <summary>
+    /// Whether the engines write Linux perf's symbol map (<c>/tmp/perf-PID.map</c>, Wasmtime's <c>PerfMap</c> profiling
+    /// strategy), so that <c>perf record</c> / <c>perf report</c> name each kernel's machine code by its function
+    /// (<c>k12_FusedConv</c>, <c>wg_barrier</c>) instead of an address: <c>WASMGRAPH_PERF_MAP=1</c>. Off by default (it
+    /// costs a file write per compiled function); docs/performance.md shows its use.
+    /// </summary>
+    public static bool PerfMap => Environment.GetEnvironmentVariable(PerfMapVariable) == "1";
 
     /// <summary>The threads-enabled engine for sessions that can be stopped or not.</summary>
     public Interop.NativeEngine GetThreaded(bool interruptible) => interruptible ? _threadedInterruptible.Value : _threadedPlain.Value;
@@ -69,7 +80,8 @@ internal sealed class WasmtimeEngines : IDisposable
     {
         using var config = new Config()
             .WithOptimizationLevel(OptimizationLevel.Speed)
-            .WithEpochInterruption(interruptible);
+            .WithEpochInterruption(interruptible)
+            .WithProfilingStrategy(PerfMap ? ProfilingStrategy.PerfMap : ProfilingStrategy.None);
         return new Engine(config);
     }
 }

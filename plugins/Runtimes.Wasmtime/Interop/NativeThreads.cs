@@ -16,13 +16,18 @@ internal sealed class NativeEngine : IDisposable
     private readonly Thread? _ticker;
     private nint _handle;
 
-    public NativeEngine(bool interruptible)
+    /// <param name="perfMap">Write perf's symbol map for the compiled code (<see cref="WasmtimeEngines.PerfMap"/>).</param>
+    public NativeEngine(bool interruptible, bool perfMap = false)
     {
         var config = wasm_config_new();
         wasmtime_config_wasm_threads_set(config, 1);
         wasmtime_config_shared_memory_set(config, 1);
         wasmtime_config_cranelift_opt_level_set(config, OptLevelSpeed);
         wasmtime_config_epoch_interruption_set(config, interruptible ? (byte)1 : (byte)0);
+        if (perfMap)
+        {
+            wasmtime_config_profiler_set(config, ProfilingStrategyPerfMap);
+        }
         _handle = wasm_engine_new_with_config(config); // takes the config
         if (_handle == 0)
         {

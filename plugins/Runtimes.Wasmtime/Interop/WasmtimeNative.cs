@@ -29,6 +29,10 @@ internal static unsafe partial class WasmtimeNative
     // ---- configuration and engine ----
     [LibraryImport(Lib)] internal static partial nint wasm_config_new();
     [LibraryImport(Lib)] internal static partial void wasmtime_config_wasm_threads_set(nint config, byte enable);
+    [LibraryImport(Lib)] internal static partial void wasmtime_config_profiler_set(nint config, byte strategy);
+
+    /// <summary><c>WASMTIME_PROFILING_STRATEGY_PERFMAP</c> (wasmtime/config.h: none, jitdump, vtune, perfmap).</summary>
+    internal const byte ProfilingStrategyPerfMap = 3;
     [LibraryImport(Lib)] internal static partial void wasmtime_config_shared_memory_set(nint config, byte enable);
     [LibraryImport(Lib)] internal static partial void wasmtime_config_epoch_interruption_set(nint config, byte enable);
     [LibraryImport(Lib)] internal static partial void wasmtime_config_cranelift_opt_level_set(nint config, byte level);
