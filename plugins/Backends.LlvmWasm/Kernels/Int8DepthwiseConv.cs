@@ -28,6 +28,10 @@ internal static class Int8DepthwiseConv
     {
         var e = k.E;
         var scratch = k.Scratch!.Value;
+        if (e.Threads is { } threads)
+        {
+            scratch = threads.WorkerScratch(ScratchBytes(g)); // with threads, each worker pads its own channels' planes
+        }
         var row = e.B.Gep(e.Ctx.I32, scratch, e.I(PlaneInts(g)));
         long taps = g.KH * g.KW, width = PlaneWidth(g);
         var weights = k.EmbedInts(plan.Weights);
@@ -35,8 +39,10 @@ internal static class Int8DepthwiseConv
         var multipliers = k.EmbedFloats(plan.Multipliers);
         var inputType = k.InputType(In.X).ElementType;
         int inputZero = (int)k.ConstantInput(In.XZero)!.ToInt64Array()[0] + (plan.SignedInput ? 128 : 0);
-        e.For(g.N, image => e.For(g.C, channel =>
+        e.ParallelFor(0, g.N * g.C, 1, imageChannel =>
         {
+            var image = e.B.Binary(BinaryOp.UDiv, imageChannel, e.I(g.C));
+            var channel = e.B.Binary(BinaryOp.URem, imageChannel, e.I(g.C));
             var plane = e.Mul(e.Add(e.Mul(image, g.C), channel), g.H * g.W);
             e.For(g.H + g.PadTop + g.PadBottom, ph => e.For(width, pw =>
             {
@@ -74,6 +80,6 @@ internal static class Int8DepthwiseConv
                     e.Store(e.Ctx.I8, 1, e.B.Cast(CastOp.Trunc, value, e.Ctx.I8), k.Output(0), e.Add(output, ow));
                 });
             });
-        }));
+        });
     }
 }

@@ -95,15 +95,28 @@ internal static class Int8DirectConv
         var multipliers = k.EmbedFloats(Enumerable.Range(0, (int)(blocks * TileChannels)).Select(m => m < g.M ? plan.Multipliers[m] : 0f).ToArray());
         var tapOffsets = k.EmbedInts(Enumerable.Range(0, (int)g.Taps).Select(t => (int)TapOffset(g, t / g.KW, t % g.KW)).ToArray());
         long tiles = RoundUp(g.OW, TilePixels) / TilePixels;
+        // With threads: the packing is split over channel pairs, then the (block, output row) pairs over the workers,
+        // block-major so each worker reads about 1/W of the weights; a barrier between the two, and one after the
+        // product when another image repacks the scratch.
         e.For(g.N, image =>
         {
             Pack(k, g, plan, image, scratch);
-            e.For(blocks, block => e.For(g.OH, oh => e.For(tiles, tile =>
+            e.WorkerBarrier();
+            e.ParallelFor(0, blocks * g.OH, 1, blockRow =>
             {
-                var ow = e.Mul(tile, TilePixels);
-                var sums = Tile(e, g, scratch, weights, tapOffsets, block, e.Add(e.Mul(oh, PhaseColumns(g)), ow));
-                Store(k, g, plan, sums, offsets, multipliers, image, block, oh, ow);
-            })));
+                var block = e.B.Binary(BinaryOp.UDiv, blockRow, e.I(g.OH));
+                var oh = e.B.Binary(BinaryOp.URem, blockRow, e.I(g.OH));
+                e.For(tiles, tile =>
+                {
+                    var ow = e.Mul(tile, TilePixels);
+                    var sums = Tile(e, g, scratch, weights, tapOffsets, block, e.Add(e.Mul(oh, PhaseColumns(g)), ow));
+                    Store(k, g, plan, sums, offsets, multipliers, image, block, oh, ow);
+                });
+            });
+            if (g.N > 1)
+            {
+                e.WorkerBarrier();
+            }
         });
     }
 
@@ -114,7 +127,7 @@ internal static class Int8DirectConv
         var inputType = k.InputType(In.X).ElementType;
         int inputZero = (int)k.ConstantInput(In.XZero)!.ToInt64Array()[0] + (plan.SignedInput ? 128 : 0);
         long rows = PhaseRows(g), columns = PhaseColumns(g);
-        e.For(Pairs(g), pair => e.For(g.SH, a => e.For(g.SW, b => e.For(rows, r =>
+        e.ParallelFor(0, Pairs(g), 1, pair => e.For(g.SH, a => e.For(g.SW, b => e.For(rows, r =>
         {
             var ih = e.Add(e.Add(e.Mul(r, g.SH), a), -g.PadTop);
             var rowInside = e.InRange(ih, g.H);

@@ -85,7 +85,8 @@ internal sealed class Int8Product
         int mp = _plan.PaddedChannels;
         long kp = _plan.PaddedReduction;
         long blockBytes = kp * QuantizedGemmPlan.ChannelBlock;
-        e.For(mp / QuantizedGemmPlan.ChannelBlock, block =>
+        // With threads: channel blocks over the workers (each reads its blocks' weights only).
+        e.ParallelFor(0, mp / QuantizedGemmPlan.ChannelBlock, 1, block =>
         {
             var panel = e.B.Gep(e.Ctx.I8, _weights, e.Mul(e.Add(e.Mul(group, mp / QuantizedGemmPlan.ChannelBlock), block), blockBytes));
             e.For(0, _paddedPixels, PixelBlock, pixel =>
@@ -220,7 +221,7 @@ internal sealed class Int8Product
         var e = _e;
         long kp = _plan.PaddedReduction;
         int mp = _plan.PaddedChannels;
-        e.For(_plan.ChannelsPerGroup, channel =>
+        e.ParallelFor(0, _plan.ChannelsPerGroup, 1, channel =>
         {
             var weightRow = e.Mul(e.Add(e.Mul(group, _plan.ChannelsPerGroup), channel), kp);
             var tableIndex = e.Add(e.Mul(group, mp), channel);

@@ -41,11 +41,18 @@ internal sealed class QuantizeLinearKernel : IKernelGenerator
         if (!dequantize && k.InputType(1).ElementCount == 1 && e.Simd128)
         {
             long count = shape.ElementCount, vectorEnd = count / 4 * 4;
-            QuantizePerTensorVectors(k, quantized, hasZero, vectorEnd);
-            e.For(vectorEnd, count, 1, i => QuantizeOne(k, quantized, hasZero, i, e.I(0)));
+            QuantizePerTensorVectors(k, quantized, hasZero, vectorEnd, split: count >= WorkSplit.MinSplitElements);
+            if (count >= WorkSplit.MinSplitElements)
+            {
+                e.ParallelFor(vectorEnd, count, 1, i => QuantizeOne(k, quantized, hasZero, i, e.I(0))); // a split kernel writes only in split loops
+            }
+            else
+            {
+                e.For(vectorEnd, count, 1, i => QuantizeOne(k, quantized, hasZero, i, e.I(0)));
+            }
             return;
         }
-        e.ForEachIndex(shape.Dims.ToArray(), [parameterStrides], (linear, offsets) =>
+        e.ParallelForEachIndex(shape.Dims.ToArray(), [parameterStrides], (linear, offsets) =>
         {
             if (!dequantize)
             {
@@ -81,7 +88,8 @@ internal sealed class QuantizeLinearKernel : IKernelGenerator
     /// quantized transformer has a QuantizeLinear before every product (49 in MiniLM), and the scalar loop, one
     /// division per element, took 6 % of its int8 run (docs/performance.md, "MiniLM int8").
     /// </summary>
-    private static void QuantizePerTensorVectors(KernelContext k, DataType quantized, bool hasZero, long end)
+    /// <param name="split">Whether the vectors are split over the workers of a threaded module (a large tensor).</param>
+    private static void QuantizePerTensorVectors(KernelContext k, DataType quantized, bool hasZero, long end, bool split)
     {
         var e = k.E;
         var scale = e.SplatF32x4(e.LoadF32(k.Input(1), e.I(0)));
@@ -90,13 +98,21 @@ internal sealed class QuantizeLinearKernel : IKernelGenerator
         var lowVector = e.SplatF32x4(e.F(low));
         var highVector = e.SplatF32x4(e.F(high));
         var bytes = e.Ctx.Vector(e.Ctx.I8, 4);
-        e.For(0, end, 4, i =>
+        void Vector(LValue i)
         {
             var q = e.FAdd(e.CallIntrinsic("llvm.roundeven", e.Ctx.F32x4, e.FDiv(e.LoadF32x4(k.Input(0), i), scale)), zero);
             q = e.FMinKeepNaN(e.FMaxKeepNaN(q, lowVector), highVector);
             var integers = e.CallIntrinsic2("llvm.fptosi.sat", e.Ctx.I32x4, e.Ctx.F32x4, q);
             e.B.Store(e.B.Cast(CastOp.Trunc, integers, bytes), e.B.Gep(e.Ctx.I8, k.Output(0), i), 1);
-        });
+        }
+        if (split)
+        {
+            e.ParallelFor(0, end, 4, Vector);
+        }
+        else
+        {
+            e.For(0, end, 4, Vector);
+        }
     }
 }
 

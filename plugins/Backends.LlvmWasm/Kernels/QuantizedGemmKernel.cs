@@ -128,10 +128,15 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
                 {
                     PackRows(e, k, plan, product);
                 }
+                e.WorkerBarrier(); // with threads: every row packed (split over rows) before any channel block reads it
                 // NCHW output of Conv: channels at stride pixels; MatMul's [rows, N]: channels contiguous.
                 product.Emit(group, (channel, pixel) => conv
                     ? e.Add(e.Mul(e.Add(e.Mul(image, channels), e.Add(e.Mul(group, plan.ChannelsPerGroup), channel)), pixels), pixel)
                     : e.Add(e.Mul(pixel, channels), channel));
+                if (images * plan.Groups > 1)
+                {
+                    e.WorkerBarrier(); // and every block done before the next image or group repacks the scratch
+                }
             });
         });
     }
@@ -142,7 +147,7 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
         long kp = plan.PaddedReduction;
         var inputType = k.InputType(In.X).ElementType;
         int inputZero = (int)k.ConstantInput(In.XZero)!.ToInt64Array()[0] + (plan.SignedInput ? 128 : 0);
-        e.For(g.OH, oh => e.For(g.OW, ow =>
+        e.ParallelFor(0, g.OH, 1, oh => e.For(g.OW, ow =>
         {
             var pixel = e.Add(e.Mul(oh, g.OW), ow);
             var row = e.Mul(pixel, kp);
@@ -171,7 +176,7 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
     {
         long kp = plan.PaddedReduction;
         var inputType = k.InputType(In.X).ElementType;
-        e.For(product.Pixels, row =>
+        e.ParallelFor(0, product.Pixels, 1, row =>
         {
             e.For(plan.Reduction, kk => product.StoreActivation(e.Add(e.Mul(row, kp), kk), LoadActivation(e, k, inputType, e.Add(e.Mul(row, plan.Reduction), kk))));
             e.For(plan.Reduction, kp, 1, kk => product.StoreActivation(e.Add(e.Mul(row, kp), kk), e.I(0)));

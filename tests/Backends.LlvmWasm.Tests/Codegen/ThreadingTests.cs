@@ -20,7 +20,9 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
+
+    public static TheoryData<string> QuantizedKernels => new() { "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -74,6 +76,15 @@ public class ThreadingTests
         Assert.All(kernels.Where(k => k.Op == "MatMul"), k => Assert.InRange(k.Split!.Value, 9, 37)); // 9 full row tiles of 4 (or finer)
         Assert.All(kernels.Where(k => k.Op == "Add"), k => Assert.Equal(0, k.Split)); // 37×45 elements: worker 0 alone
         Assert.All(WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions()).Metadata.Kernels, k => Assert.Null(k.Split));
+    }
+
+    [Theory]
+    [MemberData(nameof(QuantizedKernels))]
+    public void TheInt8KernelsSplitToo(string kernel)
+    {
+        var (model, _, _) = Model(kernel);
+        var kernels = WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions { Threads = 2 }).Metadata.Kernels;
+        Assert.All(kernels, k => Assert.True(k.Split > 1, $"{kernel}: kernel {k.Name} ({k.Op}) split {k.Split}"));
     }
 
     [Fact]
@@ -239,6 +250,24 @@ public class ThreadingTests
                     .Initializer("b", TestTensors.Random([5], seed: 3))
                     .Node("ConvTranspose", ["x", "w", "b"], ["y"], OnnxAttr.Ints("strides", 2, 2), OnnxAttr.Ints("pads", 1, 1, 1, 1))
                     .Output("y", DataType.Float32), image, 1e-4);
+            case "int8-conv":
+                // Two images (the packing scratch is reused: a barrier between them), rows that are not whole tiles.
+                return (WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests.QLinearConv([2, 16, 13, 11], 24, 3, 1, 1, 1, 1, DataType.UInt8, DataType.Int8, perChannel: true, bias: true, seed: 5),
+                        Inputs(("x", QuantizedModels.Bytes(DataType.UInt8, [2, 16, 13, 11], 6))), 0);
+            case "int8-depthwise-conv":
+                return (WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests.QLinearConv([2, 12, 10, 9], 12, 3, 1, 1, 12, 1, DataType.UInt8, DataType.Int8, perChannel: true, bias: true, seed: 7),
+                        Inputs(("x", QuantizedModels.Bytes(DataType.UInt8, [2, 12, 10, 9], 8))), 0);
+            case "int8-matmul":
+                return (WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests.QLinearMatMul([37, 64], 45, DataType.UInt8, DataType.Int8, perColumn: true, seed: 2),
+                        Inputs(("a", QuantizedModels.Bytes(DataType.UInt8, [37, 64], 9))), 0);
+            case "quantize-linear":
+                // 3·97·101 elements (above WorkSplit.MinSplitElements, not a multiple of 4): vectors and the tail split.
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 3, 97, 101)
+                    .Initializer("s", TensorData.FromFloats(new Shape(), [0.013f]))
+                    .Initializer("z", QuantizedModels.Scalar(DataType.UInt8, 121))
+                    .Node("QuantizeLinear", ["x", "s", "z"], ["y"])
+                    .Output("y", DataType.UInt8), Inputs(("x", TestTensors.Random([3, 97, 101], seed: 1))), 0);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null);
         }

@@ -45,7 +45,8 @@ public class QuantizedGemmKernelTests
         TensorAssert.Exact(expected["y"], actual["y"], $"output 'y' on the {path} path");
     }
 
-    private static OnnxModelBuilder QLinearConv(long[] x, long outChannels, long kernel, long stride, long pad, long group, long dilation,
+    /// <summary>A QLinearConv with random int8 weights and scales that keep the outputs off saturation (also ThreadingTests').</summary>
+    internal static OnnxModelBuilder QLinearConv(long[] x, long outChannels, long kernel, long stride, long pad, long group, long dilation,
                                                 DataType xType, DataType wType, bool perChannel, bool bias, int seed)
     {
         long perGroup = x[1] / group;
@@ -129,7 +130,8 @@ public class QuantizedGemmKernelTests
         AssertMatchesOnnxRuntime(model, Inputs(("x", Bytes(xType, x, 4))));
     }
 
-    private static OnnxModelBuilder QLinearMatMul(long[] a, long columns, DataType aType, DataType bType, bool perColumn, int seed)
+    /// <summary>A QLinearMatMul with a constant random B (also ThreadingTests').</summary>
+    internal static OnnxModelBuilder QLinearMatMul(long[] a, long columns, DataType aType, DataType bType, bool perColumn, int seed)
     {
         long k = a[^1];
         var scales = WeightScales(columns, perColumn, seed);
