@@ -28,9 +28,12 @@ internal static class KernelCost
             case "MatMul" or FusedOps.MatMul:
                 var left = graph.TypeOf(node.Inputs[0]).Shape;
                 return 2 * output.ElementCount * left[left.Rank - 1];
-            case QuantizedOps.MatMulToFloat:
+            case QuantizedOps.Conv:
                 // Integer multiply-adds, counted as two operations like float ones, so int8 and float GOP/s compare.
-                var rows = graph.TypeOf(node.Inputs[0]).Shape;
+                var quantizedWeights = graph.TypeOf(node.Inputs[QuantizedOps.Input.W]).Shape;
+                return 2 * output.ElementCount * (quantizedWeights.ElementCount / quantizedWeights[0]);
+            case QuantizedOps.MatMul or QuantizedOps.MatMulToFloat:
+                var rows = graph.TypeOf(node.Inputs[QuantizedOps.Input.X]).Shape;
                 return 2 * output.ElementCount * rows[rows.Rank - 1];
             case "Reshape" or "Transpose" or "Concat" or "Split":
                 return 0;
