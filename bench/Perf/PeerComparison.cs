@@ -111,7 +111,8 @@ public static class PeerComparison
         try
         {
             var module = new LlvmWasmBackend().Compile(graph, new BackendOptions { Threads = 2 }).Bytes;
-            IRuntime runtime = new WasmtimeRuntime();
+            using var wasmtime = new WasmtimeRuntime(); // disposed: its engines (and their ticker threads) do not outlive the row
+            IRuntime runtime = wasmtime; // the interface Load, which also takes threaded modules
             using var session = runtime.Load(module, new RuntimeOptions { Threads = 2 });
             return (Median(repeat, () => session.Run(inputs)), null);
         }

@@ -75,7 +75,8 @@ public static class ThreadComparison
         engine.Compile(model, repoRoot);
         var inputs = model.MakeInputs(engine.Graph!);
         var threaded = new LlvmWasmBackend().Compile(engine.Graph!, new BackendOptions { Threads = 2 }).Bytes;
-        IRuntime runtime = new WasmtimeRuntime();
+        using var wasmtime = new WasmtimeRuntime(); // disposed: its engines (and their ticker threads) do not outlive the row
+        IRuntime runtime = wasmtime; // the interface Load, which also takes threaded modules
         using var one = runtime.Load(threaded, new RuntimeOptions { Threads = 1 });
         using var two = runtime.Load(threaded, new RuntimeOptions { Threads = 2 });
         var (single, w1, w2, web1, web2) = (new List<double>(), new List<double>(), new List<double>(), new List<double?>(), new List<double?>());
@@ -105,7 +106,8 @@ public static class ThreadComparison
         {
             var graph = BarrierChain(kernels);
             var module = new LlvmWasmBackend().Compile(graph, new BackendOptions { Threads = 2 }).Bytes;
-            IRuntime runtime = new WasmtimeRuntime();
+            using var wasmtime = new WasmtimeRuntime(); // disposed: its engines (and their ticker threads) do not outlive the row
+            IRuntime runtime = wasmtime; // the interface Load, which also takes threaded modules
             using var session = runtime.Load(module, new RuntimeOptions { Threads = workers });
             var inputs = new Dictionary<string, TensorData> { ["x"] = TensorData.FromFloats(new Shape(1, 2, 1, 1), [1f, 2f]) };
             return Enumerable.Range(0, 5).Select(_ => PeerComparison.Median(50, () => session.Run(inputs))).Min();
