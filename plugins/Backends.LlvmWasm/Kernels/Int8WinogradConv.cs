@@ -32,8 +32,10 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// </list>
 /// int32 arithmetic wraps, so the sums of step b may wrap as long as Y′ fits int32: |Y| ≤ 9·C·128·255 &lt; 2²⁹ for
 /// C ≤ <see cref="MaxChannels"/>, which <see cref="Applies"/> requires. The transformed weights (16/9 × int16 = 3.6× the
-/// int8 weight bytes) are packed at compile time in the order step b reads them. Measured in docs/performance.md,
-/// "int8 kernels".
+/// int8 weight bytes) are computed on the module instance's first run from the centred int8 weights (the only weight
+/// bytes in the module) into a zero-initialised global, in the order step b reads them, as
+/// <see cref="WinogradConvKernel"/> does for float: stored at compile time they made the ResNet18 int8 module 3.3× larger
+/// (15.3 → 49.8 MiB) and its load 2× longer. Measured in docs/performance.md, "int8 kernels".
 /// </summary>
 internal static class Int8WinogradConv
 {
@@ -59,6 +61,9 @@ internal static class Int8WinogradConv
            && g.OH >= 2 && g.OW >= 2 && g.C <= MaxChannels;
 
     public static long ScratchBytes(ConvGeometry g) => new Layout(g).ScratchBytes;
+
+    /// <summary>The transformed weights' global (see <see cref="TransformedWeights"/>).</summary>
+    public static long StaticBytes(ConvGeometry g) => new Layout(g).WeightShorts * 2;
 
     /// <summary>The static layout of one convolution: tile grid, blocks and the three scratch buffers.</summary>
     private sealed class Layout
@@ -102,50 +107,58 @@ internal static class Int8WinogradConv
         public long TransformedInts => Elements * Pairs * BlockTiles;
         public long ProductInts => Elements * BlockTiles * PaddedOutputs;
         public long ScratchBytes => (PackedInts + TransformedInts + ProductInts) * 4 + 16;
+
+        public long OutputBlocks => PaddedOutputs / TileChannels;
+
+        /// <summary>U′[ξ][output block][pair][8 channels][2] as int16.</summary>
+        public long WeightShorts => Elements * OutputBlocks * Pairs * TileChannels * 2;
     }
 
     private static long RoundUp(long value, long multiple) => (value + multiple - 1) / multiple * multiple;
 
-    /// <summary>2G: Winograd's G for F(2, 3) times 2, so the transformed filters are integers.</summary>
-    private static readonly int[,] G2 = { { 2, 0, 0 }, { 1, 1, 1 }, { 1, -1, 1 }, { 0, 0, 2 } };
-
     /// <summary>
-    /// U′[ξ][output block of 8][pair][8 channels][2 channels of the pair] as int16: (2G)·g·(2G)ᵀ of each centred filter;
-    /// padded channels zero.
+    /// U′[ξ][output block][pair][8 channels][2 channels of the pair] = (2G)·g·(2G)ᵀ of each centred filter, as int16: a
+    /// zero-initialised global (memory, not module bytes; padded channels stay zero) filled from the centred int8
+    /// weights [M][C][9] when its ready flag is still 0, i.e. once per instance. With threads every worker reads the flag
+    /// before any can set it (worker 0 sets it after the barrier that ends the transform), so they agree, and split it
+    /// over output channels.
     /// </summary>
-    private static byte[] PackWeights(ConvGeometry g, QuantizedGemmPlan plan, Layout p)
+    private static LValue TransformedWeights(KernelContext k, ConvGeometry g, QuantizedGemmPlan plan, Layout p)
     {
-        long blocks = p.PaddedOutputs / TileChannels;
-        var packed = new short[Elements * blocks * p.Pairs * TileChannels * 2];
-        var filter = new int[3, 3];
-        for (long m = 0; m < g.M; m++)
+        var e = k.E;
+        var ctx = e.Ctx;
+        var type = ctx.Array(ctx.I16, p.WeightShorts);
+        var u = e.Module.AddGlobal("wg_int8_winograd_weights", type, ctx.Null(type), isConstant: false, Linkage.Internal, 16);
+        var ready = e.Module.AddGlobal("wg_int8_winograd_ready", ctx.I32, ctx.Int(ctx.I32, 0), isConstant: false, Linkage.Internal, 4);
+        var centred = QuantizedGemmKernel.EmbedBytes(k, plan.Weights.Select(w => (byte)(sbyte)w).ToArray());
+        long elementStride = p.OutputBlocks * p.Pairs * TileChannels * 2; // int16s between U′[ξ] and U′[ξ + 1]
+        e.If(e.B.ICmp(IntPredicate.Eq, e.B.Load(ctx.I32, ready, 4), e.I(0)), () =>
         {
-            for (long c = 0; c < g.C; c++)
+            e.ParallelFor(0, g.M, 1, m => e.For(g.C, c =>
             {
-                for (int t = 0; t < 9; t++)
-                {
-                    filter[t / 3, t % 3] = plan.Weights[(m * g.C + c) * 9 + t];
-                }
+                var filter = e.Mul(e.Add(e.Mul(m, g.C), c), 9);
+                var taps = Enumerable.Range(0, 9).Select(t => e.B.Cast(CastOp.SExt, e.Load(ctx.I8, 1, centred, e.Add(filter, t)), ctx.I32)).ToArray();
+                // (2G)·g: 4 rows × 3 columns, then ·(2G)ᵀ: 4 × 4 (2G's entries are 0, ±1 and 2).
+                LValue[] G2Times(LValue a, LValue b, LValue c2) => [e.Add(a, a), e.Add(e.Add(a, b), c2), e.Add(e.Sub(a, b), c2), e.Add(c2, c2)];
+                var columns = Enumerable.Range(0, 3).Select(j => G2Times(taps[j], taps[3 + j], taps[6 + j])).ToArray();
+                var block = e.B.Binary(BinaryOp.UDiv, m, e.I(TileChannels));
+                var lane = e.B.Binary(BinaryOp.URem, m, e.I(TileChannels));
+                var pair = e.B.Binary(BinaryOp.UDiv, c, e.I(2));
+                var half = e.B.Binary(BinaryOp.URem, c, e.I(2));
+                var at = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(block, p.Pairs), pair), TileChannels), lane), 2), half);
                 for (int i = 0; i < 4; i++)
                 {
+                    var row = G2Times(columns[0][i], columns[1][i], columns[2][i]);
                     for (int j = 0; j < 4; j++)
                     {
-                        int u = 0;
-                        for (int a = 0; a < 3; a++)
-                        {
-                            for (int b = 0; b < 3; b++)
-                            {
-                                u += G2[i, a] * filter[a, b] * G2[j, b];
-                            }
-                        }
-                        long xi = i * 4 + j;
-                        long at = (((xi * blocks + m / TileChannels) * p.Pairs + c / 2) * TileChannels + m % TileChannels) * 2 + c % 2;
-                        packed[at] = checked((short)u);
+                        e.Store(ctx.I16, 2, e.B.Cast(CastOp.Trunc, row[j], ctx.I16), u, e.Add(at, (i * 4 + j) * elementStride));
                     }
                 }
-            }
-        }
-        return System.Runtime.InteropServices.MemoryMarshal.AsBytes(packed.AsSpan()).ToArray();
+            }));
+            e.WorkerBarrier();
+            e.OnOneWorker(() => e.B.Store(e.I(1), ready, 4));
+        });
+        return u;
     }
 
     public static void Emit(KernelContext k, ConvGeometry g, QuantizedGemmPlan plan)
@@ -155,7 +168,7 @@ internal static class Int8WinogradConv
         var scratch = k.Scratch!.Value;
         var transformed = e.B.Gep(e.Ctx.I32, scratch, e.I(p.PackedInts));
         var products = e.B.Gep(e.Ctx.I32, transformed, e.I(p.TransformedInts));
-        var weights = QuantizedGemmKernel.EmbedBytes(k, PackWeights(g, plan, p));
+        var weights = TransformedWeights(k, g, plan, p);
         var offsets = k.EmbedInts(Enumerable.Range(0, (int)p.PaddedOutputs).Select(m => m < g.M ? plan.Offsets[m] : 0).ToArray());
         var multipliers = k.EmbedFloats(Enumerable.Range(0, (int)p.PaddedOutputs).Select(m => m < g.M ? plan.Multipliers[m] : 0f).ToArray());
         // With threads: each step split (packing and input transform over channel pairs, products over (ξ, output
@@ -263,7 +276,7 @@ internal static class Int8WinogradConv
     {
         var shorts = e.Ctx.Vector(e.Ctx.I16, 8);
         var (dot, dotType) = e.Module.Intrinsic("llvm.wasm.dot");
-        long outputBlocks = p.PaddedOutputs / TileChannels;
+        long outputBlocks = p.OutputBlocks;
         long pairBytes = TileChannels * 2 * 2;
         e.ParallelFor(0, Elements * outputBlocks, 1, job =>
         {

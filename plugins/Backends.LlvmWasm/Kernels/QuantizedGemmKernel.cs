@@ -79,6 +79,15 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
         return Int8WinogradConv.Applies(direct) ? Math.Max(bytes, Int8WinogradConv.ScratchBytes(direct)) : bytes;
     }
 
+    /// <summary>
+    /// <see cref="Int8WinogradConv"/>'s transformed weights (a zero-initialised global filled on the first run), reserved
+    /// for every convolution it may take: the target and whether the weights fit int8 are not known here.
+    /// </summary>
+    public long StaticBytes(Node node, Graph graph)
+        => node.Op == QuantizedOps.Conv && graph.TypeOf(node.Inputs[In.X]).Shape.Rank == 4 && ConvGeometry.Describe(node, graph) is var g && Int8WinogradConv.Applies(g)
+            ? Int8WinogradConv.StaticBytes(g)
+            : 0;
+
     /// <summary>Output pixels per image and reduction length per group.</summary>
     private static (long Pixels, long Reduction) Extents(Node node, Graph graph)
     {

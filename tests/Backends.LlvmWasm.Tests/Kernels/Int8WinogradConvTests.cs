@@ -2,6 +2,7 @@ using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Ops;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Backends.LlvmWasm.Kernels;
+using WasmGraph.Runtimes.Wasmtime;
 using WasmGraph.TestSupport;
 using static WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests;
 using static WasmGraph.Backends.LlvmWasm.Tests.OpHarness;
@@ -18,6 +19,8 @@ namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
 /// </summary>
 public class Int8WinogradConvTests
 {
+    private static readonly WasmtimeRuntime Runtime = new();
+
     private static LlvmWasmBackend DirectBackend() => new(OpRegistry.Default, [new QuantizedGemmKernel(preferRelaxed: false, preferDirect: true)]);
 
     [Theory]
@@ -102,5 +105,30 @@ public class Int8WinogradConvTests
         long[] x = [2, 5, 3, 9];
         var model = QLinearConv(x, 6, 3, 1, 0, 1, 1, DataType.Int8, DataType.Int8, perChannel: true, bias: true, seed: 8);
         AssertMatchesOnnxRuntime(model, Inputs(("x", Bytes(DataType.Int8, x, 2))));
+    }
+
+    /// <summary>
+    /// Two Winograd convolutions in one module (each its own transformed-weight global) and two inferences on one
+    /// instance: the first fills the globals from the int8 weights, the second reuses them; both exact.
+    /// </summary>
+    [Fact]
+    public void TwoLayersAndTwoRunsOnOneInstanceAreExact()
+    {
+        long[] x = [1, 6, 8, 7];
+        var model = new OnnxModelBuilder().Opset(10)
+            .Input("x", DataType.UInt8, x)
+            .Initializer("s", Floats(0.021f)).Initializer("z", Scalar(DataType.UInt8, 121))
+            .Initializer("w1", Integers(DataType.Int8, [10, 6, 3, 3], -127, 127, 1)).Initializer("w2", Integers(DataType.Int8, [5, 10, 3, 3], -127, 127, 2))
+            .Initializer("ws", Floats(0.003f)).Initializer("wz", Scalar(DataType.Int8, 0))
+            .Initializer("ys1", Floats(OutputScale(0.021f, 0.003f, 54))).Initializer("ys2", Floats(OutputScale(0.021f, 0.003f, 90)))
+            .Node("QLinearConv", ["x", "s", "z", "w1", "ws", "wz", "ys1", "z"], ["h"], OnnxAttr.Ints("pads", 1, 1, 1, 1))
+            .Node("QLinearConv", ["h", "ys1", "z", "w2", "ws", "wz", "ys2", "z"], ["y"], OnnxAttr.Ints("pads", 0, 0, 0, 0))
+            .Output("y", DataType.UInt8);
+        using var session = Runtime.Load(WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes())).Bytes, new RuntimeOptions());
+        foreach (int seed in new[] { 1, 2 })
+        {
+            var inputs = Inputs(("x", Bytes(DataType.UInt8, x, seed)));
+            TensorAssert.Exact(OnnxRuntimeOracle.Run(model.ToBytes(), inputs)["y"], session.Run(inputs)["y"], $"output 'y' of run {seed}");
+        }
     }
 }
