@@ -118,41 +118,60 @@ internal static class Int8WinogradConv
 
     /// <summary>
     /// U′[ξ][output block][pair][8 channels][2 channels of the pair] = (2G)·g·(2G)ᵀ of each centred filter, as int16: a
-    /// zero-initialised global (memory, not module bytes; padded channels stay zero) filled from the centred int8
-    /// weights [M][C][9] when its ready flag is still 0, i.e. once per instance. With threads every worker reads the flag
-    /// before any can set it (worker 0 sets it after the barrier that ends the transform), so they agree, and split it
-    /// over output channels.
+    /// zero-initialised global (memory, not module bytes; padded channels stay zero) filled when its ready flag is
+    /// still 0, i.e. once per instance, from the centred int8 weights packed at compile time as [M/4][C′][9 taps][4
+    /// channels] (C′ = C rounded up to even, the extra channel zero). Four output channels are one i32x4 (each tap one
+    /// 4-byte load, sign-extended), both channels of a pair are transformed together, and each element's 4 channels × 2
+    /// int16 are interleaved into one v128 store. With threads every worker reads the flag before any can set it (worker
+    /// 0 sets it after the barrier that ends the transform), so they agree, and split it over channel quads.
     /// </summary>
     private static LValue TransformedWeights(KernelContext k, ConvGeometry g, QuantizedGemmPlan plan, Layout p)
     {
         var e = k.E;
         var ctx = e.Ctx;
+        long quads = (g.M + 3) / 4, paddedInputs = 2 * p.Pairs;
         var type = ctx.Array(ctx.I16, p.WeightShorts);
         var u = e.Module.AddGlobal("wg_int8_winograd_weights", type, ctx.Null(type), isConstant: false, Linkage.Internal, 16);
         var ready = e.Module.AddGlobal("wg_int8_winograd_ready", ctx.I32, ctx.Int(ctx.I32, 0), isConstant: false, Linkage.Internal, 4);
-        var centred = QuantizedGemmKernel.EmbedBytes(k, plan.Weights.Select(w => (byte)(sbyte)w).ToArray());
+        var packed = new byte[quads * paddedInputs * 9 * 4];
+        for (long m = 0; m < g.M; m++)
+        {
+            for (long c = 0; c < g.C; c++)
+            {
+                for (int t = 0; t < 9; t++)
+                {
+                    packed[((m / 4 * paddedInputs + c) * 9 + t) * 4 + m % 4] = (byte)(sbyte)plan.Weights[(m * g.C + c) * 9 + t];
+                }
+            }
+        }
+        var centred = QuantizedGemmKernel.EmbedBytes(k, packed);
         long elementStride = p.OutputBlocks * p.Pairs * TileChannels * 2; // int16s between U′[ξ] and U′[ξ + 1]
+        var bytes4 = ctx.Vector(ctx.I8, 4);
+        var shorts4 = ctx.Vector(ctx.I16, 4);
+        var interleave = ctx.ConstVector(new[] { 0, 4, 1, 5, 2, 6, 3, 7 }.Select(lane => e.I(lane)).ToArray());
         e.If(e.B.ICmp(IntPredicate.Eq, e.B.Load(ctx.I32, ready, 4), e.I(0)), () =>
         {
-            e.ParallelFor(0, g.M, 1, m => e.For(g.C, c =>
+            e.ParallelFor(0, quads, 1, quad => e.For(p.Pairs, pair =>
             {
-                var filter = e.Mul(e.Add(e.Mul(m, g.C), c), 9);
-                var taps = Enumerable.Range(0, 9).Select(t => e.B.Cast(CastOp.SExt, e.Load(ctx.I8, 1, centred, e.Add(filter, t)), ctx.I32)).ToArray();
-                // (2G)·g: 4 rows × 3 columns, then ·(2G)ᵀ: 4 × 4 (2G's entries are 0, ±1 and 2).
+                // (2G)·g per column of taps, then ·(2G)ᵀ per row (2G's entries are 0, ±1 and 2): 4 × 4 i32x4 per channel.
                 LValue[] G2Times(LValue a, LValue b, LValue c2) => [e.Add(a, a), e.Add(e.Add(a, b), c2), e.Add(e.Sub(a, b), c2), e.Add(c2, c2)];
-                var columns = Enumerable.Range(0, 3).Select(j => G2Times(taps[j], taps[3 + j], taps[6 + j])).ToArray();
-                var block = e.B.Binary(BinaryOp.UDiv, m, e.I(TileChannels));
-                var lane = e.B.Binary(BinaryOp.URem, m, e.I(TileChannels));
-                var pair = e.B.Binary(BinaryOp.UDiv, c, e.I(2));
-                var half = e.B.Binary(BinaryOp.URem, c, e.I(2));
-                var at = e.Add(e.Mul(e.Add(e.Mul(e.Add(e.Mul(block, p.Pairs), pair), TileChannels), lane), 2), half);
-                for (int i = 0; i < 4; i++)
+                LValue[] Transform(LValue channel)
                 {
-                    var row = G2Times(columns[0][i], columns[1][i], columns[2][i]);
-                    for (int j = 0; j < 4; j++)
-                    {
-                        e.Store(ctx.I16, 2, e.B.Cast(CastOp.Trunc, row[j], ctx.I16), u, e.Add(at, (i * 4 + j) * elementStride));
-                    }
+                    var filter = e.Mul(e.Add(e.Mul(quad, paddedInputs), channel), 9 * 4);
+                    var taps = Enumerable.Range(0, 9)
+                        .Select(t => e.B.Cast(CastOp.SExt, e.B.Load(bytes4, e.B.Gep(ctx.I8, centred, e.Add(filter, t * 4)), 1), ctx.I32x4)).ToArray();
+                    var columns = Enumerable.Range(0, 3).Select(j => G2Times(taps[j], taps[3 + j], taps[6 + j])).ToArray();
+                    return Enumerable.Range(0, 4).SelectMany(i => G2Times(columns[0][i], columns[1][i], columns[2][i])).ToArray();
+                }
+                var low = Transform(e.Mul(pair, 2));
+                var high = Transform(e.Add(e.Mul(pair, 2), 1));
+                var block = e.B.Binary(BinaryOp.UDiv, quad, e.I(2));
+                var half = e.B.Binary(BinaryOp.URem, quad, e.I(2));
+                var at = e.Mul(e.Add(e.Mul(e.Add(e.Mul(block, p.Pairs), pair), TileChannels), e.Mul(half, 4)), 2);
+                for (int xi = 0; xi < Elements; xi++)
+                {
+                    var both = e.B.Shuffle(e.B.Cast(CastOp.Trunc, low[xi], shorts4), e.B.Cast(CastOp.Trunc, high[xi], shorts4), interleave);
+                    e.B.Store(both, e.B.Gep(ctx.I16, u, e.Add(at, xi * elementStride)), 2);
                 }
             }));
             e.WorkerBarrier();
