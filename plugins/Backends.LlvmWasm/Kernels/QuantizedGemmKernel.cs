@@ -14,7 +14,8 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 /// int32 sum as ONNX Runtime does: (acc + offset) to float32, × multiplier, rounded half to even, clamped to the output
 /// range minus the zero point, plus the zero point. Inner-loop instruction by target: <see cref="Int8Dot"/>. Depthwise
 /// convolutions take <see cref="Int8DepthwiseConv"/> instead, and other 2-D group-1 convolutions on the default
-/// (int16-dot) path <see cref="Int8DirectConv"/>, which needs no im2col.
+/// (int16-dot) path <see cref="Int8DirectConv"/>, which needs no im2col, or, for 3×3 stride-1 ones,
+/// <see cref="Int8WinogradConv"/> (exact, 2.25× fewer multiply-adds).
 /// </summary>
 internal sealed class QuantizedGemmKernel : IKernelGenerator
 {
@@ -22,18 +23,21 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
 
     private readonly bool _preferRelaxed;
     private readonly bool _preferGemm;
+    private readonly bool _preferDirect;
 
     public QuantizedGemmKernel() : this(preferRelaxed: false) { }
 
     /// <summary>
     /// With <paramref name="preferRelaxed"/>, the relaxed-dot path where the target allows it (tests and measurements; see
     /// <see cref="Int8Dot.Relaxed"/>); with <paramref name="preferGemm"/>, 2-D convolutions through im2col and the GEMM
-    /// instead of <see cref="Int8DirectConv"/> (tests of both paths and measurements).
+    /// instead of <see cref="Int8DirectConv"/> (tests of both paths and measurements); with <paramref name="preferDirect"/>,
+    /// 3×3 stride-1 convolutions through <see cref="Int8DirectConv"/> instead of <see cref="Int8WinogradConv"/> (likewise).
     /// </summary>
-    internal QuantizedGemmKernel(bool preferRelaxed, bool preferGemm = false)
+    internal QuantizedGemmKernel(bool preferRelaxed, bool preferGemm = false, bool preferDirect = false)
     {
         _preferRelaxed = preferRelaxed;
         _preferGemm = preferGemm;
+        _preferDirect = preferDirect;
     }
 
     public IReadOnlyList<string> Ops { get; } = [QuantizedOps.Conv, QuantizedOps.MatMul, QuantizedOps.MatMulToFloat];
@@ -60,11 +64,29 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
         }
         var (pixels, reduction) = Extents(node, graph);
         long gemm = RoundUp(pixels, PixelBlock) * RoundUp(reduction, 4) * 2 + 16;
-        // The target (SIMD128 or not) is not known here, so a direct-conv candidate reserves room for either path.
-        return node.Op == QuantizedOps.Conv && ConvGeometry.Describe(node, graph) is var direct && Int8DirectConv.Applies(direct) && graph.TypeOf(node.Inputs[In.X]).Shape.Rank == 4
-            ? Math.Max(gemm, Int8DirectConv.ScratchBytes(direct))
-            : gemm;
+        // The target (SIMD128 or not) and whether the weights fit int8 are not known here, so a direct-conv candidate
+        // reserves room for every path it may take.
+        if (node.Op != QuantizedOps.Conv || graph.TypeOf(node.Inputs[In.X]).Shape.Rank != 4)
+        {
+            return gemm;
+        }
+        var direct = ConvGeometry.Describe(node, graph);
+        if (!Int8DirectConv.Applies(direct))
+        {
+            return gemm;
+        }
+        long bytes = Math.Max(gemm, Int8DirectConv.ScratchBytes(direct));
+        return Int8WinogradConv.Applies(direct) ? Math.Max(bytes, Int8WinogradConv.ScratchBytes(direct)) : bytes;
     }
+
+    /// <summary>
+    /// <see cref="Int8WinogradConv"/>'s transformed weights (a zero-initialised global filled on the first run), reserved
+    /// for every convolution it may take: the target and whether the weights fit int8 are not known here.
+    /// </summary>
+    public long StaticBytes(Node node, Graph graph)
+        => node.Op == QuantizedOps.Conv && graph.TypeOf(node.Inputs[In.X]).Shape.Rank == 4 && ConvGeometry.Describe(node, graph) is var g && Int8WinogradConv.Applies(g)
+            ? Int8WinogradConv.StaticBytes(g)
+            : 0;
 
     /// <summary>Output pixels per image and reduction length per group.</summary>
     private static (long Pixels, long Reduction) Extents(Node node, Graph graph)
@@ -103,6 +125,11 @@ internal sealed class QuantizedGemmKernel : IKernelGenerator
             return;
         }
         var dot = !e.Simd128 || !plan.WeightsFitInt8 ? Int8Dot.Scalar : _preferRelaxed && e.RelaxedMadd ? Int8Dot.Relaxed : Int8Dot.Int16;
+        if (geometry is { } winograd && dot == Int8Dot.Int16 && !_preferGemm && !_preferDirect && weightShape.Rank == 4 && Int8WinogradConv.Applies(winograd))
+        {
+            Int8WinogradConv.Emit(k, winograd, plan);
+            return;
+        }
         if (geometry is { } direct && dot == Int8Dot.Int16 && !_preferGemm && weightShape.Rank == 4 && Int8DirectConv.Applies(direct))
         {
             Int8DirectConv.Emit(k, direct, plan);
