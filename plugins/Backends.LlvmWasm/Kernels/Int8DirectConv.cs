@@ -30,10 +30,10 @@ namespace WasmGraph.Backends.LlvmWasm.Kernels;
 internal static class Int8DirectConv
 {
     /// <summary>Output pixels per register tile (one v128 of int16 pairs).</summary>
-    private const int TilePixels = 4;
+    internal const int TilePixels = 4;
 
     /// <summary>Output channels per register tile: two vectors of four.</summary>
-    private const int TileChannels = 8;
+    internal const int TileChannels = 8;
 
     private const int Vectors = TileChannels / 4;
 
@@ -162,7 +162,6 @@ internal static class Int8DirectConv
         var bytes8 = e.Ctx.Vector(e.Ctx.I8, 8);
         long pairs = Pairs(g);
         long blockBytes = g.Taps * pairs * TileChannels * 2;
-        var (dot, dotType) = e.Module.Intrinsic("llvm.wasm.dot");
         var zeros = Enumerable.Repeat(e.Ctx.Null(e.Ctx.I32x4), TilePixels * Vectors).ToArray();
         return e.FoldMany(0, g.Taps, 1, zeros, (tap, tapAcc) =>
         {
@@ -175,22 +174,35 @@ internal static class Int8DirectConv
                 var wAt = e.Add(tapWeights, e.Mul(pair, TileChannels * 2));
                 var w = Enumerable.Range(0, Vectors)
                     .Select(v => e.B.Cast(CastOp.SExt, e.B.Load(bytes8, e.B.Gep(e.Ctx.I8, weights, e.Add(wAt, v * 8)), 1), shorts)).ToArray();
-                var next = new LValue[acc.Length];
-                for (int p = 0; p < TilePixels; p++)
-                {
-                    var splat = e.B.Cast(CastOp.BitCast, e.B.Shuffle(x, e.Ctx.Poison(e.Ctx.I32x4), e.Ctx.ConstVector([e.I(p), e.I(p), e.I(p), e.I(p)])), shorts);
-                    for (int v = 0; v < Vectors; v++)
-                    {
-                        next[p * Vectors + v] = e.Add(acc[p * Vectors + v], e.B.Call(dotType, dot, w[v], splat));
-                    }
-                }
-                return next;
+                return AccumulatePair(e, x, w, acc);
             }
             // Two pairs per iteration: the loop's address and branch instructions (9 of 33 per pair) are paid once per 128
             // multiply-adds instead of 64 (docs/performance.md, "int8 kernels").
             var sums = e.FoldMany(0, pairs / 2 * 2, 2, tapAcc, (pair, acc) => Pair(e.Add(pair, 1), Pair(pair, acc)));
             return pairs % 2 == 0 ? sums : Pair(e.I(pairs - 1), sums);
         });
+    }
+
+    /// <summary>
+    /// One channel pair of the register tile: <paramref name="x"/> holds the int16 pairs of <see cref="TilePixels"/>
+    /// positions (one i32 lane each), <paramref name="w"/> the <see cref="Vectors"/> vectors of 4 output channels × the
+    /// pair's int16 weights; each position is broadcast and dotted with each weight vector (<c>i32x4.dot_i16x8_s</c>)
+    /// into acc[position · Vectors + vector]: 64 multiply-adds. <see cref="Int8WinogradConv"/>'s products use it too.
+    /// </summary>
+    internal static LValue[] AccumulatePair(Emitter e, LValue x, LValue[] w, LValue[] acc)
+    {
+        var shorts = e.Ctx.Vector(e.Ctx.I16, 8);
+        var (dot, dotType) = e.Module.Intrinsic("llvm.wasm.dot");
+        var next = new LValue[acc.Length];
+        for (int p = 0; p < TilePixels; p++)
+        {
+            var splat = e.B.Cast(CastOp.BitCast, e.B.Shuffle(x, e.Ctx.Poison(e.Ctx.I32x4), e.Ctx.ConstVector([e.I(p), e.I(p), e.I(p), e.I(p)])), shorts);
+            for (int v = 0; v < Vectors; v++)
+            {
+                next[p * Vectors + v] = e.Add(acc[p * Vectors + v], e.B.Call(dotType, dot, w[v], splat));
+            }
+        }
+        return next;
     }
 
     /// <summary>Requantises the tile and stores each lane whose channel and pixel are real (checks emitted only where a tile can overhang).</summary>

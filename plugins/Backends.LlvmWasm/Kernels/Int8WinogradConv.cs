@@ -42,10 +42,10 @@ internal static class Int8WinogradConv
     private const int Elements = 16;
 
     /// <summary>Tiles per register tile (one v128 of int16 pairs).</summary>
-    private const int TileTiles = 4;
+    private const int TileTiles = Int8DirectConv.TilePixels;
 
     /// <summary>Output channels per register tile: two vectors of four.</summary>
-    private const int TileChannels = 8;
+    private const int TileChannels = Int8DirectConv.TileChannels;
 
     private const int Vectors = TileChannels / 4;
 
@@ -294,7 +294,6 @@ internal static class Int8WinogradConv
     private static void Products(Emitter e, Layout p, LValue weights, LValue transformed, LValue products)
     {
         var shorts = e.Ctx.Vector(e.Ctx.I16, 8);
-        var (dot, dotType) = e.Module.Intrinsic("llvm.wasm.dot");
         long outputBlocks = p.OutputBlocks;
         long pairBytes = TileChannels * 2 * 2;
         e.ParallelFor(0, Elements * outputBlocks, 1, job =>
@@ -312,16 +311,7 @@ internal static class Int8WinogradConv
                     var x = e.B.Load(e.Ctx.I32x4, e.B.Gep(e.Ctx.I32, transformed, e.Add(column, e.Mul(pair, p.BlockTiles))), 4);
                     var wAt = e.Add(weightBase, e.Mul(pair, pairBytes));
                     var w = Enumerable.Range(0, Vectors).Select(v => e.B.Load(shorts, e.B.Gep(e.Ctx.I8, weights, e.Add(wAt, v * 16)), 2)).ToArray();
-                    var next = new LValue[acc.Length];
-                    for (int t = 0; t < TileTiles; t++)
-                    {
-                        var splat = e.B.Cast(CastOp.BitCast, e.B.Shuffle(x, e.Ctx.Poison(e.Ctx.I32x4), e.Ctx.ConstVector([e.I(t), e.I(t), e.I(t), e.I(t)])), shorts);
-                        for (int v = 0; v < Vectors; v++)
-                        {
-                            next[t * Vectors + v] = e.Add(acc[t * Vectors + v], e.B.Call(dotType, dot, w[v], splat));
-                        }
-                    }
-                    return next;
+                    return Int8DirectConv.AccumulatePair(e, x, w, acc); // the direct kernel's register tile: 4 tiles × 8 channels
                 }
                 // Two pairs per iteration, as in the direct kernel (loop overhead paid once per 128 multiply-adds).
                 var zeros = Enumerable.Repeat(e.Ctx.Null(e.Ctx.I32x4), TileTiles * Vectors).ToArray();
