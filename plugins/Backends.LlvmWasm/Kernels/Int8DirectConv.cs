@@ -124,7 +124,6 @@ internal static class Int8DirectConv
     private static void Pack(KernelContext k, ConvGeometry g, QuantizedGemmPlan plan, LValue image, LValue scratch)
     {
         var e = k.E;
-        var inputType = k.InputType(In.X).ElementType;
         int inputZero = (int)k.ConstantInput(In.XZero)!.ToInt64Array()[0] + (plan.SignedInput ? 128 : 0);
         long rows = PhaseRows(g), columns = PhaseColumns(g);
         e.ParallelFor(0, Pairs(g), 1, pair => e.For(g.SH, a => e.For(g.SW, b => e.For(rows, r =>
@@ -136,23 +135,36 @@ internal static class Int8DirectConv
             {
                 var iw = e.Add(e.Add(e.Mul(q, g.SW), b), -g.PadLeft);
                 var inside = e.B.Binary(BinaryOp.And, rowInside, e.InRange(iw, g.W));
-                LValue Value(LValue channel, bool mayBeAbsent)
-                {
-                    var real = mayBeAbsent ? e.B.Binary(BinaryOp.And, inside, e.B.ICmp(IntPredicate.Ult, channel, e.I(g.C))) : inside;
-                    var at = e.B.Select(real, e.Add(e.Mul(e.Add(e.Mul(image, g.C), channel), g.H * g.W), e.Add(e.Mul(ih, g.W), iw)), e.I(0));
-                    var raw = e.Load(e.Ctx.I8, 1, k.Input(In.X), at);
-                    if (inputType == DataType.Int8)
-                    {
-                        raw = e.B.Binary(BinaryOp.Xor, raw, e.Ctx.Int(e.Ctx.I8, 0x80));
-                    }
-                    return e.B.Select(real, e.B.Cast(CastOp.ZExt, raw, e.Ctx.I32), e.I(inputZero));
-                }
-                var low = Value(e.Mul(pair, 2), mayBeAbsent: false);
-                var high = Value(e.Add(e.Mul(pair, 2), 1), mayBeAbsent: g.C % 2 != 0);
-                var both = e.B.Binary(BinaryOp.Or, low, e.B.Binary(BinaryOp.Shl, high, e.I(16)));
+                var both = PackedPair(k, g, inputZero, image, pair, ih, iw, inside);
                 e.Store(e.Ctx.I32, 4, both, scratch, e.Add(packedRow, q));
             });
         }))));
+    }
+
+    /// <summary>
+    /// The int32 that the packed layouts hold for channel pair <paramref name="pair"/> at input pixel (ih, iw): channel
+    /// 2·pair in the low int16, 2·pair + 1 in the high one, each x ∈ [0, 255] (int8 with its top bit flipped), and the
+    /// input zero point <paramref name="inputZero"/> where the pixel is padding (<paramref name="inside"/> false) or the
+    /// channel is absent (odd C). <see cref="Int8WinogradConv"/>'s packing uses it too.
+    /// </summary>
+    internal static LValue PackedPair(KernelContext k, ConvGeometry g, int inputZero, LValue image, LValue pair, LValue ih, LValue iw, LValue inside)
+    {
+        var e = k.E;
+        var inputType = k.InputType(In.X).ElementType;
+        LValue Value(LValue channel, bool mayBeAbsent)
+        {
+            var real = mayBeAbsent ? e.B.Binary(BinaryOp.And, inside, e.B.ICmp(IntPredicate.Ult, channel, e.I(g.C))) : inside;
+            var at = e.B.Select(real, e.Add(e.Mul(e.Add(e.Mul(image, g.C), channel), g.H * g.W), e.Add(e.Mul(ih, g.W), iw)), e.I(0));
+            var raw = e.Load(e.Ctx.I8, 1, k.Input(In.X), at);
+            if (inputType == DataType.Int8)
+            {
+                raw = e.B.Binary(BinaryOp.Xor, raw, e.Ctx.Int(e.Ctx.I8, 0x80));
+            }
+            return e.B.Select(real, e.B.Cast(CastOp.ZExt, raw, e.Ctx.I32), e.I(inputZero));
+        }
+        var low = Value(e.Mul(pair, 2), mayBeAbsent: false);
+        var high = Value(e.Add(e.Mul(pair, 2), 1), mayBeAbsent: g.C % 2 != 0);
+        return e.B.Binary(BinaryOp.Or, low, e.B.Binary(BinaryOp.Shl, high, e.I(16)));
     }
 
     /// <summary>The 8 accumulators (pixel-major, then channel vector) of the tile at int32 position <paramref name="position"/> of each pair.</summary>

@@ -213,7 +213,6 @@ internal static class Int8WinogradConv
     private static void Pack(KernelContext k, ConvGeometry g, QuantizedGemmPlan plan, Layout p, LValue image, LValue scratch)
     {
         var e = k.E;
-        var inputType = k.InputType(In.X).ElementType;
         int inputZero = (int)k.ConstantInput(In.XZero)!.ToInt64Array()[0] + (plan.SignedInput ? 128 : 0);
         e.ParallelFor(0, p.Pairs, 1, pair => e.For(p.PackedRows, r =>
         {
@@ -224,20 +223,7 @@ internal static class Int8WinogradConv
             {
                 var iw = e.Add(q, -g.PadLeft);
                 var inside = e.B.Binary(BinaryOp.And, rowInside, e.InRange(iw, g.W));
-                LValue Value(LValue channel, bool mayBeAbsent)
-                {
-                    var real = mayBeAbsent ? e.B.Binary(BinaryOp.And, inside, e.B.ICmp(IntPredicate.Ult, channel, e.I(g.C))) : inside;
-                    var at = e.B.Select(real, e.Add(e.Mul(e.Add(e.Mul(image, g.C), channel), g.H * g.W), e.Add(e.Mul(ih, g.W), iw)), e.I(0));
-                    var raw = e.Load(e.Ctx.I8, 1, k.Input(In.X), at);
-                    if (inputType == DataType.Int8)
-                    {
-                        raw = e.B.Binary(BinaryOp.Xor, raw, e.Ctx.Int(e.Ctx.I8, 0x80));
-                    }
-                    return e.B.Select(real, e.B.Cast(CastOp.ZExt, raw, e.Ctx.I32), e.I(inputZero));
-                }
-                var low = Value(e.Mul(pair, 2), mayBeAbsent: false);
-                var high = Value(e.Add(e.Mul(pair, 2), 1), mayBeAbsent: g.C % 2 != 0);
-                var both = e.B.Binary(BinaryOp.Or, low, e.B.Binary(BinaryOp.Shl, high, e.I(16)));
+                var both = Int8DirectConv.PackedPair(k, g, inputZero, image, pair, ih, iw, inside);
                 e.Store(e.Ctx.I32, 4, both, scratch, e.Add(packedRow, q));
             });
         }));
