@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Frontends.Onnx;
-using WasmGraph.Runtimes.Wasmtime;
 using WasmGraph.TestSupport;
 
 namespace WasmGraph.Backends.LlvmWasm.Tests.Codegen;
@@ -55,22 +54,12 @@ public sealed class ModuleGeneratorExtentTests
     public void OneInstanceAlternatingTheBoundAndShorterLengthsMatchesOnnxRuntimeAtEach()
     {
         var onnx = Model();
-        long probe = RunTimeExtentAnalysis.ProbeFor(1, Bound);
-        var graph = RunTimeExtentAnalysis.Annotate(ImportAt(onnx, Bound), ImportAt(onnx, probe), 1, Bound, probe, "extent.onnx", "--input-shape");
+        var graph = RangedModules.Annotate(length => ImportAt(onnx, length), 1, Bound, "extent.onnx");
         Assert.True(graph.Extent!.Follows("p") && graph.Extent.Follows("r"));
         var artifact = WasmPipeline.Compile(graph);
 
-        using var runtime = new WasmtimeRuntime();
-        using var session = runtime.Load(artifact.Bytes, new RuntimeOptions());
-        foreach (int length in new[] { Bound, 3, Bound, 1, 5, Bound, Bound - 1 })
-        {
-            var inputs = InputsAt(length);
-            var actual = session.Run(inputs);
-            var expected = OnnxRuntimeOracle.Run(onnx, inputs);
-            foreach (var (name, reference) in expected)
-            {
-                TensorAssert.Close(reference, actual[name], Tolerance, $"length {length}, output {name}");
-            }
-        }
+        RangedModules.AssertEachRunMatchesOnnxRuntime(artifact.Bytes, onnx,
+            new[] { Bound, 3, Bound, 1, 5, Bound, Bound - 1 }.Select(length => ($"length {length}", (IReadOnlyDictionary<string, TensorData>)InputsAt(length))),
+            Tolerance);
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using WasmGraph.Abstractions.Ir;
 using WasmGraph.Abstractions.Plugins;
 using WasmGraph.Frontends.Onnx;
-using WasmGraph.Runtimes.Wasmtime;
 using WasmGraph.TestSupport;
 
 namespace WasmGraph.Backends.LlvmWasm.Tests.Kernels;
@@ -44,22 +43,13 @@ public sealed class BatchExtentKernelTests
     public void OneInstanceRunningBatchesInAlternationMatchesOnnxRuntimeAtEach(string algorithm)
     {
         var onnx = Model();
-        long probe = RunTimeExtentAnalysis.ProbeFor(1, MaxBatch);
-        var graph = RunTimeExtentAnalysis.Annotate(ImportAt(onnx, MaxBatch), ImportAt(onnx, probe), 1, MaxBatch, probe, "batch.onnx", "--input-shape");
+        var graph = RangedModules.Annotate(batch => ImportAt(onnx, batch), 1, MaxBatch, "batch.onnx");
         Assert.True(graph.Extent!.AxesOf("c").Contains(0) && graph.Extent.AxesOf("y").Contains(0));
         var artifact = WasmPipeline.Compile(graph, new BackendOptions { ConvAlgorithm = algorithm });
 
-        using var runtime = new WasmtimeRuntime();
-        using var session = runtime.Load(artifact.Bytes, new RuntimeOptions());
-        foreach (int batch in new[] { MaxBatch, 1, 3, MaxBatch, 2, 1 })
-        {
-            var inputs = new Dictionary<string, TensorData> { ["x"] = TestTensors.Random([batch, 4, 9, 10], seed: 10 + batch) };
-            var actual = session.Run(inputs);
-            var expected = OnnxRuntimeOracle.Run(onnx, inputs);
-            foreach (var (name, reference) in expected)
-            {
-                TensorAssert.Close(reference, actual[name], Tolerance, $"{algorithm}, batch {batch}, output {name}");
-            }
-        }
+        RangedModules.AssertEachRunMatchesOnnxRuntime(artifact.Bytes, onnx,
+            new[] { MaxBatch, 1, 3, MaxBatch, 2, 1 }.Select(batch =>
+                ($"{algorithm}, batch {batch}", (IReadOnlyDictionary<string, TensorData>)new Dictionary<string, TensorData> { ["x"] = TestTensors.Random([batch, 4, 9, 10], seed: 10 + batch) })),
+            Tolerance);
     }
 }
