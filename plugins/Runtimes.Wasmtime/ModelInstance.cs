@@ -239,22 +239,8 @@ internal sealed class ModelInstance : IDisposable
         catch (WasmtimeException e)
         {
             Faulted = true;
-            throw WasmtimeErrors.ForCall(e, what, WasmtimeErrors.WasStopped(e) ? "" : CheckNote(e.Message) + MemoryNote());
+            throw WasmtimeErrors.ForCall(e, what, WasmtimeErrors.WasStopped(e) ? "" : WasmtimeErrors.ParameterCheckNote(e.Message) + MemoryNote());
         }
-    }
-
-    /// <summary>
-    /// What a trap in a CheckParameter kernel means: its failure function, <c>wg_check_failed:NODE/OP.INPUT</c>, is in
-    /// the trap's backtrace, and the trap means a shape-deciding input's run-time value is not one the module was
-    /// compiled for (docs/conformance.md, "Shape-deciding inputs at run time"). Empty for any other trap.
-    /// </summary>
-    private static string CheckNote(string message)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(message, @"wg_check_failed:(.+)/([^/.]+)\.(.+?)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
-        return match.Success
-            ? $"; node '{match.Groups[1].Value}', op {match.Groups[2].Value}: the run-time value of input '{match.Groups[3].Value}' " +
-              "contradicts the output shapes the module was compiled for (compile with --bind to use another value)"
-            : "";
     }
 
     /// <summary>With a memory limit set, a trap is often a failed <c>memory.grow</c>; say how close to the limit we were.</summary>

@@ -241,7 +241,7 @@ public sealed class ThreadedSession : IModelSession
             return new WasmGraphException($"run {TimeLimitMessage(limit)} ({_workers} workers)"); // every worker's clock ran out
         }
         var kernel = KernelName(message);
-        return new WasmGraphException($"run failed in worker {worker} of {_workers}{(kernel is null ? "" : $", in kernel {kernel}")}: {WasmtimeErrors.Summarize(message)}");
+        return new WasmGraphException($"run failed in worker {worker} of {_workers}{(kernel is null ? "" : $", in kernel {kernel}")}: {WasmtimeErrors.Summarize(message)}{WasmtimeErrors.ParameterCheckNote(message)}");
     }
 
     private static string TimeLimitMessage(TimeSpan limit) => $"exceeded the time limit of {TimeLimit.Format(limit)}";

@@ -24,6 +24,24 @@ internal static partial class WasmtimeErrors
         _ => new WasmGraphException($"{what} failed: {Summarize(error)}{note}", error),
     };
 
+    /// <summary>
+    /// What a trap in a CheckParameter kernel means, for both the single-threaded and the threaded session: its failure
+    /// function, <c>wg_check_failed:NODE/OP.INPUT</c>, is in the trap's backtrace, and the trap means a shape-deciding
+    /// input's run-time value is not one the module was compiled for (docs/conformance.md, "Shape-deciding inputs at
+    /// run time"). Empty for any other trap.
+    /// </summary>
+    public static string ParameterCheckNote(string trapMessage)
+    {
+        var match = ParameterCheck().Match(trapMessage);
+        return match.Success
+            ? $"; node '{match.Groups[1].Value}', op {match.Groups[2].Value}: the run-time value of input '{match.Groups[3].Value}' " +
+              "contradicts the output shapes the module was compiled for (compile with --bind to use another value)"
+            : "";
+    }
+
+    [GeneratedRegex(@"wg_check_failed:(.+)/([^/.]+)\.(.+?)\s*$", RegexOptions.Multiline)]
+    private static partial Regex ParameterCheck();
+
     /// <summary>Whether <see cref="TimeLimit"/> stopped the call (rather than the module trapping by itself).</summary>
     public static bool WasStopped(WasmtimeException error) => StoppedBy(error) is not null;
 

@@ -64,6 +64,19 @@ public class RunTimeParameterTests
     }
 
     [Fact]
+    public void AThreadedModuleStoppedByAContradictingRunTimeShapeNamesTheCheckToo()
+    {
+        var module = WasmPipeline.Compile(Import.Load(ReshapeModel(declared: true)), new BackendOptions { Threads = 2 }).Bytes;
+        using var wasmtime = new WasmGraph.Runtimes.Wasmtime.WasmtimeRuntime();
+        IRuntime runtime = wasmtime; // the interface's Load takes threaded modules
+        using var session = runtime.Load(module, new RuntimeOptions { Threads = 2 });
+        var inputs = OrtParity.Inputs(("data", TestTensors.Random([2, 3, 4], seed: 3)), ("shape", Longs(4, 3, 2)));
+
+        var error = Assert.ThrowsAny<WasmGraphException>(() => session.Run(inputs));
+        Assert.Contains("node 'Reshape_0', op Reshape: the run-time value of input 'shape' contradicts the output shapes", error.Message);
+    }
+
+    [Fact]
     public void AShapeDecidingRunTimeInputWithoutADeclaredOutputShapeNamesTheNodeOpInputAndBothRemedies()
     {
         var error = Assert.Throws<ModelException>(() => Import.Load(ReshapeModel(declared: false)));
