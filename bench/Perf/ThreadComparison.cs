@@ -57,7 +57,7 @@ public static class ThreadComparison
         foreach (var model in models)
         {
             report.AppendLine();
-            report.AppendLine(ThreadProfile.Describe(repoRoot, model, repeat));
+            report.AppendLine(ThreadProfile.Describe(repoRoot, model, repeat, rounds));
         }
         report.AppendLine(CultureInfo.InvariantCulture, $"Load average at the end: {LoadAverage()}.");
         Console.WriteLine(report);

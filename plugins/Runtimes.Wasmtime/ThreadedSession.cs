@@ -11,16 +11,16 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// A loaded threaded module (docs/abi.md "Threaded modules", <c>compile --threads N</c>), run by
 /// <see cref="RuntimeOptions.Threads"/> workers: one shared memory of the size the metadata declares (bounded), the
 /// module instantiated once per worker (one store each), and per run <c>wg_run_worker(w, K)</c> on K OS threads
-/// (worker 0 on the caller's). Inputs and outputs are copied at their fixed addresses, as in <see cref="WasmtimeSession"/>.
+/// (worker 0 on the caller's, the others on the session's <see cref="WorkerPool"/>, started at the first run and kept). Inputs and outputs are copied at their fixed addresses, as in <see cref="WasmtimeSession"/>.
 /// <para>
 /// If any worker fails (a trap, a non-zero return, the time limit or a cancellation), the session stores 1 into the
 /// abort flag so the others return at their next barrier, stops them at their next epoch tick when the engine is
-/// interruptible, waits for every worker thread to end, and throws naming the worker; the next run gets fresh instances
+/// interruptible, waits for every worker's call to return, and throws naming the worker; the next run gets fresh instances
 /// and a fresh shared memory (a worker stopped inside a barrier leaves it mid-count). Not thread-safe, like every
 /// <see cref="IModelSession"/>.
 /// </para>
 /// </summary>
-public sealed class ThreadedSession : IModelSession
+public sealed class ThreadedSession : IModelSession, IKernelProfiler
 {
     /// <summary>Each worker thread's stack: Wasmtime runs wasm on the calling thread, and its default wasm stack limit is 512 KiB.</summary>
     private const int WorkerThreadStackBytes = 4 << 20;
@@ -32,6 +32,7 @@ public sealed class ThreadedSession : IModelSession
     private readonly TensorType[] _outputTypes;
     private readonly int _workers;
     private Instances? _instances;
+    private WorkerPool? _pool;
     private volatile string? _stopReason;
     private long _runStarted;
     private bool _disposed;
@@ -51,6 +52,9 @@ public sealed class ThreadedSession : IModelSession
 
     /// <summary>How long compiling and instantiating took; the compiled-module cache is not used for threaded modules.</summary>
     public LoadReport LoadReport { get; private set; } = new(CacheOutcome.Disabled, 0, 0);
+
+    /// <summary>The threads of workers 1..K−1 (null until the first run), for tests.</summary>
+    internal WorkerPool? Pool => _pool;
 
     /// <summary>The workers each run uses.</summary>
     public int Workers => _workers;
@@ -171,55 +175,92 @@ public sealed class ThreadedSession : IModelSession
     }
 
     /// <summary>
-    /// Runs <c>wg_run_worker(w, K)</c> for every worker at once and waits for all of them: worker 0 on this thread,
-    /// the others on threads of their own, which have all ended when this returns. Returns the failures, first first.
+    /// Runs <c>wg_run_worker(w, K)</c> for every worker at once and waits for all of them (<see cref="RunOnWorkers"/>).
     /// </summary>
     private List<(int Worker, string Message)> RunWorkers(Instances instances)
+        => RunOnWorkers(instances, worker =>
+        {
+            var (result, failure) = instances.Workers[worker].Call(ModuleAbi.RunWorker.Name, worker, _workers);
+            return failure ?? (result != 0 ? $"{ModuleAbi.RunWorker.Name}({worker}, {_workers}) returned {result}" : null);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="work"/>(w) for every worker w at once on the session's <see cref="WorkerPool"/> (worker 0
+    /// on this thread) and waits for all of them. <paramref name="work"/> returns null or why that worker failed; the
+    /// first failure sets the abort flag, so the others return at their next barrier. Returns the failures, first first.
+    /// </summary>
+    private List<(int Worker, string Message)> RunOnWorkers(Instances instances, Func<int, string?> work)
     {
         var failures = new List<(int Worker, string Message)>();
-        void Fail(int worker, string message)
+        _stopReason = null;
+        _runStarted = Stopwatch.GetTimestamp();
+        _pool ??= new WorkerPool(_workers, WorkerThreadStackBytes);
+        _pool.Run(worker =>
         {
+            if (work(worker) is not { } message)
+            {
+                return null;
+            }
             lock (failures)
             {
                 failures.Add((worker, message));
             }
             _stopReason ??= $"stopped because worker {worker} failed";
             instances.Memory.AtomicStore(instances.AbortFlag, 1);
-        }
-        void Work(int worker)
-        {
-            var (result, failure) = instances.Workers[worker].Call(ModuleAbi.RunWorker.Name, worker, _workers);
-            if (failure is not null)
-            {
-                Fail(worker, failure);
-            }
-            else if (result != 0)
-            {
-                Fail(worker, $"{ModuleAbi.RunWorker.Name}({worker}, {_workers}) returned {result}");
-            }
-        }
-
-        _stopReason = null;
-        _runStarted = Stopwatch.GetTimestamp();
-        var threads = new Thread[_workers - 1];
-        for (int w = 1; w < _workers; w++)
-        {
-            int worker = w;
-            threads[w - 1] = new Thread(() => Work(worker), WorkerThreadStackBytes) { IsBackground = true, Name = $"wasmgraph-worker-{w}" };
-            threads[w - 1].Start();
-        }
-        try
-        {
-            Work(0);
-        }
-        finally
-        {
-            foreach (var thread in threads)
-            {
-                thread.Join();
-            }
-        }
+            return message;
+        });
         return failures;
+    }
+
+    /// <summary>
+    /// Times each kernel at this session's worker count, as <c>wg_run_worker</c> runs it: one full run over
+    /// <paramref name="inputs"/>, then on every worker at once each kernel <paramref name="repeat"/> times in order
+    /// through <c>wg_run_kernel_worker(k, w, K)</c> (its share, then a barrier), timed on worker 0 from call to
+    /// return, so each time includes the wait for the slowest worker. Milliseconds per kernel, the best of the repeats.
+    /// </summary>
+    public IReadOnlyList<double> ProfileKernels(IReadOnlyDictionary<string, TensorData> inputs, int repeat)
+    {
+        Run(inputs);
+        var instances = _instances!;
+        var first = instances.Workers[0];
+        if (!first.HasFunction(ModuleAbi.KernelCount.Name) || !first.HasFunction(ModuleAbi.RunKernelWorker.Name))
+        {
+            throw new WasmGraphException($"this threaded module has no profiling exports ({ModuleAbi.KernelCount.Name}, {ModuleAbi.RunKernelWorker.Name}); recompile it with a newer WasmGraph");
+        }
+        int count = Ask(first, ModuleAbi.KernelCount.Name);
+        if (count < 0 || count != Metadata.Kernels.Length)
+        {
+            throw new WasmGraphException($"{ModuleAbi.KernelCount.Name}() returned {count}; the metadata lists {Metadata.Kernels.Length} kernels");
+        }
+        var times = Enumerable.Repeat(double.MaxValue, count).ToArray();
+        repeat = Math.Max(1, repeat);
+        var failures = RunOnWorkers(instances, worker =>
+        {
+            for (int k = 0; k < count; k++)
+            {
+                for (int r = 0; r < repeat; r++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    var (result, failure) = instances.Workers[worker].Call(ModuleAbi.RunKernelWorker.Name, k, worker, _workers);
+                    if (failure is not null || result != 0)
+                    {
+                        return failure ?? $"{ModuleAbi.RunKernelWorker.Name}({k}, {worker}, {_workers}) returned {result}";
+                    }
+                    if (worker == 0)
+                    {
+                        times[k] = Math.Min(times[k], Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    }
+                }
+            }
+            return null;
+        });
+        if (failures.Count > 0)
+        {
+            instances.Dispose();
+            _instances = null;
+            throw Failure(failures);
+        }
+        return times;
     }
 
     /// <summary>The exception for a failed run: the caller's cancellation, the time limit, or the first worker's failure.</summary>
@@ -231,7 +272,8 @@ public sealed class ThreadedSession : IModelSession
         }
         // The first failure is the cause; the others are workers stopped because of it.
         var (worker, message) = failures.FirstOrDefault(f => !f.Message.Contains("stopped because worker", StringComparison.Ordinal)
-                                                             && !f.Message.Contains($"{ModuleAbi.RunWorker.Name}(", StringComparison.Ordinal));
+                                                             && !f.Message.Contains($"{ModuleAbi.RunWorker.Name}(", StringComparison.Ordinal)
+                                                             && !f.Message.Contains($"{ModuleAbi.RunKernelWorker.Name}(", StringComparison.Ordinal));
         if (message is null)
         {
             (worker, message) = failures[0];
@@ -292,7 +334,7 @@ public sealed class ThreadedSession : IModelSession
                 }
             }
             var first = instances.Workers[0];
-            foreach (var required in ModuleAbi.Functions.Where(f => f.Required).Concat(ModuleAbi.ThreadedFunctions))
+            foreach (var required in ModuleAbi.Functions.Where(f => f.Required).Concat(ModuleAbi.ThreadedFunctions.Where(f => f != ModuleAbi.RunKernelWorker)))
             {
                 if (!first.HasFunction(required.Name))
                 {
@@ -343,6 +385,7 @@ public sealed class ThreadedSession : IModelSession
             return;
         }
         _disposed = true;
+        _pool?.Dispose();
         _instances?.Dispose();
         _instances = null;
         _module.Dispose();

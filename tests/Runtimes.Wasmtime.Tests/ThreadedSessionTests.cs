@@ -10,7 +10,7 @@ namespace WasmGraph.Runtimes.Wasmtime.Tests;
 /// on purpose in one worker: it imports a shared <c>env.memory</c>; worker 0 computes y = x + 1 and then, when x[0] is
 /// negative, waits on the abort flag as a barrier does (memory.atomic.wait32 with a 1 ms timeout); worker 1 traps when
 /// x[0] = -1 and loops forever when x[0] = -2. A failing worker must fail the run naming it, stop the others, leave no
-/// worker thread behind, and leave the session usable.
+/// worker running (the session's pool threads wait for the next run, and end with the session), and leave the session usable.
 /// </summary>
 public sealed class ThreadedSessionTests : IDisposable
 {
@@ -64,55 +64,16 @@ public sealed class ThreadedSessionTests : IDisposable
 
     private IModelSession Load(RuntimeOptions options) => ((IRuntime)_runtime).Load(Module(), options);
 
-    /// <summary>Worker threads still alive in this process (Linux names each thread's task after the managed thread's name).</summary>
-    private static string[] WorkerThreads()
-        => Directory.EnumerateDirectories("/proc/self/task").Select(ThreadName)
-                    .Where(name => name.StartsWith("wasmgraph-work", StringComparison.Ordinal))
-                    .ToArray();
-
     /// <summary>
-    /// No worker thread is left: the session joined them all, but an OS task lingers for a moment after its managed
-    /// thread ended, so this allows one second for the tasks to go (a worker still running wasm would not).
+    /// No worker is still running wasm after a run returned (each pool thread counts itself in and out of its piece of
+    /// work, apart from the count the run waits on), and disposing the session ends the pool's threads.
     /// </summary>
-    private static void AssertNoWorkerThreadLeft()
+    private static void AssertNoWorkerRunningAndDispose(IModelSession session)
     {
-        var clock = Stopwatch.StartNew();
-        while (WorkerThreads().Length > 0 && clock.ElapsedMilliseconds < 1000)
-        {
-            Thread.Sleep(10);
-        }
-        Assert.Empty(WorkerThreads());
-    }
-
-    /// <summary>A task's name, or "" when it ended between listing and reading (other tests' threads come and go).</summary>
-    private static string ThreadName(string task)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(task, "comm")).Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
-
-    [Fact]
-    public void TheThreadCheckSeesALiveWorkerThread()
-    {
-        // Keeps the "no thread left" assertions below honest: a thread named like a worker is seen while it runs.
-        using var release = new ManualResetEventSlim();
-        var thread = new Thread(() => release.Wait()) { Name = "wasmgraph-worker-probe" };
-        thread.Start();
-        try
-        {
-            Assert.NotEmpty(WorkerThreads());
-        }
-        finally
-        {
-            release.Set();
-            thread.Join();
-        }
+        var pool = ((ThreadedSession)session).Pool;
+        Assert.Equal(0, pool?.InCall ?? 0);
+        session.Dispose();
+        Assert.Equal(0, pool?.ThreadsAlive ?? 0);
     }
 
     [Theory]
@@ -120,10 +81,13 @@ public sealed class ThreadedSessionTests : IDisposable
     [InlineData(2)]
     public void ItRunsOneInferenceOnEveryWorker(int workers)
     {
-        using var session = Load(new RuntimeOptions { Threads = workers });
+        var session = (ThreadedSession)Load(new RuntimeOptions { Threads = workers });
         Assert.Equal([2f, 3f, 4f, 5f], session.Run(X(1, 2, 3, 4))["y"].ToFloatArray());
+        var pool = session.Pool!;
+        Assert.Equal(workers - 1, pool.ThreadsAlive); // kept between runs: the next run reuses them
         Assert.Equal([11f, 3f, 4f, 5f], session.Run(X(10, 2, 3, 4))["y"].ToFloatArray());
-        AssertNoWorkerThreadLeft();
+        Assert.Same(pool, session.Pool);
+        AssertNoWorkerRunningAndDispose(session);
     }
 
     [Fact]
@@ -133,8 +97,9 @@ public sealed class ThreadedSessionTests : IDisposable
         var options = new RuntimeOptions { Threads = 2, CacheDirectory = cache.Path };
         LoadReport LoadAndRun(WasmtimeRuntime runtime)
         {
-            using var session = runtime.LoadThreaded(Module(), Metadata, options);
+            var session = runtime.LoadThreaded(Module(), Metadata, options);
             Assert.Equal([2f, 3f, 4f, 5f], session.Run(X(1, 2, 3, 4))["y"].ToFloatArray());
+            AssertNoWorkerRunningAndDispose(session);
             return session.LoadReport;
         }
         Assert.Equal(CacheOutcome.Miss, LoadAndRun(_runtime).Cache);
@@ -147,45 +112,46 @@ public sealed class ThreadedSessionTests : IDisposable
         new CompiledModuleCache(cache.Path).Write(Path.GetFileNameWithoutExtension(hit.CacheFile!), "not an ELF file"u8);
         Assert.Equal(CacheOutcome.Rebuilt, LoadAndRun(_runtime).Cache);
         Assert.Equal(CacheOutcome.Hit, LoadAndRun(_runtime).Cache);
-        AssertNoWorkerThreadLeft();
     }
 
     [Fact]
     public void ATrappingWorkerFailsTheRunNamingItAndTheSessionRecovers()
     {
-        using var session = Load(new RuntimeOptions { Threads = 2 });
+        var session = Load(new RuntimeOptions { Threads = 2 });
         var clock = Stopwatch.StartNew();
         var error = Assert.Throws<WasmGraphException>(() => session.Run(X(-1, 0, 0, 0)));
         Assert.StartsWith("run failed in worker 1 of 2: ", error.Message);
         Assert.Contains("unreachable", error.Message);
         Assert.DoesNotContain("\n", error.Message);
         Assert.InRange(clock.ElapsedMilliseconds, 0, 5000); // worker 0 saw the abort flag instead of waiting forever
-        AssertNoWorkerThreadLeft();
+        Assert.Equal(0, ((ThreadedSession)session).Pool!.InCall);
 
         Assert.Equal([2f, 3f, 4f, 5f], session.Run(X(1, 2, 3, 4))["y"].ToFloatArray());
+        AssertNoWorkerRunningAndDispose(session);
     }
 
     [Fact]
     public void ATimeLimitInOneWorkerStopsTheRunAndLeavesNoThread()
     {
-        using var session = Load(new RuntimeOptions { Threads = 2, Timeout = TimeSpan.FromMilliseconds(200) });
+        var session = Load(new RuntimeOptions { Threads = 2, Timeout = TimeSpan.FromMilliseconds(200) });
         var clock = Stopwatch.StartNew();
         var error = Assert.Throws<WasmGraphException>(() => session.Run(X(-2, 0, 0, 0)));
         Assert.Equal("run exceeded the time limit of 200 ms (2 workers)", error.Message);
         Assert.InRange(clock.ElapsedMilliseconds, 150, 5000);
-        AssertNoWorkerThreadLeft();
+        Assert.Equal(0, ((ThreadedSession)session).Pool!.InCall); // the looping worker was stopped, not left running
 
         Assert.Equal([2f, 3f, 4f, 5f], session.Run(X(1, 2, 3, 4))["y"].ToFloatArray());
+        AssertNoWorkerRunningAndDispose(session);
     }
 
     [Fact]
     public void CancellationStopsEveryWorker()
     {
         using var cancel = new CancellationTokenSource();
-        using var session = Load(new RuntimeOptions { Threads = 2, Cancellation = cancel.Token });
+        var session = Load(new RuntimeOptions { Threads = 2, Cancellation = cancel.Token });
         cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
         Assert.ThrowsAny<OperationCanceledException>(() => session.Run(X(-2, 0, 0, 0)));
-        AssertNoWorkerThreadLeft();
+        AssertNoWorkerRunningAndDispose(session);
     }
 
     [Fact]

@@ -280,35 +280,11 @@ internal sealed class Threading
         }
         b.Ret(_e.I(0));
 
-        // wg_run_worker(worker, workers): checks its arguments, moves this instance's stack pointer to the worker's
-        // own stack (worker 0 keeps the linker's stack), runs wg_work and restores the stack pointer.
         var stacksType = ctx.Array(ctx.I8, (long)(MaxWorkers - 1) * StackBytes);
-        var stacks = _e.Module.AddGlobal("wg_worker_stacks", stacksType, ctx.Null(stacksType), isConstant: false, Linkage.Internal, 16);
+        _stacks = _e.Module.AddGlobal("wg_worker_stacks", stacksType, ctx.Null(stacksType), isConstant: false, Linkage.Internal, 16);
         var runWorker = addExport(ModuleAbi.RunWorker);
         var runWorkerType = ctx.Function(ctx.I32, ctx.I32, ctx.I32);
-        _e.BeginFunction(runWorker);
-        (worker, workers) = (runWorker.Parameter(0), runWorker.Parameter(1));
-        var valid = b.Binary(BinaryOp.And,
-                             b.Binary(BinaryOp.And, b.ICmp(IntPredicate.Sge, workers, _e.I(1)), b.ICmp(IntPredicate.Sle, workers, _e.I(MaxWorkers))),
-                             b.ICmp(IntPredicate.Ult, worker, workers));
-        var bad = b.AppendBlock(runWorker, "bad");
-        var good = b.AppendBlock(runWorker, "good");
-        b.CondBr(valid, good, bad);
-        b.PositionAtEnd(bad);
-        b.Ret(_e.I(2));
-        b.PositionAtEnd(good);
-        var saved = _e.CallIntrinsic("llvm.stacksave", ctx.Ptr);
-        var own = b.AppendBlock(runWorker, "own.stack");
-        var run = b.AppendBlock(runWorker, "run");
-        b.CondBr(b.ICmp(IntPredicate.Ne, worker, _e.I(0)), own, run);
-        b.PositionAtEnd(own);
-        // Worker w ≥ 1 owns bytes [(w-1)·S, w·S) of wg_worker_stacks; the stack grows down from its top.
-        _e.CallIntrinsic("llvm.stackrestore", ctx.Ptr, b.Gep(ctx.I8, stacks, _e.Mul(worker, StackBytes)));
-        b.Br(run);
-        b.PositionAtEnd(run);
-        var result = b.Call(workType, work, worker, workers);
-        _e.CallIntrinsic("llvm.stackrestore", ctx.Ptr, saved);
-        b.Ret(result);
+        EmitOnWorkerStack(runWorker, 0, () => b.Call(workType, work, runWorker.Parameter(0), runWorker.Parameter(1)));
 
         var abortFlag = addExport(ModuleAbi.AbortFlag);
         _e.BeginFunction(abortFlag);
@@ -317,5 +293,82 @@ internal sealed class Threading
         var wgRun = addExport(ModuleAbi.Run);
         _e.BeginFunction(wgRun);
         b.Ret(b.Call(runWorkerType, runWorker, _e.I(0), _e.I(1)));
+
+        EmitKernelWorker(kernels, splits, addExport);
+    }
+
+    private LValue _stacks;
+
+    /// <summary>
+    /// The body of an export whose parameters <paramref name="first"/> and <paramref name="first"/> + 1 are the worker
+    /// index and count: returns 2 unless 1 ≤ workers ≤ <see cref="MaxWorkers"/> and worker &lt; workers; else moves this
+    /// instance's stack pointer to the worker's own stack (worker 0 keeps the linker's), returns what
+    /// <paramref name="call"/> returns and restores the stack pointer.
+    /// </summary>
+    private void EmitOnWorkerStack(LValue export, int first, Func<LValue> call)
+    {
+        var (ctx, b) = (_e.Ctx, _e.B);
+        _e.BeginFunction(export);
+        var (worker, workers) = (export.Parameter(first), export.Parameter(first + 1));
+        var valid = b.Binary(BinaryOp.And,
+                             b.Binary(BinaryOp.And, b.ICmp(IntPredicate.Sge, workers, _e.I(1)), b.ICmp(IntPredicate.Sle, workers, _e.I(MaxWorkers))),
+                             b.ICmp(IntPredicate.Ult, worker, workers));
+        var bad = b.AppendBlock(export, "bad");
+        var good = b.AppendBlock(export, "good");
+        b.CondBr(valid, good, bad);
+        b.PositionAtEnd(bad);
+        b.Ret(_e.I(2));
+        b.PositionAtEnd(good);
+        var saved = _e.CallIntrinsic("llvm.stacksave", ctx.Ptr);
+        var own = b.AppendBlock(export, "own.stack");
+        var run = b.AppendBlock(export, "run");
+        b.CondBr(b.ICmp(IntPredicate.Ne, worker, _e.I(0)), own, run);
+        b.PositionAtEnd(own);
+        // Worker w ≥ 1 owns bytes [(w-1)·S, w·S) of wg_worker_stacks; the stack grows down from its top.
+        _e.CallIntrinsic("llvm.stackrestore", ctx.Ptr, b.Gep(ctx.I8, _stacks, _e.Mul(worker, StackBytes)));
+        b.Br(run);
+        b.PositionAtEnd(run);
+        var result = call();
+        _e.CallIntrinsic("llvm.stackrestore", ctx.Ptr, saved);
+        b.Ret(result);
+    }
+
+    /// <summary>
+    /// The profiling export <c>wg_run_kernel_worker(index, worker, workers)</c> (docs/abi.md): kernel
+    /// <c>index</c>'s share for this worker, as <c>wg_work</c> calls it, then a barrier, so that the time from one
+    /// call to the next on any worker is the kernel's time at that many workers.
+    /// </summary>
+    private void EmitKernelWorker(IReadOnlyList<(LValue Function, LType Type, LValue[] Args)> kernels, IReadOnlyList<bool> splits, Func<AbiFunction, LValue> addExport)
+    {
+        var (ctx, b) = (_e.Ctx, _e.B);
+        var oneType = ctx.Function(ctx.I32, ctx.I32, ctx.I32, ctx.I32);
+        var one = _e.Module.AddFunction("wg_kernel_work", oneType, Linkage.Internal);
+        _e.Module.AddAttribute(one, ~0u, "noinline");
+        _e.BeginFunction(one);
+        var (index, worker, workers) = (one.Parameter(0), one.Parameter(1), one.Parameter(2));
+        var missing = b.AppendBlock(one, "missing");
+        var dispatch = b.Switch(index, missing, kernels.Count);
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var block = b.AppendBlock(one, "kernel");
+            b.AddCase(dispatch, _e.I(i), block);
+            b.PositionAtEnd(block);
+            var (function, type, args) = kernels[i];
+            LValue[] call = [.. args, worker, workers];
+            if (splits[i])
+            {
+                b.Call(type, function, call);
+            }
+            else
+            {
+                _e.If(b.ICmp(IntPredicate.Eq, worker, _e.I(0)), () => b.Call(type, function, call));
+            }
+            b.Ret(b.Call(_barrierType, _barrier, workers));
+        }
+        b.PositionAtEnd(missing);
+        b.Ret(_e.I(-1));
+
+        var export = addExport(ModuleAbi.RunKernelWorker);
+        EmitOnWorkerStack(export, 1, () => b.Call(oneType, one, export.Parameter(0), export.Parameter(1), export.Parameter(2)));
     }
 }

@@ -93,8 +93,16 @@ public static class ModuleAbi
     /// <summary>Threaded modules only: the byte address of the abort flag (an i32 in the shared memory; non-zero stops every worker at its next barrier).</summary>
     public static readonly AbiFunction AbortFlag = new("wg_abort_flag", None, I32, Required: false);
 
-    /// <summary>The extra exports of a threaded module, in the order the backend exports them.</summary>
-    public static readonly ImmutableArray<AbiFunction> ThreadedFunctions = [RunWorker, AbortFlag];
+    /// <summary>
+    /// Threaded modules only, profiling (optional): worker <c>worker</c>'s share of kernel <c>index</c> alone, then a
+    /// barrier with the other <c>workers</c> − 1, each calling it on its own instance at the same time; 0 ok, 1 on
+    /// abort, 2 bad worker arguments, -1 index out of range. So a host times each kernel at K workers as it runs in
+    /// <c>wg_run_worker</c>, after one full run, by calling every index in order on every worker.
+    /// </summary>
+    public static readonly AbiFunction RunKernelWorker = new("wg_run_kernel_worker", [AbiValueType.I32, AbiValueType.I32, AbiValueType.I32], I32, Required: false);
+
+    /// <summary>The extra exports of a threaded module, in the order the backend exports them (all but the profiling one a host needs).</summary>
+    public static readonly ImmutableArray<AbiFunction> ThreadedFunctions = [RunWorker, AbortFlag, RunKernelWorker];
 
     /// <summary>The module name and field of the shared memory a threaded module imports (<c>env.memory</c>).</summary>
     public const string SharedMemoryModule = "env";

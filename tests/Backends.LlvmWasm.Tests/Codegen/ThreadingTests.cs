@@ -68,6 +68,31 @@ public class ThreadingTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TheKernelProfileTimesEachKernelAsTheWorkersRunIt(int workers)
+    {
+        // A 3×3 convolution of 32 → 32 channels on 40×40 (~30 MFLOP) and then a global average pool (51 kFLOP):
+        // wg_run_kernel_worker must time them in metadata order, on every worker, without disturbing the next run.
+        var model = new OnnxModelBuilder().Opset(13)
+            .Input("x", DataType.Float32, 1, 32, 40, 40)
+            .Initializer("w", TestTensors.Random([32, 32, 3, 3], seed: 2))
+            .Node("Conv", ["x", "w"], ["c"], OnnxAttr.Ints("kernel_shape", 3, 3), OnnxAttr.Ints("pads", 1, 1, 1, 1))
+            .Node("GlobalAveragePool", ["c"], ["y"])
+            .Output("y", DataType.Float32);
+        var inputs = Inputs(("x", TestTensors.Random([1, 32, 40, 40], seed: 1)));
+        var compiled = WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions { Threads = 2 });
+        using var session = Runtime.Load(compiled.Bytes, new RuntimeOptions { Threads = workers });
+        var before = session.Run(inputs)["y"];
+        var ms = ((IKernelProfiler)session).ProfileKernels(inputs, 3);
+        Assert.Equal(compiled.Metadata.Kernels.Select(k => k.Op), ["Conv", "GlobalAveragePool"]);
+        Assert.Equal(2, ms.Count);
+        Assert.All(ms, t => Assert.InRange(t, 0, 10_000));
+        Assert.True(ms[0] > ms[1], $"the convolution ({ms[0]:F3} ms) should take longer than the pool ({ms[1]:F3} ms)");
+        TensorAssert.Exact(before, session.Run(inputs)["y"], "a run after profiling");
+    }
+
     [Fact]
     public void TheMetadataSaysHowEachKernelSplits()
     {
