@@ -48,6 +48,11 @@ if (args.Length > 0 && args[0] == "lengths")
 {
     return LengthComparison.Run(args[1..]);
 }
+// `modules A.wasm B.wasm [--threads K] [--rounds R] [--repeat N] [--kernels]`: two compiled modules alternated in one process.
+if (args.Length > 0 && args[0] == "modules")
+{
+    return ModuleComparison.Run(args[1..]);
+}
 // In process: BenchmarkDotNet's default toolchain rebuilds the benchmark project by the assembly's name
 // (WasmGraph.Bench), which is not the project's file name (Perf.csproj), and fails before measuring anything.
 var suiteArgs = args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase) ? args : [.. args, "--inProcess"];

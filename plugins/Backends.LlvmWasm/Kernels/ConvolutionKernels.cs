@@ -168,32 +168,99 @@ internal sealed class ConvKernel : IKernelGenerator
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));
 
         e.OnOneWorker(() => e.ZeroBytes(scratchIn, g.InputScratchFloats * 4)); // borders and slack stay zero for every image
-        // With threads, each phase is split over the workers (channels, then output-channel blocks, then output
-        // channels), with a barrier where the next phase reads what the previous wrote (WorkSplit).
+        // With threads, each phase is split over the workers (channels, then (block, tile) pairs in the order Tiles
+        // chooses, then output channels), with a barrier where the next phase reads what the previous wrote (WorkSplit).
         k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
             e.ParallelFor(0, g.C, 1, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride)));
             e.WorkerBarrier();
-            e.ParallelFor(0, g.Group * g.Blocks, 1, groupBlock =>
-            {
-                var grp = e.B.Binary(BinaryOp.UDiv, groupBlock, e.I(g.Blocks));
-                var block = e.B.Binary(BinaryOp.URem, groupBlock, e.I(g.Blocks));
-                var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
-                var inputBase = e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride);
-                var outBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels);
-                // Full tiles, then one narrower tile for the rest, so small planes (7×7 in ResNet's last stage) do not
-                // compute a mostly empty final tile.
-                long fullTiles = g.VirtualPixels / g.NR;
-                e.For(fullTiles, tile => MicroKernel(k, g, (int)g.Vectors, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)));
-                long rest = g.VirtualPixels - fullTiles * g.NR;
-                if (rest > 0)
-                {
-                    MicroKernel(k, g, (int)((rest + 3) / 4), weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.I(fullTiles * g.NR));
-                }
-            });
+            Tiles(k, g, weights, scratchIn, scratchOut);
             e.WorkerBarrier();
             Epilogue(k, g, n, scratchOut);
+        });
+    }
+
+    /// <summary>
+    /// Whether <see cref="Tiles"/> goes pixel-major: when the input scratch is larger than both the packed weights and
+    /// the output scratch (a convolution that reduces channels, e.g. ResNet's 1×1 256 → 64 on 56×56). Where the output
+    /// is the larger (the stem, 1×1 64 → 256), pixel-major measured 1.13–1.25× slower on one worker than block-major:
+    /// each chunk then writes a few tiles into every one of many output rows (hundreds of pages), where block-major
+    /// streams one block's rows at a time.
+    /// </summary>
+    private static bool PixelMajor(ConvGeometry g)
+    {
+        long weightFloats = g.Group * g.Blocks * g.ChannelsPerGroup * g.Taps * g.MR;
+        return g.VirtualPixels / g.NR >= 2 && g.InputScratchFloats > weightFloats && g.InputScratchFloats > g.OutputScratchFloats;
+    }
+
+    /// <summary>Pixel tiles per chunk of <see cref="Tiles"/>' pixel-major order, at most: a chunk's input stays in L1/L2 across the blocks.</summary>
+    private const long TilesPerChunk = 8;
+
+    /// <summary>
+    /// Every (output-channel block, pixel tile) of the image into the output scratch, in one of two orders, each
+    /// split over the workers as one loop:
+    /// <list type="bullet">
+    /// <item>block-major (for each block, every tile): each worker then reads its share of the weights and the whole
+    /// input (ResNet's last stage, 7×7 planes of 512–2048 channels; convolutions that widen the channels);</item>
+    /// <item>pixel-major (for each chunk of <see cref="TilesPerChunk"/> tiles, every block) where <see cref="PixelMajor"/>:
+    /// each worker then reads its share of the pixels and all the (smaller) weights, and a chunk's input is reused by
+    /// every block while it is in cache. Split block-major, each of two workers read the whole input of a 1×1
+    /// convolution of 256 channels on 56×56 (3.2 MB, with the other half in the other core's cache), and such
+    /// kernels took 1.18–1.33× the CPU time of one worker (docs/performance.md, "Pixel-major direct convolution").</item>
+    /// </list>
+    /// Either way each tile is computed by the same code, so the results do not depend on the order or the workers.
+    /// </summary>
+    private static void Tiles(KernelContext k, ConvGeometry g, LValue weights, LValue scratchIn, LValue scratchOut)
+    {
+        var e = k.E;
+        long groupBlocks = g.Group * g.Blocks;
+        // Full tiles, then one narrower tile for the rest, so small planes (7×7 in ResNet's last stage) do not
+        // compute a mostly empty final tile.
+        long fullTiles = g.VirtualPixels / g.NR;
+        long rest = g.VirtualPixels - fullTiles * g.NR;
+        void Block(LValue groupBlock, Action<Action<LValue>, Action> tiles)
+        {
+            var grp = e.B.Binary(BinaryOp.UDiv, groupBlock, e.I(g.Blocks));
+            var block = e.B.Binary(BinaryOp.URem, groupBlock, e.I(g.Blocks));
+            var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
+            var inputBase = e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride);
+            var outBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels);
+            tiles(tile => MicroKernel(k, g, (int)g.Vectors, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)),
+                  () => MicroKernel(k, g, (int)((rest + 3) / 4), weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.I(fullTiles * g.NR)));
+        }
+
+        if (!PixelMajor(g))
+        {
+            e.ParallelFor(0, groupBlocks, 1, groupBlock => Block(groupBlock, (tile, restTile) =>
+            {
+                e.For(fullTiles, tile);
+                if (rest > 0)
+                {
+                    restTile();
+                }
+            }));
+            return;
+        }
+        // Chunks of whole tiles, and the narrow rest tile (if any) as a last chunk of its own.
+        long tilesPerChunk = Math.Min(TilesPerChunk, fullTiles);
+        long fullChunks = (fullTiles + tilesPerChunk - 1) / tilesPerChunk;
+        long chunks = fullChunks + (rest > 0 ? 1 : 0);
+        e.ParallelFor(0, chunks * groupBlocks, 1, index =>
+        {
+            var chunk = e.B.Binary(BinaryOp.UDiv, index, e.I(groupBlocks));
+            Block(e.B.Binary(BinaryOp.URem, index, e.I(groupBlocks)), (tile, restTile) =>
+            {
+                var first = e.Mul(chunk, tilesPerChunk);
+                var end = e.Add(first, tilesPerChunk);
+                end = e.B.Select(e.B.ICmp(IntPredicate.Ult, end, e.I(fullTiles)), end, e.I(fullTiles));
+                if (rest > 0)
+                {
+                    e.If(e.B.ICmp(IntPredicate.Eq, chunk, e.I(fullChunks)), restTile);
+                    end = e.B.Select(e.B.ICmp(IntPredicate.Eq, chunk, e.I(fullChunks)), first, end); // the rest chunk has no full tile
+                }
+                e.ForRuntime(first, end, tile);
+            });
         });
     }
 

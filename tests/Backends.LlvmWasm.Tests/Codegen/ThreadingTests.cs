@@ -20,7 +20,7 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
     public static TheoryData<string> QuantizedKernels => new() { "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
@@ -192,7 +192,12 @@ public class ThreadingTests
         switch (kernel)
         {
             case "direct-conv":
-                return (Conv(8, 12, 13, 11, 1, [5, 5]), image, 1e-4);
+                return (Conv(8, 12, 13, 11, 1, [5, 5]), image, 1e-4); // weights (2400 floats) ≥ input scratch: block-major
+            case "direct-conv-pixel-major":
+                // A 1×1 convolution that reduces 8 → 4 channels on 13×11 with pads: its input scratch (~1600 floats)
+                // is larger than the weights (32) and the output scratch (800), so the tiles are split pixel-major:
+                // 3 chunks of 8 tiles and a chunk with the narrow rest tile.
+                return (Conv(8, 4, 13, 11, 1, [1, 1]), image, 1e-4);
             case "winograd-conv":
                 return (Conv(8, 12, 13, 11, 1, [3, 3]), image, 1e-4); // forced to winograd4 by Options
             case "depthwise-conv":
