@@ -167,13 +167,18 @@ internal sealed class ConvKernel : IKernelGenerator
         var scratchIn = k.Scratch!.Value;
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));
 
-        e.OnOneWorker(() => e.ZeroBytes(scratchIn, g.InputScratchFloats * 4)); // borders and slack stay zero for every image
         // With threads, each phase is split over the workers (channels, then (block, tile) pairs in the order Tiles
         // chooses, then output channels), with a barrier where the next phase reads what the previous wrote (WorkSplit).
         k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
-            e.ParallelFor(0, g.C, 1, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride)));
+            e.ParallelFor(0, g.C, 1, c =>
+            {
+                g.ZeroAndCopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride));
+                // The slack past the last channel, which the discarded columns of the last tile read: zero, so no
+                // garbage (a denormal, say) enters the arithmetic.
+                e.If(e.B.ICmp(IntPredicate.Eq, c, e.I(g.C - 1)), () => e.ZeroBytes(e.B.Gep(e.Ctx.F32, scratchIn, e.I(g.C * g.ChannelStride)), g.Slack * 4));
+            });
             e.WorkerBarrier();
             Tiles(k, g, weights, scratchIn, scratchOut);
             e.WorkerBarrier();

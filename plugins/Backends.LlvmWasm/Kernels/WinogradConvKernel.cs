@@ -42,14 +42,18 @@ internal static class WinogradConvKernel
         var v = e.B.Gep(e.Ctx.F32, padded, e.I(p.InputFloats));
         var products = e.B.Gep(e.Ctx.F32, v, e.I(p.TransformedFloats));
 
-        e.OnOneWorker(() => e.ZeroBytes(padded, p.InputFloats * 4)); // borders and slack stay zero for every image
         // With threads, each step is split over the workers (input channels, (ξ, output block) pairs, output
         // channels), with a barrier where a step reads what the one before wrote: the output transform of one block
         // and the input transform of the next write different buffers, so they need none (WorkSplit).
         k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
-            e.ParallelFor(0, g.C, 1, c => g.CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), padded, e.Mul(c, g.PhasePlane)));
+            e.ParallelFor(0, g.C, 1, c =>
+            {
+                g.ZeroAndCopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), padded, e.Mul(c, g.PhasePlane)); // stride 1: a channel is one plane
+                // The slack past the last channel (tiles at the edge read into it): zero.
+                e.If(e.B.ICmp(IntPredicate.Eq, c, e.I(g.C - 1)), () => e.ZeroBytes(e.B.Gep(e.Ctx.F32, padded, e.I(g.C * g.PhasePlane)), (p.InputFloats - g.C * g.PhasePlane) * 4));
+            });
             e.WorkerBarrier();
             e.For(p.Blocks, block =>
             {
