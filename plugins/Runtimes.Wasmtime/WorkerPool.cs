@@ -6,9 +6,9 @@ namespace WasmGraph.Runtimes.Wasmtime;
 /// finished it.
 /// <para>
 /// Why not a thread per run, as the session first did: starting and joining a thread cost 145–202 µs per inference,
-/// and a new thread starts on whatever CPU the scheduler picks, often the caller's own until the load balancer moves
-/// it, so the two halves of the first kernels ran on one core while the barrier spun (docs/performance.md, "A
-/// worker pool"). A thread that stays keeps its CPU and its caches from run to run. Not <see cref="ThreadPool"/>:
+/// and a new thread starts on whatever CPU the scheduler picks, possibly the caller's own until the load balancer
+/// moves it, when both halves of the first kernels share one core while the barrier spins (docs/performance.md,
+/// "Eighth stop"). A thread that stays keeps its CPU and its caches from run to run. Not <see cref="ThreadPool"/>:
 /// its threads are shared with the rest of the process and get a 1.5 MiB default stack, and Wasmtime runs wasm on the
 /// calling thread, so each worker needs a stack of its own size.
 /// </para>
