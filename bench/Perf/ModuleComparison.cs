@@ -49,7 +49,7 @@ public static class ModuleComparison
         a.Run(inputs);
         b.Run(inputs);
         var (timesA, timesB) = (new List<double>(), new List<double>());
-        var (kernelsA, kernelsB) = (Best(a.Metadata.Kernels.Length), Best(b.Metadata.Kernels.Length));
+        var (kernelsA, kernelsB) = (BestTimes.Start(a.Metadata.Kernels.Length), BestTimes.Start(b.Metadata.Kernels.Length));
         for (int round = 0; round < rounds; round++)
         {
             foreach (var first in round % 2 == 0 ? new[] { true, false } : [false, true])
@@ -57,7 +57,7 @@ public static class ModuleComparison
                 (first ? timesA : timesB).Add(PeerComparison.Median(repeat, () => (first ? a : b).Run(inputs)));
                 if (kernels)
                 {
-                    Keep(first ? kernelsA : kernelsB, ((IKernelProfiler)(first ? a : b)).ProfileKernels(inputs, 1));
+                    BestTimes.Keep(first ? kernelsA : kernelsB, ((IKernelProfiler)(first ? a : b)).ProfileKernels(inputs, 1));
                 }
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: A {timesA[^1]:F1} ms, B {timesB[^1]:F1} ms, B / A {timesB[^1] / timesA[^1]:F3}"));
@@ -80,15 +80,5 @@ public static class ModuleComparison
         }
         Console.WriteLine(text);
         return 0;
-    }
-
-    private static double[] Best(int count) => Enumerable.Repeat(double.MaxValue, count).ToArray();
-
-    private static void Keep(double[] best, IReadOnlyList<double> times)
-    {
-        for (int i = 0; i < best.Length; i++)
-        {
-            best[i] = Math.Min(best[i], times[i]);
-        }
     }
 }

@@ -31,19 +31,19 @@ internal static class ThreadProfile
         using var two = runtime.Load(compiled.Bytes, new RuntimeOptions { Threads = 2 });
         // In sequence: each kernel called once, right after the one before it (repeat 1), as in a run: its inputs were
         // just written, by whichever worker wrote them. Warm: the best of `repeat` calls in a row, inputs in cache.
-        var ms1 = Best(kernels.Length);
-        var ms2 = Best(kernels.Length);
-        var warm1 = Best(kernels.Length);
-        var warm2 = Best(kernels.Length);
+        var ms1 = BestTimes.Start(kernels.Length);
+        var ms2 = BestTimes.Start(kernels.Length);
+        var warm1 = BestTimes.Start(kernels.Length);
+        var warm2 = BestTimes.Start(kernels.Length);
         var totals = new List<(double One, double Two)>();
         for (int round = 0; round < Math.Max(1, rounds); round++)
         {
             var a = ((IKernelProfiler)one).ProfileKernels(inputs, 1);
             var b = ((IKernelProfiler)two).ProfileKernels(inputs, 1);
-            Keep(ms1, a);
-            Keep(ms2, b);
-            Keep(warm1, ((IKernelProfiler)one).ProfileKernels(inputs, repeat));
-            Keep(warm2, ((IKernelProfiler)two).ProfileKernels(inputs, repeat));
+            BestTimes.Keep(ms1, a);
+            BestTimes.Keep(ms2, b);
+            BestTimes.Keep(warm1, ((IKernelProfiler)one).ProfileKernels(inputs, repeat));
+            BestTimes.Keep(warm2, ((IKernelProfiler)two).ProfileKernels(inputs, repeat));
             totals.Add((a.Sum(), b.Sum()));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {model.Name} profile round {round + 1}: kernels in sequence {a.Sum():F1} ms at 1 worker, {b.Sum():F1} ms at 2 ({b.Sum() / a.Sum():F2}×)"));
         }
@@ -74,15 +74,5 @@ internal static class ThreadProfile
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Op} ×{g.Count} {g.One:F1} → {g.Two:F1} ms ({g.Two / g.One:F2})"))) + ".");
         Console.WriteLine(text);
         return text.ToString();
-    }
-
-    private static double[] Best(int count) => Enumerable.Repeat(double.MaxValue, count).ToArray();
-
-    private static void Keep(double[] best, IReadOnlyList<double> times)
-    {
-        for (int i = 0; i < best.Length; i++)
-        {
-            best[i] = Math.Min(best[i], times[i]);
-        }
     }
 }

@@ -258,16 +258,7 @@ internal sealed class Threading
         var (worker, workers) = (work.Parameter(0), work.Parameter(1));
         for (int i = 0; i < kernels.Count; i++)
         {
-            var (function, type, args) = kernels[i];
-            LValue[] call = [.. args, worker, workers];
-            if (splits[i])
-            {
-                b.Call(type, function, call);
-            }
-            else
-            {
-                _e.If(b.ICmp(IntPredicate.Eq, worker, _e.I(0)), () => b.Call(type, function, call));
-            }
+            CallShare(kernels[i], splits[i], worker, workers);
             if (i + 1 < kernels.Count && barriers[i])
             {
                 var stop = b.AppendBlock(work, "abort");
@@ -298,6 +289,21 @@ internal sealed class Threading
     }
 
     private LValue _stacks;
+
+    /// <summary>This worker's share of one kernel: every worker calls a split kernel, worker 0 alone an unsplit one.</summary>
+    private void CallShare((LValue Function, LType Type, LValue[] Args) kernel, bool split, LValue worker, LValue workers)
+    {
+        var (function, type, args) = kernel;
+        LValue[] call = [.. args, worker, workers];
+        if (split)
+        {
+            _e.B.Call(type, function, call);
+        }
+        else
+        {
+            _e.If(_e.B.ICmp(IntPredicate.Eq, worker, _e.I(0)), () => _e.B.Call(type, function, call));
+        }
+    }
 
     /// <summary>
     /// The body of an export whose parameters <paramref name="first"/> and <paramref name="first"/> + 1 are the worker
@@ -353,16 +359,7 @@ internal sealed class Threading
             var block = b.AppendBlock(one, "kernel");
             b.AddCase(dispatch, _e.I(i), block);
             b.PositionAtEnd(block);
-            var (function, type, args) = kernels[i];
-            LValue[] call = [.. args, worker, workers];
-            if (splits[i])
-            {
-                b.Call(type, function, call);
-            }
-            else
-            {
-                _e.If(b.ICmp(IntPredicate.Eq, worker, _e.I(0)), () => b.Call(type, function, call));
-            }
+            CallShare(kernels[i], splits[i], worker, workers);
             b.Ret(b.Call(_barrierType, _barrier, workers));
         }
         b.PositionAtEnd(missing);
