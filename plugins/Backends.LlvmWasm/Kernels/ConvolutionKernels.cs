@@ -107,8 +107,17 @@ internal sealed class ConvKernel : IKernelGenerator
         {
             return WinogradConvKernel.ScratchBytes(g, winograd);
         }
-        return (AlignedFloats(g.InputScratchFloats) + g.OutputScratchFloats) * 4;
+        return ((ReadsInputDirectly(g) ? 0 : AlignedFloats(g.InputScratchFloats)) + g.OutputScratchFloats) * 4;
     }
+
+    /// <summary>
+    /// Whether the direct kernel reads its input tensor in place instead of a phase-split copy: a 1×1 convolution with
+    /// stride 1 and no padding, whose "phase-split" layout is the NCHW input itself, when its planes are whole vectors
+    /// (so the last tile reads nothing past a channel). ResNet50 has 35 such layers; the copy wrote each one's whole
+    /// input (up to 3.2 MB) once more and took a phase and a barrier of its own.
+    /// </summary>
+    private static bool ReadsInputDirectly(ConvGeometry g)
+        => g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.CopyFillsChannel && g.VirtualPixels % 4 == 0;
 
     /// <summary>The Winograd kernels' transformed weights (a zero-initialised global, filled on the first run).</summary>
     public long StaticBytes(Node node, Graph graph)
@@ -164,6 +173,21 @@ internal sealed class ConvKernel : IKernelGenerator
             return;
         }
         var weights = k.EmbedFloats(PackWeights(g, k.ConstantInput(1)!.ToFloatArray()));
+        if (ReadsInputDirectly(g))
+        {
+            var output = k.Scratch!.Value;
+            k.ForEachImage(g.N, n =>
+            {
+                Tiles(k, g, weights, k.Input(0), output, e.Mul(n, g.C * g.H * g.W));
+                e.WorkerBarrier();
+                Epilogue(k, g, n, output);
+                if (g.N > 1)
+                {
+                    e.WorkerBarrier(); // the next image's tiles overwrite the output scratch this epilogue reads
+                }
+            });
+            return;
+        }
         var scratchIn = k.Scratch!.Value;
         var scratchOut = e.B.Gep(e.Ctx.F32, scratchIn, e.I(AlignedFloats(g.InputScratchFloats)));
 
@@ -180,7 +204,7 @@ internal sealed class ConvKernel : IKernelGenerator
                 e.If(e.B.ICmp(IntPredicate.Eq, c, e.I(g.C - 1)), () => e.ZeroBytes(e.B.Gep(e.Ctx.F32, scratchIn, e.I(g.C * g.ChannelStride)), g.Slack * 4));
             });
             e.WorkerBarrier();
-            Tiles(k, g, weights, scratchIn, scratchOut);
+            Tiles(k, g, weights, scratchIn, scratchOut, e.I(0));
             e.WorkerBarrier();
             Epilogue(k, g, n, scratchOut);
         });
@@ -216,7 +240,9 @@ internal sealed class ConvKernel : IKernelGenerator
     /// </list>
     /// Either way each tile is computed by the same code, so the results do not depend on the order or the workers.
     /// </summary>
-    private static void Tiles(KernelContext k, ConvGeometry g, LValue weights, LValue scratchIn, LValue scratchOut)
+    /// <param name="input">The phase-split input scratch, or the input tensor itself (<see cref="ReadsInputDirectly"/>).</param>
+    /// <param name="imageBase">The image's first float in <paramref name="input"/>: 0 in the scratch, n·C·H·W in the tensor.</param>
+    private static void Tiles(KernelContext k, ConvGeometry g, LValue weights, LValue input, LValue scratchOut, LValue imageBase)
     {
         var e = k.E;
         long groupBlocks = g.Group * g.Blocks;
@@ -229,10 +255,10 @@ internal sealed class ConvKernel : IKernelGenerator
             var grp = e.B.Binary(BinaryOp.UDiv, groupBlock, e.I(g.Blocks));
             var block = e.B.Binary(BinaryOp.URem, groupBlock, e.I(g.Blocks));
             var weightBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.ChannelsPerGroup * g.Taps * g.MR);
-            var inputBase = e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride);
+            var inputBase = e.Add(imageBase, e.Mul(grp, g.ChannelsPerGroup * g.ChannelStride));
             var outBase = e.Mul(e.Add(e.Mul(grp, g.Blocks), block), g.MR * g.PaddedPixels);
-            tiles(tile => MicroKernel(k, g, (int)g.Vectors, weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)),
-                  () => MicroKernel(k, g, (int)((rest + 3) / 4), weights, scratchIn, scratchOut, weightBase, inputBase, outBase, e.I(fullTiles * g.NR)));
+            tiles(tile => MicroKernel(k, g, (int)g.Vectors, weights, input, scratchOut, weightBase, inputBase, outBase, e.Mul(tile, g.NR)),
+                  () => MicroKernel(k, g, (int)((rest + 3) / 4), weights, input, scratchOut, weightBase, inputBase, outBase, e.I(fullTiles * g.NR)));
         }
 
         if (!PixelMajor(g))

@@ -20,7 +20,7 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "direct-conv-in-place", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
     public static TheoryData<string> QuantizedKernels => new() { "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
@@ -198,6 +198,16 @@ public class ThreadingTests
                 // is larger than the weights (32) and the output scratch (800), so the tiles are split pixel-major:
                 // 3 chunks of 8 tiles and a chunk with the narrow rest tile.
                 return (Conv(8, 4, 13, 11, 1, [1, 1]), image, 1e-4);
+            case "direct-conv-in-place":
+                // 1×1, stride 1, no padding, 12×10 planes (whole vectors): the kernel reads the input tensor in place,
+                // no copy phase; 2 images, 16 → 8 channels (pixel-major).
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("x", DataType.Float32, 2, 16, 12, 10)
+                    .Initializer("w", TestTensors.Random([8, 16, 1, 1], seed: 2))
+                    .Initializer("b", TestTensors.Random([8], seed: 3))
+                    .Node("Conv", ["x", "w", "b"], ["c"], OnnxAttr.Ints("kernel_shape", 1, 1))
+                    .Node("Relu", ["c"], ["y"])
+                    .Output("y", DataType.Float32), Inputs(("x", TestTensors.Random([2, 16, 12, 10], seed: 1))), 1e-4);
             case "winograd-conv":
                 return (Conv(8, 12, 13, 11, 1, [3, 3]), image, 1e-4); // forced to winograd4 by Options
             case "depthwise-conv":
