@@ -143,13 +143,7 @@ public sealed class ThreadedSession : IModelSession, IKernelProfiler
             inputs[Metadata.Inputs[i].Name].Bytes.CopyTo(memory.Slice(instances.InputAddresses[i], (int)Metadata.Inputs[i].ByteSize));
         }
         memory.AtomicStore(instances.AbortFlag, 0);
-        var failures = RunWorkers(instances);
-        if (failures.Count > 0)
-        {
-            instances.Dispose();
-            _instances = null;
-            throw Failure(failures);
-        }
+        RunWorkers(instances);
 
         var outputs = new Dictionary<string, TensorData>(_outputTypes.Length, StringComparer.Ordinal);
         for (int i = 0; i < _outputTypes.Length; i++)
@@ -177,7 +171,7 @@ public sealed class ThreadedSession : IModelSession, IKernelProfiler
     /// <summary>
     /// Runs <c>wg_run_worker(w, K)</c> for every worker at once and waits for all of them (<see cref="RunOnWorkers"/>).
     /// </summary>
-    private List<(int Worker, string Message)> RunWorkers(Instances instances)
+    private void RunWorkers(Instances instances)
         => RunOnWorkers(instances, worker =>
         {
             var (result, failure) = instances.Workers[worker].Call(ModuleAbi.RunWorker.Name, worker, _workers);
@@ -187,9 +181,10 @@ public sealed class ThreadedSession : IModelSession, IKernelProfiler
     /// <summary>
     /// Runs <paramref name="work"/>(w) for every worker w at once on the session's <see cref="WorkerPool"/> (worker 0
     /// on this thread) and waits for all of them. <paramref name="work"/> returns null or why that worker failed; the
-    /// first failure sets the abort flag, so the others return at their next barrier. Returns the failures, first first.
+    /// first failure sets the abort flag, so the others return at their next barrier. If any failed, the instances are
+    /// disposed (the next run gets fresh ones) and this throws <see cref="Failure"/>.
     /// </summary>
-    private List<(int Worker, string Message)> RunOnWorkers(Instances instances, Func<int, string?> work)
+    private void RunOnWorkers(Instances instances, Func<int, string?> work)
     {
         var failures = new List<(int Worker, string Message)>();
         _stopReason = null;
@@ -209,7 +204,12 @@ public sealed class ThreadedSession : IModelSession, IKernelProfiler
             instances.Memory.AtomicStore(instances.AbortFlag, 1);
             return message;
         });
-        return failures;
+        if (failures.Count > 0)
+        {
+            instances.Dispose();
+            _instances = null;
+            throw Failure(failures);
+        }
     }
 
     /// <summary>
@@ -228,13 +228,13 @@ public sealed class ThreadedSession : IModelSession, IKernelProfiler
             throw new WasmGraphException($"this threaded module has no profiling exports ({ModuleAbi.KernelCount.Name}, {ModuleAbi.RunKernelWorker.Name}); recompile it with a newer WasmGraph");
         }
         int count = Ask(first, ModuleAbi.KernelCount.Name);
-        if (count < 0 || count != Metadata.Kernels.Length)
+        if (count != Metadata.Kernels.Length)
         {
             throw new WasmGraphException($"{ModuleAbi.KernelCount.Name}() returned {count}; the metadata lists {Metadata.Kernels.Length} kernels");
         }
         var times = Enumerable.Repeat(double.MaxValue, count).ToArray();
         repeat = Math.Max(1, repeat);
-        var failures = RunOnWorkers(instances, worker =>
+        RunOnWorkers(instances, worker =>
         {
             for (int k = 0; k < count; k++)
             {
@@ -254,12 +254,6 @@ public sealed class ThreadedSession : IModelSession, IKernelProfiler
             }
             return null;
         });
-        if (failures.Count > 0)
-        {
-            instances.Dispose();
-            _instances = null;
-            throw Failure(failures);
-        }
         return times;
     }
 
@@ -270,14 +264,9 @@ public sealed class ThreadedSession : IModelSession, IKernelProfiler
         {
             return new OperationCanceledException("the run was interrupted", _options.Cancellation);
         }
-        // The first failure is the cause; the others are workers stopped because of it.
-        var (worker, message) = failures.FirstOrDefault(f => !f.Message.Contains("stopped because worker", StringComparison.Ordinal)
-                                                             && !f.Message.Contains($"{ModuleAbi.RunWorker.Name}(", StringComparison.Ordinal)
-                                                             && !f.Message.Contains($"{ModuleAbi.RunKernelWorker.Name}(", StringComparison.Ordinal));
-        if (message is null)
-        {
-            (worker, message) = failures[0];
-        }
+        // The first failure recorded is the cause: the others are workers stopped because of it, and each of them can
+        // only fail after the cause set the abort flag or the stop reason, which it does after recording itself.
+        var (worker, message) = failures[0];
         if (_options.Timeout is TimeSpan limit && message.Contains(TimeLimitMessage(limit), StringComparison.Ordinal))
         {
             return new WasmGraphException($"run {TimeLimitMessage(limit)} ({_workers} workers)"); // every worker's clock ran out

@@ -85,25 +85,30 @@ internal sealed record ConvGeometry(long N, long C, long H, long W, long M, long
     public bool CopyFillsChannel => PadTop == 0 && PadBottom == 0 && PadLeft == 0 && PadRight == 0 && H % SH == 0 && W % SW == 0;
 
     /// <summary>
-    /// Channel <c>c</c>'s region of the phase-split scratch (<see cref="ChannelStride"/> floats at float
-    /// <paramref name="target"/>): zeroed where the copy leaves borders, then <see cref="CopyChannelIntoPhases"/>. Done per
-    /// channel, by the worker that copies it, the zeroing writes lines the copy is about to overwrite while they are in
-    /// cache; zeroing the whole scratch first was one memset of up to 3.2 MB per kernel (ResNet50's 256-channel
-    /// 56×56 inputs) on worker 0 while the others waited at a barrier.
+    /// Channel <paramref name="c"/> of image <paramref name="imageBase"/> (a float offset into input 0) into its region
+    /// of the phase-split <paramref name="scratch"/> (<see cref="ChannelStride"/> floats at c·ChannelStride): zeroed where
+    /// the copy leaves borders, then <see cref="CopyChannelIntoPhases"/>; for the last channel also the rest of the
+    /// scratch's <paramref name="scratchFloats"/> (the slack that edge tiles read), so no garbage (a denormal, say)
+    /// enters the arithmetic. Done per channel, by the worker that copies it, the zeroing writes lines the copy is about
+    /// to overwrite while they are in cache; zeroing the whole scratch first was one memset of up to 3.2 MB per kernel
+    /// (ResNet50's 256-channel 56×56 inputs) on worker 0 while the others waited at a barrier.
     /// </summary>
-    public void ZeroAndCopyChannelIntoPhases(KernelContext k, LValue source, LValue scratch, LValue target)
+    public void ZeroAndCopyChannel(KernelContext k, LValue imageBase, LValue c, LValue scratch, long scratchFloats)
     {
+        var e = k.E;
+        var target = e.Mul(c, ChannelStride);
         if (!CopyFillsChannel)
         {
-            k.E.ZeroBytes(k.E.B.Gep(k.E.Ctx.F32, scratch, target), ChannelStride * 4);
+            e.ZeroBytes(e.B.Gep(e.Ctx.F32, scratch, target), ChannelStride * 4);
         }
-        CopyChannelIntoPhases(k, source, scratch, target);
+        CopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, H * W)), scratch, target);
+        e.If(e.B.ICmp(IntPredicate.Eq, c, e.I(C - 1)), () => e.ZeroBytes(e.B.Gep(e.Ctx.F32, scratch, e.I(C * ChannelStride)), (scratchFloats - C * ChannelStride) * 4));
     }
 
     /// <summary>
     /// Copies one H×W input channel (starting at float <paramref name="source"/> of input 0) into the zero-bordered,
     /// phase-split layout [phase][row][col] at float <paramref name="target"/> of <paramref name="scratch"/>. Borders
-    /// are not written: see <see cref="ZeroAndCopyChannelIntoPhases"/>.
+    /// are not written: see <see cref="ZeroAndCopyChannel"/>.
     /// </summary>
     public void CopyChannelIntoPhases(KernelContext k, LValue source, LValue scratch, LValue target)
     {

@@ -196,13 +196,7 @@ internal sealed class ConvKernel : IKernelGenerator
         k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
-            e.ParallelFor(0, g.C, 1, c =>
-            {
-                g.ZeroAndCopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), scratchIn, e.Mul(c, g.ChannelStride));
-                // The slack past the last channel, which the discarded columns of the last tile read: zero, so no
-                // garbage (a denormal, say) enters the arithmetic.
-                e.If(e.B.ICmp(IntPredicate.Eq, c, e.I(g.C - 1)), () => e.ZeroBytes(e.B.Gep(e.Ctx.F32, scratchIn, e.I(g.C * g.ChannelStride)), g.Slack * 4));
-            });
+            e.ParallelFor(0, g.C, 1, c => g.ZeroAndCopyChannel(k, imageBase, c, scratchIn, g.InputScratchFloats));
             e.WorkerBarrier();
             Tiles(k, g, weights, scratchIn, scratchOut, e.I(0));
             e.WorkerBarrier();

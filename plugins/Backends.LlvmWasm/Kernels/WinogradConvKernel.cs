@@ -48,12 +48,7 @@ internal static class WinogradConvKernel
         k.ForEachImage(g.N, n => // to the run-time batch extent where the batch follows one
         {
             var imageBase = e.Mul(n, g.C * g.H * g.W);
-            e.ParallelFor(0, g.C, 1, c =>
-            {
-                g.ZeroAndCopyChannelIntoPhases(k, e.Add(imageBase, e.Mul(c, g.H * g.W)), padded, e.Mul(c, g.PhasePlane)); // stride 1: a channel is one plane
-                // The slack past the last channel (tiles at the edge read into it): zero.
-                e.If(e.B.ICmp(IntPredicate.Eq, c, e.I(g.C - 1)), () => e.ZeroBytes(e.B.Gep(e.Ctx.F32, padded, e.I(g.C * g.PhasePlane)), (p.InputFloats - g.C * g.PhasePlane) * 4));
-            });
+            e.ParallelFor(0, g.C, 1, c => g.ZeroAndCopyChannel(k, imageBase, c, padded, p.InputFloats)); // stride 1: a channel is one plane
             e.WorkerBarrier();
             e.For(p.Blocks, block =>
             {
