@@ -119,16 +119,26 @@ internal static class PackedGemm
             }
             return;
         }
-        // With threads, row tiles are split over the workers; the ragged last tile goes to one of them.
+        // With threads, row tiles are split over the workers; the ragged last tile goes to one of them. Under one
+        // whole tile (M < 4: a classifier's single row), its column panels are split instead.
         e.ParallelFor(0, fullTiles, 1, Tile);
-        if (m % Rows != 0)
+        if (m % Rows == 0)
+        {
+            return;
+        }
+        if (fullTiles == 0)
+        {
+            RowTile(k, (int)m, e.I(0), n, kDim, a, aBase, aRow, aCol, panels, y, yBase, alpha, bias, biasPerRow, null, kAtRunTime, splitPanels: true);
+        }
+        else
         {
             e.ParallelFor(0, 1, 1, _ => Tail());
         }
     }
 
     private static void RowTile(KernelContext k, int rows, LValue row0, long n, long kDim, LValue a, LValue aBase, long aRow, long aCol,
-                                LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel, LValue? kAtRunTime)
+                                LValue panels, LValue y, LValue yBase, float alpha, LValue? bias, bool biasPerRow, LValue? aPanel, LValue? kAtRunTime,
+                                bool splitPanels = false)
     {
         var e = k.E;
         long fullPanels = n / Columns;
@@ -152,10 +162,22 @@ internal static class PackedGemm
                 e.For(kDim, Copy);
             }
         }
-        e.For(fullPanels, p => Panel(k, rows, row0, aTile, p, n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, Columns, aPanel, kAtRunTime));
+        void Full(LValue p) => Panel(k, rows, row0, aTile, p, n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, Columns, aPanel, kAtRunTime);
+        void Ragged() => Panel(k, rows, row0, aTile, e.I(fullPanels), n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, (int)(n % Columns), aPanel, kAtRunTime);
+        if (splitPanels)
+        {
+            // The panels over the workers (disjoint columns of Y, so no barrier between the two loops).
+            e.ParallelFor(0, fullPanels, 1, Full);
+            if (n % Columns != 0)
+            {
+                e.ParallelFor(0, 1, 1, _ => Ragged());
+            }
+            return;
+        }
+        e.For(fullPanels, Full);
         if (n % Columns != 0)
         {
-            Panel(k, rows, row0, aTile, e.I(fullPanels), n, kDim, aRow, aCol, a, panels, y, yBase, alpha, bias, biasPerRow, (int)(n % Columns), aPanel, kAtRunTime);
+            Ragged();
         }
     }
 

@@ -20,7 +20,7 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "direct-conv-in-place", "winograd-conv", "depthwise-conv", "gemm", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "direct-conv-in-place", "winograd-conv", "depthwise-conv", "gemm", "gemm-single-row", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
     public static TheoryData<string> QuantizedKernels => new() { "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
@@ -101,6 +101,14 @@ public class ThreadingTests
         Assert.All(kernels.Where(k => k.Op == "MatMul"), k => Assert.InRange(k.Split!.Value, 9, 37)); // 9 full row tiles of 4 (or finer)
         Assert.All(kernels.Where(k => k.Op == "Add"), k => Assert.Equal(0, k.Split)); // 37×45 elements: worker 0 alone
         Assert.All(WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions()).Metadata.Kernels, k => Assert.Null(k.Split));
+    }
+
+    [Fact]
+    public void ASingleRowGemmSplitsItsColumnPanels()
+    {
+        var (model, _, _) = Model("gemm-single-row");
+        var gemm = Assert.Single(WasmPipeline.Compile(WasmPipeline.Import(model.ToBytes()), new BackendOptions { Threads = 2 }).Metadata.Kernels);
+        Assert.Equal(5, gemm.Split); // 45 columns: 5 full panels of 8 (the ragged sixth is a loop of its own)
     }
 
     [Theory]
@@ -219,6 +227,14 @@ public class ThreadingTests
                     .Initializer("c", TestTensors.Random([45], seed: 3))
                     .Node("Gemm", ["a", "b", "c"], ["y"])
                     .Output("y", DataType.Float32), Inputs(("a", TestTensors.Random([37, 29], seed: 1))), 1e-4);
+            case "gemm-single-row":
+                // One row (a classifier's): under one 4-row tile, so its 8-column panels are split, the ragged last one too.
+                return (new OnnxModelBuilder().Opset(13)
+                    .Input("a", DataType.Float32, 1, 29)
+                    .Initializer("b", TestTensors.Random([29, 45], seed: 2))
+                    .Initializer("c", TestTensors.Random([45], seed: 3))
+                    .Node("Gemm", ["a", "b", "c"], ["y"])
+                    .Output("y", DataType.Float32), Inputs(("a", TestTensors.Random([1, 29], seed: 1))), 1e-4);
             case "matmul-packed":
                 return (new OnnxModelBuilder().Opset(13)
                     .Input("a", DataType.Float32, 3, 23, 17)
