@@ -21,6 +21,13 @@ internal static class MachineFigures
         }
     }
 
+    /// <summary>The median of <paramref name="values"/> (the upper one of an even count, as the bench's other medians).</summary>
+    public static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[sorted.Count / 2];
+    }
+
     /// <summary>"min–max" of <paramref name="values"/> in <paramref name="format"/>; "n/a" when there are none.</summary>
     public static string Range(IEnumerable<double> values, string format = "F1")
     {

@@ -146,7 +146,6 @@ public static class PeerComparison
             work();
             times.Add(clock.Elapsed.TotalMilliseconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return MachineFigures.MedianOf(times);
     }
 }

@@ -44,8 +44,8 @@ public static class ThreadComparison
         var models = BenchModels.Load(repoRoot).Where(m => m.Exists && !m.IsRanged && (only is null || m.Name.Contains(only, StringComparison.OrdinalIgnoreCase))).ToList();
         if (!profileOnly)
         {
-            report.AppendLine("| model | default module, 1 thread (ms) | --threads 2 module, 1 worker (ms) | 2 workers (ms) | 2 / 1 workers (same round) | ORT web 1 thread (ms) | ORT web 2 threads (ms) | ours 2 / ORT web 2 (same round) |");
-            report.AppendLine("|---|---|---|---|---|---|---|---|");
+            report.AppendLine("| model | default module, 1 thread (ms) | --threads 2 module, 1 worker (ms) | 2 workers (ms) | 2 / 1 workers (same round) | 2 / 1, paired runs: median (quartiles) | ORT web 1 thread (ms) | ORT web 2 threads (ms) | ours 2 / ORT web 2 (same round) |");
+            report.AppendLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var model in models)
             {
                 Console.WriteLine($"{model.Name}:");
@@ -80,11 +80,14 @@ public static class ThreadComparison
         using var one = runtime.Load(threaded, new RuntimeOptions { Threads = 1 });
         using var two = runtime.Load(threaded, new RuntimeOptions { Threads = 2 });
         var (single, w1, w2, web1, web2) = (new List<double>(), new List<double>(), new List<double>(), new List<double?>(), new List<double?>());
+        var paired = new List<double>();
         for (int round = 0; round < rounds; round++)
         {
             single.Add(PeerComparison.Median(repeat, () => engine.Run(inputs)));
-            w1.Add(PeerComparison.Median(repeat, () => one.Run(inputs)));
-            w2.Add(PeerComparison.Median(repeat, () => two.Run(inputs)));
+            var (ones, twos) = PairedRuns(repeat, () => one.Run(inputs), () => two.Run(inputs));
+            w1.Add(MedianOf(ones));
+            w2.Add(MedianOf(twos));
+            paired.AddRange(twos.Zip(ones, (b, a) => b / a));
             web1.Add(model.Prepend is null ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat, threads: 1).MedianMs : null);
             web2.Add(model.Prepend is null ? OrtWebEngine.Time(repoRoot, model.Path, inputs, repeat, threads: 2).MedianMs : null);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -92,9 +95,45 @@ public static class ThreadComparison
         }
         var ratios = w2.Zip(w1, (b, a) => b / a).ToList();
         var versusWeb = w2.Zip(web2, (ours, web) => web is double w ? ours / w : (double?)null).Where(r => r is not null).Select(r => r!.Value).ToList();
+        paired.Sort();
+        string pairedText = string.Create(CultureInfo.InvariantCulture,
+            $"{MedianOf(paired):F2} ({paired[paired.Count / 4]:F2}–{paired[paired.Count * 3 / 4]:F2}, {paired.Count} pairs)");
+        Console.WriteLine($"  paired runs, 2 / 1 workers: median {pairedText}");
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {model.Name} | {Range(single)} | {Range(w1)} | {Range(w2)} | {Range(ratios, "F2")} | {Range(web1.OfType<double>().ToList())} | {Range(web2.OfType<double>().ToList())} | {Range(versusWeb, "F2")} |");
+            $"| {model.Name} | {Range(single)} | {Range(w1)} | {Range(w2)} | {Range(ratios, "F2")} | {pairedText} | {Range(web1.OfType<double>().ToList())} | {Range(web2.OfType<double>().ToList())} | {Range(versusWeb, "F2")} |");
     }
+
+    /// <summary>
+    /// <paramref name="repeat"/> runs of each, one of A and one of B in turn (the order swapped every pair, so neither
+    /// always runs first): on this VM the speed drifts over seconds, and a pair sees the same machine. The times in ms.
+    /// </summary>
+    private static (List<double> A, List<double> B) PairedRuns(int repeat, Action a, Action b)
+    {
+        static double Time(Action work)
+        {
+            long start = Stopwatch.GetTimestamp();
+            work();
+            return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        a();
+        b(); // warm both before timing
+        var (timesA, timesB) = (new List<double>(repeat), new List<double>(repeat));
+        for (int i = 0; i < repeat; i++)
+        {
+            if (i % 2 == 0)
+            {
+                timesA.Add(Time(a));
+                timesB.Add(Time(b));
+            }
+            else
+            {
+                timesB.Add(Time(b));
+                timesA.Add(Time(a));
+            }
+        }
+        return (timesA, timesB);
+    }
+
 
     /// <summary>
     /// The cost of one barrier with 2 workers: a chain of K GlobalAveragePool kernels over 2 planes of 1 pixel, each split

@@ -18,6 +18,18 @@ namespace WasmGraph.Bench;
 /// </summary>
 internal static class ThreadProfile
 {
+    private static double MedianRunMs(IModelSession session, IReadOnlyDictionary<string, WasmGraph.Abstractions.Ir.TensorData> inputs, int repeat)
+    {
+        var ms = new double[Math.Max(1, repeat)];
+        for (int i = 0; i < ms.Length; i++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            session.Run(inputs);
+            ms[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return MachineFigures.MedianOf(ms);
+    }
+
     public static string Describe(string repoRoot, BenchModel model, int repeat, int rounds)
     {
         using var engine = new WasmGraphEngine();
@@ -36,8 +48,11 @@ internal static class ThreadProfile
         var warm1 = BestTimes.Start(kernels.Length);
         var warm2 = BestTimes.Start(kernels.Length);
         var totals = new List<(double One, double Two)>();
+        var runs = new List<(double One, double Two)>();
         for (int round = 0; round < Math.Max(1, rounds); round++)
         {
+            // Whole runs in the same round, to set the kernels' sum beside what a run costs at each worker count.
+            runs.Add((MedianRunMs(one, inputs, repeat), MedianRunMs(two, inputs, repeat)));
             var a = ((IKernelProfiler)one).ProfileKernels(inputs, 1);
             var b = ((IKernelProfiler)two).ProfileKernels(inputs, 1);
             BestTimes.Keep(ms1, a);
@@ -45,7 +60,7 @@ internal static class ThreadProfile
             BestTimes.Keep(warm1, ((IKernelProfiler)one).ProfileKernels(inputs, repeat));
             BestTimes.Keep(warm2, ((IKernelProfiler)two).ProfileKernels(inputs, repeat));
             totals.Add((a.Sum(), b.Sum()));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {model.Name} profile round {round + 1}: kernels in sequence {a.Sum():F1} ms at 1 worker, {b.Sum():F1} ms at 2 ({b.Sum() / a.Sum():F2}×)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {model.Name} profile round {round + 1}: kernels in sequence {a.Sum():F1} ms at 1 worker, {b.Sum():F1} ms at 2 ({b.Sum() / a.Sum():F2}×); whole runs {runs[^1].One:F1} and {runs[^1].Two:F1} ms ({runs[^1].Two / runs[^1].One:F2}×)"));
         }
         double total1 = ms1.Sum(), total2 = ms2.Sum();
         long Pieces(int i) => kernels[i].Split ?? 0;

@@ -31,7 +31,7 @@ internal sealed partial class ThreadedModule
     public SharedMemoryInfo? Memory { get; private set; }
 
     /// <summary>Worker stacks and barrier state in linear memory (bytes).</summary>
-    public long StaticBytes => (long)(MaxWorkers - 1) * Threading.StackBytes + 192;
+    public long StaticBytes => Threading.StaticBytesFor(MaxWorkers);
 
     /// <summary>The feature string for LLVM: the target's, plus the two the threads proposal needs.</summary>
     public string LlvmFeatures

@@ -166,6 +166,28 @@ internal sealed class Emitter
     }
 
     // ---- control flow ---------------------------------------------------------------------------------------
+    /// <summary>
+    /// How many emitted loops enclose the code being emitted (a loop of one iteration is not emitted, so does not
+    /// count): a body emitted once may run many times. <see cref="WorkSplit.ParallelFor"/> claims work dynamically only
+    /// outside any loop (<see cref="Threading.CanClaim"/>).
+    /// </summary>
+    public int LoopDepth { get; private set; }
+
+    private void InLoop(Action body) => InLoop(() => { body(); return 0; });
+
+    private T InLoop<T>(Func<T> body)
+    {
+        LoopDepth++;
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            LoopDepth--;
+        }
+    }
+
     /// <summary>for (i = start; i &lt; end; i += step) body(i), with constant bounds. Emits nothing for an empty range.</summary>
     public void For(long start, long end, long step, Action<LValue> body)
     {
@@ -185,7 +207,7 @@ internal sealed class Emitter
         B.PositionAtEnd(loop);
         var i = B.Phi(Ctx.I32);
         B.AddIncoming(i, I(start), pre);
-        body(i);
+        InLoop(() => body(i));
         var next = B.Binary(BinaryOp.Add, i, I(step));
         B.AddIncoming(i, next, B.CurrentBlock);
         B.CondBr(B.ICmp(IntPredicate.Slt, next, I(end)), loop, exit);
@@ -210,7 +232,7 @@ internal sealed class Emitter
         var acc = B.Phi(initial.Type);
         B.AddIncoming(i, I(start), pre);
         B.AddIncoming(acc, initial, pre);
-        var updated = body(i, acc);
+        var updated = InLoop(() => body(i, acc));
         var next = B.Binary(BinaryOp.Add, i, I(step));
         var latch = B.CurrentBlock;
         B.AddIncoming(i, next, latch);
@@ -243,7 +265,7 @@ internal sealed class Emitter
         {
             B.AddIncoming(carried[k], initial[k], pre);
         }
-        var updated = body(i, carried);
+        var updated = InLoop(() => body(i, carried));
         var next = B.Binary(BinaryOp.Add, i, I(step));
         var latch = B.CurrentBlock;
         B.AddIncoming(i, next, latch);
@@ -464,7 +486,7 @@ internal sealed class Emitter
         B.PositionAtEnd(loop);
         var i = B.Phi(Ctx.I32);
         B.AddIncoming(i, start, pre);
-        body(i);
+        InLoop(() => body(i));
         var next = B.Binary(BinaryOp.Add, i, I(1));
         B.AddIncoming(i, next, B.CurrentBlock);
         B.CondBr(B.ICmp(IntPredicate.Slt, next, end), loop, exit);
@@ -487,7 +509,7 @@ internal sealed class Emitter
         {
             B.AddIncoming(carried[k], initial[k], pre);
         }
-        var updated = body(i, carried);
+        var updated = InLoop(() => body(i, carried));
         var next = B.Binary(BinaryOp.Add, i, I(1));
         var latch = B.CurrentBlock;
         B.AddIncoming(i, next, latch);

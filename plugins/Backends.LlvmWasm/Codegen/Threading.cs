@@ -31,11 +31,22 @@ internal sealed class Threading
     private const long WaitTimeoutNs = 1_000_000;
 
     // Byte offsets in the state block: each word on its own 64-byte line, so the barrier's counter and generation do
-    // not share a cache line with each other or with the abort flag that waiting workers poll.
+    // not share a cache line with each other or with the abort flag that waiting workers poll; then one line per worker
+    // for the claim counter of its share of a claimed loop (ClaimedFor).
     private const int AbortOffset = 0;
     private const int CountOffset = 64;
     private const int GenerationOffset = 128;
-    private const int StateBytes = 192;
+    private const int ClaimsOffset = 192;
+    private const int LineBytes = 64;
+
+    /// <summary>Bytes of the state block for <paramref name="maxWorkers"/> workers.</summary>
+    private static int StateBytesFor(int maxWorkers) => ClaimsOffset + LineBytes * maxWorkers;
+
+    /// <summary>
+    /// Chunks per worker's share in a claimed loop: a worker that finishes early takes the other's chunks, so the two
+    /// finish at most about one chunk (1/32 of a share) apart; each claim is one atomic add, uncontended until then.
+    /// </summary>
+    private const int ChunksPerShare = 32;
 
     private readonly Emitter _e;
     private LValue _state;
@@ -66,8 +77,8 @@ internal sealed class Threading
     /// <summary>Barriers between kernels per inference in the module emitted (known once <see cref="EmitRunner"/> ran).</summary>
     public int BarriersBetweenKernels { get; private set; }
 
-    /// <summary>The worker stacks and state, in bytes of linear memory, for the memory budget.</summary>
-    public long StaticBytes => (long)(MaxWorkers - 1) * StackBytes + StateBytes;
+    /// <summary>The worker stacks and state of a module for <paramref name="maxWorkers"/> workers, in bytes of linear memory, for the memory budget.</summary>
+    public static long StaticBytesFor(int maxWorkers) => (long)(maxWorkers - 1) * StackBytes + StateBytesFor(maxWorkers);
 
     /// <summary>Whether the kernel being emitted split a loop over the workers (set by <see cref="WorkSplit.ParallelFor"/>).</summary>
     public bool KernelSplits { get; private set; }
@@ -92,7 +103,7 @@ internal sealed class Threading
     public void Declare()
     {
         var ctx = _e.Ctx;
-        var stateType = ctx.Array(ctx.I8, StateBytes);
+        var stateType = ctx.Array(ctx.I8, StateBytesFor(MaxWorkers));
         _state = _e.Module.AddGlobal("wg_thread_state", stateType, ctx.Null(stateType), isConstant: false, Linkage.Internal, 64);
         _barrierType = ctx.Function(ctx.I32, ctx.I32);
         _barrier = _e.Module.AddFunction("wg_barrier", _barrierType, Linkage.Internal);
@@ -107,6 +118,77 @@ internal sealed class Threading
         _workers = function.Parameter(parameterCount - 1);
         KernelSplits = false;
         _granularity.Add(0);
+        _claimsPending.Add(false);
+        _kernelLoopDepth = _e.LoopDepth;
+    }
+
+    // Per kernel emitted so far: whether a claimed loop ran since its last barrier, so that the claim counters must be
+    // reset (by a barrier) before any other claimed loop, i.e. a barrier follows the kernel (EmitRunner).
+    private readonly List<bool> _claimsPending = [];
+    private int _kernelLoopDepth;
+
+    /// <summary>
+    /// Whether a split loop starting here may claim its work (<see cref="ClaimedFor"/>): outside any loop of the kernel
+    /// (a body emitted once but run many times would reuse the counters without a barrier between), and with no
+    /// claimed loop since the last barrier (the counters are reset only by a barrier). Otherwise the loop is split
+    /// statically; both give the same results.
+    /// </summary>
+    public bool CanClaim => !InSplitLoop && _e.LoopDepth == _kernelLoopDepth && !_claimsPending[^1];
+
+    /// <summary>The first iteration of worker <paramref name="w"/>'s share of <paramref name="iterations"/>: n·w / W, in i64 as n·W may pass 2^31.</summary>
+    public LValue ShareStart(long iterations, LValue w)
+    {
+        var (ctx, b) = (_e.Ctx, _e.B);
+        var product = b.Binary(BinaryOp.Mul, ctx.Int(ctx.I64, iterations), b.Cast(CastOp.ZExt, w, ctx.I64));
+        return b.Cast(CastOp.Trunc, b.Binary(BinaryOp.UDiv, product, b.Cast(CastOp.ZExt, _workers, ctx.I64)), ctx.I32);
+    }
+
+    /// <summary>
+    /// A split loop whose work is claimed at run time: each worker's share is the static one, [n·w / W, n·(w+1) / W),
+    /// taken in chunks of about 1/<see cref="ChunksPerShare"/> of it through that share's counter (an atomic add);
+    /// a worker that has emptied its own share goes on to claim the chunks left in the others'. When the halves run at
+    /// the same speed each worker runs its own share, as the static split does (and reads the data it wrote in the
+    /// kernel before); when one is slowed (a descheduled core, the other core's data) the other takes over its
+    /// remaining chunks instead of waiting at the barrier. The counters are reset by the next barrier's last arrival
+    /// (<see cref="EmitBarrier"/>), which is why <see cref="CanClaim"/> allows one claimed loop between barriers.
+    /// </summary>
+    public void ClaimedFor(long iterations, Action<LValue> body)
+    {
+        var (ctx, b) = (_e.Ctx, _e.B);
+        var (worker, workers) = (_worker, _workers);
+        var chunk = b.Binary(BinaryOp.UDiv, _e.I(iterations), _e.Mul(workers, ChunksPerShare));
+        chunk = b.Select(b.ICmp(IntPredicate.Eq, chunk, _e.I(0)), _e.I(1), chunk);
+        _claimsPending[^1] = true;
+        InSplitLoop = true;
+        try
+        {
+            _e.ForRuntime(_e.I(0), workers, offset =>
+            {
+                var share = _e.Add(worker, offset); // own share first, then the next workers' in turn
+                share = b.Select(b.ICmp(IntPredicate.Uge, share, workers), b.Binary(BinaryOp.Sub, share, workers), share);
+                var first = ShareStart(iterations, share);
+                var length = b.Binary(BinaryOp.Sub, ShareStart(iterations, _e.Add(share, 1)), first);
+                var counter = b.Gep(ctx.I8, b.GepConst(ctx.I8, _state, ClaimsOffset), _e.Mul(share, LineBytes));
+                var function = _e.Function;
+                var claim = b.AppendBlock(function, "claim");
+                var work = b.AppendBlock(function, "claimed");
+                var done = b.AppendBlock(function, "claims.done");
+                b.Br(claim);
+                b.PositionAtEnd(claim);
+                var start = b.AtomicRmw(AtomicRmwOp.Add, counter, chunk);
+                b.CondBr(b.ICmp(IntPredicate.Slt, start, length), work, done);
+                b.PositionAtEnd(work);
+                var end = _e.Add(start, chunk);
+                end = b.Select(b.ICmp(IntPredicate.Slt, end, length), end, length);
+                _e.ForRuntime(_e.Add(first, start), _e.Add(first, end), body);
+                b.Br(claim);
+                b.PositionAtEnd(done);
+            });
+        }
+        finally
+        {
+            InSplitLoop = false;
+        }
     }
 
     /// <summary>
@@ -158,6 +240,7 @@ internal sealed class Threading
             throw new InvalidOperationException("a barrier inside a split loop would deadlock: each worker runs a different number of its iterations");
         }
         _e.B.Call(_barrierType, _barrier, _workers);
+        _claimsPending[^1] = false;
     }
 
     /// <summary>
@@ -165,7 +248,9 @@ internal sealed class Threading
     /// Each arrival adds one to the counter; the last resets it to 0 and advances the generation, then wakes the
     /// sleepers; the others poll the generation, then sleep on it for at most <see cref="WaitTimeoutNs"/> at a time,
     /// checking the abort flag between waits. Every worker that sees the abort flag stores 0 into the counter before
-    /// it returns, so a counter left over by an aborted run is reset by the time all its workers returned.
+    /// it returns, so a counter left over by an aborted run is reset by the time all its workers returned. The last
+    /// arrival also resets the claim counters of <see cref="ClaimedFor"/> before it advances the generation (every
+    /// worker has left its claimed loop by then), and so does every worker that sees the abort flag.
     /// </summary>
     private void EmitBarrier()
     {
@@ -182,6 +267,7 @@ internal sealed class Threading
         var together = b.AppendBlock(_barrier, "together");
         b.CondBr(b.ICmp(IntPredicate.Sle, workers, _e.I(1)), alone, together);
         b.PositionAtEnd(alone);
+        ResetClaims(workers); // a lone worker empties its counters too, and nothing else resets them
         b.Ret(_e.I(0));
 
         b.PositionAtEnd(together);
@@ -197,6 +283,7 @@ internal sealed class Threading
 
         b.PositionAtEnd(last);
         b.AtomicStore(_e.I(0), count, 4);
+        ResetClaims(workers);
         b.AtomicRmw(AtomicRmwOp.Add, generation, _e.I(1));
         CallPlain("llvm.wasm.memory.atomic.notify", generation, _e.I(-1));
         b.Ret(_e.I(0));
@@ -225,7 +312,16 @@ internal sealed class Threading
         b.Ret(_e.I(0));
         b.PositionAtEnd(aborted);
         b.AtomicStore(_e.I(0), count, 4);
+        ResetClaims(workers);
         b.Ret(_e.I(1));
+    }
+
+    /// <summary>Stores 0 into the claim counter of every worker's share (<see cref="ClaimedFor"/>).</summary>
+    private void ResetClaims(LValue workers)
+    {
+        var (ctx, b) = (_e.Ctx, _e.B);
+        var claims = b.GepConst(ctx.I8, _state, ClaimsOffset);
+        _e.ForRuntime(_e.I(0), workers, share => b.AtomicStore(_e.I(0), b.Gep(ctx.I8, claims, _e.Mul(share, LineBytes)), 4));
     }
 
     /// <summary>Calls an intrinsic that is not overloaded (the wasm wait and notify).</summary>
@@ -249,7 +345,10 @@ internal sealed class Threading
         // wg_work(worker, workers): the kernels in order, with barriers where a kernel could race with one since the
         // last barrier (BarrierPlan). Not inlined into wg_run_worker, so any stack frame it needs is taken from the
         // worker's own stack.
-        var barriers = BarrierPlan.Barriers(splits, Accesses is { } accesses && accesses.Count == kernels.Count ? accesses : null);
+        var planned = BarrierPlan.Barriers(splits, Accesses is { } accesses && accesses.Count == kernels.Count ? accesses : null);
+        // After kernel i: where the plan puts one, and after a kernel that ended with a claimed loop since its last
+        // barrier (its claim counters are reset before the next claimed loop, or the next run, begins).
+        var barriers = Enumerable.Range(0, kernels.Count).Select(i => (i < planned.Length && planned[i]) || _claimsPending[i]).ToArray();
         BarriersBetweenKernels = barriers.Count(b => b);
         var workType = ctx.Function(ctx.I32, ctx.I32, ctx.I32);
         var work = _e.Module.AddFunction("wg_work", workType, Linkage.Internal);
@@ -259,7 +358,7 @@ internal sealed class Threading
         for (int i = 0; i < kernels.Count; i++)
         {
             CallShare(kernels[i], splits[i], worker, workers);
-            if (i + 1 < kernels.Count && barriers[i])
+            if (barriers[i])
             {
                 var stop = b.AppendBlock(work, "abort");
                 var go = b.AppendBlock(work, "go");

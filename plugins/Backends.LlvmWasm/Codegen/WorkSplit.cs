@@ -5,8 +5,9 @@ namespace WasmGraph.Backends.LlvmWasm.Codegen;
 /// <summary>
 /// How a kernel opts into threads: its outermost independent loop written as <see cref="ParallelFor"/> instead of
 /// <see cref="Emitter.For(long, long, long, Action{LValue})"/>. In the single-threaded module that is the same loop;
-/// in a threaded module (<see cref="Threading"/>) each worker runs a contiguous slice of the iterations, and the
-/// kernel becomes one every worker calls. Each iteration is computed by the same code whichever worker runs it, so
+/// in a threaded module (<see cref="Threading"/>) each worker runs a contiguous slice of the iterations, its share,
+/// and takes chunks of the others' shares once its own is done where it can (<see cref="Threading.ClaimedFor"/>);
+/// the kernel becomes one every worker calls. Each iteration is computed by the same code whichever worker runs it, so
 /// results do not depend on the worker count. Only code inside the loop may write: a split kernel's code outside it
 /// runs on every worker.
 /// </summary>
@@ -22,16 +23,15 @@ internal static class WorkSplit
         }
         long iterations = (end - start + step - 1) / step;
         threads.MarkSplit(iterations);
-        var (worker, workers) = threads.Current;
-        // Worker w runs iterations [n·w / W, n·(w+1) / W): in i64, as n·W may pass 2^31.
-        var ctx = e.Ctx;
-        LValue Bound(LValue w)
+        if (threads.CanClaim)
         {
-            var product = e.B.Binary(BinaryOp.Mul, ctx.Int(ctx.I64, iterations), e.B.Cast(CastOp.ZExt, w, ctx.I64));
-            return e.B.Cast(CastOp.Trunc, e.B.Binary(BinaryOp.UDiv, product, e.B.Cast(CastOp.ZExt, workers, ctx.I64)), ctx.I32);
+            threads.ClaimedFor(iterations, i => body(e.Affine(i, step, start)));
+            return;
         }
-        var first = Bound(worker);
-        var last = Bound(e.Add(worker, 1));
+        // Worker w runs iterations [n·w / W, n·(w+1) / W).
+        var (worker, _) = threads.Current;
+        var first = threads.ShareStart(iterations, worker);
+        var last = threads.ShareStart(iterations, e.Add(worker, 1));
         threads.InSplitLoop = true;
         try
         {
