@@ -135,6 +135,12 @@ internal sealed class Threading
     /// </summary>
     public bool CanClaim => !InSplitLoop && _e.LoopDepth == _kernelLoopDepth && !_claimsPending[^1];
 
+    /// <summary>
+    /// Whether a split loop that a barrier follows at once (<see cref="WorkSplit.ParallelForThenBarrier"/>) may claim
+    /// its work: also inside a loop of the kernel, since the barrier resets the counters before the body runs again.
+    /// </summary>
+    public bool CanClaimBeforeBarrier => !InSplitLoop && !_claimsPending[^1];
+
     /// <summary>The first iteration of worker <paramref name="w"/>'s share of <paramref name="iterations"/>: n·w / W, in i64 as n·W may pass 2^31.</summary>
     public LValue ShareStart(long iterations, LValue w)
     {

@@ -43,6 +43,26 @@ internal static class WorkSplit
         }
     }
 
+    /// <summary>
+    /// <see cref="ParallelFor(Emitter, long, long, long, Action{LValue})"/> and then <see cref="WorkerBarrier"/>: a phase
+    /// whose results the next phase reads. Because the barrier comes right after it, such a loop claims its work
+    /// (<see cref="Threading.ClaimedFor"/>) even inside a loop of the kernel (a Winograd convolution's blocks of tiles),
+    /// where a plain split loop is divided statically.
+    /// </summary>
+    public static void ParallelForThenBarrier(this Emitter e, long start, long end, long step, Action<LValue> body)
+    {
+        if (e.Threads is { } threads && end > start && threads.CanClaimBeforeBarrier)
+        {
+            threads.MarkSplit((end - start + step - 1) / step);
+            threads.ClaimedFor((end - start + step - 1) / step, i => body(e.Affine(i, step, start)));
+        }
+        else
+        {
+            e.ParallelFor(start, end, step, body);
+        }
+        e.WorkerBarrier();
+    }
+
     /// <summary><see cref="ParallelFor"/> from 0 to <paramref name="end"/> in steps of 1.</summary>
     public static void ParallelFor(this Emitter e, long end, Action<LValue> body) => e.ParallelFor(0, end, 1, body);
 

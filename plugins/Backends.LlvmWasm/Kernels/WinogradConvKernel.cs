@@ -53,10 +53,8 @@ internal static class WinogradConvKernel
             e.For(p.Blocks, block =>
             {
                 var firstTile = e.Mul(block, p.BlockTiles);
-                InputTransform(k, p, padded, inputOffsets, v, firstTile);
-                e.WorkerBarrier();
+                InputTransform(k, p, padded, inputOffsets, v, firstTile); // each ends with a barrier
                 Products(k, p, weights, v, products);
-                e.WorkerBarrier();
                 OutputTransform(k, p, products, outputOffsets, firstTile, n);
             });
         });
@@ -119,13 +117,13 @@ internal static class WinogradConvKernel
         return u;
     }
 
-    /// <summary>V[ξ][c][tile] = (Bᵀ·d·B)[ξ] for every input channel and tile of the block.</summary>
+    /// <summary>V[ξ][c][tile] = (Bᵀ·d·B)[ξ] for every input channel and tile of the block; then a barrier.</summary>
     private static void InputTransform(KernelContext k, WinogradPlan p, LValue padded, LValue offsets, LValue v, LValue firstTile)
     {
         var e = k.E;
         var g = p.Geometry;
         int alpha = p.Transform.Alpha, loadsPerRow = (alpha + 3) / 4;
-        e.ParallelFor(0, g.C, 1, c => e.For(p.BlockTiles / 4, quad =>
+        e.ParallelForThenBarrier(0, g.C, 1, c => e.For(p.BlockTiles / 4, quad =>
         {
             var channel = e.Mul(c, g.PhasePlane);
             var tile = e.Add(firstTile, e.Mul(quad, 4));
@@ -149,13 +147,13 @@ internal static class WinogradConvKernel
         }));
     }
 
-    /// <summary>M[ξ][m][tile] = Σ_c U[ξ][m][c]·V[ξ][c][tile], in register tiles of 4 output channels × 8 tiles.</summary>
+    /// <summary>M[ξ][m][tile] = Σ_c U[ξ][m][c]·V[ξ][c][tile], in register tiles of 4 output channels × 8 tiles; then a barrier.</summary>
     private static void Products(KernelContext k, WinogradPlan p, LValue weights, LValue v, LValue products)
     {
         var e = k.E;
         var g = p.Geometry;
         long t = p.BlockTiles;
-        e.ParallelFor(0, p.Elements * p.OutputBlocks, 1, pair =>
+        e.ParallelForThenBarrier(0, p.Elements * p.OutputBlocks, 1, pair =>
         {
             var xi = e.B.Binary(BinaryOp.UDiv, pair, e.I(p.OutputBlocks));
             var ob = e.B.Binary(BinaryOp.URem, pair, e.I(p.OutputBlocks));

@@ -20,7 +20,7 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "direct-conv-in-place", "direct-conv-one-image", "winograd-conv", "winograd-conv-one-image", "depthwise-conv", "gemm", "gemm-single-row", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "direct-conv-in-place", "direct-conv-one-image", "winograd-conv", "winograd-conv-one-image", "winograd-conv-blocks", "depthwise-conv", "gemm", "gemm-single-row", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
     public static TheoryData<string> QuantizedKernels => new() { "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
@@ -231,6 +231,10 @@ public class ThreadingTests
                 return (Conv(8, 12, 13, 11, 1, [5, 5], images: 1), Inputs(("x", TestTensors.Random([1, 8, 13, 11], seed: 1))), 1e-4);
             case "winograd-conv-one-image":
                 return (Conv(8, 12, 13, 11, 1, [3, 3], images: 1), Inputs(("x", TestTensors.Random([1, 8, 13, 11], seed: 1))), 1e-4);
+            case "winograd-conv-blocks":
+                // 64 → 64 channels on 20×20: 25 tiles of 4×4 over the 24 a block's 512 KiB holds, so two blocks of
+                // tiles, whose input transforms and products claim their work inside the kernel's loop over blocks.
+                return (Conv(64, 64, 20, 20, 1, [3, 3], images: 1), Inputs(("x", TestTensors.Random([1, 64, 20, 20], seed: 1))), 1e-3);
             case "depthwise-conv":
                 return (Conv(8, 8, 13, 11, 8, [3, 3]), image, 1e-4);
             case "gemm":
