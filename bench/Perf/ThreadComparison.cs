@@ -12,10 +12,10 @@ namespace WasmGraph.Bench;
 
 /// <summary>
 /// Issue 15's focused thread measurement (<c>./wasmgraph bench threads</c>): per model, the module <c>compile
-/// --threads 2</c> makes, run by 1 and then 2 workers (<c>run --threads 1|2</c>) alternately for several rounds, the
-/// default single-threaded module, and onnxruntime-web in Node at numThreads 1 and 2, in the same rounds; it reports
-/// each figure's range over the rounds and the same-round ratios, with the load average, because other processes
-/// on a shared machine slow the 2-worker runs most. Then the barrier cost: a chain of split kernels with almost no work.
+/// --threads 2</c> makes, run by 1 and 2 workers (<c>run --threads 1|2</c>) in alternating single runs for several
+/// rounds, the default single-threaded module, and onnxruntime-web in Node at numThreads 1 and 2, in the same rounds;
+/// it reports each figure's range over the rounds, the same-round ratios and the median of all paired run ratios, with
+/// the load average, because the machine's speed drifts and other processes slow the 2-worker runs most. Then the barrier cost: a chain of split kernels with almost no work.
 /// </summary>
 public static class ThreadComparison
 {
