@@ -20,7 +20,7 @@ public class ThreadingTests
     private static readonly int[] WorkerCounts = [1, 2, 3, 7];
     private static readonly IRuntime Runtime = new WasmtimeRuntime();
 
-    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "direct-conv-in-place", "direct-conv-one-image", "winograd-conv", "winograd-conv-one-image", "winograd-conv-blocks", "depthwise-conv", "gemm", "gemm-single-row", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
+    public static TheoryData<string> Kernels => new() { "direct-conv", "direct-conv-pixel-major", "direct-conv-in-place", "direct-conv-one-image", "winograd-conv", "winograd-conv-one-image", "winograd-conv-blocks", "depthwise-conv", "gemm", "gemm-single-row", "matmul-packed", "matmul-runtime", "max-pool", "average-pool", "global-average-pool", "large-elementwise", "softmax", "layer-norm", "transpose", "independent-products", "conv-transpose", "int8-conv", "int8-conv-one-image", "int8-depthwise-conv", "int8-depthwise-conv-one-image", "int8-matmul", "quantize-linear" };
 
     public static TheoryData<string> QuantizedKernels => new() { "int8-conv", "int8-depthwise-conv", "int8-matmul", "quantize-linear" };
 
@@ -327,6 +327,13 @@ public class ThreadingTests
                 // Two images (the packing scratch is reused: a barrier between them), rows that are not whole tiles.
                 return (WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests.QLinearConv([2, 16, 13, 11], 24, 3, 1, 1, 1, 1, DataType.UInt8, DataType.Int8, perChannel: true, bias: true, seed: 5),
                         Inputs(("x", QuantizedModels.Bytes(DataType.UInt8, [2, 16, 13, 11], 6))), 0);
+            case "int8-conv-one-image":
+                // One image, as a deployed int8 model runs: its phases claim their work (Threading.ClaimedFor).
+                return (WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests.QLinearConv([1, 16, 13, 11], 24, 3, 1, 1, 1, 1, DataType.UInt8, DataType.Int8, perChannel: true, bias: true, seed: 5),
+                        Inputs(("x", QuantizedModels.Bytes(DataType.UInt8, [1, 16, 13, 11], 6))), 0);
+            case "int8-depthwise-conv-one-image":
+                return (WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests.QLinearConv([1, 12, 10, 9], 12, 3, 1, 1, 12, 1, DataType.UInt8, DataType.Int8, perChannel: true, bias: true, seed: 7),
+                        Inputs(("x", QuantizedModels.Bytes(DataType.UInt8, [1, 12, 10, 9], 8))), 0);
             case "int8-depthwise-conv":
                 return (WasmGraph.Backends.LlvmWasm.Tests.Kernels.QuantizedGemmKernelTests.QLinearConv([2, 12, 10, 9], 12, 3, 1, 1, 12, 1, DataType.UInt8, DataType.Int8, perChannel: true, bias: true, seed: 7),
                         Inputs(("x", QuantizedModels.Bytes(DataType.UInt8, [2, 12, 10, 9], 8))), 0);
