@@ -35,7 +35,7 @@ public static class BenchmarkReport
                           $"{(r.OrtWeb2ThreadsMedianMs is { } w2 ? Ms(w2) : "n/a")} | {Ratio(r.TwoThreadsVsWeb2 ?? double.NaN)} |");
         }
         md.AppendLine().AppendLine("2 threads: the module `compile --threads 2` makes, run with `run --threads 2` (docs/performance.md \"Threads\"; " +
-                                   "`./wasmgraph bench threads` alternates 1 and 2 threads in rounds for steadier ratios); onnxruntime-web with `numThreads = 2`.");
+                                   "`./wasmgraph bench threads` alternates 1 and 2 workers run by run for steadier ratios; this table times each column in its own block of runs, so its 2 / 1 moves with the machine between blocks); onnxruntime-web with `numThreads = 2`.");
         md.AppendLine().AppendLine("![latency](benchmarks.png)").AppendLine();
 
         md.AppendLine("## Throughput (`run --batch-parallel N`: N independent Wasmtime instances, one thread each)").AppendLine();
