@@ -15,7 +15,8 @@ namespace WasmGraph.Bench;
 /// --threads 2</c> makes, run by 1 and 2 workers (<c>run --threads 1|2</c>) in alternating single runs for several
 /// rounds, the default single-threaded module, and onnxruntime-web in Node at numThreads 1 and 2, in the same rounds;
 /// it reports each figure's range over the rounds, the same-round ratios and the median of all paired run ratios, with
-/// the load average, because the machine's speed drifts and other processes slow the 2-worker runs most. Then the barrier cost: a chain of split kernels with almost no work.
+/// the load average, because the machine's speed drifts and other processes slow the 2-worker runs most. Then the
+/// barrier cost: a chain of split kernels with almost no work.
 /// </summary>
 public static class ThreadComparison
 {
@@ -133,7 +134,6 @@ public static class ThreadComparison
         }
         return (timesA, timesB);
     }
-
 
     /// <summary>
     /// The cost of one barrier with 2 workers: a chain of K GlobalAveragePool kernels over 2 planes of 1 pixel, each split

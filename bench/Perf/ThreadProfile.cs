@@ -18,18 +18,6 @@ namespace WasmGraph.Bench;
 /// </summary>
 internal static class ThreadProfile
 {
-    private static double MedianRunMs(IModelSession session, IReadOnlyDictionary<string, WasmGraph.Abstractions.Ir.TensorData> inputs, int repeat)
-    {
-        var ms = new double[Math.Max(1, repeat)];
-        for (int i = 0; i < ms.Length; i++)
-        {
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            session.Run(inputs);
-            ms[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-        return MachineFigures.MedianOf(ms);
-    }
-
     public static string Describe(string repoRoot, BenchModel model, int repeat, int rounds)
     {
         using var engine = new WasmGraphEngine();
@@ -48,11 +36,10 @@ internal static class ThreadProfile
         var warm1 = BestTimes.Start(kernels.Length);
         var warm2 = BestTimes.Start(kernels.Length);
         var totals = new List<(double One, double Two)>();
-        var runs = new List<(double One, double Two)>();
         for (int round = 0; round < Math.Max(1, rounds); round++)
         {
             // Whole runs in the same round, to set the kernels' sum beside what a run costs at each worker count.
-            runs.Add((MedianRunMs(one, inputs, repeat), MedianRunMs(two, inputs, repeat)));
+            double run1 = PeerComparison.Median(repeat, () => one.Run(inputs)), run2 = PeerComparison.Median(repeat, () => two.Run(inputs));
             var a = ((IKernelProfiler)one).ProfileKernels(inputs, 1);
             var b = ((IKernelProfiler)two).ProfileKernels(inputs, 1);
             BestTimes.Keep(ms1, a);
@@ -60,7 +47,7 @@ internal static class ThreadProfile
             BestTimes.Keep(warm1, ((IKernelProfiler)one).ProfileKernels(inputs, repeat));
             BestTimes.Keep(warm2, ((IKernelProfiler)two).ProfileKernels(inputs, repeat));
             totals.Add((a.Sum(), b.Sum()));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {model.Name} profile round {round + 1}: kernels in sequence {a.Sum():F1} ms at 1 worker, {b.Sum():F1} ms at 2 ({b.Sum() / a.Sum():F2}×); whole runs {runs[^1].One:F1} and {runs[^1].Two:F1} ms ({runs[^1].Two / runs[^1].One:F2}×)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {model.Name} profile round {round + 1}: kernels in sequence {a.Sum():F1} ms at 1 worker, {b.Sum():F1} ms at 2 ({b.Sum() / a.Sum():F2}×); whole runs {run1:F1} and {run2:F1} ms ({run2 / run1:F2}×)"));
         }
         double total1 = ms1.Sum(), total2 = ms2.Sum();
         long Pieces(int i) => kernels[i].Split ?? 0;

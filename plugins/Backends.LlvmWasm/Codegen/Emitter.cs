@@ -169,7 +169,7 @@ internal sealed class Emitter
     /// <summary>
     /// How many emitted loops enclose the code being emitted (a loop of one iteration is not emitted, so does not
     /// count): a body emitted once may run many times. <see cref="WorkSplit.ParallelFor"/> claims work dynamically only
-    /// outside any loop (<see cref="Threading.CanClaim"/>).
+    /// outside any loop (<see cref="Threading.CanClaim"/>) unless a barrier follows them.
     /// </summary>
     public int LoopDepth { get; private set; }
 

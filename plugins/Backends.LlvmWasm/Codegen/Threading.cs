@@ -128,18 +128,14 @@ internal sealed class Threading
     private int _kernelLoopDepth;
 
     /// <summary>
-    /// Whether a split loop starting here may claim its work (<see cref="ClaimedFor"/>): outside any loop of the kernel
-    /// (a body emitted once but run many times would reuse the counters without a barrier between), and with no
-    /// claimed loop since the last barrier (the counters are reset only by a barrier). Otherwise the loop is split
-    /// statically; both give the same results.
+    /// Whether a split loop starting here may claim its work (<see cref="ClaimedFor"/>): with no claimed loop since the
+    /// last barrier (the counters are reset only by a barrier), and outside any loop of the kernel (a body emitted once
+    /// but run many times would reuse the counters without a barrier between) unless <paramref name="barrierFollows"/>
+    /// (<see cref="WorkSplit.ParallelForThenBarrier"/>: the barrier resets them before the body runs again). Otherwise
+    /// the loop is split statically; both give the same results.
     /// </summary>
-    public bool CanClaim => !InSplitLoop && _e.LoopDepth == _kernelLoopDepth && !_claimsPending[^1];
-
-    /// <summary>
-    /// Whether a split loop that a barrier follows at once (<see cref="WorkSplit.ParallelForThenBarrier"/>) may claim
-    /// its work: also inside a loop of the kernel, since the barrier resets the counters before the body runs again.
-    /// </summary>
-    public bool CanClaimBeforeBarrier => !InSplitLoop && !_claimsPending[^1];
+    public bool CanClaim(bool barrierFollows)
+        => !InSplitLoop && !_claimsPending[^1] && (barrierFollows || _e.LoopDepth == _kernelLoopDepth);
 
     /// <summary>The first iteration of worker <paramref name="w"/>'s share of <paramref name="iterations"/>: n·w / W, in i64 as n·W may pass 2^31.</summary>
     public LValue ShareStart(long iterations, LValue w)

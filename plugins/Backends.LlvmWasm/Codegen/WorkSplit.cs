@@ -15,6 +15,22 @@ internal static class WorkSplit
 {
     /// <summary>for (i = start; i &lt; end; i += step) body(i), the iterations divided evenly among the workers.</summary>
     public static void ParallelFor(this Emitter e, long start, long end, long step, Action<LValue> body)
+        => e.Split(start, end, step, body, barrierFollows: false);
+
+    /// <summary>
+    /// <see cref="ParallelFor(Emitter, long, long, long, Action{LValue})"/> and then <see cref="WorkerBarrier"/>: a phase
+    /// whose results the next phase reads. Because the barrier comes right after it, such a loop claims its work
+    /// (<see cref="Threading.ClaimedFor"/>) even inside a loop of the kernel (a Winograd convolution's blocks of tiles),
+    /// where a plain split loop is divided statically.
+    /// </summary>
+    public static void ParallelForThenBarrier(this Emitter e, long start, long end, long step, Action<LValue> body)
+    {
+        e.Split(start, end, step, body, barrierFollows: true);
+        e.WorkerBarrier();
+    }
+
+    /// <summary>The split loop of both: claimed where <see cref="Threading.CanClaim"/> allows, else static shares.</summary>
+    private static void Split(this Emitter e, long start, long end, long step, Action<LValue> body, bool barrierFollows)
     {
         if (e.Threads is not { } threads || end <= start || threads.InSplitLoop)
         {
@@ -23,7 +39,7 @@ internal static class WorkSplit
         }
         long iterations = (end - start + step - 1) / step;
         threads.MarkSplit(iterations);
-        if (threads.CanClaim)
+        if (threads.CanClaim(barrierFollows))
         {
             threads.ClaimedFor(iterations, i => body(e.Affine(i, step, start)));
             return;
@@ -41,26 +57,6 @@ internal static class WorkSplit
         {
             threads.InSplitLoop = false;
         }
-    }
-
-    /// <summary>
-    /// <see cref="ParallelFor(Emitter, long, long, long, Action{LValue})"/> and then <see cref="WorkerBarrier"/>: a phase
-    /// whose results the next phase reads. Because the barrier comes right after it, such a loop claims its work
-    /// (<see cref="Threading.ClaimedFor"/>) even inside a loop of the kernel (a Winograd convolution's blocks of tiles),
-    /// where a plain split loop is divided statically.
-    /// </summary>
-    public static void ParallelForThenBarrier(this Emitter e, long start, long end, long step, Action<LValue> body)
-    {
-        if (e.Threads is { } threads && end > start && threads.CanClaimBeforeBarrier)
-        {
-            threads.MarkSplit((end - start + step - 1) / step);
-            threads.ClaimedFor((end - start + step - 1) / step, i => body(e.Affine(i, step, start)));
-        }
-        else
-        {
-            e.ParallelFor(start, end, step, body);
-        }
-        e.WorkerBarrier();
     }
 
     /// <summary><see cref="ParallelFor"/> from 0 to <paramref name="end"/> in steps of 1.</summary>
